@@ -1,0 +1,1 @@
+"""Creator intelligence: the library every function imports."""

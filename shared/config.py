@@ -1,0 +1,128 @@
+"""Settings from the environment, validated once, in one place."""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+from shared.errors import ConfigurationError
+
+# Real hosts the platform clients talk to; the sandbox overrides each with a local prefix.
+REAL_PLATFORM_HOSTS: dict[str, str] = {
+    host: f"https://{host}"
+    for host in (
+        "www.instagram.com", "api.instagram.com", "graph.instagram.com", "graph.facebook.com",
+        "www.facebook.com", "accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com",
+        "youtubeanalytics.googleapis.com", "suggestqueries.google.com", "www.pinterest.com",
+        "api.pinterest.com", "www.tiktok.com", "open.tiktokapis.com",
+    )
+}
+
+
+class PlatformCredentials(BaseModel):
+    """OAuth client credentials of one platform app."""
+
+    client_id: str
+    client_secret: SecretStr
+
+
+class Settings(BaseModel):
+    """Everything the functions read from the environment."""
+
+    environment: Literal["local", "test", "production"] = "local"
+    database_url: SecretStr | None = None
+    db_pool_max_size: int = Field(default=4, ge=1, le=50)
+    db_connect_timeout_s: int = Field(default=10, ge=1)
+
+    supabase_url: str = "http://127.0.0.1:54321"
+    supabase_jwt_secret: SecretStr | None = None
+    supabase_jwt_audience: str = "authenticated"
+    supabase_jwks_url: str | None = None
+
+    frontend_origin: str = "http://localhost:3000"
+    frontend_url: str = "http://localhost:3000"
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    cron_secret: SecretStr | None = None
+    cron_audience: str | None = None
+    cron_service_account: str | None = None
+
+    # "kid:base64key,kid:base64key"; the last one encrypts, all decrypt.
+    token_keys: SecretStr | None = None
+    state_secret: SecretStr | None = None
+
+    platform_hosts: dict[str, str] = Field(default_factory=lambda: dict(REAL_PLATFORM_HOSTS))
+    platform_credentials: dict[str, PlatformCredentials] = Field(default_factory=dict)
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_daily_quota: int = Field(default=20, ge=0)
+
+    log_level: str = "INFO"
+    gcp_project: str | None = None
+
+    @field_validator("supabase_url", "frontend_url", "public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def jwks_url(self) -> str:
+        return self.supabase_jwks_url or f"{self.supabase_url}/auth/v1/.well-known/jwks.json"
+
+    @property
+    def jwt_issuer(self) -> str:
+        return f"{self.supabase_url}/auth/v1"
+
+    def host_url(self, host: str) -> str:
+        """Base URL for a real platform host (the sandbox's prefix on the local stack)."""
+        return self.platform_hosts.get(host, f"https://{host}").rstrip("/")
+
+
+_ENV_NAMES = {
+    "environment": "APP_ENV", "database_url": "DATABASE_URL", "db_pool_max_size": "DB_POOL_MAX_SIZE",
+    "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S", "supabase_url": "SUPABASE_URL",
+    "supabase_jwt_secret": "SUPABASE_JWT_SECRET", "supabase_jwt_audience": "SUPABASE_JWT_AUDIENCE",
+    "supabase_jwks_url": "SUPABASE_JWKS_URL", "frontend_origin": "FRONTEND_ORIGIN",
+    "frontend_url": "FRONTEND_URL", "public_base_url": "PUBLIC_BASE_URL", "cron_secret": "CRON_SECRET",
+    "cron_audience": "CRON_AUDIENCE", "cron_service_account": "CRON_SERVICE_ACCOUNT",
+    "token_keys": "TOKEN_KEYS", "state_secret": "OAUTH_STATE_SECRET", "anthropic_api_key": "ANTHROPIC_API_KEY",
+    "anthropic_model": "ANTHROPIC_MODEL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
+    "log_level": "LOG_LEVEL", "gcp_project": "GOOGLE_CLOUD_PROJECT",
+}
+_JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON"}
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    """Build and validate settings from an environment mapping (default: os.environ)."""
+    env = dict(os.environ if env is None else env)
+    raw: dict[str, object] = {field: env[name] for field, name in _ENV_NAMES.items() if env.get(name)}
+    for field, name in _JSON_ENV_NAMES.items():
+        if env.get(name):
+            try:
+                raw[field] = json.loads(env[name])
+            except json.JSONDecodeError as exc:
+                raise ConfigurationError(f"{name} is not valid JSON") from exc
+    if isinstance(raw.get("platform_hosts"), dict):
+        raw["platform_hosts"] = {**REAL_PLATFORM_HOSTS, **raw["platform_hosts"]}  # type: ignore[dict-item]
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        # Name the fields only: values may be secrets.
+        fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        raise ConfigurationError(f"invalid settings: {', '.join(fields)}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return settings_from_env()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

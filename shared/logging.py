@@ -1,0 +1,92 @@
+"""Structured JSON logs in Cloud Logging's format, with request context and secret redaction."""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import logging
+import re
+import sys
+from typing import Any
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+trace_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace", default=None)
+
+_SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL"}
+
+# Token shapes we never want in a log line, whatever code path put them there.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]{8,}"),
+    re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"),
+    re.compile(r"(?i)((?:access|refresh|id|fb_exchange)_?token|client_secret|code_verifier|password|secret|"
+               r"apikey|api_key|authorization|code)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{4,}"),
+]
+_registered: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Make a runtime secret (a decrypted token, a key) redacted from every later log line."""
+    if value and len(value) >= 6:
+        _registered.add(value)
+
+
+def redact(text: str) -> str:
+    """Remove registered secrets and anything shaped like a token from text."""
+    for secret in _registered:
+        if secret in text:
+            text = text.replace(secret, "[REDACTED]")
+    text = _SECRET_PATTERNS[0].sub(r"\1[REDACTED]", text)
+    text = _SECRET_PATTERNS[1].sub("[REDACTED]", text)
+    return _SECRET_PATTERNS[2].sub(r"\1\2[REDACTED]", text)
+
+
+class CloudLoggingFormatter(logging.Formatter):
+    """One JSON object per line with the fields Cloud Logging understands."""
+
+    def __init__(self, project: str | None = None):
+        super().__init__()
+        self.project = project
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "severity": _SEVERITY.get(record.levelname, "DEFAULT"),
+            "message": record.getMessage(),
+            "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(),
+            "logger": record.name,
+        }
+        if request_id := request_id_var.get():
+            entry["request_id"] = request_id
+            entry["logging.googleapis.com/labels"] = {"request_id": request_id}
+        if trace := trace_var.get():
+            entry["logging.googleapis.com/trace"] = (
+                f"projects/{self.project}/traces/{trace}" if self.project else trace)
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["stack_trace"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, default=str))
+
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO", project: str | None = None, stream: Any = None) -> None:
+    """Install the JSON formatter on the root logger once per process."""
+    global _configured
+    if _configured:
+        return
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(CloudLoggingFormatter(project))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs full URLs at INFO, and URLs can carry tokens (Instagram puts them in the query).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    _configured = True
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A module logger; pass structured fields with `extra={"fields": {...}}`."""
+    return logging.getLogger(name)
