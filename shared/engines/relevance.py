@@ -1,0 +1,229 @@
+"""How relevant a topic is to a creator's niche, in [0, 1], using the craft lexicon.
+
+Text is normalised (lowercase, punctuation stripped, naive suffix stemming: coasters -> coaster,
+crocheting -> crochet, knitting -> knit) and matched against the concept groups of niche_lexicon.
+A topic activates concept c with a_T(c) = the largest weight of c's terms found in it; a niche
+keyword K likewise with a_K(c).
+
+    relevance(T, niche) = max over K in niche of score(T, K)
+    score(T, K) = max of
+      overlap   1.0                     T shares a head word with K (not generic, not a modifier)
+      same      0.8 * a_T(c) * a_K(c)   same concept group c
+      related   0.3 * a_T(c) * a_K(d)   c and d are RELATED groups
+      modifier  0.3 * a_T(crafts)       T only says "handmade / diy / eco..." (K must be a craft)
+      fuzzy     min(0.5, 0.75 * J)      char-trigram Jaccard J >= 0.45 between a word of T and a
+                                        head word of K (misspellings)
+A misspelt topic word close to a lexicon term (trigram Jaccard J >= 0.5) activates that term's
+concepts at weight * 0.6 * J, so it can never score more than 0.48; a glued hashtag word of 8+
+letters that contains a (non-modifier) lexicon word ("resinart") activates it at weight * 0.9.
+A niche keyword unknown to the lexicon is matched by overlap and fuzzy only; anything else
+scores 0. The category of a topic is the concept label of its best-scoring niche keyword (its
+strongest specific concept; "crafts" for a modifier-only keyword; the keyword itself if unknown).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shared.engines.niche_lexicon import CONCEPTS, GENERAL_CRAFTS, GENERIC_WORDS, RELATED, STOPWORDS
+
+OVERLAP = 1.0
+SAME_CONCEPT = 0.8
+RELATED_CONCEPT = 0.3
+MODIFIER_ONLY = 0.3
+FUZZY_CAP = 0.5
+FUZZY_SCALE = 0.75
+FUZZY_MIN_JACCARD = 0.45
+FUZZY_TERM_MIN_JACCARD = 0.5
+FUZZY_TERM_DISCOUNT = 0.6
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def stem(word: str) -> str:
+    """Naive suffix stripping, applied the same way to topics, niches and the lexicon."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = _undouble(word[:-3])
+    elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        word = _undouble(word[:-2])
+    # Drop a silent final e so weave/weaving and glaze/glazing meet.
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def _undouble(word: str) -> str:
+    if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
+    """Stemmed words of a text, stopwords removed."""
+    raw = _NON_WORD.sub(" ", text.lower()).split()
+    return tuple(stem(w) for w in raw if w not in STOPWORDS)
+
+
+def _trigrams(word: str) -> frozenset[str]:
+    padded = f"#{word}#"
+    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _build_index() -> tuple[dict[str, list[tuple[tuple[str, ...], str, float]]], dict[str, dict[str, float]]]:
+    by_first: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    single: dict[str, dict[str, float]] = {}
+    for concept, terms in CONCEPTS.items():
+        for term, weight in terms.items():
+            seq = words(term)
+            by_first.setdefault(seq[0], []).append((seq, concept, weight))
+            if len(seq) == 1:
+                slot = single.setdefault(seq[0], {})
+                slot[concept] = max(weight, slot.get(concept, 0.0))
+    return by_first, single
+
+
+_TERMS_BY_FIRST, _SINGLE_TERMS = _build_index()
+_SINGLE_TRIGRAMS = {w: _trigrams(w) for w in _SINGLE_TERMS if len(w) >= 5}
+_GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)
+_MODIFIERS = frozenset(w for w, concepts in _SINGLE_TERMS.items() if GENERAL_CRAFTS in concepts)
+_RELATED_PAIRS = tuple(tuple(pair) for pair in RELATED)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    words: tuple[str, ...]
+    heads: frozenset[str]
+    activation: dict[str, float]
+    category: str | None
+
+
+def _activate(seq: tuple[str, ...]) -> dict[str, float]:
+    found: dict[str, float] = {}
+    matched: set[int] = set()
+    for i, word in enumerate(seq):
+        for term, concept, weight in _TERMS_BY_FIRST.get(word, ()):
+            if seq[i:i + len(term)] == term:
+                found[concept] = max(weight, found.get(concept, 0.0))
+                matched.update(range(i, i + len(term)))
+    for i, word in enumerate(seq):
+        if i in matched or word in _GENERIC or len(word) < 5:
+            continue
+        for concept, weight in _fuzzy_term_concepts(word).items():
+            found[concept] = max(weight, found.get(concept, 0.0))
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy_term_concepts(word: str) -> dict[str, float]:
+    # Hashtags glue words together ("resinart"); a lexicon word inside a long token counts too.
+    found: dict[str, float] = {}
+    grams = _trigrams(word)
+    for term, term_grams in _SINGLE_TRIGRAMS.items():
+        if len(word) >= 8 and term in word and term not in _MODIFIERS:
+            # "minecraft" holds "craft" but is no craft: modifiers never count inside a glued token.
+            score = 0.9
+        else:
+            j = _jaccard(grams, term_grams)
+            if j < FUZZY_TERM_MIN_JACCARD:
+                continue
+            score = FUZZY_TERM_DISCOUNT * j
+        for concept, weight in _SINGLE_TERMS[term].items():
+            found[concept] = max(weight * score, found.get(concept, 0.0))
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _profile(text: str) -> _Profile:
+    seq = words(text)
+    activation = _activate(seq)
+    specific = {c: a for c, a in activation.items() if c != GENERAL_CRAFTS}
+    heads = frozenset(w for w in seq if w not in _GENERIC and w not in _MODIFIERS)
+    if not heads and not specific:
+        # A niche that is itself a modifier ("handmade") keeps it as its head word.
+        heads = frozenset(w for w in seq if w not in _GENERIC) or frozenset(seq)
+    if specific:
+        # Highest activation wins; ties go to the earlier concept in the lexicon.
+        category = max(specific, key=lambda c: (specific[c], -list(CONCEPTS).index(c)))
+    elif activation:
+        category = GENERAL_CRAFTS
+    else:
+        category = " ".join(seq) or None
+    return _Profile(seq, heads, activation, category)
+
+
+def _score(topic: _Profile, niche: _Profile) -> float:
+    if not topic.words or not niche.words:
+        return 0.0
+    if niche.heads & set(topic.words):
+        return OVERLAP
+    best = 0.0
+    niche_specific = {c: a for c, a in niche.activation.items() if c != GENERAL_CRAFTS}
+    # A niche made only of modifiers ("handmade") treats the general-crafts group as its own.
+    same_groups = niche_specific or niche.activation
+    for concept, a_niche in same_groups.items():
+        best = max(best, SAME_CONCEPT * topic.activation.get(concept, 0.0) * a_niche)
+    for first, second in _RELATED_PAIRS:
+        for c_topic, c_niche in ((first, second), (second, first)):
+            a = topic.activation.get(c_topic, 0.0) * niche_specific.get(c_niche, 0.0)
+            best = max(best, RELATED_CONCEPT * a)
+    if niche.activation:
+        best = max(best, MODIFIER_ONLY * topic.activation.get(GENERAL_CRAFTS, 0.0))
+    return max(best, _fuzzy_overlap(topic.words, niche.heads))
+
+
+def _fuzzy_overlap(topic_words: Iterable[str], heads: Iterable[str]) -> float:
+    best = 0.0
+    for word in topic_words:
+        if len(word) < 4:
+            continue
+        for head in heads:
+            if len(head) < 4:
+                continue
+            j = _jaccard(_trigrams(word), _trigrams(head))
+            if j >= FUZZY_MIN_JACCARD:
+                best = max(best, min(FUZZY_CAP, FUZZY_SCALE * j))
+    return best
+
+
+def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
+    profile = _profile(topic)
+    best_score, best_category = 0.0, None
+    for keyword in niche_keywords:
+        niche = _profile(keyword)
+        score = _score(profile, niche)
+        if score > best_score:
+            best_score, best_category = score, niche.category
+    return round(best_score, 6), best_category
+
+
+def relevance(topic: str, niche_keywords: Sequence[str]) -> float:
+    """Relevance of one topic to the niche keywords, in [0, 1]."""
+    return _best_match(topic, niche_keywords)[0]
+
+
+def best_category(topic: str, niche_keywords: Sequence[str]) -> str | None:
+    """Concept label of the best-matching niche keyword ("resin", "crochet"...), None if off-niche."""
+    return _best_match(topic, niche_keywords)[1]
+
+
+def relevance_scores(topics: Iterable[str], niche_keywords: Sequence[str]) -> dict[str, float]:
+    """Relevance for many topics at once (profiles are cached, so repeated words cost nothing)."""
+    return {topic: _best_match(topic, niche_keywords)[0] for topic in dict.fromkeys(topics)}
+
+
+def relevance_matches(topics: Iterable[str], niche_keywords: Sequence[str]) -> dict[str, tuple[float, str | None]]:
+    """(relevance, category) for many topics in one pass."""
+    return {topic: _best_match(topic, niche_keywords) for topic in dict.fromkeys(topics)}

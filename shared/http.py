@@ -1,0 +1,247 @@
+"""The handler wrapper every function uses: parsing, auth, CORS, error mapping and logging.
+
+Functions-framework hands each entry point a Flask request. `endpoint(...)` turns a plain
+function of a `RequestContext` into that entry point, so every function validates, authenticates,
+answers errors as problem JSON and logs the same way, locally and deployed.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.config import Settings, get_settings
+from shared.errors import (
+    PROBLEM_CONTENT_TYPE, AppError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
+    UnsupportedMediaType, to_problem,
+)
+from shared.logging import configure_logging, get_logger, request_id_var, trace_var
+
+if TYPE_CHECKING:
+    import flask
+    from pydantic import BaseModel
+
+    from shared.auth import UserClaims
+
+AuthMode = Literal["user", "cron", "public"]
+MAX_BODY_BYTES = 64 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+log = get_logger("http")
+
+
+@dataclass
+class RequestContext:
+    """What a handler needs from a request, already validated."""
+
+    request: flask.Request
+    settings: Settings
+    request_id: str
+    claims: UserClaims | None = None
+    cron_caller: str | None = None
+    query: Any = None
+    body: Any = None
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user(self) -> UserClaims:
+        assert self.claims is not None, "endpoint declared without user auth"
+        return self.claims
+
+
+@dataclass
+class Redirect:
+    """A 302 to `location` (the OAuth flow ends in the browser, not in JSON)."""
+
+    location: str
+
+
+def _json_response(payload: Any, status: int, content_type: str = "application/json") -> flask.Response:
+    import flask
+
+    return flask.Response(json.dumps(payload, default=str, separators=(",", ":")), status=status,
+                          content_type=content_type)
+
+
+def _validation_problem(exc: Any, where: str) -> InvalidInput:
+    # Echo locations and messages, never the submitted values (they may hold codes or tokens).
+    errors = [{"loc": [where, *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    described = [f"{'.'.join(e['loc'][1:])}: {e['msg']}" if len(e["loc"]) > 1 else e["msg"] for e in errors]
+    return InvalidInput(f"invalid {where}: " + "; ".join(described), extra={"errors": errors})
+
+
+def _parse_query(request: flask.Request, model: type[BaseModel]) -> Any:
+    from pydantic import ValidationError
+
+    raw: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        raw[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_problem(exc, "query") from None
+
+
+def _parse_body(request: flask.Request, model: type[BaseModel]) -> Any:
+    from pydantic import ValidationError
+
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body larger than {MAX_BODY_BYTES} bytes")
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body larger than {MAX_BODY_BYTES} bytes")
+    if not data.strip():
+        data = b"{}"
+    elif request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        raise _validation_problem(exc, "body") from None
+
+
+def _cors_headers(request: flask.Request, settings: Settings, methods: tuple[str, ...]) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    if not origin or origin.rstrip("/") != settings.frontend_origin.rstrip("/"):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ", ".join((*methods, "OPTIONS")),
+        "Access-Control-Allow-Headers": _ALLOWED_HEADERS,
+        "Access-Control-Expose-Headers": "Retry-After, X-Request-Id",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def _authenticate(ctx: RequestContext, auth: AuthMode) -> None:
+    if auth == "user":
+        from shared.auth import bearer_token, verify_user_token
+
+        ctx.claims = verify_user_token(bearer_token(ctx.request.headers.get("Authorization")), ctx.settings)
+    elif auth == "cron":
+        from shared.cron_auth import verify_cron_request
+
+        ctx.cron_caller = verify_cron_request(ctx.request.headers, ctx.settings)
+
+
+def _render(result: Any) -> flask.Response:
+    import flask
+
+    if isinstance(result, flask.Response):
+        return result
+    if isinstance(result, Redirect):
+        response = flask.Response(status=302)
+        response.headers["Location"] = result.location
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    status = 200
+    if isinstance(result, tuple):
+        result, status = result
+    if hasattr(result, "model_dump"):
+        result = result.model_dump(mode="json", by_alias=True)
+    return _json_response(result, status)
+
+
+def _no_content() -> flask.Response:
+    import flask
+
+    return flask.Response(status=204)
+
+
+def _begin(request: flask.Request) -> str:
+    supplied = request.headers.get("X-Request-Id", "")
+    request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    request_id_var.set(request_id)
+    trace_var.set(request.headers.get("X-Cloud-Trace-Context", "").split("/")[0] or None)
+    return request_id
+
+
+def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: type[BaseModel] | None = None,
+             body: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
+             path: str | None = None) -> Callable[..., Any]:
+    """Wrap `fn(ctx) -> model | dict | Redirect | (model, status)` as a functions-framework handler.
+
+    `path` like "/api/auth/{platform}" extracts named segments; `response` documents the 200 body.
+    """
+    path_pattern = _compile_path(path) if path else None
+
+    def decorate(fn: Callable[[RequestContext], Any]) -> Callable[[flask.Request], flask.Response]:
+        @functools.wraps(fn)
+        def handler(request: flask.Request) -> flask.Response:
+            settings = get_settings()
+            configure_logging(settings.log_level, settings.gcp_project)
+            started = time.perf_counter()
+            request_id = _begin(request)
+            cors = _cors_headers(request, settings, methods)
+            ctx = RequestContext(request=request, settings=settings, request_id=request_id)
+            try:
+                if request.method == "OPTIONS":
+                    response = _render(_no_content())
+                else:
+                    response = _run(fn, ctx, auth, methods, query, body, path_pattern)
+            except AppError as error:
+                response = _problem(error, request, request_id)
+            except Exception:  # noqa: BLE001 - the one place unexpected errors become a 500
+                log.exception("unhandled error", extra={"fields": {"path": request.path}})
+                response = _problem(AppError("unexpected error; quote the request id"), request, request_id)
+            response.headers.update(cors)
+            response.headers["X-Request-Id"] = request_id
+            _log_request(request, response.status_code, started, ctx)
+            return response
+
+        handler.endpoint_spec = {"auth": auth, "methods": methods, "query": query,  # type: ignore[attr-defined]
+                                 "body": body, "response": response, "path": path, "fn": fn}
+        return handler
+
+    return decorate
+
+
+def _run(fn: Callable[[RequestContext], Any], ctx: RequestContext, auth: AuthMode, methods: tuple[str, ...],
+         query: type[BaseModel] | None, body: type[BaseModel] | None, path_pattern: re.Pattern[str] | None,
+         ) -> flask.Response:
+    request = ctx.request
+    if request.method not in methods:
+        raise MethodNotAllowed(f"use {' or '.join(methods)}", headers={"Allow": ", ".join(methods)})
+    if path_pattern is not None:
+        match = path_pattern.search(request.path)
+        if match is None:
+            raise InvalidInput("unexpected path")
+        ctx.path_params = match.groupdict()
+    _authenticate(ctx, auth)
+    if query is not None:
+        ctx.query = _parse_query(request, query)
+    if body is not None:
+        ctx.body = _parse_body(request, body)
+    return _render(fn(ctx))
+
+
+def _compile_path(template: str) -> re.Pattern[str]:
+    # Deployed functions may sit behind a prefix or a rewrite, so match the template's tail.
+    parts = re.split(r"(\{[a-z_]+\})", template)
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(regex + "/?$")
+
+
+def _problem(error: AppError, request: flask.Request, request_id: str) -> flask.Response:
+    response = _json_response(to_problem(error, instance=request.path, request_id=request_id), error.status,
+                              PROBLEM_CONTENT_TYPE)
+    response.headers.update(error.headers)
+    return response
+
+
+def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext) -> None:
+    # Path only: query strings carry OAuth codes and states.
+    fields = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
+                              "latency": f"{time.perf_counter() - started:.6f}s",
+                              "userAgent": request.headers.get("User-Agent", "")[:200]}}
+    if ctx.claims is not None:
+        fields["user_id"] = ctx.claims.user_id
+    level = 40 if status >= 500 else 20
+    log.log(level, f"{request.method} {request.path} {status}", extra={"fields": fields})

@@ -1,0 +1,63 @@
+"""GET /api/analytics/growth: parameters and response."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from shared.models.common import Platform, QueryModel, ResponseModel
+
+MAX_RANGE_DAYS = 731
+
+
+class GrowthQuery(QueryModel):
+    """`from`/`to` are inclusive calendar dates (UTC); default: the last 90 days."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+    platform: list[Platform] | None = None
+    interval: Literal["day", "week", "month"] = "day"
+
+    @field_validator("platform", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _range(self) -> GrowthQuery:
+        today = dt.datetime.now(dt.timezone.utc).date()
+        self.to = self.to or today
+        self.from_ = self.from_ or self.to - dt.timedelta(days=89)
+        if self.from_ > self.to:
+            raise ValueError("'from' must not be after 'to'")
+        if (self.to - self.from_).days >= MAX_RANGE_DAYS:
+            raise ValueError(f"range longer than {MAX_RANGE_DAYS} days")
+        return self
+
+
+class GrowthPoint(ResponseModel):
+    period_start: dt.date
+    followers: int | None = Field(description="Followers at the end of the period; null when no snapshot")
+    change: int | None = Field(description="Change from the previous period with data; null when unknown")
+
+
+class Gap(ResponseModel):
+    start: dt.date
+    end: dt.date
+
+
+class PlatformGrowth(ResponseModel):
+    platform: Platform
+    points: list[GrowthPoint]
+    gaps: list[Gap] = Field(description="Periods with no snapshot (the platform was not fetched)")
+    total_change: int | None
+
+
+class GrowthResponse(ResponseModel):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    interval: Literal["day", "week", "month"]
+    series: list[PlatformGrowth]
