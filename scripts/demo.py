@@ -1,0 +1,104 @@
+"""The main job, end to end on the local stack, through the same HTTP endpoints the frontend uses.
+
+Starts Postgres, the platform sandbox and the gateway; signs in the demo creator; connects her
+four platforms through the real OAuth redirects; runs the crons (refresh, fetch, trends); and
+prints her overview, trends, creators, opportunities, insights and three ranked briefs.
+`--serve` keeps the stack running afterwards (gateway URL and a token are printed).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from scripts.demo_report import print_briefs, print_creators, print_insights, print_keywords, print_opportunities, \
+    print_overview, print_topics, section
+
+SCENARIOS = Path(__file__).resolve().parent / "sandbox" / "scenarios"
+PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
+NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
+
+
+def connect(http: httpx.Client, platform: str, token: str) -> str:
+    """The browser's OAuth round trip: our start endpoint, the platform's consent, our callback."""
+    start = http.get(f"/api/auth/{platform}", headers={"Authorization": f"Bearer {token}"})
+    start.raise_for_status()
+    consent = httpx.get(start.json()["authorize_url"], follow_redirects=False, timeout=30)
+    callback = http.get(consent.headers["location"])
+    outcome = parse_qs(urlparse(callback.headers["location"]).query)
+    return outcome.get("connected", outcome.get("error", ["?"]))[0]
+
+
+def run(args: argparse.Namespace) -> None:
+    from scripts.localstack.stack import start_stack
+
+    t0 = time.perf_counter()
+    stack = start_stack(persist=False, port=args.port, sandbox_options={
+        "seed": args.seed, "creators": 12, "effects": str(SCENARIOS / "demo_effects.json"),
+        "trends": str(SCENARIOS / "rising_niche.json")})
+    try:
+        user = stack.create_user("divz.mysterious@example.com")
+        _set_profile(stack, user)
+        http = httpx.Client(base_url=stack.base_url, timeout=120)
+        auth = user.headers
+        section(f"Local stack up in {time.perf_counter() - t0:.1f}s: gateway {stack.base_url}, "
+                f"sandbox {stack.sandbox.base_url}")
+        for platform in PLATFORMS:
+            print(f"  connect {platform:10} -> {connect(http, platform, user.token)}")
+        cron = stack.cron_headers
+        refreshed = http.post("/api/auth/refresh", headers=cron).json()
+        print(f"  token refresh run: {json.dumps(refreshed.get('counts', refreshed))}")
+        fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
+        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows_written', 'errors', 'duration_s')})}")
+        print_overview(http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth).json())
+        trends = http.post("/api/cron/detect-trends", headers=cron).json()
+        print(f"  trend run: {json.dumps({k: trends.get(k) for k in ('observations', 'trends_written', 'sources')})}")
+        print_topics(http.get("/api/trends/topics", params={"limit": 8}, headers=auth).json())
+        print_keywords(http.get("/api/trends/keywords", params={"limit": 8}, headers=auth).json())
+        print_creators(http.get("/api/creators/trending", params={"limit": 5}, headers=auth).json())
+        print_opportunities(http.get("/api/opportunities", params={"limit": 5}, headers=auth).json())
+        print_insights(http.post("/api/ai/patterns", headers=auth, json={}).json())
+        briefs = http.post("/api/ai/recommend", headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+                           json={"count": 3}).json()
+        print_briefs(briefs)
+        section(f"Done in {time.perf_counter() - t0:.1f}s")
+        if args.serve:
+            print(f"Serving. Gateway: {stack.base_url}  OpenAPI: {stack.base_url}/openapi.json\n"
+                  f"Token for {user.email}:\n{user.token}\nCtrl-C to stop.")
+            while True:
+                time.sleep(3600)
+    finally:
+        stack.stop()
+
+
+def _set_profile(stack: Any, user: Any) -> None:
+    # What the frontend does through PostgREST: update her own profile row, under RLS.
+    from shared.auth import UserClaims
+    from shared.db import user_transaction
+
+    claims = UserClaims(user_id=user.user_id, role="authenticated", email=user.email, raw={"sub": user.user_id})
+    with user_transaction(claims) as conn:
+        conn.execute("update profiles set niche_keywords = %s, timezone = 'Europe/London', name = 'Divz'"
+                     " where id = %s", (NICHE, user.user_id))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--serve", action="store_true", help="keep the stack running after the demo")
+    try:
+        run(parser.parse_args())
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
