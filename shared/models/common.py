@@ -4,12 +4,27 @@ Models defer building their validators to first use: cold starts pay only for wh
 """
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 Platform = Literal["instagram", "youtube", "pinterest", "tiktok"]
 PLATFORMS: tuple[Platform, ...] = ("instagram", "youtube", "pinterest", "tiktok")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    # Lax parsing would read "0" as 1970-01-01; a query date is YYYY-MM-DD or an error.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("dates are YYYY-MM-DD")
+    if isinstance(value, (int, float)):
+        raise ValueError("dates are YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class QueryModel(BaseModel):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.models.common import Platform, QueryModel, ResponseModel
+from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel
 
 MAX_RANGE_DAYS = 731
 
@@ -14,8 +14,8 @@ MAX_RANGE_DAYS = 731
 class GrowthQuery(QueryModel):
     """`from`/`to` are inclusive calendar dates (UTC); default: the last 90 days."""
 
-    from_: dt.date | None = Field(default=None, alias="from")
-    to: dt.date | None = None
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
     platform: list[Platform] | None = None
     interval: Literal["day", "week", "month"] = "day"
 

@@ -1,0 +1,70 @@
+"""The CONNECT endpoints: start, callback, refresh cron, disconnect."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import ConfigDict, field_validator
+
+from shared.models.common import Platform, QueryModel, ResponseModel
+
+# What the callback tells the frontend in `?error=`; never a platform's raw message.
+CallbackError = Literal[
+    "invalid_state",        # unknown nonce, bad signature, malformed state
+    "state_expired",        # older than the state lifetime (10 minutes)
+    "state_replayed",       # this state was already used once
+    "wrong_user",           # the browser completing the flow is signed in as someone else
+    "consent_denied",       # the creator refused on the platform's consent screen
+    "authorization_failed",  # the platform sent another error, or no code at all
+    "exchange_failed",      # the platform refused the code (used, expired, mismatched)
+    "platform_unavailable",  # the platform timed out, throttled or answered 5xx: retry later
+    "internal",             # our bug; the redirect carries a request id to quote
+]
+
+
+class CallbackQuery(QueryModel):
+    """What a platform appends to our redirect URI; unknown names are ignored (Google adds several)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, defer_build=True)
+
+    state: str | None = None
+    code: str | None = None
+    error: str | None = None
+    error_reason: str | None = None
+    error_description: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _first(cls, value: Any) -> Any:
+        # A repeated parameter must not turn the callback into a 400: take the first value.
+        return value[0] if isinstance(value, list) and value else value
+
+
+class AuthStartResponse(ResponseModel):
+    """Send the creator's browser to `authorize_url` before `state_expires_at`."""
+
+    platform: Platform
+    authorize_url: str
+    state_expires_at: dt.datetime
+    scopes: list[str]
+    pkce: bool
+
+
+class RefreshRunResponse(ResponseModel):
+    """Counts of one token-refresh run."""
+
+    run_id: str | None
+    refreshed: int
+    skipped: int
+    failed: int
+    needs_reauth: int
+    errors: dict[str, int]
+
+
+class DisconnectResponse(ResponseModel):
+    """`disconnected` is False when there was nothing to delete; `revoked` is None where the platform
+    offers no revoke endpoint, False when revoking failed (the tokens are deleted anyway)."""
+
+    platform: Platform
+    disconnected: bool
+    revoked: bool | None
