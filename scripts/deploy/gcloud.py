@@ -1,0 +1,162 @@
+"""`gcloud functions deploy` and invoker-binding commands for one bundle, and running them."""
+from __future__ import annotations
+
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from functions.manifest import FunctionSpec
+from scripts.deploy.bundle import Bundle
+from scripts.deploy.config import OPTIONAL_SECRETS, DeployConfig, SecretRef
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENTRY_POINT = "handler"
+ALWAYS_SECRETS = ("DATABASE_URL", "TOKEN_KEYS", "OAUTH_STATE_SECRET", "SUPABASE_JWT_SECRET")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command line; `shell` is how the plan prints it."""
+
+    argv: tuple[str, ...]
+    why: str
+
+    @property
+    def shell(self) -> str:
+        return shlex.join(self.argv)
+
+
+def unset(field_name: str) -> str:
+    """How a dry run shows a setting a real deploy requires."""
+    return f"<unset:{field_name}>"
+
+
+def known_env_names() -> frozenset[str]:
+    """Every variable the functions' settings read (shared/config.py is the one source)."""
+    from shared.config import _ENV_NAMES, _JSON_ENV_NAMES
+
+    return frozenset({*_ENV_NAMES.values(), *_JSON_ENV_NAMES.values()})
+
+
+@dataclass
+class FunctionDeploy:
+    """Everything `gcloud functions deploy` needs for one function."""
+
+    spec: FunctionSpec
+    source: Path
+    url: str
+    env: dict[str, str]
+    secrets: dict[str, SecretRef]
+    memory: str
+    timeout_s: int
+    min_instances: int
+    max_instances: int
+    concurrency: int
+    invoker: str | None           # the one service account allowed to call a private function
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def private(self) -> bool:
+        # Cron and task workers are private at the IAM layer; user and public endpoints authenticate
+        # the Supabase JWT (or nothing) in the function itself.
+        return self.spec.auth == "cron"
+
+    def deploy_command(self, config: DeployConfig) -> Command:
+        argv = [
+            "gcloud", "functions", "deploy", self.spec.deploy_name, "--gen2",
+            f"--project={config.project}", f"--region={config.region}", f"--runtime={config.runtime}",
+            f"--source={_shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
+            "--no-allow-unauthenticated" if self.private else "--allow-unauthenticated",
+            f"--service-account={config.runtime_sa}",
+            f"--set-secrets={_joined({k: v.flag_value for k, v in self.secrets.items()})}",
+            f"--set-env-vars={_joined(self.env)}",
+            f"--memory={self.memory}", f"--timeout={self.timeout_s}s",
+            f"--min-instances={self.min_instances}", f"--max-instances={self.max_instances}",
+            f"--concurrency={self.concurrency}",
+        ]
+        return Command(tuple(argv), f"deploy {self.spec.name} ({self.spec.auth})")
+
+    def invoker_command(self, config: DeployConfig) -> Command | None:
+        if not self.private or self.invoker is None:
+            return None
+        argv = ("gcloud", "functions", "add-invoker-policy-binding", self.spec.deploy_name,
+                f"--project={config.project}", f"--region={config.region}",
+                f"--member=serviceAccount:{self.invoker}")
+        return Command(argv, f"let {self.invoker} invoke {self.spec.deploy_name}")
+
+
+def _shown_path(path: Path) -> str:
+    """Repository-relative when possible (commands run from the repository root)."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _joined(values: dict[str, str]) -> str:
+    """KEY=VALUE pairs for a gcloud map flag; switch delimiter (gcloud `^D^` syntax) if a value has commas."""
+    body = [f"{key}={value}" for key, value in sorted(values.items())]
+    if not any("," in value for value in values.values()):
+        return ",".join(body)
+    delimiter = next(d for d in "@#|;~" if not any(d in pair for pair in body))
+    return f"^{delimiter}^" + delimiter.join(body)
+
+
+def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> FunctionDeploy:
+    """The deploy of one function: secrets and environment it needs, sizes, who may invoke it."""
+    overrides = config.functions.get(spec.name)
+    url = config.function_url(spec.deploy_name)
+    warnings: list[str] = []
+
+    refs = config.secret_refs()
+    wanted = list(ALWAYS_SECRETS)
+    if spec.uses_llm or bundle.imports_llm:
+        wanted.append("ANTHROPIC_API_KEY")
+    if bundle.needs_platform_credentials:
+        wanted.append("PLATFORM_CREDENTIALS_JSON")
+    secrets = {name: refs[name] for name in wanted if name in refs}
+    for name in wanted:
+        if name not in refs and name not in OPTIONAL_SECRETS:
+            warnings.append(f"{spec.name}: no secret configured for {name}")
+
+    env = {
+        "APP_ENV": "production",
+        "GOOGLE_CLOUD_PROJECT": config.project,
+        "SUPABASE_URL": config.supabase_url or unset("supabase_url"),
+        "FRONTEND_ORIGIN": config.frontend_origin or unset("frontend_origin"),
+        "FRONTEND_URL": config.frontend_url or config.frontend_origin or unset("frontend_url"),
+        "PUBLIC_BASE_URL": config.base_url or unset("public_base_url"),
+    }
+    invoker = None
+    if spec.auth == "cron":
+        # Scheduled crons are called by Cloud Scheduler; unscheduled ones are Cloud Tasks workers.
+        invoker = config.scheduler_sa if spec.schedule else config.tasks_sa
+        env["CRON_AUDIENCE"] = url
+        env["CRON_SERVICE_ACCOUNT"] = invoker
+    env.update(config.env)
+    if overrides:
+        env.update(overrides.env)
+    overlap = sorted(set(env) & set(secrets))
+    if overlap:
+        raise ValueError(f"{spec.name}: {overlap} set both as secret and as plain env var")
+    known = known_env_names() | {"GOOGLE_CLOUD_PROJECT"}
+    unknown = sorted(name for name in (*env, *secrets) if name not in known)
+    if unknown:
+        warnings.append(f"{spec.name}: shared/config.py reads none of {unknown}")
+
+    return FunctionDeploy(
+        spec=spec, source=bundle.directory, url=url, env=env, secrets=secrets,
+        memory=(overrides and overrides.memory) or spec.memory,
+        timeout_s=(overrides and overrides.timeout_s) or spec.timeout_s,
+        min_instances=overrides.min_instances if overrides and overrides.min_instances is not None else 0,
+        max_instances=(overrides and overrides.max_instances) or config.max_instances,
+        concurrency=(overrides and overrides.concurrency) or config.concurrency,
+        invoker=invoker, warnings=warnings,
+    )
+
+
+def run(command: Command) -> None:
+    """Run one command, echoing it; a failure stops the deploy."""
+    print(f"$ {command.shell}", flush=True)
+    subprocess.run(command.argv, check=True, cwd=REPO_ROOT)

@@ -1,0 +1,133 @@
+"""gcloud deploy commands and the deploy settings: flags, auth at the IAM layer, secrets by name."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from functions.manifest import by_name
+from scripts.deploy.bundle import Bundle
+from scripts.deploy.config import DeployConfig, DeployConfigError, load_config
+from scripts.deploy.gcloud import plan_function
+
+CONFIG = {
+    "project": "acme-creators", "region": "europe-west1",
+    "supabase_url": "https://abcdefghijklmnopqrst.supabase.co", "frontend_origin": "https://app.example.com",
+    "secrets": {"DATABASE_URL": {"secret": "db-url", "version": "3"},
+                "TOKEN_KEYS": {"secret": "token-keys", "version": "2"},
+                "OAUTH_STATE_SECRET": {"secret": "oauth-state", "version": "1"},
+                "ANTHROPIC_API_KEY": {"secret": "anthropic", "version": "4"},
+                "PLATFORM_CREDENTIALS_JSON": {"secret": "platform-apps", "version": "5"}},
+}
+
+
+def config(**changes) -> DeployConfig:
+    return DeployConfig.model_validate({**CONFIG, **changes})
+
+
+def bundle(name: str, *, platforms: bool = False, llm: bool = False) -> Bundle:
+    return Bundle(name=name, directory=Path("/tmp/bundles") / name, files=["main.py"], requirements=[],
+                  warnings=[], needs_platform_credentials=platforms, imports_llm=llm)
+
+
+def flags(argv: tuple[str, ...]) -> dict[str, str]:
+    return {a.split("=", 1)[0]: (a.split("=", 1)[1] if "=" in a else "") for a in argv if a.startswith("--")}
+
+
+def test_user_endpoint_is_public_at_iam_and_gets_core_secrets_by_name():
+    deploy = plan_function(by_name("analytics_growth"), bundle("analytics_growth"), config())
+    command = deploy.deploy_command(config())
+    f = flags(command.argv)
+    assert command.argv[:4] == ("gcloud", "functions", "deploy", "analytics-growth")
+    assert "--allow-unauthenticated" in f and "--no-allow-unauthenticated" not in f
+    assert f["--gen2"] == "" and f["--trigger-http"] == ""
+    assert f["--runtime"] == "python312" and f["--entry-point"] == "handler" and f["--region"] == "europe-west1"
+    assert f["--service-account"] == "fn-runtime@acme-creators.iam.gserviceaccount.com"
+    assert f["--set-secrets"] == "DATABASE_URL=db-url:3,OAUTH_STATE_SECRET=oauth-state:1,TOKEN_KEYS=token-keys:2"
+    env = dict(pair.split("=", 1) for pair in f["--set-env-vars"].split(","))
+    assert env == {"APP_ENV": "production", "GOOGLE_CLOUD_PROJECT": "acme-creators",
+                   "SUPABASE_URL": "https://abcdefghijklmnopqrst.supabase.co",
+                   "FRONTEND_ORIGIN": "https://app.example.com", "FRONTEND_URL": "https://app.example.com",
+                   "PUBLIC_BASE_URL": "https://europe-west1-acme-creators.cloudfunctions.net"}
+    assert (f["--memory"], f["--timeout"], f["--min-instances"], f["--max-instances"], f["--concurrency"]) == (
+        "512Mi", "60s", "0", "10", "1")
+    assert deploy.invoker_command(config()) is None
+
+
+def test_scheduled_cron_is_private_and_only_the_scheduler_may_invoke_it():
+    deploy = plan_function(by_name("cron_detect_trends"), bundle("cron_detect_trends"), config())
+    f = flags(deploy.deploy_command(config()).argv)
+    assert "--no-allow-unauthenticated" in f and "--allow-unauthenticated" not in f
+    env = dict(pair.split("=", 1) for pair in f["--set-env-vars"].split(","))
+    assert env["CRON_AUDIENCE"] == "https://europe-west1-acme-creators.cloudfunctions.net/cron-detect-trends"
+    assert env["CRON_SERVICE_ACCOUNT"] == "scheduler-invoker@acme-creators.iam.gserviceaccount.com"
+    assert (f["--memory"], f["--timeout"]) == ("1Gi", "540s")
+    binding = deploy.invoker_command(config())
+    assert binding.argv[:4] == ("gcloud", "functions", "add-invoker-policy-binding", "cron-detect-trends")
+    assert "--member=serviceAccount:scheduler-invoker@acme-creators.iam.gserviceaccount.com" in binding.argv
+
+
+def test_task_worker_is_private_and_invoked_by_the_tasks_account():
+    cfg = config(tasks_service_account="fanout@acme-creators.iam.gserviceaccount.com")
+    deploy = plan_function(by_name("tasks_fetch_connection"), bundle("tasks_fetch_connection", platforms=True), cfg)
+    f = flags(deploy.deploy_command(cfg).argv)
+    assert "--no-allow-unauthenticated" in f
+    assert "PLATFORM_CREDENTIALS_JSON=platform-apps:5" in f["--set-secrets"]
+    assert "--member=serviceAccount:fanout@acme-creators.iam.gserviceaccount.com" in deploy.invoker_command(cfg).argv
+
+
+def test_anthropic_key_goes_only_to_functions_that_use_the_llm():
+    llm = plan_function(by_name("ai_recommend"), bundle("ai_recommend"), config())
+    plain = plan_function(by_name("ai_patterns"), bundle("ai_patterns"), config())
+    assert llm.secrets["ANTHROPIC_API_KEY"].flag_value == "anthropic:4"
+    assert "ANTHROPIC_API_KEY" not in plain.secrets
+    assert "PLATFORM_CREDENTIALS_JSON" not in plain.secrets
+    assert (llm.timeout_s, plain.timeout_s) == (120, 120)
+
+
+def test_optional_jwt_secret_and_per_function_overrides_apply():
+    cfg = config(secrets={**CONFIG["secrets"], "SUPABASE_JWT_SECRET": {"secret": "legacy-jwt", "version": "1"}},
+                 functions={"analytics_growth": {"max_instances": 3, "memory": "1Gi", "min_instances": 1}})
+    f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
+    assert "SUPABASE_JWT_SECRET=legacy-jwt:1" in f["--set-secrets"]
+    assert (f["--max-instances"], f["--memory"], f["--min-instances"]) == ("3", "1Gi", "1")
+
+
+def test_env_values_with_commas_switch_the_gcloud_delimiter():
+    cfg = config(env={"LOG_LEVEL": "INFO"}, functions={"analytics_growth": {"env": {"ANTHROPIC_MODEL": "a,b"}}})
+    f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
+    delimiter = f["--set-env-vars"][1]
+    assert f["--set-env-vars"].startswith(f"^{delimiter}^")
+    assert f"ANTHROPIC_MODEL=a,b" in f["--set-env-vars"][3:].split(delimiter)
+
+
+def test_cloud_run_url_template_needs_the_project_number():
+    with pytest.raises(DeployConfigError, match="project_number"):
+        load_config(None, {**CONFIG, "function_url_template": "https://{name}-{project_number}.{region}.run.app"})
+    cfg = config(function_url_template="https://{name}-{project_number}.{region}.run.app", project_number="123456789")
+    assert cfg.function_url("cron-detect-trends") == "https://cron-detect-trends-123456789.europe-west1.run.app"
+
+
+def test_invalid_settings_name_the_field(tmp_path):
+    with pytest.raises(DeployConfigError, match="region"):
+        load_config(None, {"project": "acme-creators", "region": "Europe West"})
+    with pytest.raises(DeployConfigError, match=r"secrets\.DATABASE_URL\.version"):
+        load_config(None, {**CONFIG, "secrets": {"DATABASE_URL": {"secret": "db", "version": "v3"}}})
+    with pytest.raises(DeployConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.json")
+    bad = tmp_path / "deploy.json"
+    bad.write_text("{not json")
+    with pytest.raises(DeployConfigError, match="not valid JSON"):
+        load_config(bad)
+    with pytest.raises(DeployConfigError, match="project is required"):
+        load_config(None, {"region": "europe-west1"})
+
+
+def test_config_file_values_yield_to_cli_flags(tmp_path):
+    path = tmp_path / "deploy.json"
+    path.write_text(json.dumps({**CONFIG, "region": "us-central1"}))
+    cfg = load_config(path, {"region": "europe-west1", "project": None})
+    assert (cfg.project, cfg.region, cfg.supabase_project_ref) == ("acme-creators", "europe-west1",
+                                                                    "abcdefghijklmnopqrst")
+    assert cfg.missing_for_deploy() == []
