@@ -64,14 +64,16 @@ def _post_rows(post: dict, local_time) -> Iterable[tuple[str, str, str, str, flo
     ]
     if local_time is not None:
         found.append(row(attrs.POSTING_TIME, attrs.posting_time(local_time.hour), "platform", 1.0))
-        found.append(row(attrs.WEEKDAY, "weekend" if local_time.weekday() >= 5 else "weekday", "platform", 1.0))
+        weekday = "weekend" if local_time.weekday() >= 5 else "weekday"
+        found.append(row(attrs.WEEKDAY, weekday, "platform", 1.0))
     if text is not None:
         found.append(row(attrs.HAS_QUESTION, "yes" if "?" in text else "no", "rules", TEXT_RULE_CONFIDENCE))
         found.append(row(attrs.HAS_CTA, "yes" if _cta_pattern().search(text) else "no", "rules",
                          TEXT_RULE_CONFIDENCE))
     for attribute in (attrs.CAMERA_ANGLE, attrs.AUDIO_TYPE, attrs.CONTENT_FORMAT):
         found.append(row(attribute, *_cue_level(attribute, text)))
-    hook = hook_speed_from_signals(post.get("platform"), post.get("reels_skip_rate"), post.get("retention_early"))
+    hook = hook_speed_from_signals(post.get("platform"), post.get("reels_skip_rate"),
+                                   post.get("retention_early"))
     if hook is not None:
         found.append(row(attrs.HOOK_SPEED, hook, "platform", PLATFORM_SIGNAL_CONFIDENCE))
     else:

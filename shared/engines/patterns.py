@@ -63,7 +63,7 @@ def relative_rates(posts: pl.DataFrame, metric: str, *, min_views: int = MIN_VIE
         return pl.DataFrame(schema={"post_id": pl.Utf8, "platform": pl.Utf8, "rate": pl.Float64,
                                     "relative_rate": pl.Float64})
     rates = (
-        posts.filter(pl.col(count).is_not_null() & pl.col("views").is_not_null() & (pl.col("views") >= min_views))
+        posts.filter(pl.col(count).is_not_null() & (pl.col("views").fill_null(0) >= min_views))
         .select(pl.col("post_id").cast(pl.Utf8), "platform",
                 (pl.col(count).cast(pl.Float64) / pl.col("views").cast(pl.Float64)).alias("rate"))
     )
@@ -84,7 +84,8 @@ def detect_patterns(posts: pl.DataFrame, attributes: pl.DataFrame, *,
     rows: list[dict[str, Any]] = []
     for metric in metrics:
         rates = relative_rates(posts, metric)
-        top_ids = set(rates.sort("relative_rate", descending=True).head(top_n).get_column("post_id").to_list())
+        top = rates.sort("relative_rate", descending=True).head(top_n)
+        top_ids = set(top.get_column("post_id").to_list())
         joined = known.join(rates.select("post_id", "relative_rate"), on="post_id", how="inner")
         for attribute in sorted(known.get_column("attribute").unique().to_list()):
             sub = joined.filter(pl.col("attribute") == attribute)
@@ -100,7 +101,8 @@ def _attribute_tests(sub: pl.DataFrame, attribute: str, metric: str, n_eligible:
     n_known = sub.height
     n_top = max(len(top_ids), 1)
     # Bootstrap sums per level, drawn once per attribute and reused for every level's "rest".
-    sums = {lv: _bootstrap_sums(v.get_column("relative_rate").to_numpy(), n_boot, rng) for lv, v in values.items()}
+    sums = {lv: _bootstrap_sums(v.get_column("relative_rate").to_numpy(), n_boot, rng)
+            for lv, v in values.items()}
     total_sum = sum(sums.values())
     total = float(sub.get_column("relative_rate").sum())
     rows = []
@@ -191,7 +193,8 @@ LEVEL_PHRASES: dict[tuple[str, str], str] = {
     ("posting_time", "night"): "Late-night posts",
     ("caption_length", "short"): "Short captions", ("caption_length", "medium"): "Medium-length captions",
     ("caption_length", "long"): "Long captions",
-    ("has_question", "yes"): "Captions that ask a question", ("has_question", "no"): "Captions without a question",
+    ("has_question", "yes"): "Captions that ask a question",
+    ("has_question", "no"): "Captions without a question",
     ("has_cta", "yes"): "Posts with a call to action", ("has_cta", "no"): "Posts without a call to action",
     ("weekday", "weekday"): "Weekday posts", ("weekday", "weekend"): "Weekend posts",
 }
@@ -199,7 +202,8 @@ LEVEL_PHRASES: dict[tuple[str, str], str] = {
 
 def level_phrase(attribute: str, level: str) -> str:
     """How a person would name posts at this level."""
-    return LEVEL_PHRASES.get((attribute, level), f"Posts with {attribute.replace('_', ' ')} {level.replace('_', ' ')}")
+    fallback = f"Posts with {attribute.replace('_', ' ')} {level.replace('_', ' ')}"
+    return LEVEL_PHRASES.get((attribute, level), fallback)
 
 
 def _fmt_ratio(value: float) -> str:
@@ -238,5 +242,6 @@ def findings(patterns: pl.DataFrame) -> list[PatternFinding]:
             attribute=r["attribute"], level=r["level"], metric=r["metric"], n_level=r["n_level"],
             n_rest=r["n_rest"], ratio=r["ratio"], ci_low=r["ci_low"], ci_high=r["ci_high"],
             p_value=r["p_value"], q_value=r["q_value"], top_share=r["top_share"], base_share=r["base_share"],
-            text=insight_text(r), impact=impact(r["ratio"], r["ci_low"], r["ci_high"]), category=r["attribute"]))
+            text=insight_text(r), impact=impact(r["ratio"], r["ci_low"], r["ci_high"]),
+            category=r["attribute"]))
     return out

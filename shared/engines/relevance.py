@@ -73,6 +73,7 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in raw if w not in STOPWORDS)
 
 
+@lru_cache(maxsize=65536)
 def _trigrams(word: str) -> frozenset[str]:
     padded = f"#{word}#"
     return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
@@ -108,6 +109,8 @@ class _Profile:
     heads: frozenset[str]
     activation: dict[str, float]
     category: str | None
+    # For a niche keyword: per topic concept, the best a_K(d) over the niche's related concepts d.
+    related: dict[str, float]
 
 
 def _activate(seq: tuple[str, ...]) -> dict[str, float]:
@@ -161,7 +164,11 @@ def _profile(text: str) -> _Profile:
         category = GENERAL_CRAFTS
     else:
         category = " ".join(seq) or None
-    return _Profile(seq, heads, activation, category)
+    related: dict[str, float] = {}
+    for first, second in _RELATED_PAIRS:
+        for c_topic, c_niche in ((first, second), (second, first)):
+            related[c_topic] = max(related.get(c_topic, 0.0), specific.get(c_niche, 0.0))
+    return _Profile(seq, heads, activation, category, related)
 
 
 def _score(topic: _Profile, niche: _Profile) -> float:
@@ -175,27 +182,23 @@ def _score(topic: _Profile, niche: _Profile) -> float:
     same_groups = niche_specific or niche.activation
     for concept, a_niche in same_groups.items():
         best = max(best, SAME_CONCEPT * topic.activation.get(concept, 0.0) * a_niche)
-    for first, second in _RELATED_PAIRS:
-        for c_topic, c_niche in ((first, second), (second, first)):
-            a = topic.activation.get(c_topic, 0.0) * niche_specific.get(c_niche, 0.0)
-            best = max(best, RELATED_CONCEPT * a)
+    for concept, a_topic in topic.activation.items():
+        best = max(best, RELATED_CONCEPT * a_topic * niche.related.get(concept, 0.0))
     if niche.activation:
         best = max(best, MODIFIER_ONLY * topic.activation.get(GENERAL_CRAFTS, 0.0))
     return max(best, _fuzzy_overlap(topic.words, niche.heads))
 
 
 def _fuzzy_overlap(topic_words: Iterable[str], heads: Iterable[str]) -> float:
-    best = 0.0
-    for word in topic_words:
-        if len(word) < 4:
-            continue
-        for head in heads:
-            if len(head) < 4:
-                continue
-            j = _jaccard(_trigrams(word), _trigrams(head))
-            if j >= FUZZY_MIN_JACCARD:
-                best = max(best, min(FUZZY_CAP, FUZZY_SCALE * j))
-    return best
+    return max((_fuzzy_pair(word, head) for word in topic_words for head in heads), default=0.0)
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy_pair(word: str, head: str) -> float:
+    if len(word) < 4 or len(head) < 4:
+        return 0.0
+    j = _jaccard(_trigrams(word), _trigrams(head))
+    return min(FUZZY_CAP, FUZZY_SCALE * j) if j >= FUZZY_MIN_JACCARD else 0.0
 
 
 def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
@@ -224,6 +227,8 @@ def relevance_scores(topics: Iterable[str], niche_keywords: Sequence[str]) -> di
     return {topic: _best_match(topic, niche_keywords)[0] for topic in dict.fromkeys(topics)}
 
 
-def relevance_matches(topics: Iterable[str], niche_keywords: Sequence[str]) -> dict[str, tuple[float, str | None]]:
+def relevance_matches(
+    topics: Iterable[str], niche_keywords: Sequence[str]
+) -> dict[str, tuple[float, str | None]]:
     """(relevance, category) for many topics in one pass."""
     return {topic: _best_match(topic, niche_keywords) for topic in dict.fromkeys(topics)}

@@ -62,34 +62,36 @@ class _Window:
     values: np.ndarray  # (n_series, days), NaN where the day has no reading
 
 
-def daily_series(obs: pl.DataFrame, today: date, *, lookback_days: int | None = None) -> pl.DataFrame:
-    """keyword, source, region, day, value (median of the day's readings), n_readings; up to today."""
-    lazy = obs.lazy().with_columns(day=pl.col("observed_at").dt.date())
+def _daily(obs: pl.DataFrame, today: date, lookback_days: int | None) -> pl.LazyFrame:
     start = date.min if lookback_days is None else today - timedelta(days=lookback_days - 1)
     return (
-        lazy.filter(pl.col("day").is_between(start, today), pl.col("value").is_not_nan())
+        obs.lazy()
+        .with_columns(day=pl.col("observed_at").dt.date(), value=pl.col("value").cast(pl.Float64))
+        .filter(pl.col("day").is_between(start, today), pl.col("value").is_not_nan())
         .group_by([*SERIES_KEYS, "day"])
         .agg(value=pl.col("value").median(), n_readings=pl.len().cast(pl.Int64))
-        .sort([*SERIES_KEYS, "day"])
-        .collect()
     )
 
 
-def _window(daily: pl.DataFrame, today: date, days: int) -> _Window:
+def daily_series(obs: pl.DataFrame, today: date, *, lookback_days: int | None = None) -> pl.DataFrame:
+    """keyword, source, region, day, value (median of the day's readings), n_readings; up to today."""
+    return _daily(obs, today, lookback_days).sort([*SERIES_KEYS, "day"]).collect()
+
+
+def _window(daily: pl.DataFrame | pl.LazyFrame, today: date, days: int) -> _Window:
     start = today - timedelta(days=days - 1)
-    grouped = (
+    flat = (
         daily.lazy()
         .filter(pl.col("day").is_between(start, today))
-        .group_by(SERIES_KEYS)
-        .agg(col=(pl.col("day") - pl.lit(start)).dt.total_days(), value=pl.col("value"))
+        .select(*SERIES_KEYS, col=(pl.col("day") - pl.lit(start)).dt.total_days(), value=pl.col("value"))
         .sort(SERIES_KEYS)
+        .with_columns(row=pl.struct(SERIES_KEYS).rle_id())  # sorted, so one id per series
         .collect()
     )
-    values = np.full((grouped.height, days), np.nan)
-    if grouped.height:
-        rows = np.repeat(np.arange(grouped.height), grouped["col"].list.len().to_numpy())
-        values[rows, grouped["col"].explode().to_numpy()] = grouped["value"].explode().to_numpy()
-    return _Window(grouped.select(SERIES_KEYS), values)
+    keys = flat.unique(subset="row", keep="first", maintain_order=True).select(SERIES_KEYS)
+    values = np.full((keys.height, days), np.nan)
+    values[flat["row"].to_numpy(), flat["col"].to_numpy()] = flat["value"].to_numpy()
+    return _Window(keys, values)
 
 
 def theil_sen_slopes(y: np.ndarray) -> np.ndarray:
@@ -176,7 +178,8 @@ def heat_scores(
     weights: Mapping[int, float] | None = None,
     growth_scale: float = GROWTH_SCALE,
 ) -> pl.DataFrame:
-    """Per topic (keyword, region): sources, growth_{w}d, growth_rate, velocity_score, relevance, recency, heat_score."""
+    """Per topic (keyword, region): sources, growth_{w}d, growth_rate, velocity_score, relevance, recency,
+    heat_score; hottest first."""
     windows = _window_sizes(velocity_frame)
     weights = weights or {w: WINDOW_WEIGHTS.get(w, 1.0) for w in windows}
     combined = [pl.col("source").unique().sort().alias("sources")]
@@ -217,11 +220,13 @@ def _latest_and_sparkline(win: _Window) -> pl.DataFrame:
     return (
         win.keys.with_columns(pl.Series("latest_value", latest).fill_nan(None),
                               sparkline.list.eval(pl.element().fill_nan(None)))
-        .with_columns(source_rank=pl.col("source").replace_strict(rank, default=len(rank), return_dtype=pl.Int32))
+        .with_columns(
+            source_rank=pl.col("source").replace_strict(rank, default=len(rank), return_dtype=pl.Int32))
         .sort([*TOPIC_KEYS, "source_rank", "source"])
         .unique(subset=TOPIC_KEYS, keep="first", maintain_order=True)
         .select(*TOPIC_KEYS, "latest_value",
-                value_kind=pl.col("source").replace_strict(VALUE_KINDS, default="value", return_dtype=pl.String),
+                value_kind=pl.col("source").replace_strict(VALUE_KINDS, default="value",
+                                                           return_dtype=pl.String),
                 series="series")
     )
 
@@ -238,7 +243,7 @@ def detect_trends(
 ) -> pl.DataFrame:
     """The whole pipeline for one creator's niche, hottest topic first (one row per keyword and region)."""
     span = max(*windows, SPARKLINE_DAYS, RISE_LOOKBACK_DAYS)
-    win = _window(daily_series(obs, today, lookback_days=span), today, span)
+    win = _window(_daily(obs, today, span), today, span)
     matches = relevance_matches(win.keys["keyword"].unique().sort().to_list(), niche_keywords)
     heat = heat_scores(_velocity(win, windows), {k: score for k, (score, _) in matches.items()},
                        _recency(win, today, half_life_days), weights=weights, growth_scale=growth_scale)

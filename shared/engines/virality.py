@@ -14,7 +14,8 @@ Statistical choices:
 - Evaluation: time-based hold-out of the latest 25 % of posts; Brier score against the Brier
   of always predicting the training base rate (skill = 1 - brier / brier_base_rate), plus
   calibration bins. The reported model is then refitted on all posts with the chosen penalty.
-- Under MIN_HISTORY labelled posts the model answers the base rate and says so.
+- Under MIN_HISTORY labelled posts the model answers the label's base rate (0.25 by construction)
+  and says so (status insufficient_history).
 """
 from __future__ import annotations
 
@@ -95,8 +96,8 @@ def virality_labels(posts: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for metric in ("save_rate", "share_rate"):
         rates = relative_rates(posts, metric)
-        parts.append(rates.select(
-            "post_id", (pl.col("rate").rank("average").over("platform") / pl.len().over("platform")).alias(metric)))
+        percentile = pl.col("rate").rank("average").over("platform") / pl.len().over("platform")
+        parts.append(rates.select("post_id", percentile.alias(metric)))
     scores = (parts[0].join(parts[1], on="post_id", how="full", coalesce=True)
               .with_columns(pl.mean_horizontal("save_rate", "share_rate").alias("score")))
     meta = posts.select(pl.col("post_id").cast(pl.Utf8), "platform", "posted_at")
@@ -111,7 +112,8 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, seed: i
     labels = virality_labels(posts)
     y = labels.get_column("label").to_numpy().astype(float)
     if len(y) < MIN_HISTORY:
-        base = float(y.mean()) if len(y) else 1 - TOP_QUANTILE
+        # Top quartile by construction: 25 % is the honest prior; a few posts' mean would be noise.
+        base = 1 - TOP_QUANTILE
         return ViralityModel(intercept=_logit(base), report=ViralityReport(
             status="insufficient_history", n_posts=len(y), base_rate=base))
     features, x = _design(labels, attributes)
@@ -126,7 +128,8 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, seed: i
     final = _fit_logistic(x, y, l2)
     report = ViralityReport(
         status="ok", n_posts=len(y), n_train=len(y) - n_test, n_test=n_test, base_rate=float(y.mean()),
-        brier=brier, brier_base_rate=brier_base, skill=1 - brier / brier_base if brier_base > 0 else None, l2=l2,
+        brier=brier, brier_base_rate=brier_base, l2=l2,
+        skill=1 - brier / brier_base if brier_base > 0 else None,
         calibration=_calibration(predicted, y[test]),
         coefficients={f: float(w) for f, w in zip(features, final[1:])})
     return ViralityModel(features=features, weights=[float(w) for w in final[1:]], intercept=float(final[0]),

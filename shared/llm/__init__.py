@@ -2,5 +2,5 @@
 from shared.llm.models import ConceptBatch, ContentConcept, ExtractedAttributes, RecommendationContext, Shot
 from shared.llm.provider import LLMProvider, get_provider
 
-__all__ = ["ConceptBatch", "ContentConcept", "ExtractedAttributes", "LLMProvider", "RecommendationContext", "Shot",
-           "get_provider"]
+__all__ = ["ConceptBatch", "ContentConcept", "ExtractedAttributes", "LLMProvider", "RecommendationContext",
+           "Shot", "get_provider"]

@@ -15,7 +15,8 @@ _HASHTAG = re.compile(r"^#[^\s#]+$")
 # Published in the tool schema so the model sees the allowed levels, not just "string".
 _ATTRIBUTES_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {attribute: {"type": "string", "enum": list(levels)} for attribute, levels in LEVELS.items()},
+    "properties": {attribute: {"type": "string", "enum": list(levels)}
+                   for attribute, levels in LEVELS.items()},
     "additionalProperties": False,
 }
 
@@ -88,8 +89,8 @@ class ExtractedAttributes(BaseModel):
 
     def rows(self) -> list[dict[str, Any]]:
         """Long-format rows as the rules extractor emits them, with source "llm"."""
-        return [{"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm", "confidence": self.confidence}
-                for a, lv in sorted(self.attributes.items())]
+        return [{"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm",
+                 "confidence": self.confidence} for a, lv in sorted(self.attributes.items())]
 
 
 class Trend(BaseModel):

@@ -180,3 +180,12 @@ def test_profile_is_created_by_trigger_and_updated_at_maintained(stack, two_user
             assert after[1] == ["crochet"] and after[0] > before[1]
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("update profiles set email = 'x@y.z' where id = %s", (a.user_id,))
+
+
+def test_realtime_publishes_watched_tables_but_never_token_columns(stack):
+    with psycopg.connect(stack.database.url) as conn:
+        rows = dict(conn.execute("""select tablename, attnames from pg_publication_tables
+                                    where pubname = 'supabase_realtime'""").fetchall())
+    assert {"analytics_snapshots", "posts", "platform_connections", "insights", "content_recommendations"} <= set(rows)
+    assert "status" in rows["platform_connections"]
+    assert not {"access_token", "refresh_token"} & set(rows["platform_connections"])

@@ -97,7 +97,8 @@ def test_hook_cues_are_the_fallback_without_platform_signals():
     assert levels(extract_attributes(posts_frame(post), "UTC"), "tt")["hook_speed"] == ("slow", "rules", 0.7)
 
 
-@pytest.mark.parametrize(("skip", "expected"), [(24.9, "instant"), (25.0, "fast"), (45.0, "fast"), (45.1, "slow")])
+@pytest.mark.parametrize(("skip", "expected"),
+                         [(24.9, "instant"), (25.0, "fast"), (45.0, "fast"), (45.1, "slow")])
 def test_skip_rate_thresholds(skip, expected):
     assert hook_speed_from_signals("instagram", skip, None) == expected
 

@@ -45,8 +45,10 @@ def synthetic_history(seed: int, n: int = 800, *, planted: bool = True) -> tuple
     rows = [(f"p{i}", a, str(chosen[a][i]), "rules", 0.9)
             for a in ATTRIBUTE_LEVELS for i in range(n) if not unknown[a][i]]
     # A rare level: only 8 posts are over three minutes long.
-    rows += [(f"p{i}", "duration_bucket", "over_180s" if i < 8 else "30_60s", "platform", 1.0) for i in range(n)]
-    attributes = pl.DataFrame(rows, schema=["post_id", "attribute", "level", "source", "confidence"], orient="row")
+    rows += [(f"p{i}", "duration_bucket", "over_180s" if i < 8 else "30_60s", "platform", 1.0)
+             for i in range(n)]
+    schema = ["post_id", "attribute", "level", "source", "confidence"]
+    attributes = pl.DataFrame(rows, schema=schema, orient="row")
     return posts, attributes
 
 
@@ -85,7 +87,8 @@ def test_false_findings_stay_near_the_fdr_when_real_effects_exist():
         posts, attributes = synthetic_history(seed + 10)
         result = detect_patterns(posts, attributes, seed=seed).filter(pl.col("status") == "finding")
         all_findings += result.height
-        false_findings += sum((r["attribute"], r["metric"]) not in effect_pairs for r in result.iter_rows(named=True))
+        false_findings += sum((r["attribute"], r["metric"]) not in effect_pairs
+                              for r in result.iter_rows(named=True))
     assert all_findings >= 10
     assert false_findings <= 0.1 * all_findings
 
@@ -108,7 +111,8 @@ def test_percentile_ci_covers_a_known_ratio_about_95_percent_of_the_time():
         level = rng.random(n) < 0.3
         rate = 0.02 * np.where(level, 1.4, 1.0) * rng.lognormal(0, 0.6, n)
         posts = pl.DataFrame({"post_id": [str(i) for i in range(n)], "platform": ["instagram"] * n,
-                              "views": [100_000] * n, "saves": np.round(rate * 100_000).astype(int), "shares": None})
+                              "views": [100_000] * n, "saves": np.round(rate * 100_000).astype(int),
+                              "shares": None})
         attributes = pl.DataFrame({"post_id": [str(i) for i in range(n)], "attribute": ["camera_angle"] * n,
                                    "level": np.where(level, "overhead", "closeup")})
         r = row(detect_patterns(posts, attributes, metrics=("save_rate",), n_boot=1000, seed=run),
@@ -119,7 +123,8 @@ def test_percentile_ci_covers_a_known_ratio_about_95_percent_of_the_time():
 
 def test_benjamini_hochberg_matches_hand_computed_values():
     q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.20]))
-    # Sorted p 0.01, 0.03, 0.04, 0.20 scale by 4/rank to 0.04, 0.06, 0.0533, 0.20; then a running min from the top.
+    # Sorted p 0.01, 0.03, 0.04, 0.20 scale by 4/rank to 0.04, 0.06, 0.0533, 0.20,
+    # then a running minimum from the top.
     assert np.allclose(q, [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.20])
 
 
@@ -143,7 +148,8 @@ def test_insight_text_states_the_numbers_and_refuses_non_findings():
     overhead = found[("camera_angle", "overhead", "save_rate")]
     assert overhead.text == (
         f"Overhead shots get {overhead.ratio:.1f}× the save rate of your other posts "
-        f"(95% CI {overhead.ci_low:.1f}–{overhead.ci_high:.1f}×, {overhead.n_level} vs {overhead.n_rest} posts).")
+        f"(95% CI {overhead.ci_low:.1f}–{overhead.ci_high:.1f}×, "
+        f"{overhead.n_level} vs {overhead.n_rest} posts).")
     assert overhead.impact in {"high", "medium"} and overhead.category == "camera_angle"
     quiet = result.filter(pl.col("status") != "finding").row(0, named=True)
     with pytest.raises(ValueError):
@@ -153,12 +159,10 @@ def test_insight_text_states_the_numbers_and_refuses_non_findings():
 def test_two_thousand_posts_run_in_a_few_seconds():
     posts, attributes = synthetic_history(5, n=2000)
     # Pad the vocabulary to ~40 levels as in production.
-    extra = pl.DataFrame([(f"p{i}", "caption_length", ("short", "medium", "long")[i % 3], "rules", 0.9)
-                          for i in range(2000)] +
-                         [(f"p{i}", "hook_speed", ("instant", "fast", "slow")[i % 3], "rules", 0.7)
-                          for i in range(2000)] +
-                         [(f"p{i}", "weekday", ("weekday", "weekend")[i % 2], "platform", 1.0) for i in range(2000)] +
-                         [(f"p{i}", "has_question", ("yes", "no")[i % 2], "rules", 0.9) for i in range(2000)],
+    padding = {"caption_length": ("short", "medium", "long"), "hook_speed": ("instant", "fast", "slow"),
+               "weekday": ("weekday", "weekend"), "has_question": ("yes", "no")}
+    extra = pl.DataFrame([(f"p{i}", a, levels[i % len(levels)], "rules", 0.9)
+                          for a, levels in padding.items() for i in range(2000)],
                          schema=attributes.schema, orient="row")
     attributes = pl.concat([attributes, extra])
     started = time.perf_counter()

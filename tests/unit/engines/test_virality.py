@@ -39,13 +39,15 @@ def synthetic_history(seed: int, n: int = 600) -> tuple[pl.DataFrame, pl.DataFra
     start = dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc)
     posts = pl.DataFrame({
         "post_id": [f"p{i}" for i in range(n)], "platform": platforms, "views": views,
-        "saves": pl.Series([None if p == "tiktok" else int(s) for p, s in zip(platforms, saves)], dtype=pl.Int64),
+        "saves": pl.Series([None if p == "tiktok" else int(s) for p, s in zip(platforms, saves)],
+                           dtype=pl.Int64),
         "shares": pl.Series([None if p == "pinterest" else int(s) for p, s in zip(platforms, shares)],
                             dtype=pl.Int64),
         "posted_at": [start + dt.timedelta(days=i) for i in range(n)],
     })
     missing = rng.random((len(LEVELS), n)) < 0.15
-    rows = [(f"p{i}", a, str(chosen[a][i])) for k, a in enumerate(LEVELS) for i in range(n) if not missing[k, i]]
+    rows = [(f"p{i}", a, str(chosen[a][i]))
+            for k, a in enumerate(LEVELS) for i in range(n) if not missing[k, i]]
     return posts, pl.DataFrame(rows, schema=["post_id", "attribute", "level"], orient="row")
 
 
@@ -72,7 +74,8 @@ def test_planted_good_levels_score_higher_than_bad_ones():
     model = fit_virality_model(posts, attributes)
     good, bad = model.predict(GOOD, "instagram"), model.predict(BAD, "instagram")
     assert 0.0 <= bad < model.report.base_rate < good <= 1.0
-    assert model.report.coefficients["camera_angle=overhead"] > 0 > model.report.coefficients["camera_angle=wide"]
+    coefficients = model.report.coefficients
+    assert coefficients["camera_angle=overhead"] > 0 > coefficients["camera_angle=wide"]
     # Unknown attributes and unseen platforms fall back to the other features, still a probability.
     assert 0.0 <= model.predict({}, "youtube") <= 1.0
 
@@ -90,5 +93,7 @@ def test_short_history_answers_the_base_rate():
     model = fit_virality_model(posts, attributes)
     assert model.report.status == "insufficient_history"
     assert model.report.n_posts == 40 and model.report.brier is None
+    assert model.report.base_rate == 0.25
     assert model.predict(GOOD, "instagram") == model.predict(BAD, "pinterest") == model.report.base_rate
-    assert ViralityModel.from_json_dict(model.to_json_dict()).predict(GOOD, "instagram") == model.report.base_rate
+    restored = ViralityModel.from_json_dict(model.to_json_dict())
+    assert restored.predict(GOOD, "instagram") == model.report.base_rate
