@@ -5,7 +5,7 @@ Blob format (version 1), stored as bytea:
     b"\\x01" | kid_len (1 byte) | kid (ASCII, 1-255 bytes) | nonce (12 bytes) | ciphertext + 16-byte tag
 
 The associated data is `f"{user_id}:{platform}:{column}"`, so a blob copied to another user, platform
-or column (access_token vs refresh_token) fails authentication instead of decrypting.
+or column (access_token vs refresh_token vs code_verifier) fails authentication instead of decrypting.
 Key ring: settings.token_keys = "kid:base64(32 bytes),kid:base64(32 bytes)"; the last key encrypts,
 every key decrypts. Rotate by appending a key, re-encrypting blobs where `needs_reencrypt`, then
 dropping the old key.
@@ -27,7 +27,7 @@ FORMAT_VERSION = 1
 NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
-COLUMNS = ("access_token", "refresh_token")
+COLUMNS = ("access_token", "refresh_token", "code_verifier")  # code_verifier: oauth_states (PKCE)
 _KID = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 
 

@@ -26,13 +26,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from shared.platforms.models import (
-    AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int, fetched_date,
-    merge_snapshots, metrics_cutoff, parse_time, raw_page, ratio,
+    AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int, as_number,
+    fetched_date, merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
 )
 from shared.platforms.transport import (
-    MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited, RequestRejected,
-    TokenExpired, TokenRevoked, UpstreamError, client_credentials, error_text, expires_at, query_params,
-    scrub_body,
+    MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited,
+    RequestRejected, TokenExpired, TokenRevoked, UpstreamError, client_credentials, error_text, expires_at,
+    query_params, retry_after_seconds, scrub_body,
 )
 
 PLATFORM = "instagram"
@@ -43,7 +43,8 @@ supports_revoke = False  # no revoke endpoint: the user removes the app in Insta
 
 ACCOUNT_METRICS = ("reach", "views", "accounts_engaged", "total_interactions", "likes", "comments", "saves",
                    "shares", "profile_links_taps")
-MEDIA_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count,thumbnail_url"
+MEDIA_FIELDS = ("id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count,"
+                "thumbnail_url,media_url")
 FEED_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
 REELS_METRICS = FEED_METRICS + ("ig_reels_avg_watch_time", "ig_reels_video_view_total_time", "reels_skip_rate")
 _THROTTLE_CODES = {4, 17, 32, 613, 80002}
@@ -72,7 +73,8 @@ def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None
             cls = TokenExpired if sub == 463 else TokenRevoked
             return cls(PLATFORM, message, status=status, code=code)
         if code in _THROTTLE_CODES:
-            return RateLimited(PLATFORM, message, status=status, code=code, retry_after=buc_wait_seconds(headers))
+            wait = buc_wait_seconds(headers) or retry_after_seconds(headers)
+            return RateLimited(PLATFORM, message, status=status, code=code, retry_after=wait)
         if code == 10 or (code is not None and 200 <= code <= 299):
             return PermissionMissing(PLATFORM, message, status=status, code=code)
         if code in (1, 2) or status >= 500:
@@ -126,9 +128,13 @@ async def exchange_code(client: PlatformClient, settings: Any, *, code: str, red
 
 async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> TokenSet:
     """Instagram refreshes the long-lived access token itself (must be ≥ 24 h old and unexpired)."""
-    body = await client.get(f"{settings.host_url('graph.instagram.com')}/refresh_access_token",
-                            params={"grant_type": "ig_refresh_token"},
-                            token=tokens.access_token.get_secret_value(), token_param="access_token")
+    try:
+        body = await client.get(f"{settings.host_url('graph.instagram.com')}/refresh_access_token",
+                                params={"grant_type": "ig_refresh_token"},
+                                token=tokens.access_token.get_secret_value(), token_param="access_token")
+    except TokenExpired as error:  # an expired Instagram token cannot be refreshed: log in again
+        raise TokenRevoked(PLATFORM, "token expired before it was refreshed; reconnect needed",
+                           status=error.status, code=error.code) from None
     return _token_set(body, scopes=tokens.scopes, user_id=tokens.platform_user_id)
 
 
@@ -190,14 +196,18 @@ async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.d
             "metric": ",".join(ACCOUNT_METRICS), "period": "day", "metric_type": "total_value",
             **_day_window(day)}, access_token, pages)
 
-    await asyncio.gather(*(day_metrics(day) for day in days))
-    for day in days:  # sequential: under 100 followers the first refusal ends the attempt
+    async def day_follows(day: dt.date) -> bool:
         try:
             await _get(client, "account_follows", path, {
                 "metric": "follows_and_unfollows", "period": "day", "metric_type": "total_value",
                 "breakdown": "follow_type", **_day_window(day)}, access_token, pages)
-        except (PermissionMissing, RequestRejected):
-            break
+            return True
+        except (PermissionMissing, RequestRejected):  # refused under 100 followers: unknown, not 0
+            return False
+
+    await asyncio.gather(*(day_metrics(day) for day in days))
+    if days and await day_follows(days[0]):  # probe once before asking for every day
+        await asyncio.gather(*(day_follows(day) for day in days[1:]))
     return normalize_snapshots(pages), pages
 
 
@@ -231,15 +241,15 @@ def normalize_snapshots(raw_pages: list[RawPage]) -> list[AccountSnapshot]:
     return merge_snapshots(snapshots)
 
 
-def _metric_value(item: dict[str, Any] | None) -> int | None:
+def _metric_value(item: dict[str, Any] | None) -> int | float | None:
     """`total_value.value`, or the last `values[].value` of a time_series/lifetime metric."""
     if not item:
         return None
     total = item.get("total_value")
     if isinstance(total, dict) and "value" in total:
-        return as_int(total["value"])
+        return as_number(total["value"])
     values = item.get("values") or []
-    return as_int(values[-1].get("value")) if values else None
+    return as_number(values[-1].get("value")) if values else None
 
 
 def _net_follows(item: dict[str, Any] | None) -> int | None:

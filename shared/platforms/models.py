@@ -132,6 +132,14 @@ def as_int(value: Any) -> int | None:
         return None
 
 
+def as_number(value: Any) -> int | float | None:
+    """An int when the value is integral, else a float (rates, percentages); None when absent."""
+    number = as_float(value)
+    if number is None:
+        return None
+    return int(number) if number.is_integer() else number
+
+
 def as_float(value: Any) -> float | None:
     if value is None or value == "" or isinstance(value, bool):
         return None

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from shared.platforms.models import (
     METRICS_REFRESH_DAYS, AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int,
-    fetched_date, merge_snapshots, metrics_cutoff, parse_time, raw_page, ratio,
+    fetched_date, merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
 )
 from shared.platforms.transport import (
     MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited,
@@ -99,7 +99,7 @@ def seconds_until_pacific_midnight(now: dt.datetime | None = None) -> float:
         from zoneinfo import ZoneInfo
 
         pacific: dt.tzinfo = ZoneInfo("America/Los_Angeles")
-    except Exception:  # no tz database: PST is close enough for a deferral
+    except (ImportError, KeyError):  # no tz database: PST is close enough for a deferral
         pacific = dt.timezone(dt.timedelta(hours=-8))
     local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(pacific)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), pacific)
@@ -134,9 +134,12 @@ async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> To
     if tokens.refresh_token is None:
         raise TokenRevoked(PLATFORM, "no refresh token stored; reconnect needed")
     client_id, secret = client_credentials(settings, PLATFORM)
-    body = await client.post(f"{settings.host_url('oauth2.googleapis.com')}/token", data={
-        "grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value(),
-        "client_id": client_id, "client_secret": secret})
+    try:
+        body = await client.post(f"{settings.host_url('oauth2.googleapis.com')}/token", data={
+            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value(),
+            "client_id": client_id, "client_secret": secret})
+    except TokenExpired as error:
+        raise TokenRevoked(PLATFORM, "refresh refused; reconnect needed", status=error.status) from None
     return _token_set(body, previous=tokens)
 
 

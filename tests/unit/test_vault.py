@@ -126,3 +126,14 @@ def test_missing_token_keys_is_a_configuration_error():
 def test_generated_key_is_32_random_bytes():
     assert len(base64.b64decode(generate_key())) == 32
     assert generate_key() != generate_key()
+
+
+def test_code_verifier_column_round_trips_and_is_bound_to_its_column():
+    v = vault(f"v1:{KEY_V1}")
+    verifier = "pkce-verifier-" + "v" * 50
+    row = {**ROW, "column": "code_verifier"}
+    blob = v.encrypt(verifier, **row)
+    assert verifier.encode() not in blob
+    assert v.decrypt(blob, **row) == verifier
+    with pytest.raises(TokenDecryptError):
+        v.decrypt(blob, **{**row, "column": "access_token"})
