@@ -15,10 +15,7 @@ def stack() -> Iterator:
     """Embedded Postgres + migrations + platform sandbox + gateway, as the demo runs them."""
     from scripts.localstack.stack import start_stack
 
-    import importlib.util
-
-    has_sandbox = importlib.util.find_spec("scripts.sandbox") is not None and os.path.exists("scripts/sandbox/__init__.py")
-    local = start_stack(sandbox=has_sandbox, sandbox_options={"seed": 7, "creators": 6})
+    local = start_stack(sandbox=True, sandbox_options={"seed": 7, "creators": 6})
     yield local
     local.stop()
 

@@ -4,6 +4,8 @@ Everything is a pure function of (seed, creator index), so 1,000 creators cost n
 """
 from __future__ import annotations
 
+import hashlib
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,7 +96,7 @@ def _user_ids(index: int) -> dict[str, str]:
         "instagram": f"178414{n:011d}",
         "youtube": f"UC{tail}",
         "pinterest": f"8{n:017d}",
-        "tiktok": f"-000{zlib.crc32(f'tt{n}'.encode()):08x}-{n:04x}-4{n % 1000:03d}-a{n % 999:03d}-{n:012x}",
+        "tiktok": str(uuid.UUID(bytes=hashlib.md5(f"tt{n}".encode()).digest(), version=4)),
     }
 
 

@@ -6,6 +6,7 @@ forward keeps every older post and adds new ones; counters grow with a post's ag
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from scripts.sandbox.captions import write_caption, youtube_title
-from scripts.sandbox.creators import PLATFORM_CODE, CreatorProfile
+from scripts.sandbox.creators import PLATFORM_CODE, REFERENCE_DATE, CreatorProfile
 from shared.attributes import LEVELS
 
 EPOCH_MONDAY = date(2020, 1, 6)
@@ -48,7 +49,7 @@ class PostTable:
     ids: list[str]
     ts: np.ndarray  # unix seconds, UTC
     kind: list[str]  # REELS/IMAGE/CAROUSEL_ALBUM, short/long, image/video, video
-    attrs: list[dict[str, str | None]]
+    attrs: "LazyAttrs"
     duration_s: np.ndarray  # nan when the post has no duration (images); IG keeps it hidden
     hook_s: np.ndarray
     final: dict[str, np.ndarray]  # lifetime asymptote of each counter
@@ -124,108 +125,139 @@ def _levels_for(platform: str, attribute: str) -> tuple[str, ...]:
 
 def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: date,
                    effects: list[dict]) -> PostTable:
-    """Draw the creator's posts on a platform for the two years before `today`."""
+    """Draw the creator's posts on a platform for the two years before `today` (vectorised: benchmarks
+    touch 1,000 creators)."""
     as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
-    tz = ZoneInfo(creator.time_zone)
-    lifts = effect_lifts(effects)
+    u, z, week_arr, k_arr = _draws(seed, creator, platform)
     first_week = ((today - timedelta(days=HISTORY_DAYS + 7)) - EPOCH_MONDAY).days // 7
     last_week = (today - EPOCH_MONDAY).days // 7
-    rows: dict[str, list] = {k: [] for k in ("id", "ts", "kind", "attrs", "dur", "hook", "views", "save_rate",
-                                             "share_rate", "like", "comment", "z", "u")}
-    for week in range(first_week, last_week + 1):
-        rng = np.random.default_rng([seed, creator.index, PLATFORM_CODE[platform], week])
-        n = int(rng.poisson(creator.posts_per_week[platform]))
-        if n == 0:
-            continue
-        week_start = EPOCH_MONDAY + timedelta(days=7 * week)
-        u = rng.random((n, 24))
-        z = rng.standard_normal((n, 8))
-        for k in range(n):
-            _draw_post(platform, creator, tz, week, week_start, k, u[k], z[k], lifts, rows)
-    ts = np.array(rows["ts"], dtype=np.float64)
-    keep = (ts < as_of.timestamp()) & (ts >= as_of.timestamp() - HISTORY_DAYS * 86400)
-    order = np.argsort(-ts[keep], kind="stable")
-    idx = np.flatnonzero(keep)[order]
-    pick = lambda name: [rows[name][i] for i in idx]  # noqa: E731
-    return _assemble(platform, creator, seed, as_of, pick, idx, rows)
-
-
-def _draw_post(platform: str, creator: CreatorProfile, tz: ZoneInfo, week: int, week_start: date, k: int,
-               u: np.ndarray, z: np.ndarray, lifts: dict, rows: dict) -> None:
-    kind = _kind(platform, u[0])
-    is_video = kind not in ("IMAGE", "CAROUSEL_ALBUM", "image")
-    attrs: dict[str, str | None] = {}
+    window = (week_arr >= first_week) & (week_arr <= last_week)
+    u, z, week_arr, k_arr = u[window], z[window], week_arr[window], k_arr[window]
+    kinds = _kinds(platform, u[:, 0])
+    is_video = ~np.isin(kinds, ("IMAGE", "CAROUSEL_ALBUM", "image"))
+    level_idx = {}
     for j, attribute in enumerate(LEVELS):
-        levels = _levels_for(platform, attribute)
-        attrs[attribute] = levels[min(int(u[1 + j] * len(levels)), len(levels) - 1)]
-    if not is_video:
-        for attribute in VIDEO_ONLY:
-            attrs[attribute] = None
-    hidden_bucket = attrs["duration_bucket"]
+        n_levels = len(_levels_for(platform, attribute))
+        level_idx[attribute] = np.minimum((u[:, 1 + j] * n_levels).astype(int), n_levels - 1)
+    known = {a: np.ones(len(u), dtype=bool) for a in LEVELS}
+    for attribute in VIDEO_ONLY:
+        known[attribute] = is_video.copy()
+    buckets = LEVELS["duration_bucket"]
+    hidden = level_idx["duration_bucket"].copy()
     if platform == "instagram":
-        attrs["duration_bucket"] = None  # IG exposes no duration: the bucket stays unobservable
-        if is_video:
-            hidden_bucket = ("under_15s", "15_30s", "30_60s", "60_180s")[min(int(u[11] * 4), 3)]
+        known["duration_bucket"][:] = False  # IG exposes no duration: the bucket stays unobservable
+        hidden = np.minimum((u[:, 11] * 4).astype(int), 3)
     if platform == "youtube":
-        kind = "long" if attrs["duration_bucket"] == "over_180s" else "short"
-    duration = float("nan")
-    if hidden_bucket is not None:
-        lo, hi = _DURATION_RANGE[hidden_bucket]
-        if platform == "tiktok" and hidden_bucket == "over_180s":
-            hi = 600
-        duration = round(lo + (hi - lo) * u[12], 0 if platform != "pinterest" else 3)
-        if platform != "pinterest":
-            duration = float(min(max(duration, np.ceil(lo)), np.floor(hi)))
-    hook = float("nan")
-    if attrs["hook_speed"] is not None:
-        lo, hi = _HOOK_SECONDS[attrs["hook_speed"]]
-        hook = lo + (hi - lo) * u[13]
-    # Weekday/weekend and posting time are rendered as the local timestamp.
-    day = int(u[14] * 5) if attrs["weekday"] == "weekday" else 5 + int(u[14] * 2)
-    lo_h, hi_h = _HOUR_RANGE[attrs["posting_time"]]
-    hour = lo_h + int(u[15] * (hi_h - lo_h))
+        kinds = np.where(hidden == buckets.index("over_180s"), "long", "short")
+    lo = np.array([_DURATION_RANGE[b][0] for b in buckets])[hidden]
+    hi = np.array([_DURATION_RANGE[b][1] for b in buckets])[hidden]
+    if platform == "tiktok":
+        hi = np.where(hidden == buckets.index("over_180s"), 600, hi)
+    duration = lo + (hi - lo) * u[:, 12]
+    duration = np.round(duration, 3) if platform == "pinterest" else np.clip(np.round(duration), np.ceil(lo), np.floor(hi))
+    duration = np.where(is_video, duration, np.nan)
+    hook_levels = LEVELS["hook_speed"]
+    hook_lo = np.array([_HOOK_SECONDS[h][0] for h in hook_levels])[level_idx["hook_speed"]]
+    hook_hi = np.array([_HOOK_SECONDS[h][1] for h in hook_levels])[level_idx["hook_speed"]]
+    hook = np.where(known["hook_speed"], hook_lo + (hook_hi - hook_lo) * u[:, 13], np.nan)
+    ts = _timestamps(creator, u, week_arr, level_idx)
+    rates = _expected_rates(platform, creator, z, level_idx, known, effect_lifts(effects))
+    keep = (ts < as_of.timestamp()) & (ts >= as_of.timestamp() - HISTORY_DAYS * 86400)
+    idx = np.flatnonzero(keep)[np.argsort(-ts[keep], kind="stable")]
+    attrs = LazyAttrs(platform, {a: level_idx[a][idx] for a in LEVELS}, {a: known[a][idx] for a in LEVELS})
+    ids = [_post_id(platform, creator.index, int(week_arr[i]), int(k_arr[i])) for i in idx]
+    return _assemble(platform, creator, seed, as_of, ids, ts[idx], [str(k) for k in kinds[idx]], attrs, duration[idx],
+                     hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx])
+
+
+MAX_WEEK = 1200  # weeks after EPOCH_MONDAY drawn up front (to 2043): a post's draws never depend on `today`
+
+
+def _draws(seed: int, creator: CreatorProfile, platform: str) -> tuple[np.ndarray, ...]:
+    """Every week's posts for one creator and platform: uniforms, normals, week number, index in week."""
+    rng = np.random.default_rng([seed, creator.index, PLATFORM_CODE[platform]])
+    counts = rng.poisson(creator.posts_per_week[platform], size=MAX_WEEK)
+    total = int(counts.sum())
+    week_arr = np.repeat(np.arange(MAX_WEEK), counts)
+    k_arr = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rng.random((total, 24)), rng.standard_normal((total, 8)), week_arr, k_arr
+
+
+class LazyAttrs(Sequence):
+    """Per-post attribute dicts, built only for the posts someone looks at."""
+
+    def __init__(self, platform: str, level_idx: dict[str, np.ndarray], known: dict[str, np.ndarray]) -> None:
+        self._platform, self._idx, self._known = platform, level_idx, known
+        self._levels = {a: _levels_for(platform, a) for a in LEVELS}
+        self._cache: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self._idx["weekday"])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i not in self._cache:
+            self._cache[i] = {a: (self._levels[a][self._idx[a][i]] if self._known[a][i] else None) for a in LEVELS}
+        return self._cache[i]
+
+    def level_of(self, attribute: str) -> list[str | None]:
+        """One attribute's level for every post (for vectorised consumers)."""
+        levels = self._levels[attribute]
+        return [levels[k] if ok else None for k, ok in zip(self._idx[attribute], self._known[attribute])]
+
+
+def _kinds(platform: str, u: np.ndarray) -> np.ndarray:
+    if platform == "instagram":
+        return np.where(u < 0.55, "REELS", np.where(u < 0.8, "IMAGE", "CAROUSEL_ALBUM"))
+    if platform == "pinterest":
+        return np.where(u < 0.35, "video", "image")
+    return np.full(len(u), "video")
+
+
+def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, level_idx: dict) -> np.ndarray:
+    """UTC seconds whose local date and hour render the drawn weekday and posting_time levels."""
+    tz = ZoneInfo(creator.time_zone)
+    weekend = np.array(LEVELS["weekday"])[level_idx["weekday"]] == "weekend"
+    day = np.where(weekend, 5 + (u[:, 14] * 2).astype(int), (u[:, 14] * 5).astype(int))
+    times = LEVELS["posting_time"]
+    h_lo = np.array([_HOUR_RANGE[t][0] for t in times])[level_idx["posting_time"]]
+    h_hi = np.array([_HOUR_RANGE[t][1] for t in times])[level_idx["posting_time"]]
     # Hours past midnight are the small hours of the same local date, so the weekday level holds.
-    local_day = week_start + timedelta(days=day)
-    local = datetime(local_day.year, local_day.month, local_day.day, hour % 24, int(u[16] * 60), int(u[17] * 60),
-                     tzinfo=tz)
-    ts = local.astimezone(timezone.utc).timestamp()
-    local_back = datetime.fromtimestamp(ts, tz)
-    attrs["weekday"] = _weekday_level(local_back.date())  # stays true to the rendered timestamp
-    # Expected rates: base x creator x planted lifts x noise.
-    rates = {}
+    hour = (h_lo + (u[:, 15] * (h_hi - h_lo)).astype(int)) % 24
+    local_ordinal = EPOCH_MONDAY.toordinal() + 7 * week_arr + day
+    offsets = {}
+    for ordinal in np.unique(local_ordinal):
+        d = date.fromordinal(int(ordinal))
+        # Noon's offset: DST switches happen in the small hours of a Sunday, which stay night and weekend.
+        offsets[ordinal] = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset().total_seconds()
+    offset = np.array([offsets[o] for o in local_ordinal])
+    local_s = (local_ordinal - date(1970, 1, 1).toordinal()) * 86400.0 + hour * 3600 + (u[:, 16] * 60).astype(int) * 60 \
+        + (u[:, 17] * 60).astype(int)
+    return local_s - offset
+
+
+def _expected_rates(platform: str, creator: CreatorProfile, z: np.ndarray, level_idx: dict, known: dict,
+                    lifts: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Base x creator x planted lifts x lognormal noise; nan where the platform has no such counter."""
+    out = []
     for j, metric in enumerate(("save_rate", "share_rate")):
         base = BASE_RATES[platform][metric]
         if base is None:
-            rates[metric] = float("nan")
+            out.append(np.full(len(z), np.nan))
             continue
-        lift = 1.0
-        for attribute, level in attrs.items():
-            if level is not None:
-                lift *= lifts.get((attribute, level, metric), 1.0)
-        rates[metric] = base * creator.rate_factor * lift * float(np.exp(RATE_NOISE_SIGMA * z[1 + j]
-                                                                          - RATE_NOISE_SIGMA ** 2 / 2))
-    rows["id"].append(_post_id(platform, creator.index, week, k))
-    rows["ts"].append(ts)
-    rows["kind"].append(kind)
-    rows["attrs"].append(attrs)
-    rows["dur"].append(duration)
-    rows["hook"].append(hook)
-    rows["save_rate"].append(rates["save_rate"])
-    rows["share_rate"].append(rates["share_rate"])
-    rows["z"].append(z)
-    rows["u"].append(u)
+        lift = np.ones(len(z))
+        for (attribute, level, eff_metric), value in lifts.items():
+            levels = _levels_for(platform, attribute)
+            if eff_metric == metric and level in levels:
+                lift *= np.where(known[attribute] & (level_idx[attribute] == levels.index(level)), value, 1.0)
+        noise = np.exp(RATE_NOISE_SIGMA * z[:, 1 + j] - RATE_NOISE_SIGMA ** 2 / 2)
+        out.append(base * creator.rate_factor * lift * noise)
+    return out[0], out[1]
 
 
 def _weekday_level(day: date) -> str:
     return "weekend" if day.weekday() >= 5 else "weekday"
-
-
-def _kind(platform: str, u: float) -> str:
-    if platform == "instagram":
-        return "REELS" if u < 0.55 else ("IMAGE" if u < 0.8 else "CAROUSEL_ALBUM")
-    if platform == "pinterest":
-        return "video" if u < 0.35 else "image"
-    return "video"
 
 
 def _post_id(platform: str, creator: int, week: int, k: int) -> str:
@@ -250,17 +282,17 @@ _TAU = {"instagram": 1.5, "tiktok": 2.5, "youtube": 4.0, "pinterest": 40.0}
 _LIKE_RATE = {"instagram": 0.05, "youtube": 0.035, "pinterest": 0.004, "tiktok": 0.07}
 
 
-def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime, pick, idx, rows) -> PostTable:
-    ts = np.array(pick("ts"), dtype=np.float64)
-    kinds = pick("kind")
-    z = np.array(pick("z")).reshape(len(idx), 8)
-    u = np.array(pick("u")).reshape(len(idx), 24)
-    post_days = [datetime.fromtimestamp(t, timezone.utc).date() for t in ts]
-    followers = np.array([creator.followers_on(platform, d) for d in post_days], dtype=np.float64)
-    mult = np.array([_REACH_MULT.get(k, 0.9) if platform != "tiktok" else 0.9 for k in kinds])
+def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime, ids: list[str], ts: np.ndarray,
+              kinds: list[str], attrs: list[dict], duration: np.ndarray, hook: np.ndarray, save_rate: np.ndarray,
+              share_rate: np.ndarray, u: np.ndarray, z: np.ndarray) -> PostTable:
+    days = (ts // 86400).astype(int) - (REFERENCE_DATE - date(1970, 1, 1)).days
+    followers = np.maximum(150.0, creator.followers_ref[platform] * np.exp(creator.growth_per_day[platform] * days))
+    kind_arr = np.array(kinds)
+    mult = np.full(len(kinds), 0.9)
+    if platform != "tiktok":
+        for kind in set(kinds):
+            mult[kind_arr == kind] = _REACH_MULT.get(kind, 0.9)
     views = np.floor(followers * mult * np.exp(1.0 * z[:, 0] - 0.5) + 20)
-    save_rate = np.array(pick("save_rate"))
-    share_rate = np.array(pick("share_rate"))
     saves = np.where(np.isnan(save_rate), np.nan,
                      np.maximum(0, np.round(views * save_rate + np.sqrt(views * np.nan_to_num(save_rate)) * z[:, 3])))
     shares = np.where(np.isnan(share_rate), np.nan,
@@ -268,15 +300,12 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
                                              + np.sqrt(views * np.nan_to_num(share_rate)) * z[:, 4])))
     likes = np.floor(views * _LIKE_RATE[platform] * np.exp(0.3 * z[:, 5]))
     comments = np.floor(likes * 0.08 * np.exp(0.4 * z[:, 6]))
-    duration = np.array(pick("dur"), dtype=np.float64)
-    hook = np.array(pick("hook"), dtype=np.float64)
-    attrs = pick("attrs")
-    hook_level = [a["hook_speed"] for a in attrs]
+    hook_level = attrs.level_of("hook_speed")
     early = np.array([_EARLY_DROP.get(h or "", 0.25) for h in hook_level])
-    is_long = np.array([k == "long" for k in kinds])
+    is_long = kind_arr == "long"
     avg_fraction = np.clip((1 - early) * np.where(is_long, 0.42, 0.78) * np.exp(0.1 * z[:, 7]), 0.05, 1.2)
     skip = np.array([_SKIP_RATE.get(h or "", np.nan) for h in hook_level]) * np.exp(0.12 * z[:, 2])
-    tau = np.full(len(idx), _TAU[platform]) * np.where(is_long, 4.0, 1.0) * (0.7 + 0.6 * u[:, 20])
+    tau = np.full(len(ids), _TAU[platform]) * np.where(is_long, 4.0, 1.0) * (0.7 + 0.6 * u[:, 20])
     final = {"views": views, "saves": saves, "shares": shares, "likes": likes, "comments": comments,
              "watch_minutes": np.where(np.isnan(duration), np.nan, views * duration * avg_fraction / 60.0),
              "reach": views * (0.55 + 0.25 * u[:, 21]),
@@ -291,7 +320,7 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
         final["video_10s"] = np.where(video, np.floor(views * 0.35 * np.minimum(1, avg_fraction)), np.nan)
         final["video_q95"] = np.where(video, np.floor(views * 0.5 * avg_fraction * 0.4), np.nan)
     return PostTable(
-        platform=platform, creator=creator, seed=seed, as_of=as_of, ids=pick("id"), ts=ts, kind=kinds,
+        platform=platform, creator=creator, seed=seed, as_of=as_of, ids=ids, ts=ts, kind=kinds,
         attrs=attrs, duration_s=duration, hook_s=hook, final=final,
         expected={"save_rate": save_rate, "share_rate": share_rate}, tau_days=tau,
         avg_view_fraction=avg_fraction, skip_rate=skip,

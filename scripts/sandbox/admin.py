@@ -1,0 +1,160 @@
+"""/_sandbox admin API: creators, ground truth, faults, tokens, stats."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from scripts.sandbox.config import SandboxConfigError
+from scripts.sandbox.creators import PLATFORMS, creator_summary
+from scripts.sandbox.oauth import (ALL_SCOPES, GOOGLE_ACCESS_S, IG_LONG_S, PINTEREST_ACCESS_S, PINTEREST_REFRESH_S,
+                                   TIKTOK_ACCESS_S, TIKTOK_REFRESH_S)
+from scripts.sandbox.posts import BASE_RATES
+
+_LIFETIMES = {"instagram": (IG_LONG_S, None), "facebook": (IG_LONG_S, None), "youtube": (GOOGLE_ACCESS_S, None),
+              "pinterest": (PINTEREST_ACCESS_S, PINTEREST_REFRESH_S), "tiktok": (TIKTOK_ACCESS_S, TIKTOK_REFRESH_S)}
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+async def _json(request: Request) -> dict:
+    raw = await request.body()
+    return json.loads(raw) if raw else {}
+
+
+async def creators(request: Request) -> Response:
+    world = request.app.state.world
+    return JSONResponse({"today": world.today.isoformat(), "seed": world.config.seed,
+                         "creators": [creator_summary(world.config.seed, i, world.today)
+                                      for i in range(world.config.creators)]})
+
+
+async def effects(request: Request) -> Response:
+    world = request.app.state.world
+    return JSONResponse({"effects": world.config.effects, "base_rates": BASE_RATES})
+
+
+def _num(value) -> float | int | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+async def posts(request: Request) -> Response:
+    """Ground truth: each post's drawn attributes, rendered cues, counters and rates as of today."""
+    world = request.app.state.world
+    platform = request.path_params["platform"]
+    creator = int(request.path_params["creator"])
+    if platform not in PLATFORMS or not 0 <= creator < world.config.creators:
+        return _bad("unknown platform or creator")
+    table = world.posts(creator, platform)
+    rows = []
+    for i in range(len(table)):
+        c = table.counters(i)
+        views = c["views"]
+        text = table.text(i)
+        saves, shares = c.get("saves"), c.get("shares")
+        rows.append({
+            "id": table.ids[i], "timestamp": int(table.ts[i]), "kind": table.kind[i], "attributes": table.attrs[i],
+            "cued": sorted(text["cues"]), "caption": text["caption"], "title": text["title"],
+            "duration_s": _num(float(table.duration_s[i])), "hook_s": _num(round(float(table.hook_s[i]), 2)),
+            "views": views, "saves": saves, "shares": shares, "likes": c["likes"], "comments": c["comments"],
+            "save_rate": None if saves is None or not views else saves / views,
+            "share_rate": None if shares is None or not views else shares / views,
+            "expected_save_rate": _num(float(table.expected["save_rate"][i])),
+            "expected_share_rate": _num(float(table.expected["share_rate"][i])),
+        })
+    return JSONResponse({"platform": platform, "creator": creator, "posts": rows})
+
+
+async def faults(request: Request) -> Response:
+    world = request.app.state.world
+    if request.method == "DELETE":
+        world.clear_faults()
+        return JSONResponse({"faults": []})
+    if request.method == "GET":
+        return JSONResponse({"faults": world.faults})
+    try:
+        body = await _json(request)
+        rules = body if isinstance(body, list) else body.get("faults", [body]) if "faults" in body else [body]
+        added = [world.add_fault(rule) for rule in rules]
+    except (SandboxConfigError, ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return JSONResponse(added[0] if len(added) == 1 else {"faults": added})
+
+
+def _targets(world, body: dict):
+    if body.get("token"):
+        token = world.tokens.get(body["token"])
+        return [token] if token else []
+    if body.get("platform") is None and body.get("creator") is None:
+        return None
+    return world.tokens.matching(body.get("platform"), body.get("creator"))
+
+
+async def expire_tokens(request: Request) -> Response:
+    world = request.app.state.world
+    targets = _targets(world, await _json(request))
+    if targets is None:
+        return _bad("give token, or platform and/or creator")
+    for token in targets:
+        world.tokens.expire(token)
+    return JSONResponse({"expired": len(targets)})
+
+
+async def revoke_tokens(request: Request) -> Response:
+    world = request.app.state.world
+    targets = _targets(world, await _json(request))
+    if targets is None:
+        return _bad("give token, or platform and/or creator")
+    for token in targets:
+        world.tokens.revoke(token)
+    return JSONResponse({"revoked": len(targets)})
+
+
+async def mint_token(request: Request) -> Response:
+    """Access (+ refresh where the platform has one) for a creator, skipping the browser dance."""
+    world = request.app.state.world
+    body = await _json(request)
+    platform = body.get("platform")
+    creator = int(body.get("creator", 0))
+    if platform not in _LIFETIMES or not 0 <= creator < world.config.creators:
+        return _bad("platform must be one of instagram/facebook/youtube/pinterest/tiktok and creator in range")
+    access_s, refresh_s = _LIFETIMES[platform]
+    if body.get("expires_in") is not None:
+        access_s = int(body["expires_in"])
+    age = float(body.get("age_s") or 0)
+    variant = "long" if platform in ("instagram", "facebook") else ""
+    access = world.tokens.issue(platform, creator, "access", access_s, "sandbox-client", ALL_SCOPES[platform],
+                                variant=variant, age_s=age)
+    out = {"platform": platform, "creator": creator, "access_token": access.value, "expires_in": access_s,
+           "user_id": world.creator(creator).user_ids.get("instagram" if platform == "facebook" else platform)}
+    if platform in ("youtube", "pinterest", "tiktok"):
+        refresh = world.tokens.issue(platform, creator, "refresh", refresh_s, "sandbox-client", ALL_SCOPES[platform],
+                                     grant=access.grant, age_s=age)
+        out["refresh_token"] = refresh.value
+        out["refresh_expires_in"] = refresh_s
+    return JSONResponse(out)
+
+
+async def stats(request: Request) -> Response:
+    world = request.app.state.world
+    return JSONResponse({"requests": dict(sorted(world.stats.items())), "total_requests": sum(world.stats.values()),
+                         "fault_hits": dict(world.fault_hits), **world.tokens.snapshot()})
+
+
+def routes() -> list:
+    return [
+        Route("/creators", creators), Route("/effects", effects),
+        Route("/posts/{platform}/{creator:int}", posts),
+        Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/tokens/expire", expire_tokens, methods=["POST"]),
+        Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
+        Route("/tokens/mint", mint_token, methods=["POST"]),
+        Route("/stats", stats),
+    ]
