@@ -18,9 +18,9 @@ class OverviewQuery(QueryModel):
 
 
 class Comparison(ResponseModel):
-    value: float | None = Field(description="This period; null when the platform has no such metric")
-    previous: float | None = Field(description="The previous period of equal length")
-    change: float | None = Field(description="value - previous; null unless both are known")
+    value: int | float | None = Field(description="This period; null when the platform has no such metric")
+    previous: int | float | None = Field(description="The previous period of equal length")
+    change: int | float | None = Field(description="value - previous; null unless both are known")
     change_pct: float | None = Field(description="change / previous * 100; null when previous is 0 or unknown")
 
 

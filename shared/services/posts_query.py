@@ -1,0 +1,180 @@
+"""Post performance listing: sort by any metric (NULLs last in both orders), filters, keyset paging.
+
+Each page reads at most two index ranges of `(user_id, <sort> desc nulls last, id desc)`: the posts
+with a value (forward scan for desc, backward for asc) and, once those run out, the posts without
+one, by id. The cursor is base64url JSON of the last row's phase, sort value and id plus a
+fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and bound
+to the user, so a cursor from another query, another user or an edited one is refused.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from shared.config import get_settings
+from shared.errors import InvalidInput
+from shared.models.posts import PostItem, PostsQuery, PostsResponse
+
+# Sort field -> (SQL type of its values, may it be NULL). Names come from the PostsQuery Literal only.
+SORTS: dict[str, tuple[str, bool]] = {
+    "posted_at": ("timestamptz", False), "views": ("bigint", True), "reach": ("bigint", True),
+    "likes": ("bigint", True), "comments": ("bigint", True), "saves": ("bigint", True),
+    "shares": ("bigint", True), "save_rate": ("double precision", True),
+    "share_rate": ("double precision", True), "engagement_rate": ("double precision", True),
+    "completion_rate": ("double precision", True), "watch_time_hrs": ("double precision", True),
+}
+COLUMNS = ", ".join(PostItem.model_fields)
+_CURSOR_LABEL = b"analytics-posts-cursor:v1"
+
+
+def escape_like(text: str) -> str:
+    """`text` as a literal inside an ILIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def query_fingerprint(query: PostsQuery) -> str:
+    """What a cursor is valid for: the sort, the order and every filter (not the page size)."""
+    shape = [query.sort, query.order, sorted(query.platform or []), sorted(query.type or []),
+             str(query.from_), str(query.to), query.min_views, query.q]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
+
+
+def _cursor_key() -> bytes:
+    secret = get_settings().state_secret
+    # Without a configured secret the cursor is still checked for integrity and shape, just not secret-signed.
+    material = secret.get_secret_value().encode() if secret else b""
+    return hmac.new(material, _CURSOR_LABEL, hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(payload: str, user_id: str) -> str:
+    return _b64(hmac.new(_cursor_key(), f"{payload}.{user_id}".encode(), hashlib.sha256).digest()[:18])
+
+
+def encode_cursor(query: PostsQuery, user_id: str, value: Any, post_id: int) -> str:
+    """Opaque cursor after the row (value, post_id) for this query and user."""
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    payload = _b64(json.dumps({"f": query_fingerprint(query), "v": value, "i": post_id},
+                              separators=(",", ":")).encode())
+    return f"{payload}.{_signature(payload, user_id)}"
+
+
+def decode_cursor(query: PostsQuery, user_id: str) -> tuple[Any, int]:
+    """(sort value or None, id) of a cursor made for this very query and user, else InvalidInput."""
+    assert query.cursor is not None
+    payload, _, signature = query.cursor.partition(".")
+    if not hmac.compare_digest(signature.encode(), _signature(payload, user_id).encode()):
+        raise InvalidInput("invalid cursor; start again without one")
+    try:
+        data = json.loads(_unb64(payload))
+        fingerprint, value, post_id = data["f"], data["v"], data["i"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("invalid cursor; start again without one") from None
+    if fingerprint != query_fingerprint(query):
+        raise InvalidInput("this cursor belongs to another sort, order or filter; start again without one")
+    return _cursor_value(query.sort, value), _positive_int(post_id)
+
+
+def _positive_int(value: Any) -> int:
+    if type(value) is not int or value <= 0:
+        raise InvalidInput("invalid cursor; start again without one")
+    return value
+
+
+def _cursor_value(sort: str, value: Any) -> Any:
+    kind, nullable = SORTS[sort]
+    if value is None and nullable:
+        return None
+    if kind == "timestamptz" and isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    if kind == "bigint" and type(value) is int:
+        return value
+    if kind == "double precision" and type(value) in (int, float):
+        return float(value)
+    raise InvalidInput("invalid cursor; start again without one")
+
+
+def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
+    where, params = ["user_id = (select auth.uid())"], {}
+    if query.platform:
+        where.append("platform = any(%(platform)s::public.platform[])")
+        params["platform"] = list(query.platform)
+    if query.type:
+        where.append("type = any(%(type)s::public.post_type[])")
+        params["type"] = list(query.type)
+    if query.from_:
+        where.append("posted_at >= %(from)s::date::timestamp at time zone 'UTC'")
+        params["from"] = query.from_
+    if query.to:
+        where.append("posted_at < (%(to)s::date + 1)::timestamp at time zone 'UTC'")
+        params["to"] = query.to
+    if query.min_views is not None:
+        where.append("views >= %(min_views)s")
+        params["min_views"] = query.min_views
+    if query.q:
+        where.append(r"(title ilike %(q)s escape '\' or caption ilike %(q)s escape '\')")
+        params["q"] = f"%{escape_like(query.q)}%"
+    return where, params
+
+
+def _order_by(query: PostsQuery) -> tuple[str, str]:
+    # Spelled exactly as the index reads forward (desc nulls last) or backward (asc nulls first), so
+    # the planner walks the index and stops at the limit; each phase has no NULLs or only NULLs anyway.
+    col = query.sort
+    if query.order == "desc":
+        return f"{col} desc nulls last, id desc", "<"
+    return f"{col} asc nulls first, id asc", ">"
+
+
+def _valued_sql(query: PostsQuery, where: list[str], after: bool) -> str:
+    col, (kind, _) = query.sort, SORTS[query.sort]
+    order_by, cmp = _order_by(query)
+    where = [*where, f"{col} is not null"]
+    if after:
+        where.append(f"({col}, id) {cmp} (%(after_value)s::{kind}, %(after_id)s::bigint)")
+    return f"select {COLUMNS} from posts where {' and '.join(where)} order by {order_by} limit %(limit)s"
+
+
+def _null_sql(query: PostsQuery, where: list[str], after: bool) -> str:
+    order_by, cmp = _order_by(query)
+    where = [*where, f"{query.sort} is null"]
+    if after:
+        where.append(f"id {cmp} %(after_id)s::bigint")
+    return f"select {COLUMNS} from posts where {' and '.join(where)} order by {order_by} limit %(limit)s"
+
+
+def list_posts(conn: Any, query: PostsQuery, user_id: str) -> PostsResponse:
+    """One page of the caller's posts (RLS-scoped connection) and the cursor of the next."""
+    after_value, after_id = decode_cursor(query, user_id) if query.cursor else (None, None)
+    where, params = _filters(query)
+    params.update(after_value=after_value, after_id=after_id, limit=query.limit + 1)
+    rows: list[dict[str, Any]] = []
+    in_null_phase = query.cursor is not None and after_value is None
+    if not in_null_phase:
+        rows = conn.execute(_valued_sql(query, where, after=query.cursor is not None), params).fetchall()
+    if len(rows) <= query.limit and SORTS[query.sort][1]:
+        params["limit"] = query.limit + 1 - len(rows)
+        rows += conn.execute(_null_sql(query, where, after=in_null_phase), params).fetchall()
+    items = [PostItem.model_validate(row) for row in rows[: query.limit]]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = rows[query.limit - 1]
+        next_cursor = encode_cursor(query, user_id, last[query.sort], last["id"])
+    return PostsResponse(items=items, next_cursor=next_cursor)
