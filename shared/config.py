@@ -60,12 +60,54 @@ class Settings(BaseModel):
     platform_credentials: dict[str, PlatformCredentials] = Field(default_factory=dict)
 
     anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5"
+    # Only for tests and proxies; the SDK talks to api.anthropic.com otherwise.
+    anthropic_base_url: str | None = None
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_daily_quota: int = Field(default=20, ge=0)
 
     log_level: str = "INFO"
     gcp_project: str | None = None
+
+    # Ingest (shared/services/fetch_run.py). The budget stays below the cron's 540 s timeout.
+    fetch_budget_s: float = Field(default=480.0, gt=0)
+    fetch_lease_s: int = Field(default=900, ge=5)
+    fetch_task_lease_s: int = Field(default=1800, ge=5)
+    fetch_interval_h: float = Field(default=24.0, gt=0)
+    fetch_max_in_flight: int = Field(default=200, ge=1)
+    # Due connections above this are fanned out to Cloud Tasks; None: estimate from recent job_runs.
+    fetch_fanout_threshold: int | None = Field(default=None, ge=0)
+    # Per-platform overrides of transport.PlatformLimits fields, e.g. {"tiktok": {"concurrency": 8}}.
+    platform_limits: dict[str, dict[str, float]] = Field(default_factory=dict)
+    tasks_queue: str | None = None
+    tasks_location: str | None = None
+    tasks_worker_url: str | None = None
+    tasks_service_account: str | None = None
+
+    # Trend detection (shared/services/trend_detection.py). Lists accept JSON or comma-separated text.
+    trends_region: str = "US"
+    trends_interests: list[str] = Field(default_factory=lambda: ["diy_and_crafts", "home_decor"])
+    trends_seed_phrases: list[str] = Field(default_factory=lambda: ["diy crafts", "handmade"])
+    # A Pinterest user token of the app's own account; used when no creator's Pinterest connection is active.
+    trends_pinterest_token: SecretStr | None = None
+    trends_ttl_h: float = Field(default=48.0, gt=0)
+    trends_history_days: int = Field(default=45, ge=31, le=400)
+    trends_budget_s: float = Field(default=420.0, gt=0)
+    trends_max_suggest_seeds: int = Field(default=40, ge=0)
+    trends_hashtags_per_run: int = Field(default=10, ge=0, le=30)
+    # Seed list of creators to track: [{"platform": "instagram", "handle": "name"}, ...].
+    tracked_creators: list[dict[str, str]] = Field(default_factory=list)
+    creators_max_per_run: int = Field(default=100, ge=0)
+
+    @field_validator("trends_interests", "trends_seed_phrases", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @field_validator("supabase_url", "frontend_url", "public_base_url")
     @classmethod
@@ -93,10 +135,21 @@ _ENV_NAMES = {
     "frontend_url": "FRONTEND_URL", "public_base_url": "PUBLIC_BASE_URL", "cron_secret": "CRON_SECRET",
     "cron_audience": "CRON_AUDIENCE", "cron_service_account": "CRON_SERVICE_ACCOUNT",
     "token_keys": "TOKEN_KEYS", "state_secret": "OAUTH_STATE_SECRET", "anthropic_api_key": "ANTHROPIC_API_KEY",
-    "anthropic_model": "ANTHROPIC_MODEL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
+    "anthropic_model": "ANTHROPIC_MODEL", "anthropic_base_url": "ANTHROPIC_BASE_URL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
     "log_level": "LOG_LEVEL", "gcp_project": "GOOGLE_CLOUD_PROJECT",
+    "fetch_budget_s": "FETCH_BUDGET_S", "fetch_lease_s": "FETCH_LEASE_S", "fetch_task_lease_s": "FETCH_TASK_LEASE_S",
+    "fetch_interval_h": "FETCH_INTERVAL_H", "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
+    "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD", "tasks_queue": "TASKS_QUEUE",
+    "tasks_location": "TASKS_LOCATION", "tasks_worker_url": "TASKS_WORKER_URL",
+    "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "trends_region": "TRENDS_REGION", "trends_interests": "TRENDS_INTERESTS",
+    "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
+    "trends_ttl_h": "TRENDS_TTL_H", "trends_history_days": "TRENDS_HISTORY_DAYS",
+    "trends_budget_s": "TRENDS_BUDGET_S", "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
+    "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
 }
-_JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON"}
+_JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
+                   "platform_limits": "PLATFORM_LIMITS_JSON", "tracked_creators": "TRACKED_CREATORS_JSON"}
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:

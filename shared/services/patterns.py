@@ -1,0 +1,181 @@
+"""Viral pattern detection for one creator: read posts, extract attributes, test, store insights and model.
+
+Everything happens on the connection the caller opened, so one transaction covers the attribute
+upsert, the insight replacement and the virality model: a failed run leaves the previous results.
+The same code runs as the creator (`user_transaction`, RLS applies) and as the cron (service role).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shared.attributes import LEVELS
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from shared.engines.virality import ViralityModel
+
+FDR = 0.05
+TOP_N = 50
+# Pattern insights are the ones whose category is an attribute of the vocabulary.
+PATTERN_CATEGORIES = sorted(LEVELS)
+DATA_POINT_KEYS = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level", "n_rest",
+                   "p_value", "q_value", "top_share", "base_share")
+_POSTS_SQL = """
+select id, platform::text as platform, type::text as type, title, caption, duration_s, views, saves, shares,
+       skip_rate, retention_early, posted_at
+from posts where user_id = %s and posted_at >= now() - make_interval(days => %s)
+order by posted_at, id
+"""
+
+
+@dataclass
+class PatternRun:
+    """What one detection run stored and what it could not test."""
+
+    insights: list[dict[str, Any]] = field(default_factory=list)
+    not_enough_data: list[dict[str, Any]] = field(default_factory=list)
+    tested: int = 0
+    fdr: float = FDR
+    virality_report: dict[str, Any] = field(default_factory=dict)
+    posts_analyzed: int = 0
+
+
+def run_pattern_detection(conn: Any, user_id: str, *, window_days: int = 365, min_posts_per_level: int = 15,
+                          n_boot: int = 2000) -> PatternRun:
+    """Detect her patterns over the window, replace her pattern insights and refit her virality model."""
+    from shared.engines.patterns import detect_patterns, findings
+
+    _lock_creator(conn, user_id)
+    posts = load_posts(conn, user_id, window_days)
+    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id))
+    patterns = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=FDR,
+                               n_boot=n_boot)
+    stored = replace_pattern_insights(conn, user_id, findings(patterns))
+    model = store_virality_model(conn, user_id, posts, attributes)
+    missing = patterns.filter(patterns.get_column("status") == "insufficient_data")
+    return PatternRun(
+        insights=stored,
+        not_enough_data=[{"attribute": r["attribute"], "level": r["level"], "metric": r["metric"],
+                          "n": r["n_level"]} for r in missing.iter_rows(named=True)],
+        tested=int(patterns.get_column("p_value").is_not_null().sum()),
+        virality_report=model.report.model_dump(mode="json"),
+        posts_analyzed=posts.height)
+
+
+def _lock_creator(conn: Any, user_id: str) -> None:
+    # Two runs for one creator (her click and the cron) would interleave deletes and inserts.
+    conn.execute("select pg_advisory_xact_lock(hashtextextended('patterns:' || %s, 0))", (user_id,))
+
+
+def profile_timezone(conn: Any, user_id: str) -> str:
+    row = conn.execute("select timezone from profiles where id = %s", (user_id,)).fetchone()
+    return row["timezone"] if row else "UTC"
+
+
+def load_posts(conn: Any, user_id: str, window_days: int) -> pl.DataFrame:
+    """Her posts of the window as the engines expect them (post_id as text, IG skip rate in %)."""
+    import polars as pl
+
+    rows = conn.execute(_POSTS_SQL, (user_id, window_days)).fetchall()
+    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
+              "duration_s": pl.Float64, "views": pl.Int64, "saves": pl.Int64, "shares": pl.Int64,
+              "reels_skip_rate": pl.Float64, "retention_early": pl.Float64,
+              "posted_at": pl.Datetime("us", "UTC")}
+    data = [(str(r["id"]), r["platform"], r["type"], r["title"], r["caption"], r["duration_s"], r["views"],
+             r["saves"], r["shares"],
+             # posts.skip_rate is a 0-1 share; the rule's cut points are Instagram's percent.
+             r["skip_rate"] * 100 if r["skip_rate"] is not None else None, r["retention_early"],
+             r["posted_at"].astimezone(dt.timezone.utc)) for r in rows]
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: str) -> pl.DataFrame:
+    """Re-extract rule attributes of these posts, keep LLM-read ones, return every stored attribute."""
+    from shared.engines.attribute_rules import extract_attributes
+
+    ids = [int(i) for i in posts.get_column("post_id").to_list()]
+    extracted = extract_attributes(posts, timezone)
+    # Rules are re-run from scratch (a caption edit may remove a cue); rows read by an LLM stay.
+    conn.execute("delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'",
+                 (user_id, ids))
+    if extracted.height:
+        conn.execute(
+            """insert into post_attributes (post_id, user_id, attribute, level, source, confidence)
+               select p, %s, a, l, s, c from unnest(%s::bigint[], %s::text[], %s::text[], %s::text[],
+                                                    %s::float8[]) as t(p, a, l, s, c)
+               on conflict (post_id, attribute) do update
+               set level = excluded.level, source = excluded.source, confidence = excluded.confidence,
+                   extracted_at = now()
+               where post_attributes.confidence < excluded.confidence""",
+            (user_id, [int(i) for i in extracted.get_column("post_id")],
+             extracted.get_column("attribute").to_list(),
+             extracted.get_column("level").to_list(), extracted.get_column("source").to_list(),
+             extracted.get_column("confidence").to_list()))
+    return stored_attributes(conn, user_id, ids)
+
+
+def stored_attributes(conn: Any, user_id: str, post_ids: list[int]) -> pl.DataFrame:
+    import polars as pl
+
+    rows = conn.execute("select post_id::text as post_id, attribute, level, source, confidence"
+                        " from post_attributes where user_id = %s and post_id = any(%s)"
+                        " order by post_id, attribute", (user_id, post_ids)).fetchall()
+    schema = {"post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8,
+              "confidence": pl.Float64}
+    return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
+
+
+def replace_pattern_insights(conn: Any, user_id: str, found: list[Any]) -> list[dict[str, Any]]:
+    """Delete her previous pattern insights and store the findings that hold; returns the stored rows."""
+    conn.execute("delete from insights where user_id = %s and category = any(%s)",
+                 (user_id, PATTERN_CATEGORIES))
+    stored = []
+    for finding in found:
+        data_points = {key: getattr(finding, key) for key in DATA_POINT_KEYS}
+        row = conn.execute(
+            "insert into insights (user_id, insight, impact, category, data_points)"
+            " values (%s, %s, %s, %s, %s)"
+            " returning id::text as id, insight, impact, category, data_points",
+            (user_id, finding.text, finding.impact, finding.category, json.dumps(data_points))).fetchone()
+        stored.append(row)
+    return stored
+
+
+def store_virality_model(conn: Any, user_id: str, posts: pl.DataFrame,
+                         attributes: pl.DataFrame) -> ViralityModel:
+    """Fit her virality model and upsert it with its report."""
+    from shared.engines.virality import fit_virality_model
+
+    model = fit_virality_model(posts, attributes)
+    conn.execute(
+        """insert into virality_models (user_id, model, report, fitted_at) values (%s, %s, %s, now())
+           on conflict (user_id) do update set model = excluded.model, report = excluded.report,
+                                               fitted_at = excluded.fitted_at""",
+        (user_id, json.dumps(model.to_json_dict()), json.dumps(model.report.model_dump(mode="json"))))
+    return model
+
+
+def load_or_fit_virality_model(conn: Any, user_id: str, *, window_days: int = 365) -> ViralityModel:
+    """Her stored model, or one fitted (and stored) now from her posts when she has none yet."""
+    from shared.engines.virality import ViralityModel
+
+    row = conn.execute("select model from virality_models where user_id = %s", (user_id,)).fetchone()
+    if row is not None:
+        return ViralityModel.from_json_dict(row["model"])
+    _lock_creator(conn, user_id)
+    posts = load_posts(conn, user_id, window_days)
+    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id))
+    return store_virality_model(conn, user_id, posts, attributes)
+
+
+def patterns_response(run: PatternRun) -> Any:
+    """The HTTP answer of POST /api/ai/patterns for a run."""
+    from shared.models.ai import PatternsResponse, ViralitySummary
+
+    summary = ViralitySummary(**{k: run.virality_report[k] for k in ViralitySummary.model_fields})
+    return PatternsResponse(insights=run.insights, not_enough_data=run.not_enough_data, tested=run.tested,
+                            fdr=run.fdr, virality_model=summary, posts_analyzed=run.posts_analyzed)

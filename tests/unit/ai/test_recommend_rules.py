@@ -1,0 +1,78 @@
+"""The pure parts of recommendations: idempotency keys, fingerprints, quota reset, scores and ranking."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from shared.engines.virality import ViralityModel, ViralityReport
+from shared.errors import InvalidInput
+from shared.llm.models import ContentConcept, Shot
+from shared.models.ai import RecommendBody
+from shared.services.recommend import (fingerprint, idempotency_key, rank_concepts, score_concept,
+                                       seconds_until_utc_midnight)
+
+MODEL = ViralityModel(
+    features=["camera_angle=overhead", "camera_angle=wide", "platform=instagram"],
+    weights=[1.0, -1.0, 0.5], intercept=-1.5,
+    report=ViralityReport(status="ok", n_posts=400, n_train=300, n_test=100, base_rate=0.25, brier=0.17,
+                          brier_base_rate=0.18, skill=1 - 0.17 / 0.18))
+
+
+def _concept(angle: str, platform: str = "instagram") -> ContentConcept:
+    return ContentConcept(concept="c", hook="h", video_length_s=20,
+                          shot_list=[Shot(order=i, description="s", duration_s=5) for i in (1, 2, 3)],
+                          editing_style="e", music="m", caption="c", hashtags=["#a", "#b", "#c"],
+                          platform=platform, attributes={"camera_angle": angle, "audio_type": "asmr"},
+                          rationale="r")
+
+
+def test_body_and_header_keys_must_agree():
+    assert idempotency_key("key-12345", None) == "key-12345"
+    assert idempotency_key(None, " key-12345 ") == "key-12345"
+    assert idempotency_key("key-12345", "key-12345") == "key-12345"
+    with pytest.raises(InvalidInput):
+        idempotency_key("key-12345", "key-67890")
+    with pytest.raises(InvalidInput):
+        idempotency_key(None, "short")
+
+
+def test_a_request_without_a_key_gets_a_fresh_one():
+    assert idempotency_key(None, None) != idempotency_key(None, None)
+
+
+def test_the_fingerprint_follows_count_and_platform_only():
+    keyed = RecommendBody(count=3, idempotency_key="abcdefgh")
+    assert fingerprint(RecommendBody(count=3)) == fingerprint(keyed)
+    assert fingerprint(RecommendBody(count=3)) != fingerprint(RecommendBody(count=2))
+    assert fingerprint(RecommendBody(count=3)) != fingerprint(RecommendBody(count=3, platform="tiktok"))
+
+
+def test_the_quota_resets_at_the_next_utc_midnight():
+    assert seconds_until_utc_midnight(dt.datetime(2026, 11, 25, 23, 0, tzinfo=dt.timezone.utc)) == 3600
+    almost = dt.datetime(2026, 11, 25, 23, 59, 59, 900000, tzinfo=dt.timezone.utc)
+    assert seconds_until_utc_midnight(almost) == 1
+
+
+def test_a_score_is_the_model_probability_with_what_it_rests_on():
+    score, details = score_concept(MODEL, _concept("overhead"))
+    assert score == pytest.approx(1 / (1 + math.exp(-(-1.5 + 1.0 + 0.5))))
+    assert details["levels_used"] == ["camera_angle=overhead", "platform=instagram"]
+    assert details["levels_unknown"] == ["audio_type=asmr"]
+    assert details["brier"] == 0.17 and details["n_test"] == 100 and details["base_rate"] == 0.25
+
+
+def test_concepts_are_ranked_by_score_and_a_chosen_platform_is_kept():
+    ranked = rank_concepts([_concept("wide"), _concept("overhead"), _concept("closeup")], MODEL, "tiktok")
+    assert [c.attributes["camera_angle"] for c, _, _ in ranked] == ["overhead", "closeup", "wide"]
+    assert {c.platform for c, _, _ in ranked} == {"tiktok"}
+    assert "platform=tiktok" in ranked[0][2]["levels_unknown"]
+
+
+def test_without_enough_history_every_concept_gets_the_base_rate():
+    model = ViralityModel(intercept=0.0, report=ViralityReport(status="insufficient_history", n_posts=12,
+                                                               base_rate=0.25))
+    score, details = score_concept(model, _concept("overhead"))
+    assert score == 0.25 and details["model_status"] == "insufficient_history"
+    assert details["levels_used"] == []
