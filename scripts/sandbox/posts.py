@@ -77,7 +77,8 @@ class PostTable:
         at_s = (at or self.as_of).timestamp()
         age = max(0.0, (at_s - float(self.ts[i])) / 86400.0)
         s = 1.0 - np.exp(-age / float(self.tau_days[i]))
-        return {name: int(np.floor(values[i] * s)) for name, values in self.final.items()
+        # Rounding, not flooring: flooring biases small counters (few saves) low on young posts.
+        return {name: int(np.round(values[i] * s)) for name, values in self.final.items()
                 if not np.isnan(values[i])}
 
     def text(self, i: int) -> dict:

@@ -3,8 +3,10 @@
 Statistical choices:
 - Rate per post = saves / views (shares / views); posts with the metric missing or fewer than
   MIN_VIEWS views are left out of that metric (a rate over 12 views is noise).
-- Platforms have very different base rates (Pinterest saves are not Instagram saves), so each
-  rate is divided by the median rate of the creator's posts on the same platform.
+- Platforms and formats have very different base rates (Pinterest saves are not Instagram saves),
+  so each rate is divided by the mean rate of the creator's posts in the same stratum (platform x
+  post type, or the platform when the stratum has under MIN_STRATUM posts): every stratum then
+  averages exactly 1 and a level's platform mix cannot masquerade as an effect.
 - Effect of a level = mean relative rate of posts at that level / mean relative rate of the
   other posts where the attribute is known (ratio to the rest; unknown posts take no part).
 - 95 % CI: stratified percentile bootstrap; every level of the attribute is resampled within
@@ -24,6 +26,7 @@ import numpy as np
 import polars as pl
 
 MIN_VIEWS = 50
+MIN_STRATUM = 20
 METRIC_COUNTS = {"save_rate": "saves", "share_rate": "shares"}
 
 Impact = Literal["high", "medium", "low"]
@@ -62,16 +65,22 @@ def relative_rates(posts: pl.DataFrame, metric: str, *, min_views: int = MIN_VIE
     if count not in posts.columns:
         return pl.DataFrame(schema={"post_id": pl.Utf8, "platform": pl.Utf8, "rate": pl.Float64,
                                     "relative_rate": pl.Float64})
+    kind = pl.col("type").cast(pl.Utf8).fill_null("") if "type" in posts.columns else pl.lit("")
     rates = (
         posts.filter(pl.col(count).is_not_null() & (pl.col("views").fill_null(0) >= min_views))
         .select(pl.col("post_id").cast(pl.Utf8), "platform",
-                (pl.col(count).cast(pl.Float64) / pl.col("views").cast(pl.Float64)).alias("rate"))
+                (pl.col(count).cast(pl.Float64) / pl.col("views").cast(pl.Float64)).alias("rate"),
+                (pl.col("platform").cast(pl.Utf8) + "/" + kind).alias("stratum"))
     )
-    # A platform whose median rate is 0 falls back to its mean; all-zero platforms carry no signal.
-    scale = pl.when(pl.col("rate").median().over("platform") > 0).then(
-        pl.col("rate").median().over("platform")).otherwise(pl.col("rate").mean().over("platform"))
+    # Strata (platform x post type) with too few posts borrow their platform's scale.
+    rates = rates.with_columns(
+        pl.when(pl.len().over("stratum") >= MIN_STRATUM).then(pl.col("stratum"))
+        .otherwise(pl.col("platform").cast(pl.Utf8)).alias("stratum"))
+    # Dividing by the stratum MEAN makes every stratum average exactly 1, so a level concentrated on
+    # one platform or format (long YouTube videos, say) is not credited with that stratum's base rate.
+    scale = pl.col("rate").mean().over("stratum")
     return (rates.with_columns((pl.col("rate") / scale).alias("relative_rate"))
-            .filter(pl.col("relative_rate").is_finite()))
+            .drop("stratum").filter(pl.col("relative_rate").is_finite()))
 
 
 def detect_patterns(posts: pl.DataFrame, attributes: pl.DataFrame, *,
