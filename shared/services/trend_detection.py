@@ -1,0 +1,491 @@
+"""The trend cron: observe every source, append the readings, recompute trends per niche, re-check creators.
+
+Sources (docs/platform-apis.md §3.4, §2.4, §1.7), each reported as ok | unavailable | failed:
+- pinterest_trends: `growing` keywords of the configured interests, plus one call per 50 of the
+  niche keywords' words as `include_keywords`. Needs a Pinterest user token: an active creator's
+  Pinterest connection, else TRENDS_PINTEREST_TOKEN, else unavailable.
+- youtube_suggest: the seed phrases, every niche keyword and its head words (capped per run).
+- instagram_hashtag: only through an Instagram connection made with Facebook Login (its scopes carry
+  the FB-Login names); hashtags from the niche keywords, within 30 unique tags per 7 days.
+Trends are computed from the history (TRENDS_HISTORY_DAYS of observations), never one reading,
+once per distinct niche (niche_key of each profile's keywords), and written with a TTL.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shared.db import service_transaction
+from shared.logging import get_logger
+from shared.services.niche import niche_key, normalize_keywords
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from shared.config import Settings
+    from shared.platforms.transport import PlatformClient
+
+log = get_logger(__name__)
+
+JOB_NAME = "detect_trends"
+PINTEREST_FILTER_CHUNK = 50  # include_keywords takes 1-50 keywords (§3.4)
+HASHTAG_BUDGET = 30  # unique hashtags per Instagram account per rolling 7 days (§1.7)
+FB_LOGIN_SCOPES = ("instagram_basic", "pages_read_engagement", "pages_show_list")
+MAX_TOPICS_PER_NICHE = 200
+# Trend calls retry less than ingest: a source that keeps failing is reported, the run moves on.
+TREND_ATTEMPTS = 3
+_WORD = re.compile(r"[a-z0-9]+")
+_GENERIC_SEED_WORDS = {"diy", "ideas", "idea", "handmade", "crafts", "craft", "home", "easy", "with", "for",
+                       "and", "the", "making", "make", "art"}
+
+
+@dataclass
+class SourceReport:
+    """How one source did in this run."""
+
+    status: str = "ok"  # ok | unavailable | failed
+    observations: int = 0  # readings stored from this source
+    reason: str | None = None
+    requests: int = 0
+    failures: int = 0
+
+    def fail(self, reason: str) -> None:
+        self.failures += 1
+        self.reason = self.reason or reason
+
+    def settle(self) -> None:
+        if self.status == "ok" and self.requests and self.failures == self.requests:
+            self.status = "failed"
+        elif self.status == "ok" and self.failures:
+            self.reason = f"{self.failures} of {self.requests} requests failed: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "observations": self.observations, "reason": self.reason}
+
+
+@dataclass
+class Credentials:
+    """The tokens a run may use, decrypted once."""
+
+    pinterest: str | None = None
+    pinterest_reason: str | None = None
+    youtube: str | None = None
+    instagram_fb: tuple[str, str] | None = None  # (access token, ig user id)
+
+
+@dataclass
+class RunState:
+    """Everything one run collects before it writes."""
+
+    run_id: str
+    now: dt.datetime
+    niches: dict[str, list[str]]
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One whole run, recorded in job_runs; returns the response body."""
+    started = time.perf_counter()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    deadline = time.monotonic() + settings.trends_budget_s
+    with service_transaction() as conn:
+        run_id = str(conn.execute("insert into job_runs (job) values (%s) returning id", (JOB_NAME,))
+                     .fetchone()["id"])
+        niches = load_niches(conn)
+        credentials = load_credentials(conn, settings)
+        recent_tags = _recent_hashtags(conn, now)
+    state = RunState(run_id=run_id, now=now, niches=niches)
+    try:
+        asyncio.run(_observe(settings, state, credentials, recent_tags, deadline))
+        written = store_observations(state, settings.trends_history_days)
+        trends_written = recompute_trends(settings, state)
+        from shared.services.creator_tracking import track_creators
+
+        creators = track_creators(settings, credentials, niches, now=now, deadline=deadline)
+    except Exception as exc:
+        _finish(run_id, "failed", {"duration_s": round(time.perf_counter() - started, 3)},
+                {"run": type(exc).__name__})
+        raise
+    body = {
+        "run_id": run_id, "observations": written, "trends_written": trends_written,
+        "niches": len(niches), "sources": {name: r.as_dict() for name, r in state.sources.items()},
+        "creators_checked": creators["checked"], "creators": creators,
+        "duration_s": round(time.perf_counter() - started, 3),
+    }
+    failed = {n: r.reason for n, r in state.sources.items() if r.status == "failed"}
+    status = "partial" if failed or creators.get("failed") else "succeeded"
+    _finish(run_id, status, {k: v for k, v in body.items() if k != "run_id"}, failed)
+    return body
+
+
+def _finish(run_id: str, status: str, stats: dict[str, Any], errors: dict[str, Any]) -> None:
+    from psycopg.types.json import Jsonb
+
+    with service_transaction() as conn:
+        conn.execute("update job_runs set finished_at = now(), status = %s, stats = %s, errors = %s where id = %s",
+                     (status, Jsonb(stats), Jsonb(errors), run_id))
+
+
+# ---------------------------------------------------------------- inputs
+
+def load_niches(conn: Any) -> dict[str, list[str]]:
+    """niche_key -> normalized keywords, one entry per distinct keyword set among profiles."""
+    niches: dict[str, list[str]] = {}
+    for row in conn.execute("select distinct niche_keywords from profiles").fetchall():
+        keywords = normalize_keywords(row["niche_keywords"])
+        niches.setdefault(niche_key(keywords), keywords)
+    return niches
+
+
+def load_credentials(conn: Any, settings: Settings) -> Credentials:
+    """Decrypt the tokens each source may use (any active connection of the right kind)."""
+    from shared.services.connections import CONNECTION_COLUMNS, load_tokens
+    from shared.vault import TokenDecryptError, TokenVault
+
+    creds = Credentials()
+    rows = conn.execute(
+        f"""select {CONNECTION_COLUMNS} from platform_connections
+            where status = 'active' and platform in ('pinterest', 'youtube', 'instagram')
+              and (token_expires_at is null or token_expires_at > now())
+            order by last_refreshed_at desc nulls last, connected_at desc""").fetchall()
+    vault = TokenVault.from_settings(settings) if rows and settings.token_keys is not None else None
+    for row in rows:
+        fb_login = row["platform"] == "instagram" and any(s in FB_LOGIN_SCOPES for s in row["scopes"] or [])
+        wanted = {"pinterest": creds.pinterest is None, "youtube": creds.youtube is None,
+                  "instagram": fb_login and creds.instagram_fb is None}[row["platform"]]
+        if not wanted or vault is None:
+            continue
+        try:
+            token = load_tokens(vault, row).access_token.get_secret_value()
+        except TokenDecryptError:
+            continue
+        if row["platform"] == "pinterest":
+            creds.pinterest = token
+        elif row["platform"] == "youtube":
+            creds.youtube = token
+        else:
+            creds.instagram_fb = (token, row["platform_user_id"])
+    if creds.pinterest is None and settings.trends_pinterest_token is not None:
+        creds.pinterest = settings.trends_pinterest_token.get_secret_value()
+    if creds.pinterest is None:
+        creds.pinterest_reason = "no active Pinterest connection and no TRENDS_PINTEREST_TOKEN"
+    return creds
+
+
+def _recent_hashtags(conn: Any, now: dt.datetime) -> list[str]:
+    rows = conn.execute("""select keyword, max(observed_at) as last from trend_observations
+                           where source like 'instagram_hashtag%%' and observed_at > %s
+                           group by keyword order by last desc""", (now - dt.timedelta(days=7),)).fetchall()
+    return [r["keyword"] for r in rows]
+
+
+def niche_words(niches: dict[str, list[str]]) -> list[str]:
+    """Every niche keyword, then their distinctive single words, most shared first."""
+    from collections import Counter
+
+    phrases = Counter(k for keywords in niches.values() for k in keywords)
+    words: Counter[str] = Counter()
+    for phrase, shared_by in phrases.items():
+        for word in set(_WORD.findall(phrase)):
+            if len(word) >= 4 and word not in _GENERIC_SEED_WORDS:
+                words[word] += shared_by
+    ordered = [k for k, _ in sorted(phrases.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ordered += [w for w, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])) if w not in phrases]
+    return ordered
+
+
+# ---------------------------------------------------------------- observing
+
+def _client(module_name: str, settings: Settings) -> PlatformClient:
+    import dataclasses
+
+    from shared.platforms import get_platform
+    from shared.platforms.transport import DEFAULT_LIMITS
+
+    overrides = {"max_attempts": TREND_ATTEMPTS, "backoff_cap_s": 2.0,
+                 **settings.platform_limits.get(module_name, {})}
+    limits = dataclasses.replace(DEFAULT_LIMITS[module_name], **overrides)
+    return get_platform(module_name).open_client(settings, limits=limits)
+
+
+async def _observe(settings: Settings, state: RunState, creds: Credentials, recent_tags: list[str],
+                   deadline: float) -> None:
+    words = niche_words(state.niches)
+    tasks = {
+        "pinterest_trends": _pinterest(settings, state, creds, words),
+        "youtube_suggest": _youtube(settings, state, words),
+        "instagram_hashtag": _instagram(settings, state, creds, words, recent_tags),
+    }
+    # Observing may use half the budget; what does not answer by then is reported as failed.
+    timeout = max(1.0, (deadline - time.monotonic()) * 0.5)
+    for name in tasks:
+        state.sources[name] = SourceReport()
+    results = await asyncio.gather(*(asyncio.wait_for(t, timeout) for t in tasks.values()), return_exceptions=True)
+    for name, result in zip(tasks, results):
+        report = state.sources[name]
+        if isinstance(result, BaseException):
+            report.status, report.reason = "failed", _describe(result)
+            log.warning("trend source failed", extra={"fields": {"source": name, "reason": report.reason}})
+            continue
+        report.settle()
+        if report.status == "ok":
+            state.observations.extend(result)
+
+
+def _source_name(source: str) -> str:
+    return "instagram_hashtag" if source.startswith("instagram_hashtag") else source
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
+        return "did not answer within the run's budget"
+    return str(error) or type(error).__name__
+
+
+async def _pinterest(settings: Settings, state: RunState, creds: Credentials, words: list[str]) -> list[dict]:
+    from shared.platforms.trend_sources import PinterestTrendsSource
+
+    report = state.sources["pinterest_trends"]
+    if creds.pinterest is None:
+        report.status, report.reason = "unavailable", creds.pinterest_reason
+        return []
+    filters = [w[:100] for w in words]
+    calls: list[dict[str, Any]] = [{}] + [{"include_keywords": ",".join(filters[i:i + PINTEREST_FILTER_CHUNK])}
+                                          for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)]
+    async with _client("pinterest", settings) as client:
+        source = PinterestTrendsSource(client, creds.pinterest)
+        results = await asyncio.gather(*(_pinterest_call(source, settings, extra) for extra in calls),
+                                       return_exceptions=True)
+    observations = []
+    for result in results:
+        report.requests += 1
+        if isinstance(result, BaseException):
+            report.fail(_describe(result))
+        else:
+            observations.extend(result)
+    return observations
+
+
+async def _pinterest_call(source: Any, settings: Settings, extra: dict[str, Any]) -> list[dict]:
+    # include_keywords is a query parameter the source does not know; pass it through its client.
+    from shared.platforms.models import raw_page
+
+    params = {"interests": ",".join(settings.trends_interests), "limit": 50, **extra}
+    url = (f"{source.client.host_url('api.pinterest.com')}/v5/trends/keywords/"
+           f"{settings.trends_region}/top/growing")
+    body = await source.client.get(url, params=params, token=source.access_token)
+    page = raw_page("trends_keywords", {**params, "region": settings.trends_region, "trend_type": "growing"}, body)
+    return source.normalize([page])
+
+
+async def _youtube(settings: Settings, state: RunState, words: list[str]) -> list[dict]:
+    from shared.platforms.trend_sources import YouTubeSuggestSource
+
+    report = state.sources["youtube_suggest"]
+    seeds = list(dict.fromkeys([*(s.lower() for s in settings.trends_seed_phrases), *words]))
+    seeds = seeds[:settings.trends_max_suggest_seeds]
+    async with _client("youtube", settings) as client:
+        source = YouTubeSuggestSource(client)
+        results = await asyncio.gather(*(source.fetch(seed, region=settings.trends_region) for seed in seeds),
+                                       return_exceptions=True)
+    observations = []
+    for result in results:
+        report.requests += 1
+        if isinstance(result, BaseException):
+            report.fail(_describe(result))
+        else:
+            observations.extend(result[0])
+    return observations
+
+
+async def _instagram(settings: Settings, state: RunState, creds: Credentials, words: list[str],
+                     recent_tags: list[str]) -> list[dict]:
+    from shared.platforms.trend_sources import InstagramHashtagSource
+
+    report = state.sources["instagram_hashtag"]
+    if creds.instagram_fb is None:
+        report.status = "unavailable"
+        report.reason = "hashtag search needs an Instagram connection made with Facebook Login (none is active)"
+        return []
+    tags = hashtag_plan(words, recent_tags, settings.trends_hashtags_per_run)
+    token, ig_user_id = creds.instagram_fb
+    async with _client("instagram", settings) as client:
+        source = InstagramHashtagSource(client, token, ig_user_id, login="facebook")
+        results = await asyncio.gather(*(source.fetch(tag) for tag in tags), return_exceptions=True)
+    observations = []
+    for result in results:
+        report.requests += 1
+        if isinstance(result, BaseException):
+            report.fail(_describe(result))
+        else:
+            observations.extend(result[0])
+    return observations
+
+
+def hashtag_plan(words: list[str], recent: list[str], per_run: int) -> list[str]:
+    """Tags to search now: repeats of the last 7 days are free, new ones only while under 30."""
+    wanted = list(dict.fromkeys(re.sub(r"[^a-z0-9]", "", w.lower()) for w in words))
+    wanted = [t for t in wanted if len(t) >= 3]
+    repeats = [t for t in wanted if t in recent]
+    fresh = [t for t in wanted if t not in recent][:max(0, HASHTAG_BUDGET - len(recent))]
+    return (repeats + fresh)[:per_run]
+
+
+# ---------------------------------------------------------------- storing
+
+def store_observations(state: RunState, history_days: int) -> int:
+    """Append this run's readings (COPY). Index points older than the history window are not kept:
+    Pinterest resends a year of weekly points each time, and detection never reads past the window."""
+    cutoff = state.now - dt.timedelta(days=history_days)
+    rows = []
+    for o in state.observations:
+        # Index points carry the platform's own dates; every other reading describes the moment of the
+        # run and is stamped with the run's clock.
+        dated = o["value_kind"] == "index"
+        observed = dt.datetime.fromisoformat(o["observed_at"]) if dated else state.now
+        value = o.get("value")
+        if observed < cutoff or not isinstance(value, (int, float)) or value != value:
+            continue
+        baseline = (o.get("extra") or {}).get("series_median") if dated else None
+        rows.append((state.run_id, o["keyword"].lower()[:200], o["source"], o.get("region") or "GLOBAL",
+                     observed, float(value), o["value_kind"], baseline))
+        state.sources[_source_name(o["source"])].observations += 1
+    with service_transaction() as conn, conn.cursor() as cur:
+        with cur.copy("copy trend_observations (run_id, keyword, source, region, observed_at, value, value_kind,"
+                      " baseline) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return len(rows)
+
+
+def load_history(conn: Any, since: dt.datetime, until: dt.datetime) -> pl.DataFrame:
+    """Every observation in [since, until] as a frame (observed_at UTC)."""
+    import polars as pl
+
+    schema = {"id": pl.Int64, "keyword": pl.String, "source": pl.String, "region": pl.String,
+              "observed_at": pl.Datetime("us", "UTC"), "value": pl.Float64, "value_kind": pl.String,
+              "baseline": pl.Float64}
+    with conn.cursor() as cur:
+        cur.execute("""select id, keyword, source, region, observed_at, value, value_kind, baseline
+                       from trend_observations where observed_at >= %s and observed_at <= %s""", (since, until))
+        rows = cur.fetchall()
+    return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
+
+
+def recompute_trends(settings: Settings, state: RunState) -> int:
+    """detect_trends once per niche over the history; upsert trends, drop expired, note computed niches."""
+    until = state.now
+    since = until - dt.timedelta(days=settings.trends_history_days)
+    with service_transaction() as conn:
+        history = load_history(conn, since, until)
+    rows_by_niche = {key: niche_trends(history, keywords, state.now.date())
+                     for key, keywords in state.niches.items()}
+    expires = state.now + dt.timedelta(hours=settings.trends_ttl_h)
+    written = 0
+    with service_transaction() as conn:
+        for key, rows in rows_by_niche.items():
+            written += write_trends(conn, key, rows, state.now, expires)
+            conn.execute("""insert into trend_niches (niche_key, keywords, computed_at, topics, run_id)
+                            values (%s, %s, %s, %s, %s)
+                            on conflict (niche_key) do update set keywords = excluded.keywords,
+                              computed_at = excluded.computed_at, topics = excluded.topics,
+                              run_id = excluded.run_id""",
+                         (key, state.niches[key], state.now, len(rows), state.run_id))
+        conn.execute("delete from trends where expires_at <= %s", (state.now,))
+    return written
+
+
+def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> list[dict[str, Any]]:
+    """The niche's topics with a known heat, hottest first, with search volume and sparkline points."""
+    import polars as pl
+
+    from shared.engines.relevance import relevance_scores
+    from shared.engines.trend_signals import detection_input
+    from shared.engines.trends import SPARKLINE_DAYS, detect_trends
+
+    if history.is_empty():
+        return []
+    # Score only topics that touch the niche: relevance is cheap, the time-series work is not.
+    scores = relevance_scores(history["keyword"].unique().to_list(), keywords)
+    relevant = [k for k, s in scores.items() if s > 0]
+    if not relevant:
+        return []
+    raw = history.filter(pl.col("keyword").is_in(relevant))
+    found = detect_trends(detection_input(raw), keywords, today)
+    found = (found.filter(pl.col("heat_score") > 0)
+             .sort(["heat_score", "topic"], descending=[True, False])
+             .unique(subset="topic", keep="first", maintain_order=True)
+             .head(MAX_TOPICS_PER_NICHE))
+    volumes = search_volumes(raw)
+    first_day = today - dt.timedelta(days=SPARKLINE_DAYS - 1)
+    out = []
+    for row in found.iter_rows(named=True):
+        volume, kind = volumes.get(row["topic"], (None, None))
+        row["search_volume"], row["search_volume_kind"] = volume, kind
+        row["series"] = [{"date": (first_day + dt.timedelta(days=i)).isoformat(), "value": _round(v)}
+                         for i, v in enumerate(row["series"] or [])]
+        out.append(row)
+    return out
+
+
+def search_volumes(raw: pl.DataFrame) -> dict[str, tuple[float, str]]:
+    """Per keyword, the latest number a platform gave: Pinterest's 0-100 interest index ('index'),
+    else the latest suggestion rank ('rank'), else a hashtag count ('count')."""
+    import polars as pl
+
+    preference = [("pinterest_trends", "index"), ("youtube_suggest", "rank"), ("instagram_hashtag_recent", "count")]
+    out: dict[str, tuple[float, str]] = {}
+    for source, kind in preference:
+        latest = (raw.filter((pl.col("source") == source) & (pl.col("value_kind") == kind))
+                  .sort(["observed_at", "id"]).group_by("keyword").agg(pl.col("value").last()))
+        for keyword, value in latest.iter_rows():
+            out.setdefault(keyword, (float(value), kind))
+    return out
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+_TREND_COLUMNS = ("niche_key", "topic", "platform", "sources", "category", "growth_rate", "growth_7d",
+                  "growth_14d", "growth_30d", "velocity_score", "relevance", "recency", "heat_score",
+                  "search_volume", "search_volume_kind", "series", "detected_at", "expires_at")
+_SOURCE_PLATFORM = {"pinterest_trends": "pinterest", "youtube_suggest": "youtube"}
+
+
+def source_platform(source: str) -> str | None:
+    """The platform a trend source reads from."""
+    return "instagram" if source.startswith("instagram_hashtag") else _SOURCE_PLATFORM.get(source)
+
+
+def write_trends(conn: Any, key: str, rows: list[dict[str, Any]], now: dt.datetime, expires: dt.datetime) -> int:
+    """Upsert one niche's trends on (niche_key, topic)."""
+    from psycopg.types.json import Jsonb
+
+    from shared.engines.trends import SOURCE_PREFERENCE
+
+    if not rows:
+        return 0
+    values = []
+    for r in rows:
+        ranked = sorted(r["sources"], key=lambda s: (SOURCE_PREFERENCE.index(s) if s in SOURCE_PREFERENCE else 9, s))
+        values.append((key, r["topic"], source_platform(ranked[0]) if ranked else None, list(r["sources"]),
+                       r["category"], r["growth_rate"], r["growth_7d"], r["growth_14d"], r["growth_30d"],
+                       r["velocity_score"], _clip01(r["relevance"]), _clip01(r["recency"]),
+                       min(100.0, max(0.0, r["heat_score"])), r["search_volume"], r["search_volume_kind"],
+                       Jsonb(r["series"]), now, expires))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _TREND_COLUMNS[2:])
+    with conn.cursor() as cur:
+        cur.executemany(f"""insert into trends ({', '.join(_TREND_COLUMNS)})
+                            values ({', '.join(['%s'] * len(_TREND_COLUMNS))})
+                            on conflict (niche_key, topic) do update set {updates}""", values)
+    return len(values)
+
+
+def _clip01(value: float | None) -> float | None:
+    return None if value is None else min(1.0, max(0.0, float(value)))

@@ -1,0 +1,104 @@
+"""Read side of trends for the calling creator: her niche's topics, rising keywords and trending creators.
+
+Trends are computed by the cron per niche (niche_key of her profile keywords). A niche the cron has
+not computed yet answers `status: "pending_first_run"` with an empty list rather than computing on
+request: observations are service-only data, and a request must stay fast. The next run (every 6 h)
+picks her niche up.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared.services.niche import niche_key, normalize_keywords
+
+if TYPE_CHECKING:
+    from shared.models.trends import (
+        CreatorsQuery, CreatorsResponse, KeywordsQuery, KeywordsResponse, TopicsQuery, TopicsResponse,
+    )
+
+# Sources of each platform (see trend_detection.source_platform).
+PLATFORM_SOURCES = {"pinterest": ["pinterest_trends"], "youtube": ["youtube_suggest"],
+                    "instagram": ["instagram_hashtag_recent", "instagram_hashtag_top_interactions"], "tiktok": []}
+SERIES_KINDS = (("pinterest_trends", "interest_index"), ("youtube_suggest", "suggest_score"),
+                ("instagram_hashtag", "media_count"))
+MIN_CREATOR_RELEVANCE = 0.5
+
+
+def my_niche(conn: Any) -> tuple[list[str], str, Any]:
+    """(normalized keywords, niche_key, computed_at or None) of the calling creator (RLS: her profile)."""
+    row = conn.execute("select niche_keywords from profiles where id = auth.uid()").fetchone()
+    keywords = normalize_keywords(row["niche_keywords"] if row else None)
+    key = niche_key(keywords)
+    computed = conn.execute("select computed_at from trend_niches where niche_key = %s", (key,)).fetchone()
+    return keywords, key, computed["computed_at"] if computed else None
+
+
+def _growth(row: dict[str, Any]) -> dict[str, Any]:
+    return {"d7": row["growth_7d"], "d14": row["growth_14d"], "d30": row["growth_30d"]}
+
+
+def trending_topics(conn: Any, query: TopicsQuery) -> TopicsResponse:
+    from shared.models.trends import TopicsResponse
+
+    keywords, key, computed_at = my_niche(conn)
+    sources = PLATFORM_SOURCES[query.platform] if query.platform else None
+    rows = conn.execute(
+        """select * from trends where niche_key = %s and expires_at > now()
+             and (%s::text is null or category = %s) and (%s::text[] is null or sources && %s::text[])
+           order by heat_score desc, topic limit %s""",
+        (key, query.category, query.category, sources, sources, query.limit)).fetchall()
+    topics = [{"topic": r["topic"], "category": r["category"], "heat_score": r["heat_score"], "growth": _growth(r),
+               "growth_rate": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
+               "recency": r["recency"], "sources": r["sources"], "platform": r["platform"],
+               "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+               "detected_at": r["detected_at"], "expires_at": r["expires_at"]} for r in rows]
+    return TopicsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
+                          computed_at=computed_at, topics=topics)
+
+
+def series_kind(sources: list[str]) -> str:
+    """The kind of the sparkline: the engine draws it from the most readable source a topic has."""
+    for prefix, kind in SERIES_KINDS:
+        if any(s.startswith(prefix) for s in sources):
+            return kind
+    return "value"
+
+
+def rising_keywords(conn: Any, query: KeywordsQuery) -> KeywordsResponse:
+    from shared.models.trends import KeywordsResponse
+
+    keywords, key, computed_at = my_niche(conn)
+    rows = conn.execute(
+        """select * from trends where niche_key = %s and expires_at > now() and growth_rate > %s
+           order by growth_rate desc, topic limit %s""", (key, query.min_growth, query.limit)).fetchall()
+    items = [{"keyword": r["topic"], "category": r["category"], "growth_rate": r["growth_rate"],
+              "growth": _growth(r),
+              "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+              "series_kind": series_kind(r["sources"]), "series": r["series"], "detected_at": r["detected_at"]}
+             for r in rows]
+    return KeywordsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
+                            keywords=items)
+
+
+def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) -> list[dict[str, Any]]:
+    """Tracked creators whose niche is relevant to these keywords, with that relevance."""
+    from shared.engines.relevance import relevance_scores
+
+    rows = conn.execute(
+        """select id, handle, platform::text as platform, followers, growth_rate, niche, format_description, origin,
+                  last_checked from trending_creators
+           where niche is not null and (%s::text is null or platform::text = %s)""",
+        (platform, platform)).fetchall()
+    scores = relevance_scores({r["niche"] for r in rows}, keywords)
+    return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
+
+
+def trending_creators(conn: Any, query: CreatorsQuery) -> CreatorsResponse:
+    from shared.models.trends import CreatorsResponse
+
+    keywords, _, _ = my_niche(conn)
+    found = niche_creators(conn, keywords, query.platform)
+    found.sort(key=lambda r: (r["growth_rate"] is None, -(r["growth_rate"] or 0), -(r["followers"] or 0),
+                              r["handle"]))
+    creators = [{k: v for k, v in r.items() if k != "id"} for r in found[:query.limit]]
+    return CreatorsResponse(niche_keywords=keywords, creators=creators)

@@ -1,0 +1,90 @@
+"""Detection runs over simulated days: one sandbox per day (its `today`), tokens saved as real connections."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from shared.config import REAL_PLATFORM_HOSTS, Settings, get_settings
+from shared.platforms.models import Profile, TokenSet
+from shared.vault import TokenVault
+
+SCENARIO = Path(__file__).resolve().parents[3] / "scripts" / "sandbox" / "scenarios" / "rising_niche.json"
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+# The sandbox needs no production pacing; retries stay as in production.
+FAST = {p: {"requests_per_second": 500.0, "burst": 500, "concurrency": 16, "backoff_base_s": 0.05}
+        for p in ("pinterest", "youtube", "instagram")}
+
+
+def save_connection(database_url: str, settings: Settings, user_id: str, platform: str, minted: dict[str, Any],
+                    scopes: list[str] | None = None) -> None:
+    """Store a sandbox-minted token as the user's active connection, encrypted as the app does."""
+    from shared.services.connections import save_connection as save
+
+    tokens = TokenSet(access_token=minted["access_token"], refresh_token=minted.get("refresh_token"),
+                      access_expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1),
+                      scopes=scopes or [])
+    profile = Profile(platform=platform, platform_user_id=str(minted.get("user_id") or f"{platform}-user"))
+    with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
+        save(conn, TokenVault.from_settings(settings), user_id=user_id, platform=platform, tokens=tokens,
+             profile=profile)
+
+
+def set_niche(database_url: str, user_id: str, keywords: list[str]) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute("update profiles set niche_keywords = %s where id = %s", (keywords, user_id))
+
+
+@pytest.fixture()
+def scenario() -> dict[str, Any]:
+    return json.loads(SCENARIO.read_text())
+
+
+@pytest.fixture()
+def market(stack, make_user):
+    """A user whose Pinterest and YouTube connections lend their tokens to the trend sources."""
+    user = make_user("market")
+    yield user
+    # Its tokens die with the sandbox that minted them; later runs must not pick them up.
+    with psycopg.connect(stack.database.url) as conn:
+        conn.execute("delete from platform_connections where user_id = %s", (user.user_id,))
+
+
+@pytest.fixture()
+def simulated_day(stack, market) -> Callable[..., Any]:
+    """simulated_day(day, trends=...) -> context manager yielding (sandbox, settings) for that day."""
+    from scripts.sandbox import start_sandbox
+
+    @contextmanager
+    def day(when: dt.date, *, trends: dict[str, Any], interests: list[str] | None = None, seed: int = 7,
+            connect: tuple[str, ...] = ("pinterest", "youtube"), **overrides: Any) -> Iterator[tuple[Any, Settings]]:
+        with start_sandbox(seed=seed, creators=24, today=when, trends=trends) as sandbox:
+            base = get_settings()
+            settings = base.model_copy(update={
+                "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
+                "trends_interests": interests or base.trends_interests,
+                "trends_budget_s": 120.0, "platform_limits": FAST, **overrides})
+            for platform in connect:
+                save_connection(stack.database.url, settings, market.user_id, platform,
+                                sandbox.mint_token(platform, creator=0))
+            yield sandbox, settings
+
+    return day
+
+
+def noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), dt.timezone.utc)
+
+
+def topics_for(database_url: str, keywords: list[str]) -> list[dict[str, Any]]:
+    from shared.services.niche import niche_key
+
+    with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
+        return conn.execute("select * from trends where niche_key = %s order by heat_score desc, topic",
+                            (niche_key(keywords),)).fetchall()
