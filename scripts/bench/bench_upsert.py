@@ -1,0 +1,105 @@
+"""Benchmark the posts upsert (COPY → temp table → insert … on conflict) on 100,000 rows.
+
+Usage: uv run python -m scripts.bench.bench_upsert [--rows N]
+Baseline, measured in the same run on the same rows: a raw COPY into a plain table with the posts
+columns (no keys, no indexes). Candidate: `analytics_store.upsert_post_rows` into `posts` (its unique key,
+five sort indexes and generated rate columns), once into an empty table (inserts) and once more over
+the same keys (updates). Goal: upsert time ≤ 2× COPY time (≥ 0.5× its throughput).
+Embedded Postgres on a temp dir with the project's migrations.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+
+def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
+    from shared.platforms.models import PostRecord
+    from shared.services.analytics_store import post_rows
+
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 11, 1, tzinfo=dt.timezone.utc)
+    platforms = ("instagram", "youtube", "pinterest", "tiktok")
+    posts = [PostRecord(platform=platforms[i % 4], platform_post_id=f"p{i}", title=f"post {i}",
+                        caption="a handmade resin tray, start to finish #resinart " * 2, type="video",
+                        posted_at=start + dt.timedelta(minutes=10 * i), url=f"https://example.com/p/{i}",
+                        duration_s=rng.uniform(5, 600), views=rng.randint(100, 10**6), reach=rng.randint(50, 10**6),
+                        likes=rng.randint(0, 10**4), comments=rng.randint(0, 500),
+                        saves=None if i % 4 in (1, 3) else rng.randint(0, 10**3),
+                        shares=None if i % 4 == 2 else rng.randint(0, 10**3), raw_metrics={"views": i})
+             for i in range(count)]
+    return list(post_rows(user_id, posts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+
+    import psycopg
+
+    from scripts.localstack import migrate
+    from scripts.localstack.postgres import start_embedded
+    from shared.services.analytics_store import POST_COLUMNS, upsert_post_rows
+
+    database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-upsert-")) / "data", persistent=False)
+    try:
+        migrate.apply(database.url, bootstrap=True)
+        user_id = str(uuid.uuid4())
+        with psycopg.connect(database.url, autocommit=True) as conn:
+            conn.execute("insert into auth.users (id, email) values (%s, 'bench@example.com')", (user_id,))
+            conn.execute("create table plain_posts as select " + ", ".join(POST_COLUMNS) + " from posts limit 0")
+        rows = make_rows(user_id, args.rows)
+
+        def timed(work) -> float:
+            with psycopg.connect(database.url) as conn:
+                started = time.perf_counter()
+                with conn.transaction():
+                    work(conn)
+                return time.perf_counter() - started
+
+        def raw_copy(conn) -> None:
+            with conn.cursor() as cur, cur.copy(f"copy plain_posts ({', '.join(POST_COLUMNS)}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+        def copy_into_posts(conn) -> None:  # reference: the same COPY into posts with all its indexes
+            with conn.cursor() as cur, cur.copy(f"copy posts ({', '.join(POST_COLUMNS)}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.execute("delete from posts")
+
+        copy_s = timed(raw_copy)
+        indexed_copy_s = timed(copy_into_posts)
+        with psycopg.connect(database.url, autocommit=True) as conn:
+            conn.execute("vacuum posts")
+            indexes = conn.execute("select count(*) from pg_indexes where tablename = 'posts'").fetchone()[0]
+        insert_s = timed(lambda conn: upsert_post_rows(conn, rows))
+        unchanged_s = timed(lambda conn: upsert_post_rows(conn, rows))
+        changed = [(*row[:10], row[10] + 1, *row[11:]) for row in rows]  # every post's views grew
+        update_s = timed(lambda conn: upsert_post_rows(conn, changed))
+        with psycopg.connect(database.url) as conn:
+            stored = conn.execute("select count(*) from posts").fetchone()[0]
+        assert stored == args.rows, stored
+    finally:
+        database.stop()
+    print(json.dumps({
+        "rows": args.rows, "posts_indexes": indexes, "baseline_copy_plain_s": round(copy_s, 3),
+        "reference_copy_into_posts_s": round(indexed_copy_s, 3), "upsert_new_rows_s": round(insert_s, 3),
+        "upsert_unchanged_rows_s": round(unchanged_s, 3), "upsert_changed_rows_s": round(update_s, 3),
+        "throughput_ratio_new": round(copy_s / insert_s, 3),
+        "throughput_ratio_unchanged": round(copy_s / unchanged_s, 3),
+        "throughput_ratio_changed": round(copy_s / update_s, 3),
+        "upsert_new_vs_copy_into_posts": round(indexed_copy_s / insert_s, 3),
+        "goal": "throughput ratio >= 0.5 (upsert time <= 2x COPY)",
+    }, indent=1))
+
+
+if __name__ == "__main__":
+    main()
