@@ -86,11 +86,13 @@ def build_app(jwks: dict[str, Any] | None = None, openapi: Callable[[], dict[str
         matching = [r for r in routes if r.regex.match(request.path)]
         if not matching:
             return _not_found(request.path)
-        chosen = next((r for r in matching if request.method in r.spec.methods), None)
+        # A literal path belongs to its own function whatever the method: DELETE /api/auth/callback is
+        # the callback's 405, not a disconnect of platform "callback".
+        candidates = [r for r in matching if r.literal] or matching
+        chosen = next((r for r in candidates if request.method in r.spec.methods), None)
         if chosen is None:
             # Same path, other method: let the first function answer (405 or CORS preflight) itself.
-            literal = [r for r in matching if r.literal] or matching
-            chosen = literal[0]
+            chosen = candidates[0]
         return handler_for(chosen.spec)(request)
 
     return app

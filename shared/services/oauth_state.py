@@ -1,0 +1,162 @@
+"""The OAuth `state`: one-time, expiring, signed, bound to a user and a platform.
+
+`state = f"{nonce}.{signature}"`, signature = base64url(HMAC-SHA256(OAUTH_STATE_SECRET,
+"nonce|user_id|platform|expiry_epoch")). The row in `oauth_states` keeps what the signature covers,
+the redirect URI and the PKCE verifier (vault-encrypted, column "code_verifier"), so the platform
+only ever sees the nonce and its signature.
+
+Verification order: malformed / unknown nonce / bad signature → invalid_state; already consumed →
+state_replayed (consumption is one `update ... where used_at is null returning`, so two callbacks
+racing cannot both win); past expiry → state_expired; completed by another user → wrong_user.
+
+Cross-user detection (the callback itself is public: it is a top-level navigation from the platform):
+- a bearer token on the callback request, when present and valid, must be the state's user;
+- the binding cookie `ci_oauth_binding` (HMAC of the user id, HttpOnly, SameSite=Lax, Path=the
+  callback, 10 minutes) set on the start response, when the browser sends it back, must be the
+  state's user's. The browser keeps it only if the frontend calls start with `credentials: "include"`
+  on a same-site API (or one that allows credentials); when neither is present the state's own
+  user binding stands alone, which is safe because the connection is always saved for that user.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from shared.config import Settings
+    from shared.vault import TokenVault
+
+STATE_TTL = dt.timedelta(minutes=10)
+STALE_AFTER = dt.timedelta(days=1)  # used or expired states are kept this long for diagnosis, then purged
+BINDING_COOKIE = "ci_oauth_binding"
+_MAX_STATE_CHARS = 200
+
+Refusal = Literal["invalid_state", "state_expired", "state_replayed", "wrong_user"]
+
+
+class StateRefused(Exception):
+    """The callback's state is not acceptable; `reason` is the code the frontend shows."""
+
+    def __init__(self, reason: Refusal, platform: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.platform = platform
+
+
+@dataclass(frozen=True)
+class IssuedState:
+    value: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class VerifiedState:
+    user_id: str
+    platform: str
+    redirect_uri: str
+    code_verifier: str | None
+
+
+def _secret(settings: Settings) -> bytes:
+    if settings.state_secret is None:
+        raise ConfigurationError("OAUTH_STATE_SECRET is not set")
+    return settings.state_secret.get_secret_value().encode()
+
+
+def _mac(settings: Settings, message: str) -> str:
+    digest = hmac.new(_secret(settings), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def sign(settings: Settings, nonce: str, user_id: str, platform: str, expires_at: dt.datetime) -> str:
+    """The signature over what a state is bound to."""
+    return _mac(settings, f"{nonce}|{user_id}|{platform}|{int(expires_at.timestamp())}")
+
+
+def issue_state(conn: Any, settings: Settings, vault: TokenVault | None, *, user_id: str, platform: str,
+                redirect_uri: str, code_verifier: str | None = None,
+                now: dt.datetime | None = None) -> IssuedState:
+    """Store a fresh state row and return the value to hand the platform."""
+    nonce = secrets.token_urlsafe(24)
+    # Whole seconds: the signed expiry must equal what Postgres gives back.
+    expires_at = ((now or dt.datetime.now(dt.timezone.utc)) + STATE_TTL).replace(microsecond=0)
+    sealed = None
+    if code_verifier is not None:
+        assert vault is not None, "a PKCE verifier needs the vault"
+        sealed = vault.encrypt(code_verifier, user_id=user_id, platform=platform, column="code_verifier")
+    conn.execute("insert into oauth_states (nonce, user_id, platform, redirect_uri, code_verifier,"
+                 " expires_at) values (%s, %s, %s, %s, %s, %s)",
+                 (nonce, user_id, platform, redirect_uri, sealed, expires_at))
+    return IssuedState(f"{nonce}.{sign(settings, nonce, user_id, platform, expires_at)}", expires_at)
+
+
+def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state: str | None, *,
+                  caller_user_id: str | None = None, binding: str | None = None) -> VerifiedState:
+    """Verify and use up a state, or raise StateRefused. Commit `conn` even when it raises:
+    a state that reached the callback is spent whatever happens next."""
+    nonce, signature = _split(state)
+    row = conn.execute("select nonce, user_id::text as user_id, platform::text as platform, expires_at"
+                       " from oauth_states where nonce = %s", (nonce,)).fetchone()
+    if row is None:
+        raise StateRefused("invalid_state")
+    expected = sign(settings, nonce, row["user_id"], row["platform"], row["expires_at"])
+    if not hmac.compare_digest(expected, signature):
+        raise StateRefused("invalid_state")
+    used = conn.execute("""update oauth_states set used_at = now() where nonce = %s and used_at is null
+                           returning redirect_uri, code_verifier, expires_at <= now() as expired""",
+                        (nonce,)).fetchone()
+    if used is None:
+        raise StateRefused("state_replayed", row["platform"])
+    if used["expired"]:
+        raise StateRefused("state_expired", row["platform"])
+    if caller_user_id is not None and caller_user_id != row["user_id"]:
+        raise StateRefused("wrong_user", row["platform"])
+    if binding is not None and not hmac.compare_digest(binding, binding_value(settings, row["user_id"])):
+        raise StateRefused("wrong_user", row["platform"])
+    verifier = None
+    if used["code_verifier"] is not None:
+        assert vault is not None, "a PKCE verifier needs the vault"
+        verifier = vault.decrypt(used["code_verifier"], user_id=row["user_id"], platform=row["platform"],
+                                 column="code_verifier")
+    return VerifiedState(row["user_id"], row["platform"], used["redirect_uri"], verifier)
+
+
+def _split(state: str | None) -> tuple[str, str]:
+    if not state or len(state) > _MAX_STATE_CHARS:
+        raise StateRefused("invalid_state")
+    nonce, dot, signature = state.partition(".")
+    if not dot or not nonce or not signature:
+        raise StateRefused("invalid_state")
+    return nonce, signature
+
+
+def purge_states(conn: Any, *, older_than: dt.timedelta = STALE_AFTER) -> int:
+    """Delete states that expired more than `older_than` ago; returns how many."""
+    return conn.execute("delete from oauth_states where expires_at < now() - %s", (older_than,)).rowcount
+
+
+def callback_url(settings: Settings) -> str:
+    """The one redirect URI every platform sends the browser back to."""
+    return f"{settings.public_base_url}/api/auth/callback"
+
+
+def binding_value(settings: Settings, user_id: str) -> str:
+    """The binding cookie's value for a user: an HMAC, so it names no one and cannot be forged."""
+    return _mac(settings, f"binding|{user_id}")
+
+
+def binding_cookie(settings: Settings, user_id: str) -> dict[str, Any]:
+    """Keyword arguments for `Response.set_cookie` on the start response."""
+    from urllib.parse import urlsplit
+
+    return {"key": BINDING_COOKIE, "value": binding_value(settings, user_id),
+            "max_age": int(STATE_TTL.total_seconds()), "httponly": True,
+            "path": urlsplit(callback_url(settings)).path,
+            "secure": settings.public_base_url.startswith("https://"), "samesite": "Lax"}
