@@ -116,6 +116,8 @@ def _cors_headers(request: flask.Request, settings: Settings, methods: tuple[str
         "Access-Control-Allow-Headers": _ALLOWED_HEADERS,
         "Access-Control-Expose-Headers": "Retry-After, X-Request-Id",
         "Access-Control-Max-Age": "600",
+        # The OAuth start sets a browser-binding cookie; the frontend calls it with credentials.
+        "Access-Control-Allow-Credentials": "true",
         "Vary": "Origin",
     }
 

@@ -1,8 +1,11 @@
-"""YouTube Data API v3 (channels, playlistItems, videos) and YouTube Analytics API v2 (reports)."""
+"""YouTube Data API v3 (channels, playlistItems, videos, search) and YouTube Analytics API v2 (reports)."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import math
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -14,6 +17,7 @@ from scripts.sandbox.errors import google_api_error, google_bad_request, google_
 from scripts.sandbox.posts import PostTable, retention_curve
 
 ANALYTICS_LAG_DAYS = 3  # daily reports miss the most recent days
+CHANNEL_PUBLISHED_AT = "2019-03-02T10:14:33Z"
 INTEGER_METRICS = ("views", "engagedViews", "estimatedMinutesWatched", "averageViewDuration", "likes", "dislikes",
                    "comments", "shares", "subscribersGained", "subscribersLost", "videosAddedToPlaylists",
                    "videosRemovedFromPlaylists")
@@ -73,17 +77,37 @@ def _page_offset(token: str) -> int | None:
         return None
 
 
+def _page_window(params) -> tuple[int, int] | Response:
+    """(offset, maxResults) from pageToken and maxResults (0..50, default 5), or the 400 Google sends."""
+    try:
+        max_results = int(params.get("maxResults", "5"))
+    except ValueError:
+        max_results = -1
+    if not 0 <= max_results <= 50:
+        return google_bad_request(f"Invalid value '{params.get('maxResults')}'. Values must be within the range: "
+                                  "[0, 50]", reason="invalidParameter")
+    offset = 0
+    if params.get("pageToken"):
+        offset = _page_offset(params["pageToken"])
+        if offset is None or offset < 0:
+            return google_bad_request("The request specifies an invalid page token.", reason="invalidPageToken")
+    return offset, max_results
+
+
 # Data API ----------------------------------------------------------------------------------------
+def _channel_description(profile) -> str:
+    return f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
+
+
 def channel_resource(world, creator: int, parts: list[str]) -> dict:
     profile = world.creator(creator)
     table = world.posts(creator, "youtube")
     channel_id = profile.user_ids["youtube"]
     item: dict = {"kind": "youtube#channel", "etag": _etag(channel_id, world.today), "id": channel_id}
     if "snippet" in parts:
-        item["snippet"] = {"title": profile.display_name,
-                           "description": f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting.",
+        item["snippet"] = {"title": profile.display_name, "description": _channel_description(profile),
                            "customUrl": profile.handles["youtube"].lower(),
-                           "publishedAt": "2019-03-02T10:14:33Z", "thumbnails": _thumbnails(channel_id),
+                           "publishedAt": CHANNEL_PUBLISHED_AT, "thumbnails": _thumbnails(channel_id),
                            "localized": {"title": profile.display_name, "description": ""},
                            "country": "GB" if profile.time_zone.startswith("Europe/London") else "US"}
     if "contentDetails" in parts:
@@ -144,18 +168,10 @@ async def playlist_items_list(request: Request) -> Response:
     if owner is None:
         return google_api_error(404, "The playlist identified with the request's <code>playlistId</code> parameter "
                                 "cannot be found.", "playlistNotFound", "NOT_FOUND", domain="youtube.playlistItem")
-    try:
-        max_results = int(params.get("maxResults", "5"))
-    except ValueError:
-        max_results = -1
-    if not 0 <= max_results <= 50:
-        return google_bad_request(f"Invalid value '{params.get('maxResults')}'. Values must be within the range: "
-                                  "[0, 50]", reason="invalidParameter")
-    offset = 0
-    if params.get("pageToken"):
-        offset = _page_offset(params["pageToken"])
-        if offset is None:
-            return google_bad_request("The request specifies an invalid page token.", reason="invalidPageToken")
+    window = _page_window(params)
+    if isinstance(window, Response):
+        return window
+    offset, max_results = window
     table = world.posts(owner, "youtube")
     items = []
     for position in range(offset, min(offset + max_results, len(table))):
@@ -241,6 +257,186 @@ async def videos_list(request: Request) -> Response:
         items.append(item)
     return JSONResponse({"kind": "youtube#videoListResponse", "etag": _etag("videos", ids), "items": items,
                          "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}})
+
+
+# search.list --------------------------------------------------------------------------------------
+# Costs 1 call from its own 100 calls/day bucket (docs/platform-apis.md §2.5); the sandbox counts requests only.
+SEARCH_TYPES = ("channel", "playlist", "video")
+SEARCH_ORDERS = ("date", "rating", "relevance", "title", "videoCount", "viewCount", "searchSortUnspecified")
+SEARCH_MAX_RESULTS = 500  # real search stops paging at about 500 results
+SEARCH_SCAN_CREATORS = 200  # creators whose captions are indexed; the long tail is not found, as on YouTube
+SEARCH_RECENT_VIDEOS = 30  # videos per creator that search looks at
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = {"a", "an", "and", "the", "for", "with", "how", "to", "of", "in", "on", "my", "your", "is"}
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower())}
+
+
+def _query_terms(q: str) -> list[str]:
+    return list(dict.fromkeys(_stem(w) for w in _WORD.findall(q.lower()) if w not in _STOP_WORDS))
+
+
+def _search_entry(world, creator: int) -> dict:
+    """What search knows of one creator: profile words, handle, and the words of each recent video."""
+    index = world.__dict__.setdefault("yt_search_index", {})
+    if creator not in index:
+        profile = world.creator(creator)
+        niche = profile.niche
+        table = world.posts(creator, "youtube")
+        tag_words = " ".join(t.lstrip("#") for t in niche["tags"])
+        videos = []
+        for i in range(min(SEARCH_RECENT_VIDEOS, len(table))):
+            text = table.text(i)
+            videos.append((i, _words(f"{text['title']} {text['caption']} {tag_words}")))
+        index[creator] = {
+            "profile": _words(" ".join([niche["name"], *niche["items"], tag_words, profile.display_name,
+                                        profile.handles["youtube"]])),
+            "handle": profile.handles["youtube"].lstrip("@").lower(),
+            "captions": set().union(*(w for _, w in videos)) if videos else set(),
+            "videos": videos,
+        }
+    return index[creator]
+
+
+def _channel_score(entry: dict, terms: list[str]) -> tuple[int, int]:
+    """(terms matched, score): a term in the niche, handle or title weighs 2, in captions only 1."""
+    matched = score = 0
+    for term in terms:
+        if term in entry["profile"] or (len(term) >= 4 and term in entry["handle"]):
+            matched, score = matched + 1, score + 2
+        elif term in entry["captions"]:
+            matched, score = matched + 1, score + 1
+    return matched, score
+
+
+def _escaped(text: str) -> str:
+    # search.list HTML-escapes titles and descriptions (&amp;, &#39;), unlike channels.list and videos.list.
+    return html.escape(text, quote=True).replace("&#x27;", "&#39;")
+
+
+def _search_channel(world, creator: int) -> dict:
+    profile = world.creator(creator)
+    channel_id = profile.user_ids["youtube"]
+    # Channel results carry avatar URLs without sizes.
+    thumbnails = {name: {"url": f"https://yt3.ggpht.com/sandbox/{channel_id}=s{size}-c-k-c0xffffffff-no-rj-mo"}
+                  for name, size in (("default", 88), ("medium", 240), ("high", 800))}
+    return {"kind": "youtube#searchResult", "etag": _etag("search", channel_id, world.today),
+            "id": {"kind": "youtube#channel", "channelId": channel_id},
+            "snippet": {"publishedAt": CHANNEL_PUBLISHED_AT, "channelId": channel_id,
+                        "title": _escaped(profile.display_name),
+                        "description": _escaped(_channel_description(profile)), "thumbnails": thumbnails,
+                        "channelTitle": _escaped(profile.display_name), "liveBroadcastContent": "none",
+                        "publishTime": CHANNEL_PUBLISHED_AT}}
+
+
+def _search_video(world, creator: int, i: int) -> dict:
+    table = world.posts(creator, "youtube")
+    video_id, snippet = table.ids[i], _video_snippet(table, i)
+    return {"kind": "youtube#searchResult", "etag": _etag("search", video_id, world.today),
+            "id": {"kind": "youtube#video", "videoId": video_id},
+            "snippet": {"publishedAt": snippet["publishedAt"], "channelId": snippet["channelId"],
+                        "title": _escaped(snippet["title"]), "description": _escaped(snippet["description"][:160]),
+                        "thumbnails": snippet["thumbnails"], "channelTitle": _escaped(snippet["channelTitle"]),
+                        "liveBroadcastContent": "none", "publishTime": snippet["publishedAt"]}}
+
+
+def _search_results(world, terms: list[str], types: set[str], order: str) -> list[tuple[str, int, int]]:
+    """Matching (kind, creator, video position) in result order; position is -1 for channels."""
+    need = max(1, math.ceil(len(terms) / 2))  # about half the words must match, as loose as real search
+    channels, videos = [], []
+    for creator in range(min(world.config.creators, SEARCH_SCAN_CREATORS)):
+        entry = _search_entry(world, creator)
+        peer_rank = 0 if world.creator(creator).is_peer else 1
+        matched, score = _channel_score(entry, terms)
+        if matched >= need or not terms:
+            channels.append((peer_rank, -score, creator))
+        if "video" in types:
+            for i, words in entry["videos"]:
+                hits = sum(1 for t in terms if t in words)
+                if hits >= need or not terms:
+                    videos.append((peer_rank, -hits, creator, i))
+    posts = lambda c: world.posts(c, "youtube")  # noqa: E731
+    if order == "date":
+        channels.sort(key=lambda k: (-float(posts(k[2]).ts[0]) if len(posts(k[2])) else 0.0, k[2]))
+        videos.sort(key=lambda k: (-float(posts(k[2]).ts[k[3]]), k[2], k[3]))
+    elif order == "viewCount":
+        channels.sort(key=lambda k: (-float(np.nansum(posts(k[2]).final["views"] *
+                                                      posts(k[2]).saturation(posts(k[2]).as_of))), k[2]))
+        videos.sort(key=lambda k: (-posts(k[2]).counters(k[3]).get("views", 0), k[2], k[3]))
+    elif order == "title":
+        channels.sort(key=lambda k: (world.creator(k[2]).display_name.lower(), k[2]))
+        videos.sort(key=lambda k: (posts(k[2]).text(k[3])["title"].lower(), k[2], k[3]))
+    elif order == "videoCount":
+        channels.sort(key=lambda k: (-len(posts(k[2])), k[2]))
+        videos.sort()
+    else:  # relevance (and rating, which the sandbox has no signal for): peers first, then how well it matched
+        channels.sort()
+        videos.sort()
+    results = [("channel", c[2], -1) for c in channels] if "channel" in types else []
+    results += [("video", v[2], v[3]) for v in videos]
+    return results[:SEARCH_MAX_RESULTS]
+
+
+async def search_list(request: Request) -> Response:
+    params = request.query_params
+    has_token = request.headers.get("authorization") or params.get("access_token")
+    if not has_token and "key" in params:
+        if not params["key"].strip():
+            return google_bad_request("API key not valid. Please pass a valid API key.")
+    else:
+        _, denied = _authenticate(request)
+        if denied:
+            return denied
+    parts = _parts(request)
+    if isinstance(parts, Response):
+        return parts
+    for part in parts:
+        if part not in ("id", "snippet"):
+            return google_api_error(400, f"'{part}'", "unknownPart", "INVALID_ARGUMENT", domain="youtube.part")
+    types = {t.strip() for t in params.get("type", "").split(",") if t.strip()} or set(SEARCH_TYPES)
+    unknown = sorted(types - set(SEARCH_TYPES))
+    if unknown:
+        return google_bad_request(f"Invalid string value: '{unknown[0]}'. Allowed values: [channel, playlist, "
+                                  "video]", reason="invalidParameter")
+    order = params.get("order", "relevance")
+    if order not in SEARCH_ORDERS:
+        return google_bad_request(f"Invalid string value: '{order}'. Allowed values: [date, rating, relevance, "
+                                  "title, videocount, viewcount]", reason="invalidParameter")
+    window = _page_window(params)
+    if isinstance(window, Response):
+        return window
+    offset, max_results = window
+    region = params.get("regionCode", "US")
+    if not re.fullmatch(r"[A-Za-z]{2}", region):
+        return google_bad_request("The <code>regionCode</code> parameter specifies an invalid region code.",
+                                  reason="invalidRegionCode")
+    world = request.app.state.world
+    # regionCode and relevanceLanguage are accepted without effect: every sandbox video is public everywhere
+    # and in English. Playlist results are never produced: sandbox creators keep no public playlists.
+    results = _search_results(world, _query_terms(params.get("q", "")), types, order)
+    page = results[offset:offset + max_results]
+    items = []
+    for kind, creator, position in page:
+        item = _search_channel(world, creator) if kind == "channel" else _search_video(world, creator, position)
+        if "snippet" not in parts:
+            item.pop("snippet")
+        items.append(item)
+    body: dict = {"kind": "youtube#searchListResponse",
+                  "etag": _etag("searchList", params.get("q"), sorted(types), order, offset, max_results)}
+    if max_results > 0 and offset + max_results < len(results):
+        body["nextPageToken"] = _page_token(offset + max_results)
+    if offset > 0:
+        body["prevPageToken"] = _page_token(max(0, offset - max_results))
+    body["regionCode"] = region.upper()
+    body["pageInfo"] = {"totalResults": len(results), "resultsPerPage": max_results}
+    body["items"] = items
+    return JSONResponse(body)
 
 
 # Analytics ---------------------------------------------------------------------------------------
@@ -437,6 +633,7 @@ def routes() -> dict[str, list]:
     return {
         "www.googleapis.com": [Route("/youtube/v3/channels", channels_list),
                                Route("/youtube/v3/playlistItems", playlist_items_list),
-                               Route("/youtube/v3/videos", videos_list)],
+                               Route("/youtube/v3/videos", videos_list),
+                               Route("/youtube/v3/search", search_list)],
         "youtubeanalytics.googleapis.com": [Route("/v2/reports", reports)],
     }
