@@ -245,18 +245,21 @@ def pin_analytics_body(table: PostTable, i: int, start: date, end: date, metrics
     day = start
     today = table.as_of.date()
     daily_metrics = [m for m in metrics if m not in LIFETIME_ONLY]
+    created = datetime.fromtimestamp(float(table.ts[i]), timezone.utc).date()
+    # Counters at every day boundary of the ready days in one go (day d runs from edge d to edge d+1).
+    ready = max(0, (min(end, today - timedelta(days=1)) - max(start, created)).days + 1)
+    first = max(start, created)
+    edges = table.counters_series(i, [_ts(first + timedelta(days=k)) for k in range(ready + 1)]) if ready else []
     while day <= end:
         if day >= today:
             rows.append({"date": day.isoformat(), "data_status": "PROCESSING", "metrics": {}})
             day += timedelta(days=1)
             continue
-        lo, hi = table.counters(i, datetime.fromtimestamp(_ts(day), timezone.utc)), \
-            table.counters(i, datetime.fromtimestamp(_ts(day + timedelta(days=1)), timezone.utc))
-        created = datetime.fromtimestamp(float(table.ts[i]), timezone.utc).date()
         if day < created:
             rows.append({"date": day.isoformat(), "data_status": "BEFORE_PIN_CREATED", "metrics": {}})
             day += timedelta(days=1)
             continue
+        lo, hi = edges[(day - first).days], edges[(day - first).days + 1]
         vals = {name: float(hi.get(name, 0) - lo.get(name, 0)) for name in _COUNTERS}
         vals["watch_ms"] = float(hi.get("watch_minutes", 0) - lo.get("watch_minutes", 0)) * 60000
         for k, v in vals.items():

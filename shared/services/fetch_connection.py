@@ -164,9 +164,18 @@ async def _refreshed_row(row: dict[str, Any], ctx: FetchContext) -> dict[str, An
     outcome = await asyncio.to_thread(asyncio.run, refresh_connection(str(row["id"]), ctx.settings))
     if outcome.status == "needs_reauth":
         return None
-    if outcome.status == "busy":  # another run is refreshing it right now
-        await asyncio.sleep(1.0)
+    if outcome.status == "busy":
+        # Another run holds the row lock across its refresh: wait for its commit, then read its tokens.
+        return await ctx.db(_reload_after_lock, str(row["id"]))
     return await ctx.db(_reload, str(row["id"]))
+
+
+def _reload_after_lock(conn: Any, connection_id: str) -> dict[str, Any] | None:
+    from shared.services.fetch_leases import LEASE_COLUMNS
+
+    conn.execute("set local lock_timeout = '20s'")
+    return conn.execute(f"select {LEASE_COLUMNS} from platform_connections where id = %s for update",
+                        (connection_id,)).fetchone()
 
 
 def _reload(conn: Any, connection_id: str) -> dict[str, Any] | None:
@@ -183,9 +192,9 @@ async def _snapshots_part(row: dict[str, Any], ctx: FetchContext, token: str, re
     windows = snapshot_windows(row["platform"], row, ctx.now().date())
     fetched = await asyncio.gather(*(module.fetch_snapshots(client, token, since, until) for since, until in windows))
     pages = [page for _, window_pages in fetched for page in window_pages]
-    await ctx.db(_archive, row, ctx.run_id, "snapshots", pages, result)
-    snapshots = module.normalize_snapshots(pages)
-    result.snapshots += await ctx.db(_upsert_snapshots, row, snapshots)
+    snapshots = await _normalized_or_archived(module.normalize_snapshots, pages, row, ctx, "snapshots", result)
+    result.snapshots += await ctx.db(_archive_and_upsert, row, ctx.run_id, "snapshots", pages, result,
+                                     _upsert_snapshots, snapshots)
 
 
 async def _posts_part(row: dict[str, Any], ctx: FetchContext, token: str, result: ConnectionOutcome) -> None:
@@ -193,9 +202,31 @@ async def _posts_part(row: dict[str, Any], ctx: FetchContext, token: str, result
 
     module, client = get_platform(row["platform"]), ctx.clients[row["platform"]]
     _, pages = await module.fetch_posts(client, token, since=posts_since(row))
-    await ctx.db(_archive, row, ctx.run_id, "posts", pages, result)
-    posts = module.normalize_posts(pages)
-    result.posts += await ctx.db(_upsert_posts, row, posts)
+    posts = await _normalized_or_archived(module.normalize_posts, pages, row, ctx, "posts", result)
+    result.posts += await ctx.db(_archive_and_upsert, row, ctx.run_id, "posts", pages, result, _upsert_posts, posts)
+
+
+async def _normalized_or_archived(normalize: Callable[[list[Any]], list[Any]], pages: list[Any], row: dict[str, Any],
+                                  ctx: FetchContext, kind: str, result: ConnectionOutcome) -> list[Any]:
+    """Normalized pages; when normalizing fails the raw pages are still archived (for renormalize) first."""
+    try:
+        return normalize(pages)
+    except Exception:
+        await ctx.db(_archive, row, ctx.run_id, kind, pages, result)
+        raise
+
+
+def _archive_and_upsert(conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any],
+                        result: ConnectionOutcome, upsert: Callable[[Any, dict[str, Any], list[Any]], int],
+                        rows: list[Any]) -> int:
+    """Archive and upsert one part in one transaction (one pool checkout and commit, not two)."""
+    from shared.services.analytics_store import archive_pages
+
+    archived = archive_pages(conn, run_id=run_id, user_id=str(row["user_id"]), platform=row["platform"], kind=kind,
+                             pages=pages)
+    written = upsert(conn, row, rows)
+    result.raw_payloads += archived
+    return written
 
 
 def _archive(conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any],
