@@ -216,7 +216,12 @@ class PlatformClient:
         import httpx
 
         timeout = httpx.Timeout(self.limits.read_timeout_s, connect=self.limits.connect_timeout_s)
-        self._http = httpx.AsyncClient(timeout=timeout, transport=self._transport, follow_redirects=False)
+        # Keep-alive room for every concurrent request: past httpx's default of 20 idle connections each
+        # burst would close and reopen sockets (a TCP handshake per request on both ends).
+        pool = httpx.Limits(max_connections=max(100, self.limits.concurrency),
+                            max_keepalive_connections=max(20, self.limits.concurrency))
+        self._http = httpx.AsyncClient(timeout=timeout, transport=self._transport, follow_redirects=False,
+                                       limits=pool)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

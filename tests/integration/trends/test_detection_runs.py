@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+import pytest
 
 from shared.services.trend_detection import run_detection
 from tests.integration.trends.conftest import TODAY, noon, set_niche, topics_for
@@ -84,7 +85,19 @@ def test_one_failing_source_does_not_stop_the_others(stack, make_user, simulated
     assert body["observations"] == body["sources"]["youtube_suggest"]["observations"]
 
 
-def test_pinterest_without_any_token_is_unavailable(stack, make_user, simulated_day, scenario):
+@pytest.fixture()
+def no_active_pinterest(stack):
+    """Park every Pinterest connection (other tests share this database) and restore them afterwards."""
+    with psycopg.connect(stack.database.url, autocommit=True) as conn:
+        parked = [r[0] for r in conn.execute(
+            "update platform_connections set status = 'revoked' where platform = 'pinterest'"
+            " and status = 'active' returning id")]
+    yield
+    with psycopg.connect(stack.database.url, autocommit=True) as conn:
+        conn.execute("update platform_connections set status = 'active' where id = any(%s)", (parked,))
+
+
+def test_pinterest_without_any_token_is_unavailable(stack, make_user, simulated_day, scenario, no_active_pinterest):
     with simulated_day(TODAY, trends=scenario, connect=("youtube",)) as (_, settings):
         body = run_detection(settings, now=noon(TODAY))
     assert body["sources"]["pinterest_trends"] == {
