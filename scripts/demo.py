@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> None:
     try:
         user = stack.create_user("divz.mysterious@example.com")
         _set_profile(stack, user)
-        http = httpx.Client(base_url=stack.base_url, timeout=120)
+        http = httpx.Client(base_url=stack.base_url, timeout=600)
         auth = user.headers
         section(f"Local stack up in {time.perf_counter() - t0:.1f}s: gateway {stack.base_url}, "
                 f"sandbox {stack.sandbox.base_url}")
@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> None:
         refreshed = http.post("/api/auth/refresh", headers=cron).json()
         print(f"  token refresh run: {json.dumps(refreshed.get('counts', refreshed))}")
         fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
-        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows_written', 'errors', 'duration_s')})}")
+        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows', 'errors', 'duration_s')})}")
         print_overview(http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth).json())
+        _replay_trend_history(stack, days=args.history_days)
         trends = http.post("/api/cron/detect-trends", headers=cron).json()
         print(f"  trend run: {json.dumps({k: trends.get(k) for k in ('observations', 'trends_written', 'sources')})}")
         print_topics(http.get("/api/trends/topics", params={"limit": 8}, headers=auth).json())
@@ -78,6 +79,27 @@ def run(args: argparse.Namespace) -> None:
         stack.stop()
 
 
+def _replay_trend_history(stack: Any, days: int) -> None:
+    """Trends come from history, not one reading: replay the daily detection runs of the past weeks.
+
+    In production the cron has been observing every 6 hours; here the sandbox's market clock steps
+    back day by day and the same detection service runs as it would have on each of those days.
+    """
+    import datetime as dt
+
+    from shared.config import get_settings
+    from shared.services.trend_detection import run_detection
+
+    today = dt.datetime.now(dt.timezone.utc).date()
+    started = time.perf_counter()
+    for back in range(days, 0, -1):
+        day = today - dt.timedelta(days=back)
+        stack.sandbox.set_market_day(day)
+        run_detection(get_settings(), now=dt.datetime.combine(day, dt.time(12), dt.timezone.utc))
+    stack.sandbox.set_market_day(None)
+    print(f"  replayed {days} days of trend observations in {time.perf_counter() - started:.1f}s")
+
+
 def _set_profile(stack: Any, user: Any) -> None:
     # What the frontend does through PostgREST: update her own profile row, under RLS.
     from shared.auth import UserClaims
@@ -94,6 +116,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--serve", action="store_true", help="keep the stack running after the demo")
+    parser.add_argument("--history-days", type=int, default=21, help="days of trend history to replay")
     try:
         run(parser.parse_args())
     except KeyboardInterrupt:

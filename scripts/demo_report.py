@@ -42,14 +42,16 @@ def print_overview(body: dict[str, Any]) -> None:
 def print_topics(body: dict[str, Any]) -> None:
     section("Trending topics for her niche (heat = velocity x relevance x recency)")
     for t in body.get("topics", [])[:8]:
-        print(f"  {t['heat_score']:5.1f}  {t['topic']:32} growth 7d {_num(t.get('growth_7d'), pct=True):>9}"
-              f"  relevance {t.get('relevance', 0):.2f}  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
+        growth = t.get("growth") or {}
+        print(f"  {t['heat_score']:5.1f}  {t['topic']:30} growth 7d {_num(growth.get('d7'), pct=True):>8}"
+              f" 30d {_num(growth.get('d30'), pct=True):>8}  relevance {t.get('relevance') or 0:.2f}"
+              f"  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
 
 
 def print_keywords(body: dict[str, Any]) -> None:
     section("Rising keywords")
     for k in body.get("keywords", [])[:8]:
-        series = [v for v in k.get("series", []) if v is not None][-14:]
+        series = [p["value"] for p in k.get("series", []) if p.get("value") is not None][-21:]
         spark = _sparkline(series)
         print(f"  {k['keyword']:32} {k.get('search_volume_kind') or '':>6} {_num(k.get('search_volume')):>8}"
               f"  growth {_num(k.get('growth_rate'), pct=True):>9}  {spark}")
@@ -74,7 +76,10 @@ def print_creators(body: dict[str, Any]) -> None:
 def print_opportunities(body: dict[str, Any]) -> None:
     section("Opportunity gaps (demand vs supply, 0-100)")
     for o in body.get("opportunities", [])[:5]:
-        print(f"  {o['gap_score']:5.1f}  {o['topic']}")
+        demand, supply = o.get("demand") or {}, o.get("supply") or {}
+        print(f"  {o['gap_score'] or 0:5.1f}  {o['topic']:30} interest {_num(demand.get('search_interest'))},"
+              f" growth {_num(demand.get('growth_rate'), pct=True)}; {supply.get('active_creators', 0)} active"
+              f" creators, {supply.get('posts_per_week', 0):.1f} posts/week")
         for idea in o.get("content_ideas", o.get("ideas", []))[:2]:
             print(f"         - {idea}")
 
@@ -88,8 +93,10 @@ def print_insights(body: dict[str, Any]) -> None:
         print("  no effect clears the false-discovery bar yet")
     model = body.get("virality_model") or {}
     if model:
-        print(f"  virality model: Brier {_num(model.get('brier'))} vs base rate {_num(model.get('brier_base_rate'))}"
-              f" on {model.get('n_test', '?')} held-out posts")
+        brier, base = model.get("brier"), model.get("brier_base_rate")
+        if brier is not None and base is not None:
+            print(f"  virality model: Brier {brier:.4f} vs {base:.4f} for the base rate on {model.get('n_test')}"
+                  f" held-out posts (skill {model.get('skill', 0):+.1%})")
 
 
 def print_briefs(body: dict[str, Any]) -> None:

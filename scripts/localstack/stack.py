@@ -22,6 +22,9 @@ LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"
 SANDBOX_CLIENTS = {p: {"client_id": f"sandbox-{p}-client", "client_secret": f"sandbox-{p}-secret-{'x' * 12}"}
                    for p in ("instagram", "youtube", "pinterest", "tiktok")}
 
+SANDBOX_LIMITS = {p: {"requests_per_second": 1000.0, "burst": 100, "concurrency": 8, "backoff_base_s": 0.05}
+                  for p in ("instagram", "youtube", "pinterest", "tiktok")}
+
 
 @dataclass
 class LocalUser:
@@ -127,6 +130,8 @@ def start_stack(*, data_dir: Path | None = None, persist: bool = False, sandbox:
 
         handle = start_sandbox(**(sandbox_options or {}))
         env["PLATFORM_HOSTS_JSON"] = json.dumps(host_urls(handle.base_url))
+        # The sandbox has no platform quotas; production keeps the per-platform defaults (transport.py).
+        env["PLATFORM_LIMITS_JSON"] = json.dumps(SANDBOX_LIMITS)
     env.update(extra_env or {})
     os.environ.update(env)
     from shared.config import reset_settings

@@ -1,6 +1,8 @@
 """/_sandbox admin API: creators, ground truth, faults, tokens, stats."""
 from __future__ import annotations
 
+from datetime import date
+
 import json
 
 import numpy as np
@@ -148,6 +150,22 @@ async def stats(request: Request) -> Response:
                          "fault_hits": dict(world.fault_hits), **world.tokens.snapshot()})
 
 
+async def trends_clock(request: Request) -> Response:
+    """Move the date the trend endpoints answer for (replaying weeks of trend history in minutes)."""
+    world = request.app.state.world
+    body = await request.json() if request.method == "POST" else {}
+    if body.get("today"):
+        try:
+            world.__dict__["trends_today"] = date.fromisoformat(str(body["today"]))
+        except ValueError:
+            return JSONResponse({"error": "today must be YYYY-MM-DD"}, status_code=400)
+    elif request.method == "POST":
+        world.__dict__.pop("trends_today", None)
+    from scripts.sandbox.trends import trends_day
+
+    return JSONResponse({"today": trends_day(world).isoformat()})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -157,4 +175,5 @@ def routes() -> list:
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
         Route("/tokens/mint", mint_token, methods=["POST"]),
         Route("/stats", stats),
+        Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import numpy as np
@@ -190,7 +190,7 @@ def user_object(ctx: GraphContext, creator: int, names: list[str]) -> dict:
     values = {
         "id": uid, "user_id": uid, "username": profile.handles["instagram"], "name": profile.display_name,
         "account_type": "MEDIA_CREATOR" if creator == 0 else ("BUSINESS" if creator % 3 == 0 else "MEDIA_CREATOR"),
-        "followers_count": profile.followers_on("instagram", ctx.world.today),
+        "followers_count": profile.followers_on("instagram", _market_day(ctx.world)),
         "follows_count": 300 + creator % 500, "media_count": len(table),
         "biography": f"{profile.niche['name'].capitalize()} ✿ slow crafting from my little studio",
         "profile_picture_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{uid}_n.jpg",
@@ -454,3 +454,10 @@ def routes() -> dict[str, list]:
     methods = ["GET", "POST", "DELETE"]
     return {"graph.instagram.com": [Route("/{rest:path}", graph, methods=methods)],
             "graph.facebook.com": [Route("/{rest:path}", graph, methods=methods)]}
+
+
+def _market_day(world) -> date:
+    # Public counters follow the admin trends clock, so replayed market history shows creators growing.
+    from scripts.sandbox.trends import trends_day
+
+    return trends_day(world)

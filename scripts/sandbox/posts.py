@@ -81,20 +81,26 @@ class PostTable:
             s = float(1.0 - np.exp(-age / float(self.tau_days[i])))
         # Rounding, not flooring: flooring biases small counters (few saves) low on young posts.
         # Python's round() on a float rounds half to even, exactly as np.round did.
-        return {name: round(value * s) for name, value in self._finals[i]}
+        return {name: round(value * s) for name, value in self._finals(i)}
 
     def counters_series(self, i: int, at_s: Sequence[float]) -> list[dict[str, int]]:
         """`counters(i, t)` for many unix times t at once (same values, one vectorised exp)."""
         age = np.maximum(0.0, (np.asarray(at_s, dtype=np.float64) - float(self.ts[i])) / 86400.0)
         saturation = (1.0 - np.exp(-age / float(self.tau_days[i]))).tolist()
-        finals = self._finals[i]
+        finals = self._finals(i)
         return [{name: round(value * s) for name, value in finals} for s in saturation]
 
+    def _finals(self, i: int) -> list[tuple[str, float]]:
+        """The (counter, lifetime value) pairs post i has (nan = not exposed), as Python floats; cached."""
+        cache = self.__dict__.setdefault("_final_pairs", {})
+        pairs = cache.get(i)
+        if pairs is None:
+            pairs = cache[i] = [(name, col[i]) for name, col in self._final_columns if col[i] == col[i]]
+        return pairs
+
     @cached_property
-    def _finals(self) -> list[list[tuple[str, float]]]:
-        """Per post, the (counter, lifetime value) pairs it has (nan = not exposed), as Python floats."""
-        columns = [(name, values.tolist()) for name, values in self.final.items()]
-        return [[(name, col[i]) for name, col in columns if col[i] == col[i]] for i in range(len(self.ids))]
+    def _final_columns(self) -> list[tuple[str, list[float]]]:
+        return [(name, values.tolist()) for name, values in self.final.items()]
 
     @cached_property
     def _saturation_now(self) -> list[float]:

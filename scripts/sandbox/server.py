@@ -44,6 +44,10 @@ class SandboxHandle:
                    "latency_ms": latency_ms, "status": status, "probability": probability, **rule}
         return self._call("POST", "/faults", payload)  # type: ignore[return-value]
 
+    def set_market_day(self, day: object | None) -> dict:
+        """Move the date trend endpoints and public counters answer for (None: back to today)."""
+        return self._call("POST", "/trends/clock", {"today": str(day) if day else None})  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

@@ -121,13 +121,18 @@ def trend_rows(seed: int, scenario: dict, today: date) -> list[dict]:
     return rows
 
 
+def trends_day(world) -> date:
+    """The date trend endpoints answer for: `today`, unless the admin trends clock moved it."""
+    return world.__dict__.get("trends_today") or world.today
+
+
 def cached_rows(world) -> list[dict]:
-    """trend_rows for this sandbox, computed once (the scenario and today never change while running)."""
-    rows = world.__dict__.get("_trend_rows")
-    if rows is None:
-        rows = trend_rows(world.config.seed, world.config.trends, world.today)
-        world.__dict__["_trend_rows"] = rows
-    return rows
+    """trend_rows for the trends clock's date, computed once per date."""
+    cache = world.__dict__.setdefault("_trend_rows", {})
+    day = trends_day(world)
+    if day not in cache:
+        cache[day] = trend_rows(world.config.seed, world.config.trends, day)
+    return cache[day]
 
 
 def _list_param(request: Request, name: str) -> list[str]:

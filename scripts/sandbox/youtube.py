@@ -113,7 +113,9 @@ def channel_resource(world, creator: int, parts: list[str]) -> dict:
     if "contentDetails" in parts:
         item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": "UU" + channel_id[2:]}}
     if "statistics" in parts:
-        subscribers = profile.followers_on("youtube", world.today)
+        from scripts.sandbox.trends import trends_day
+
+        subscribers = profile.followers_on("youtube", trends_day(world))  # public counter: market clock
         digits = len(str(subscribers))
         rounded = round(subscribers, -(digits - 3)) if digits > 3 else subscribers  # public 3-significant-figure count
         views = int(sum(table.counters(i)["views"] for i in range(len(table))))

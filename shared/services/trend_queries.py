@@ -84,10 +84,16 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
     """Tracked creators whose niche is relevant to these keywords, with that relevance."""
     from shared.engines.relevance import relevance_scores
 
+    # Her own accounts are discovered like anyone's; she is not her own competition.
     rows = conn.execute(
-        """select id, handle, platform::text as platform, followers, growth_rate, niche, format_description, origin,
-                  last_checked from trending_creators
-           where niche is not null and (%s::text is null or platform::text = %s)""",
+        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.niche,
+                  t.format_description, t.origin, t.last_checked
+           from trending_creators t
+           where t.niche is not null and (%s::text is null or t.platform::text = %s)
+             and not exists (select 1 from platform_connections c
+                             where c.user_id = (select auth.uid()) and c.platform = t.platform
+                               and (c.platform_user_id = t.platform_user_id
+                                    or lower(ltrim(c.platform_username, '@')) = lower(ltrim(t.handle, '@'))))""",
         (platform, platform)).fetchall()
     scores = relevance_scores({r["niche"] for r in rows}, keywords)
     return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
