@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from functions.manifest import FUNCTIONS
 from scripts.localstack.gateway import load_entry
+from shared.http import resolve_model
 from shared.models.common import Problem
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
@@ -52,7 +53,8 @@ def build_openapi() -> dict[str, Any]:
     for spec in FUNCTIONS:
         if not spec.entry.exists():
             continue
-        endpoint = load_entry(spec).endpoint_spec
+        endpoint = {key: resolve_model(value) if key in ("query", "body", "response") else value
+                    for key, value in load_entry(spec).endpoint_spec.items()}
         specs.append((spec, endpoint))
         for key, mode in (("body", "validation"), ("response", "serialization")):
             if endpoint.get(key) is not None:

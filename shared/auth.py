@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
-
-from shared.config import Settings
 from shared.errors import ServiceUnavailable, Unauthorized
+
+if TYPE_CHECKING:
+    import jwt
+
+    from shared.config import Settings
 
 _ASYMMETRIC = ("ES256", "RS256")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -28,6 +30,8 @@ class UserClaims:
 
 
 def _jwks_client(url: str) -> jwt.PyJWKClient:
+    import jwt
+
     # Supabase edge-caches JWKS for 10 minutes; caching longer would delay key revocation.
     with _jwks_lock:
         client = _jwks_clients.get(url)
@@ -49,6 +53,7 @@ def bearer_token(authorization: str | None) -> str:
 
 def verify_user_token(token: str, settings: Settings) -> UserClaims:
     """Verify a Supabase access token for a signed-in user, or raise Unauthorized."""
+    import jwt  # with cryptography, ~70 ms: loaded by the first request that carries a token
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from shared.config import get_settings
 from shared.errors import ConfigurationError, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ def get_pool() -> ConnectionPool:
             if _pool is None:
                 from psycopg.rows import dict_row
                 from psycopg_pool import ConnectionPool
+
+                from shared.config import get_settings
 
                 settings = get_settings()
                 if settings.database_url is None:

@@ -7,6 +7,7 @@ answers errors as problem JSON and logs the same way, locally and deployed.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import time
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from shared.config import Settings, get_settings
 from shared.errors import (
     PROBLEM_CONTENT_TYPE, AppError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
     UnsupportedMediaType, to_problem,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from shared.auth import UserClaims
+    from shared.config import Settings
 
 AuthMode = Literal["user", "cron", "public"]
 MAX_BODY_BYTES = 64 * 1024
@@ -165,9 +166,20 @@ def _begin(request: flask.Request) -> str:
     return request_id
 
 
-def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: type[BaseModel] | None = None,
-             body: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-             path: str | None = None) -> Callable[..., Any]:
+def resolve_model(ref: Any) -> Any:
+    """A model class, or the class a "package.module:Model" string names (imported on first use).
+
+    Entry files name their models as strings so a cold start does not pay for pydantic and the
+    service modules before the first request needs them.
+    """
+    if not isinstance(ref, str):
+        return ref
+    module_name, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any = None, body: Any = None,
+             response: Any = None, path: str | None = None) -> Callable[..., Any]:
     """Wrap `fn(ctx) -> model | dict | Redirect | (model, status)` as a functions-framework handler.
 
     `path` like "/api/auth/{platform}" extracts named segments; `response` documents the 200 body.
@@ -177,6 +189,8 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: type
     def decorate(fn: Callable[[RequestContext], Any]) -> Callable[[flask.Request], flask.Response]:
         @functools.wraps(fn)
         def handler(request: flask.Request) -> flask.Response:
+            from shared.config import get_settings
+
             settings = get_settings()
             configure_logging(settings.log_level, settings.gcp_project)
             started = time.perf_counter()
@@ -218,9 +232,9 @@ def _run(fn: Callable[[RequestContext], Any], ctx: RequestContext, auth: AuthMod
         ctx.path_params = match.groupdict()
     _authenticate(ctx, auth)
     if query is not None:
-        ctx.query = _parse_query(request, query)
+        ctx.query = _parse_query(request, resolve_model(query))
     if body is not None:
-        ctx.body = _parse_body(request, body)
+        ctx.body = _parse_body(request, resolve_model(body))
     return _render(fn(ctx))
 
 

@@ -1,14 +1,17 @@
 """GET /api/analytics/posts: the caller's posts sorted by any metric, filtered, keyset-paged."""
+from typing import Any
+
 import functions_framework
 
 from shared.db import user_transaction
 from shared.http import RequestContext, endpoint
-from shared.models.posts import PostsQuery, PostsResponse
-from shared.services.posts_query import list_posts
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query=PostsQuery, response=PostsResponse)
-def handler(ctx: RequestContext) -> PostsResponse:
+@endpoint(auth="user", methods=("GET",), query="shared.models.posts:PostsQuery",
+          response="shared.models.posts:PostsResponse")
+def handler(ctx: RequestContext) -> Any:
+    from shared.services.posts_query import list_posts
+
     with user_transaction(ctx.user) as conn:
         return list_posts(conn, ctx.query, ctx.user.user_id)

@@ -2,13 +2,13 @@
 import functions_framework
 
 from shared.http import Redirect, RequestContext, endpoint
-from shared.models.auth import CallbackQuery
-from shared.services.connect import complete_connect
-from shared.services.oauth_state import BINDING_COOKIE
 
 
 @functions_framework.http
-@endpoint(auth="public", methods=("GET",), query=CallbackQuery)
+@endpoint(auth="public", methods=("GET",), query="shared.models.auth:CallbackQuery")
 def handler(ctx: RequestContext) -> Redirect:
+    from shared.services.connect import complete_connect
+    from shared.services.oauth_state import BINDING_COOKIE
+
     return Redirect(complete_connect(ctx.query, authorization=ctx.request.headers.get("Authorization"),
                                      binding=ctx.request.cookies.get(BINDING_COOKIE), settings=ctx.settings))

@@ -3,14 +3,15 @@ import flask
 import functions_framework
 
 from shared.http import RequestContext, endpoint
-from shared.models.auth import AuthStartResponse
-from shared.services.connect import start_connect
-from shared.services.oauth_state import binding_cookie
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), response=AuthStartResponse, path="/api/auth/{platform}")
+@endpoint(auth="user", methods=("GET",), response="shared.models.auth:AuthStartResponse",
+          path="/api/auth/{platform}")
 def handler(ctx: RequestContext) -> flask.Response:
+    from shared.services.connect import start_connect
+    from shared.services.oauth_state import binding_cookie
+
     started = start_connect(ctx.user, ctx.path_params["platform"], ctx.settings)
     response = flask.jsonify(started.model_dump(mode="json"))
     response.headers["Cache-Control"] = "no-store"

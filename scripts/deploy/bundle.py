@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -71,6 +72,15 @@ class _ImportCollector(ast.NodeVisitor):
                 and isinstance(node.args[0].value, str) and not node.args[0].value.startswith("."):
             self.refs.append(ImportRef(node.args[0].value))
         self.generic_visit(node)
+
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # shared.http.resolve_model("shared.models.x:Model") imports the module on first use.
+        if isinstance(node.value, str) and _MODEL_REF.match(node.value):
+            self.refs.append(ImportRef(node.value.partition(":")[0]))
+
+
+_MODEL_REF = re.compile(r"^shared(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
 
 
 def collect_imports(source: str, filename: str, package: str = "") -> list[ImportRef]:

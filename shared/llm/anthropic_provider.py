@@ -53,7 +53,8 @@ class AnthropicProvider:
         try:
             return _parse(response, n)
         except _InvalidToolInput as invalid:
-            log.warning("concept tool input invalid; asking for one repair", extra={"model": self.model})
+            log.warning("concept tool input invalid; asking for one repair",
+                        extra={"fields": {"model": self.model}})
             messages += [
                 {"role": "assistant", "content": _replayable(response.content)},
                 {"role": "user", "content": [
@@ -91,11 +92,12 @@ class AnthropicProvider:
         except anthropic.APIStatusError as exc:
             raise _status_error(exc.status_code, exc.response.headers) from None
         usage = getattr(response, "usage", None)
-        log.info("concepts generated", extra={
+        # Under "fields": the JSON formatter ignores other `extra` keys.
+        log.info("concepts generated", extra={"fields": {
             "model": self.model, "stop_reason": getattr(response, "stop_reason", None),
             "input_tokens": getattr(usage, "input_tokens", None),
             "output_tokens": getattr(usage, "output_tokens", None),
-            "cache_read_input_tokens": getattr(usage, "cache_read_input_tokens", None)})
+            "cache_read_input_tokens": getattr(usage, "cache_read_input_tokens", None)}})
         return response
 
 
@@ -145,5 +147,5 @@ def _status_error(status: int, headers: Any) -> Exception:
 def _retry_after(headers: Any) -> int:
     try:
         return max(1, int(float(headers.get("retry-after"))))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return DEFAULT_RETRY_AFTER_S

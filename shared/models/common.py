@@ -27,6 +27,23 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def comma_list(value: object) -> object:
+    """`a,b` or a repeated parameter as one list, each value once, in order (a before-validator)."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        parts = (part.strip() for item in value for part in str(item).split(","))
+        return list(dict.fromkeys(part for part in parts if part))
+    return value
+
+
+def no_control_chars(value: str | None) -> str | None:
+    """Refuse control characters: Postgres text cannot hold NUL, and none belongs in a query value."""
+    if value is not None and any(ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class QueryModel(BaseModel):
     """Query parameters: unknown names are an error, not silently ignored."""
 

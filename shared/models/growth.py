@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel
+from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel, comma_list
 
 MAX_RANGE_DAYS = 731
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 
 class GrowthQuery(QueryModel):
@@ -19,18 +20,19 @@ class GrowthQuery(QueryModel):
     platform: list[Platform] | None = None
     interval: Literal["day", "week", "month"] = "day"
 
-    @field_validator("platform", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split = field_validator("platform", mode="before")(comma_list)
 
     @model_validator(mode="after")
     def _range(self) -> GrowthQuery:
         today = dt.datetime.now(dt.timezone.utc).date()
         self.to = self.to or today
-        self.from_ = self.from_ or self.to - dt.timedelta(days=89)
+        # Bucketing steps up to a month past `to` and the default `from` 89 days before it: keep both
+        # inside what datetime.date can hold, so an extreme date is a 400 and not an OverflowError.
+        if (self.from_ or self.to) < EARLIEST or self.to > LATEST:
+            raise ValueError(f"dates must be between {EARLIEST} and {LATEST}")
+        self.from_ = self.from_ or max(EARLIEST, self.to - dt.timedelta(days=89))
+        if self.platform is not None and not self.platform:
+            raise ValueError("the platform list must not be empty")
         if self.from_ > self.to:
             raise ValueError("'from' must not be after 'to'")
         if (self.to - self.from_).days >= MAX_RANGE_DAYS:

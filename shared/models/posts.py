@@ -6,20 +6,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel
+from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel, comma_list, no_control_chars
 
 SortField = Literal["posted_at", "views", "reach", "likes", "comments", "saves", "shares", "save_rate",
                     "share_rate", "engagement_rate", "completion_rate", "watch_time_hrs"]
 PostType = Literal["reel", "short", "video", "pin", "idea_pin", "image", "carousel", "story"]
 MAX_CURSOR_CHARS = 512
-
-
-def _comma_list(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
-    return value
 
 
 class PostsQuery(QueryModel):
@@ -36,18 +28,9 @@ class PostsQuery(QueryModel):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS)
 
-    @field_validator("platform", "type", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        return _comma_list(value)
+    _split = field_validator("platform", "type", mode="before")(comma_list)
 
-    @field_validator("q")
-    @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        # Postgres text cannot hold NUL; other control characters never occur in a search either.
-        if value is not None and any(ord(ch) < 32 for ch in value):
-            raise ValueError("q must not contain control characters")
-        return value
+    _printable = field_validator("q")(no_control_chars)
 
     @model_validator(mode="after")
     def _range(self) -> PostsQuery:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from shared.models.common import Platform, QueryModel, ResponseModel
+from shared.models.common import Platform, QueryModel, ResponseModel, no_control_chars
 
 SearchVolumeKind = Literal["index", "absolute", "rank", "count"]
 NicheStatus = Literal["ok", "pending_first_run"]
@@ -23,6 +23,8 @@ class TopicsQuery(QueryModel):
     platform: Platform | None = Field(default=None, description="Only topics observed on this platform")
     category: str | None = Field(default=None, max_length=60, description="Craft category, e.g. resin")
     limit: int = Field(default=20, ge=1, le=50)
+
+    _printable = field_validator("category")(no_control_chars)
 
 
 class KeywordsQuery(QueryModel):

@@ -128,7 +128,7 @@ def as_int(value: Any) -> int | None:
         return None
     try:
         return int(float(value)) if isinstance(value, (str, float)) else int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf" / 1e400
         return None
 
 

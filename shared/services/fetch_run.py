@@ -229,6 +229,10 @@ async def fetch_task(ctx: FetchContext, body: FetchTaskRequest,
 
 def run_fetch_task(settings: Settings, body: FetchTaskRequest) -> FetchTaskResult:
     """The Cloud Tasks worker entry: fetch one connection with its own clients."""
+    if not _is_uuid(body.connection_id):
+        from shared.errors import InvalidInput
+
+        raise InvalidInput("connection_id must be a connection's uuid")
     return asyncio.run(_worker(settings, body))
 
 

@@ -165,7 +165,10 @@ def load_or_fit_virality_model(conn: Any, user_id: str, *, window_days: int = 36
 
     row = conn.execute("select model from virality_models where user_id = %s", (user_id,)).fetchone()
     if row is not None:
-        return ViralityModel.from_json_dict(row["model"])
+        try:
+            return ViralityModel.from_json_dict(row["model"])
+        except (KeyError, TypeError, ValueError):
+            pass  # an unreadable stored model (older format, hand-edited row) is simply refitted
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
     attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id))

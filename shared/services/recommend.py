@@ -48,14 +48,16 @@ class Claim:
 def recommend(settings: Settings, claims: UserClaims, body: RecommendBody,
               header_key: str | None) -> RecommendResponse:
     """Generate (or replay) ranked, scored concepts for the caller."""
-    from shared.db import user_transaction
+    from shared.db import service_transaction, user_transaction
     from shared.errors import AppError
     from shared.llm.provider import get_provider
     from shared.services.patterns import load_or_fit_virality_model
 
     key = idempotency_key(body.idempotency_key, header_key)
     provider = get_provider(settings)
-    with user_transaction(claims) as conn:
+    # Request rows are the quota's ledger: written by the service role only (scoped to the verified
+    # caller), so a creator cannot delete or rewrite them through PostgREST to lift her quota.
+    with service_transaction() as conn:
         claim = claim_request(conn, claims.user_id, key, fingerprint(body), provider, settings)
     if claim.replay is not None:
         return claim.replay
@@ -65,12 +67,12 @@ def recommend(settings: Settings, claims: UserClaims, body: RecommendBody,
             model = load_or_fit_virality_model(conn, claims.user_id)
         concepts = provider.generate_concepts(context, body.count).concepts
     except Exception as exc:
-        with user_transaction(claims) as conn:
+        with service_transaction() as conn:
             reason = exc.detail if isinstance(exc, AppError) else type(exc).__name__
             mark_failed(conn, claim.request_id, reason)
         raise
     ranked = rank_concepts(concepts, model, body.platform)
-    with user_transaction(claims) as conn:
+    with service_transaction() as conn:
         return store_recommendations(conn, claims.user_id, claim.request_id, provider, ranked)
 
 
@@ -251,7 +253,8 @@ def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LL
                           ranked: list[tuple[ContentConcept, float, dict[str, Any]]]) -> RecommendResponse:
     """Step 3: the concepts and the request's success in one transaction."""
     done = conn.execute("update recommendation_requests set status = 'succeeded', completed_at = now()"
-                        " where id = %s and status = 'pending' returning id", (request_id,)).fetchone()
+                        " where id = %s and user_id = %s and status = 'pending' returning id",
+                        (request_id, user_id)).fetchone()
     if done is None:
         raise Conflict("this request was taken over by a retry with the same idempotency key")
     for rank, (c, score, details) in enumerate(ranked, start=1):

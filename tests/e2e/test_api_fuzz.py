@@ -16,7 +16,7 @@ schema = schemathesis.openapi.from_dict(build_openapi())
 # Cross-field rules (from <= to, range length) cannot be written in OpenAPI, so a schema-valid request may
 # rightly get a 400; every other check stays on (no 5xx, statuses, content types, response schemas).
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]
-FUZZ = settings(max_examples=15, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                        HealthCheck.function_scoped_fixture])
 

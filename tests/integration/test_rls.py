@@ -189,3 +189,14 @@ def test_realtime_publishes_watched_tables_but_never_token_columns(stack):
     assert {"analytics_snapshots", "posts", "platform_connections", "insights", "content_recommendations"} <= set(rows)
     assert "status" in rows["platform_connections"]
     assert not {"access_token", "refresh_token"} & set(rows["platform_connections"])
+
+
+def test_api_roles_cannot_truncate_or_rewrite_the_quota_ledger(stack, two_users):
+    a, _ = two_users
+    url = stack.database.url
+    for table in OWNED + SHARED_READ:
+        assert _attempt(url, "authenticated", a.user_id, f"truncate {table} cascade") == "denied", table
+    assert _attempt(url, "authenticated", a.user_id,
+                    "delete from recommendation_requests where user_id = %s", (a.user_id,)) == "denied"
+    assert _attempt(url, "authenticated", a.user_id,
+                    "update content_recommendations set virality_score = 1 where user_id = %s", (a.user_id,)) == "denied"

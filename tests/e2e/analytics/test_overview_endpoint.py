@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import TODAY, assert_problem_400, connect_platform, insert_rows, snapshot
+from tests.e2e.analytics.analytics_support import TODAY, assert_problem_400, connect_platform, insert_rows, snapshot
 
 FETCHED = dt.datetime(2026, 11, 20, 6, 30, tzinfo=dt.timezone.utc)
 

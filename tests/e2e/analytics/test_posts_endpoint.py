@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import assert_problem_400, insert_rows
+from tests.e2e.analytics.analytics_support import assert_problem_400, insert_rows
 
 # name, platform, type, day of Sept 2026, views, reach, likes, comments, saves, shares, title, caption
 POSTS = [

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from conftest import assert_problem_400, connect_platform, insert_rows
+from tests.e2e.analytics.analytics_support import assert_problem_400, connect_platform, insert_rows
 
 NOW = dt.datetime.now(dt.timezone.utc)
 RECENT = [  # days ago, saves, shares, avg watch s, skip rate   (reach 1000 for all)
