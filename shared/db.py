@@ -47,7 +47,7 @@ def get_pool() -> ConnectionPool:
                     settings.database_url.get_secret_value(),
                     min_size=0,
                     max_size=settings.db_pool_max_size,
-                    kwargs={"autocommit": False, "row_factory": dict_row, "prepare_threshold": None,
+                    kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None,
                             "connect_timeout": settings.db_connect_timeout_s,
                             "application_name": "creator-intelligence"},
                     configure=_configure,
@@ -68,31 +68,50 @@ def close_pool() -> None:
 
 
 @contextmanager
-def _transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
+def _transaction(prelude: str, params: tuple[Any, ...] = ()) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """BEGIN and the role settings in one round trip (a simple-query batch), then COMMIT or ROLLBACK.
+
+    Pool connections are in autocommit mode so psycopg sends no BEGIN of its own; `conn.transaction()`
+    inside still nests as a savepoint because the session is already in a transaction.
+    """
+    from psycopg import sql
     from psycopg_pool import PoolTimeout
 
+    statement = sql.SQL("begin; " + prelude).format(*(sql.Literal(p) for p in params))
     try:
         with get_pool().connection() as conn:
-            with conn.transaction():
+            conn.execute(statement)
+            try:
                 yield conn
+            except BaseException:
+                _rollback_quietly(conn)
+                raise
+            conn.execute("commit")
     except PoolTimeout as exc:
         raise ServiceUnavailable("the database is busy, try again shortly", retry_after=2) from exc
+
+
+def _rollback_quietly(conn: Any) -> None:
+    # The original error matters more; a connection too broken to roll back is discarded by the pool.
+    import psycopg
+
+    try:
+        conn.execute("rollback")
+    except psycopg.Error:
+        pass
 
 
 @contextmanager
 def user_transaction(claims: UserClaims) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A transaction as the calling user: role `authenticated` plus `request.jwt.claims`."""
-    with _transaction() as conn:
-        conn.execute(
-            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
-            (json.dumps({**claims.raw, "sub": claims.user_id, "role": "authenticated"}),),
-        )
+    claims_json = json.dumps({**claims.raw, "sub": claims.user_id, "role": "authenticated"})
+    with _transaction("select set_config('role', 'authenticated', true),"
+                      " set_config('request.jwt.claims', {}, true)", (claims_json,)) as conn:
         yield conn
 
 
 @contextmanager
 def service_transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A transaction as the service role (bypasses RLS) for crons and background jobs."""
-    with _transaction() as conn:
-        conn.execute("select set_config('role', 'service_role', true)")
+    with _transaction("select set_config('role', 'service_role', true)") as conn:
         yield conn
