@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> None:
     from scripts.localstack.stack import start_stack
 
     t0 = time.perf_counter()
-    stack = start_stack(persist=False, port=args.port, sandbox_options={
+    # Request logs are JSON lines for Cloud Logging; the demo prints a report instead.
+    stack = start_stack(persist=False, port=args.port, extra_env={"LOG_LEVEL": "WARNING"}, sandbox_options={
         "seed": args.seed, "creators": 12, "effects": str(SCENARIOS / "demo_effects.json"),
         "trends": str(SCENARIOS / "rising_niche.json")})
     try:
