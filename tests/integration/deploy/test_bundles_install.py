@@ -75,9 +75,10 @@ def venvs(tmp_path_factory):
 
 
 def python_version() -> str:
+    """The interpreter running the tests (a path: uv need not discover or download a matching one)."""
     import sys
 
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
+    return str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
 
 
 def clean_env() -> dict[str, str]:
