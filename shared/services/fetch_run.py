@@ -264,8 +264,10 @@ def _is_uuid(value: str | None) -> bool:
 def _start_job() -> str:
     from shared.db import service_transaction
 
+    from shared.services.job_runs import start_run
+
     with service_transaction() as conn:
-        return str(conn.execute("insert into job_runs (job) values (%s) returning id", (JOB_NAME,)).fetchone()["id"])
+        return start_run(conn, JOB_NAME)
 
 
 def _result(run_id: str, status: str, tally: RunTally, duration_s: float) -> FetchRunResult:
@@ -281,12 +283,10 @@ def _result(run_id: str, status: str, tally: RunTally, duration_s: float) -> Fet
 
 
 def _finish_job(result: FetchRunResult, tally: RunTally) -> None:
-    from psycopg.types.json import Jsonb
-
     from shared.db import service_transaction
+    from shared.services.job_runs import finish_run
 
     stats = result.model_dump(mode="json", exclude={"run_id", "status", "errors"})
     stats["budget_exhausted"] = tally.budget_exhausted
     with service_transaction() as conn:
-        conn.execute("update job_runs set finished_at = now(), status = %s, stats = %s, errors = %s where id = %s",
-                     (result.status, Jsonb(stats), Jsonb(result.errors), result.run_id))
+        finish_run(conn, result.run_id, result.status, stats, result.errors)

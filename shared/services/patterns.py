@@ -16,10 +16,13 @@ from shared.attributes import LEVELS
 if TYPE_CHECKING:
     import polars as pl
 
+    from shared.config import Settings
     from shared.engines.virality import ViralityModel
 
 FDR = 0.05
 TOP_N = 50
+# Posts sent to the model per run: a first run over a long history fills in over a few runs.
+LLM_POSTS_PER_RUN = 200
 # Pattern insights are the ones whose category is an attribute of the vocabulary.
 PATTERN_CATEGORIES = sorted(LEVELS)
 DATA_POINT_KEYS = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level", "n_rest",
@@ -29,6 +32,16 @@ select id, platform::text as platform, type::text as type, title, caption, durat
        skip_rate, retention_early, posted_at
 from posts where user_id = %s and posted_at >= now() - make_interval(days => %s)
 order by posted_at, id
+"""
+# Newest first: those weigh most in her current patterns. Posts without words give a model nothing.
+_UNREAD_POSTS_SQL = """
+select p.id::text as post_id, p.platform::text as platform, p.title, p.caption, p.thumbnail_url
+from posts p
+where p.user_id = %s and p.id = any(%s)
+  and (coalesce(btrim(p.title), '') <> '' or coalesce(btrim(p.caption), '') <> '')
+  and not exists (select 1 from post_attributes a where a.post_id = p.id and a.source = 'llm')
+order by p.posted_at desc, p.id desc
+limit %s
 """
 
 
@@ -45,13 +58,13 @@ class PatternRun:
 
 
 def run_pattern_detection(conn: Any, user_id: str, *, window_days: int = 365, min_posts_per_level: int = 15,
-                          n_boot: int = 2000) -> PatternRun:
+                          n_boot: int = 2000, settings: Settings | None = None) -> PatternRun:
     """Detect her patterns over the window, replace her pattern insights and refit her virality model."""
     from shared.engines.patterns import detect_patterns, findings
 
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
-    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id))
+    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id), settings=settings)
     patterns = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=FDR,
                                n_boot=n_boot)
     stored = replace_pattern_insights(conn, user_id, findings(patterns))
@@ -93,12 +106,14 @@ def load_posts(conn: Any, user_id: str, window_days: int) -> pl.DataFrame:
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
-def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: str) -> pl.DataFrame:
-    """Re-extract rule attributes of these posts, keep LLM-read ones, return every stored attribute."""
-    from shared.engines.attribute_rules import extract_attributes
+def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: str, *,
+                       read_with_llm: bool = True, settings: Settings | None = None) -> pl.DataFrame:
+    """Re-extract rule attributes, add model-read ones for unread posts, return every stored attribute."""
+    from shared.engines.attribute_rules import extract_attributes, merge_read_attributes
 
     ids = [int(i) for i in posts.get_column("post_id").to_list()]
-    extracted = extract_attributes(posts, timezone)
+    read = read_unread_posts(conn, user_id, ids, settings) if read_with_llm else []
+    extracted = merge_read_attributes(extract_attributes(posts, timezone), read)
     # Rules are re-run from scratch (a caption edit may remove a cue); rows read by an LLM stay.
     conn.execute("delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'",
                  (user_id, ids))
@@ -110,12 +125,29 @@ def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: s
                on conflict (post_id, attribute) do update
                set level = excluded.level, source = excluded.source, confidence = excluded.confidence,
                    extracted_at = now()
-               where post_attributes.confidence < excluded.confidence""",
+               where excluded.source = 'platform' or post_attributes.confidence < excluded.confidence""",
             (user_id, [int(i) for i in extracted.get_column("post_id")],
              extracted.get_column("attribute").to_list(),
              extracted.get_column("level").to_list(), extracted.get_column("source").to_list(),
              extracted.get_column("confidence").to_list()))
     return stored_attributes(conn, user_id, ids)
+
+
+def read_unread_posts(conn: Any, user_id: str, post_ids: list[int],
+                      settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Attribute rows a model read from posts it has not read before; none without an API key."""
+    from shared.config import get_settings
+
+    settings = settings or get_settings()
+    key = settings.anthropic_api_key
+    if key is None or not key.get_secret_value() or not post_ids:
+        return []
+    unread = conn.execute(_UNREAD_POSTS_SQL, (user_id, post_ids, LLM_POSTS_PER_RUN)).fetchall()
+    if not unread:
+        return []
+    from shared.llm.attribute_extractor import extract_attributes_llm
+
+    return extract_attributes_llm(settings, [dict(row) for row in unread])
 
 
 def stored_attributes(conn: Any, user_id: str, post_ids: list[int]) -> pl.DataFrame:
@@ -171,7 +203,10 @@ def load_or_fit_virality_model(conn: Any, user_id: str, *, window_days: int = 36
             pass  # an unreadable stored model (older format, hand-edited row) is simply refitted
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
-    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id))
+    # Inside a recommend request: no model calls beyond the concepts (her quota); the next pattern
+    # run reads the posts.
+    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id),
+                                    read_with_llm=False)
     return store_virality_model(conn, user_id, posts, attributes)
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from shared.db import service_transaction
 from shared.logging import get_logger
+from shared.services.job_runs import finish_run, start_run
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -100,8 +101,7 @@ async def _run(settings: Settings, horizon: dt.timedelta) -> RefreshRunResult:
 
     result = RefreshRunResult()
     with service_transaction() as conn:
-        result.run_id = str(conn.execute("insert into job_runs (job) values (%s) returning id",
-                                         (JOB_NAME,)).fetchone()["id"])
+        result.run_id = start_run(conn, JOB_NAME)
         candidates = expiring_connections(conn, max(horizon, INSTAGRAM_LEAD))
         purged = purge_states(conn)
     now = _now()
@@ -134,13 +134,8 @@ async def _guarded(settings: Settings, vault: TokenVault, client: PlatformClient
 def _finish_run(result: RefreshRunResult, purged: int) -> None:
     attempted = result.refreshed + result.failed + result.needs_reauth
     status = "succeeded" if not result.failed else ("failed" if result.failed == attempted else "partial")
-    from psycopg.types.json import Jsonb
-
     with service_transaction() as conn:
-        conn.execute("update job_runs set finished_at = now(), status = %s, stats = %s, errors = %s"
-                     " where id = %s",
-                     (status, Jsonb({**result.stats(), "states_purged": purged}), Jsonb(result.errors),
-                      result.run_id))
+        finish_run(conn, result.run_id, status, {**result.stats(), "states_purged": purged}, result.errors)
 
 
 async def refresh_connection(connection_id: str, settings: Settings) -> RefreshOutcome:

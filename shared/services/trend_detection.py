@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.db import service_transaction
 from shared.logging import get_logger
+from shared.services.job_runs import finish_run, start_run
 from shared.services.niche import niche_key, normalize_keywords
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict
     now = now or dt.datetime.now(dt.timezone.utc)
     deadline = time.monotonic() + settings.trends_budget_s
     with service_transaction() as conn:
-        run_id = str(conn.execute("insert into job_runs (job) values (%s) returning id", (JOB_NAME,))
-                     .fetchone()["id"])
+        run_id = start_run(conn, JOB_NAME)
         niches = load_niches(conn)
         credentials = load_credentials(conn, settings)
         recent_tags = _recent_hashtags(conn, now)
@@ -124,11 +124,8 @@ def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict
 
 
 def _finish(run_id: str, status: str, stats: dict[str, Any], errors: dict[str, Any]) -> None:
-    from psycopg.types.json import Jsonb
-
     with service_transaction() as conn:
-        conn.execute("update job_runs set finished_at = now(), status = %s, stats = %s, errors = %s where id = %s",
-                     (status, Jsonb(stats), Jsonb(errors), run_id))
+        finish_run(conn, run_id, status, stats, errors)
 
 
 # ---------------------------------------------------------------- inputs

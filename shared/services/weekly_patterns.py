@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.logging import get_logger
+from shared.services.job_runs import finish_run, start_run
 
 JOB_NAME = "weekly_patterns"
 # Stays below the function's 540 s timeout; creators left over are picked up by the next run.
@@ -47,15 +48,12 @@ def creators_due(conn: Any) -> list[str]:
 
 def run_weekly_patterns(*, budget_s: float = BUDGET_S) -> WeeklyRun:
     """Detect patterns for every due creator, each in her own transaction; record the run."""
-    from psycopg.types.json import Jsonb
-
     from shared.db import service_transaction
 
     started = time.monotonic()
     run = WeeklyRun()
     with service_transaction() as conn:
-        run.run_id = str(conn.execute("insert into job_runs (job) values (%s) returning id",
-                                      (JOB_NAME,)).fetchone()["id"])
+        run.run_id = start_run(conn, JOB_NAME)
         due = creators_due(conn)
     run.candidates = len(due)
     for user_id in due:
@@ -68,8 +66,7 @@ def run_weekly_patterns(*, budget_s: float = BUDGET_S) -> WeeklyRun:
                                                                        else "succeeded")
     with service_transaction() as conn:
         stats = {k: v for k, v in run.as_dict().items() if k not in ("run_id", "errors")}
-        conn.execute("update job_runs set finished_at = now(), status = %s, stats = %s, errors = %s"
-                     " where id = %s", (status, Jsonb(stats), Jsonb(run.errors), run.run_id))
+        finish_run(conn, run.run_id, status, stats, run.errors)
     log.info("weekly patterns run finished", extra={"fields": run.as_dict()})
     return run
 
