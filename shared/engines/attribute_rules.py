@@ -81,6 +81,18 @@ def _post_rows(post: dict, local_time) -> Iterable[tuple[str, str, str, str, flo
     return [r for r in found if r is not None]
 
 
+def merge_read_attributes(extracted: pl.DataFrame, read: list[dict]) -> pl.DataFrame:
+    """Rule rows plus rows read by a model: platform rows always win, otherwise the more confident row
+    (a rule row on a tie); a model row with no rule row fills the gap."""
+    if not read:
+        return extracted
+    both = pl.concat([extracted, pl.DataFrame(read, schema=OUTPUT_SCHEMA)])
+    ranked = both.sort([pl.col("source") == "platform", "confidence", pl.col("source") != "llm"],
+                       descending=True, maintain_order=True)
+    return ranked.unique(subset=["post_id", "attribute"], keep="first", maintain_order=True).sort(
+        "post_id", "attribute")
+
+
 def hook_speed_from_signals(platform: str | None, reels_skip_rate: float | None,
                             retention_early: float | None) -> str | None:
     """Hook speed from Instagram's 3-second skip rate or YouTube's early retention, when present."""

@@ -21,7 +21,19 @@ DEFAULT_RETRY_AFTER_S = 30
 MAX_TOKENS_BASE, MAX_TOKENS_PER_CONCEPT, MAX_TOKENS_CAP = 1024, 1200, 16000
 
 
-class _InvalidToolInput(Exception):
+def anthropic_client(settings: Settings, *, base_url: str | None = None) -> Any:
+    """An SDK client with our timeout and a single retry; ConfigurationError without a key."""
+    if settings.anthropic_api_key is None:
+        raise ConfigurationError("ANTHROPIC_API_KEY is not set")
+    import anthropic  # heavy: only when a model is actually called
+
+    return anthropic.Anthropic(api_key=settings.anthropic_api_key.get_secret_value(), base_url=base_url,
+                               timeout=settings.llm_timeout_s, max_retries=1)
+
+
+class InvalidToolInput(Exception):
+    """A tool call whose input did not validate: the block to answer and the errors to show the model."""
+
     def __init__(self, tool_use_id: str, errors: str):
         super().__init__(errors)
         self.tool_use_id, self.errors = tool_use_id, errors
@@ -35,14 +47,7 @@ class AnthropicProvider:
 
     def __init__(self, settings: Settings, *, base_url: str | None = None, client: Any = None):
         self.model = settings.anthropic_model
-        if client is None:
-            if settings.anthropic_api_key is None:
-                raise ConfigurationError("ANTHROPIC_API_KEY is not set")
-            import anthropic  # heavy: only when the provider is actually used
-
-            client = anthropic.Anthropic(api_key=settings.anthropic_api_key.get_secret_value(),
-                                         base_url=base_url, timeout=settings.llm_timeout_s, max_retries=1)
-        self._client = client
+        self._client = client if client is not None else anthropic_client(settings, base_url=base_url)
 
     def generate_concepts(self, context: RecommendationContext, n: int) -> ConceptBatch:
         """n concepts (1-10); ServiceUnavailable when Claude is slow, overloaded or twice invalid."""
@@ -52,21 +57,14 @@ class AnthropicProvider:
         response = self._create(messages, n)
         try:
             return _parse(response, n)
-        except _InvalidToolInput as invalid:
+        except InvalidToolInput as invalid:
             log.warning("concept tool input invalid; asking for one repair",
                         extra={"fields": {"model": self.model}})
-            messages += [
-                {"role": "assistant", "content": _replayable(response.content)},
-                {"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": invalid.tool_use_id, "is_error": True,
-                     "content": invalid.errors},
-                    {"type": "text", "text": REPAIR_REQUEST},
-                ]},
-            ]
+            messages += repair_turn(response.content, invalid, REPAIR_REQUEST)
         response = self._create(messages, n)
         try:
             return _parse(response, n)
-        except _InvalidToolInput:
+        except InvalidToolInput:
             raise ServiceUnavailable("The concept writer returned invalid concepts twice; try again shortly.",
                                      retry_after=DEFAULT_RETRY_AFTER_S) from None
 
@@ -115,16 +113,28 @@ def _parse(response: Any, n: int) -> ConceptBatch:
     try:
         batch = ConceptBatch.model_validate(block.input)
     except ValidationError as exc:
-        raise _InvalidToolInput(block.id, _describe(exc)) from None
+        raise InvalidToolInput(block.id, describe_errors(exc)) from None
     return ConceptBatch(concepts=batch.concepts[:n])
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_errors(exc: ValidationError) -> str:
     """Validation errors as short lines the model can act on (location: message)."""
     return "\n".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:30])
 
 
-def _replayable(content: list[Any]) -> list[dict[str, Any]]:
+def repair_turn(content: list[Any], invalid: InvalidToolInput, request: str) -> list[dict[str, Any]]:
+    """The assistant's invalid call replayed, then its errors as a tool result and the request to fix them."""
+    return [
+        {"role": "assistant", "content": replayable_content(content)},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": invalid.tool_use_id, "is_error": True,
+             "content": invalid.errors},
+            {"type": "text", "text": request},
+        ]},
+    ]
+
+
+def replayable_content(content: list[Any]) -> list[dict[str, Any]]:
     """The assistant turn as request blocks (only the fields the API accepts back)."""
     blocks = []
     for b in content:

@@ -5,9 +5,9 @@ import copy
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.attributes import LEVELS
+from shared.attributes import AUDIO_TYPE, CAMERA_ANGLE, CONTENT_FORMAT, HOOK_SPEED, LEVELS
 
 Platform = Literal["instagram", "youtube", "pinterest", "tiktok"]
 
@@ -91,6 +91,45 @@ class ExtractedAttributes(BaseModel):
         """Long-format rows as the rules extractor emits them, with source "llm"."""
         return [{"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm",
                  "confidence": self.confidence} for a, lv in sorted(self.attributes.items())]
+
+
+# What a model may read from a post's words; the other attributes are platform facts or text rules.
+READABLE_ATTRIBUTES: tuple[str, ...] = (CAMERA_ANGLE, AUDIO_TYPE, CONTENT_FORMAT, HOOK_SPEED)
+UNKNOWN_LEVEL = "unknown"
+
+
+class AttributeReading(BaseModel):
+    """One attribute of one post as a model read it, or "unknown", with the model's stated confidence."""
+
+    attribute: str = Field(json_schema_extra={"enum": list(READABLE_ATTRIBUTES)})
+    level: str = Field(json_schema_extra={
+        "enum": [lv for a in READABLE_ATTRIBUTES for lv in LEVELS[a]] + [UNKNOWN_LEVEL]})
+    confidence: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _level_of_its_attribute(self) -> AttributeReading:
+        if self.attribute not in READABLE_ATTRIBUTES:
+            raise ValueError(f"unknown attribute {self.attribute!r}; use one of {list(READABLE_ATTRIBUTES)}")
+        allowed = [*LEVELS[self.attribute], UNKNOWN_LEVEL]
+        if self.level not in allowed:
+            raise ValueError(f"unknown level {self.level!r} for {self.attribute}; use one of {allowed}")
+        return self
+
+
+class PostReadings(BaseModel):
+    """The readings of one post, named by the id it was sent with."""
+
+    # Models sometimes echo a numeric-looking id as a number; that is the same post.
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    post_id: str = Field(min_length=1)
+    readings: list[AttributeReading] = Field(default_factory=list, max_length=len(READABLE_ATTRIBUTES) * 2)
+
+
+class AttributeReadingBatch(BaseModel):
+    """The answer for one batch of posts."""
+
+    posts: list[PostReadings] = Field(default_factory=list)
 
 
 class Trend(BaseModel):

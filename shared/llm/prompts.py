@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from shared.attributes import LEVELS
-from shared.llm.models import RecommendationContext
+from shared.llm.models import READABLE_ATTRIBUTES, UNKNOWN_LEVEL, RecommendationContext
 
 TOOL_NAME = "submit_concepts"
 
@@ -49,3 +50,52 @@ def render_context(context: RecommendationContext, n: int) -> str:
     payload = context.model_dump(mode="json", exclude_none=True)
     return (f"Write {n} content concept{'s' if n != 1 else ''} for this creator.\n\n"
             f"Context:\n{json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)}")
+
+
+ATTRIBUTES_TOOL_NAME = "submit_attributes"
+# Long captions add cost, not cues: how a video was filmed is said in its first lines.
+CAPTION_CHARS = 1500
+
+_READABLE_VOCABULARY = "\n".join(f"- {a}: {', '.join(LEVELS[a])}, {UNKNOWN_LEVEL}"
+                                 for a in READABLE_ATTRIBUTES)
+
+ATTRIBUTES_SYSTEM_PROMPT = f"""You read how a craft creator's videos and pins were made from their \
+words alone. For each post you receive its id, platform, title, caption and sometimes a thumbnail URL \
+(a URL string only: you cannot see the image, use it only if its words say something).
+
+For every post give these four attributes, using only these levels:
+{_READABLE_VOCABULARY}
+
+Meanings:
+- camera_angle: overhead = top-down onto the work surface; closeup = macro or detail; face_to_camera = the \
+creator talking to the viewer; pov = first person, her hands from her eyes; wide = the whole room or setup.
+- audio_type: trending_audio = a popular sound or song; voiceover = her narration recorded over the video; \
+original_audio = the real sounds of the studio or her own music; asmr = quiet satisfying sounds, no talking.
+- content_format: tutorial = teaches the steps; timelapse = hours sped up; before_after = a transformation; \
+showcase = presents a finished piece; behind_the_scenes = studio life, packing orders, a day in her life.
+- hook_speed: seconds until the hook lands: instant under 1 s, fast 1-3 s, slow over 3 s.
+
+Rules:
+- Use "{UNKNOWN_LEVEL}" when the words do not say or clearly imply the level; never guess from the \
+craft alone.
+- confidence (0 to 1) is how clearly the words support the level: about 0.9 when stated outright, \
+0.6-0.8 when strongly implied; below 0.5 prefer "{UNKNOWN_LEVEL}".
+- Answer for every post id you were given, with that exact id, and only by calling the \
+{ATTRIBUTES_TOOL_NAME} tool."""
+
+ATTRIBUTES_REPAIR_REQUEST = (f"The {ATTRIBUTES_TOOL_NAME} input did not validate (errors above). Call "
+                             f"{ATTRIBUTES_TOOL_NAME} again with the complete corrected input for every "
+                             "post; fix only what the errors name.")
+
+
+def render_posts(posts: list[dict[str, Any]]) -> str:
+    """The user message: each post's id, platform and words (caption cut to CAPTION_CHARS), as JSON."""
+    payload = []
+    for post in posts:
+        caption = post.get("caption")
+        item = {"post_id": str(post["post_id"]), "platform": post.get("platform"), "title": post.get("title"),
+                "caption": caption[:CAPTION_CHARS] if caption else caption,
+                "thumbnail_url": post.get("thumbnail_url")}
+        payload.append({k: v for k, v in item.items() if v})
+    return (f"Read the attributes of these {len(payload)} posts.\n\n"
+            f"Posts:\n{json.dumps(payload, ensure_ascii=False, indent=1)}")

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from shared.engines.attribute_rules import extract_attributes, hook_speed_from_signals
+from shared.engines.attribute_rules import extract_attributes, hook_speed_from_signals, merge_read_attributes
 from shared.errors import InvalidInput
 
 UTC = dt.timezone.utc
@@ -111,3 +111,27 @@ def test_an_unknown_time_zone_is_invalid_input():
 def test_empty_input_gives_an_empty_long_frame():
     out = extract_attributes(posts_frame(), "UTC")
     assert out.is_empty() and out.columns == ["post_id", "attribute", "level", "source", "confidence"]
+
+
+def llm(post_id: str, attribute: str, level: str, confidence: float) -> dict:
+    return {"post_id": post_id, "attribute": attribute, "level": level, "source": "llm",
+            "confidence": confidence}
+
+
+def test_read_rows_fill_gaps_and_beat_only_less_sure_rules_never_platform_rows():
+    rules = extract_attributes(posts_frame(REEL), "UTC")
+    # The reel's caption names "top-down" (camera 0.7) and "wait for it" (hook, but the skip rate wins).
+    merged = merge_read_attributes(rules, [
+        llm("reel", "camera_angle", "closeup", 0.7),   # a tie keeps the rule
+        llm("reel", "hook_speed", "slow", 0.9),         # platform signal (0.8) wins regardless
+        llm("reel", "audio_type", "asmr", 0.6),         # no rule found audio: the reading fills the gap
+        llm("reel", "content_format", "timelapse", 0.85),
+    ])
+    got = levels(merged, "reel")
+    assert got["camera_angle"] == ("overhead", "rules", 0.7)
+    assert got["hook_speed"] == ("instant", "platform", 0.8)
+    assert got["audio_type"] == ("asmr", "llm", 0.6)
+    assert got["content_format"] == ("timelapse", "llm", 0.85)
+    assert merged.height == rules.height + 2
+    assert merge_read_attributes(rules, [llm("reel", "camera_angle", "pov", 0.8)]).filter(
+        pl.col("attribute") == "camera_angle").row(0, named=True)["level"] == "pov"

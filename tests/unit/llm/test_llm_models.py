@@ -7,7 +7,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from shared.llm.models import ConceptBatch, ContentConcept, ExtractedAttributes, inline_schema
+from shared.llm.models import (AttributeReading, AttributeReadingBatch, ConceptBatch, ContentConcept,
+                               ExtractedAttributes, inline_schema)
 
 CONCEPT = {
     "concept": "Overhead timelapse of a chunky knit blanket", "hook": "One skein, no needles.",
@@ -59,6 +60,23 @@ def test_extracted_attributes_become_llm_rows():
     ]
     with pytest.raises(ValidationError):
         ExtractedAttributes(post_id="p1", attributes={"camera_angle": "drone"})
+
+
+@pytest.mark.parametrize("reading", [
+    {"attribute": "camera_angle", "level": "drone", "confidence": 0.8},
+    {"attribute": "content_format", "level": "overhead", "confidence": 0.8},
+    {"attribute": "duration_bucket", "level": "under_15s", "confidence": 0.8},
+    {"attribute": "audio_type", "level": "asmr", "confidence": 1.5},
+])
+def test_readings_outside_the_readable_vocabulary_are_refused(reading):
+    with pytest.raises(ValidationError):
+        AttributeReading.model_validate(reading)
+
+
+def test_unknown_is_a_reading_and_numeric_post_ids_are_text():
+    batch = AttributeReadingBatch.model_validate({"posts": [{"post_id": 42, "readings": [
+        {"attribute": "hook_speed", "level": "unknown", "confidence": 0.1}]}]})
+    assert batch.posts[0].post_id == "42" and batch.posts[0].readings[0].level == "unknown"
 
 
 def test_importing_the_llm_package_does_not_load_the_sdk():
