@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from functions.manifest import FunctionSpec
+from functions.manifest import FunctionSpec, by_name
 from scripts.deploy.bundle import Bundle
 from scripts.deploy.config import OPTIONAL_SECRETS, DeployConfig, SecretRef
 
@@ -134,6 +134,12 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         invoker = config.scheduler_sa if spec.schedule else config.tasks_sa
         env["CRON_AUDIENCE"] = url
         env["CRON_SERVICE_ACCOUNT"] = invoker
+    if spec.name == "cron_fetch_analytics":
+        # The fan-out: one Cloud Task per connection to the worker, with an OIDC token for its URL.
+        env["TASKS_QUEUE"] = config.queue.name
+        env["TASKS_LOCATION"] = config.region
+        env["TASKS_WORKER_URL"] = config.function_url(by_name("tasks_fetch_connection").deploy_name)
+        env["TASKS_SERVICE_ACCOUNT"] = config.tasks_sa
     env.update(config.env)
     if overrides:
         env.update(overrides.env)
