@@ -27,12 +27,10 @@ def test_every_planted_effect_is_found_with_an_interval_covering_its_lift(seeded
 
 
 # Tolerance, aggregated over the seeds: at most MAX_FALSE_FINDINGS findings on attributes with no planted
-# effect (out of ~48 such tests per seed), each weak. Two causes, both outside the detector's control:
-# - BH at 0.05 bounds the expected share of false findings, not their number: ~0.4 per seed is expected.
-# - The sandbox floors its fractional counters, which lowers the observed rate of posts with few shares
-#   (YouTube long videos: ~0.2x the views of Shorts); that shows up as "over_180s videos get 0.8x the
-#   share rate", a real property of the rendered data rather than of the planted effects.
-MAX_FALSE_FINDINGS = 4
+# effect (out of ~48 such tests per seed), each weak. BH at 0.05 bounds the expected *share* of false
+# findings, not their number, so a rare weak one on another seed is not a defect. Observed on these
+# seeds since rates are normalized per platform x type stratum: none.
+MAX_FALSE_FINDINGS = 1
 MAX_FALSE_EFFECT = 1.25
 
 

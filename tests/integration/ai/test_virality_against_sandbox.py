@@ -21,12 +21,12 @@ def _concept(levels: dict[str, str]) -> ContentConcept:
 
 def test_held_out_brier_beats_the_base_rate(seeded_creators):
     # Three planted lifts on one attribute level each leave most of a post's top-quartile label to noise,
-    # so one creator's 300 held-out posts can land level with the base rate (seed 37: skill -0.2 %);
-    # pooled over the seeds' held-out posts the model must beat it, and no creator may do clearly worse.
+    # so the skill is modest (3-9 % on these seeds); every creator's held-out posts must still beat the
+    # base rate, and so must the pool.
     reports = [c.run.virality_report for c in seeded_creators]
     for creator, report in zip(seeded_creators, reports):
         assert report["status"] == "ok" and report["n_test"] > 100
-        assert report["brier"] < 1.01 * report["brier_base_rate"], (creator.seed, report["skill"])
+        assert report["brier"] < report["brier_base_rate"], (creator.seed, report["skill"])
     pooled = sum(r["brier"] * r["n_test"] for r in reports)
     pooled_base = sum(r["brier_base_rate"] * r["n_test"] for r in reports)
     assert pooled < pooled_base
