@@ -34,6 +34,7 @@ log = get_logger(__name__)
 
 JOB_NAME = "detect_trends"
 PINTEREST_FILTER_CHUNK = 50  # include_keywords takes 1-50 keywords (§3.4)
+MAX_PINTEREST_SPARES = 3
 HASHTAG_BUDGET = 30  # unique hashtags per Instagram account per rolling 7 days (§1.7)
 FB_LOGIN_SCOPES = ("instagram_basic", "pages_read_engagement", "pages_show_list")
 MAX_TOPICS_PER_NICHE = 200
@@ -73,6 +74,9 @@ class Credentials:
     """The tokens a run may use, decrypted once."""
 
     pinterest: str | None = None
+    # Further Pinterest tokens to fall back on when the first one turns out dead (revoked since its
+    # last refresh): one creator's bad token must not cost every creator the source.
+    pinterest_spares: list[str] = field(default_factory=list)
     pinterest_reason: str | None = None
     youtube: str | None = None
     instagram_fb: tuple[str, str] | None = None  # (access token, ig user id)
@@ -153,7 +157,8 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
     vault = TokenVault.from_settings(settings) if rows and settings.token_keys is not None else None
     for row in rows:
         fb_login = row["platform"] == "instagram" and any(s in FB_LOGIN_SCOPES for s in row["scopes"] or [])
-        wanted = {"pinterest": creds.pinterest is None, "youtube": creds.youtube is None,
+        wanted = {"pinterest": creds.pinterest is None or len(creds.pinterest_spares) < MAX_PINTEREST_SPARES,
+                  "youtube": creds.youtube is None,
                   "instagram": fb_login and creds.instagram_fb is None}[row["platform"]]
         if not wanted or vault is None:
             continue
@@ -161,7 +166,9 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
             token = load_tokens(vault, row).access_token.get_secret_value()
         except TokenDecryptError:
             continue
-        if row["platform"] == "pinterest":
+        if row["platform"] == "pinterest" and creds.pinterest is not None:
+            creds.pinterest_spares.append(token)
+        elif row["platform"] == "pinterest":
             creds.pinterest = token
         elif row["platform"] == "youtube":
             creds.youtube = token
@@ -255,9 +262,10 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
     calls: list[dict[str, Any]] = [{}] + [{"include_keywords": ",".join(filters[i:i + PINTEREST_FILTER_CHUNK])}
                                           for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)]
     async with _client("pinterest", settings) as client:
-        source = PinterestTrendsSource(client, creds.pinterest)
-        results = await asyncio.gather(*(_pinterest_call(source, settings, extra) for extra in calls),
-                                       return_exceptions=True)
+        source, first = await _pinterest_first_call(client, settings, creds, calls[0])
+        rest = await asyncio.gather(*(_pinterest_call(source, settings, extra) for extra in calls[1:]),
+                                    return_exceptions=True)
+        results = [first, *rest]
     observations = []
     for result in results:
         report.requests += 1
@@ -266,6 +274,24 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
         else:
             observations.extend(result)
     return observations
+
+
+async def _pinterest_first_call(client: Any, settings: Settings, creds: Credentials,
+                                extra: dict[str, Any]) -> tuple[Any, Any]:
+    """The first call, trying the spare tokens while the platform refuses a token; (source, result)."""
+    from shared.platforms.trend_sources import PinterestTrendsSource
+    from shared.platforms.transport import TokenExpired, TokenRevoked
+
+    assert creds.pinterest is not None
+    for token in [creds.pinterest, *creds.pinterest_spares]:
+        source = PinterestTrendsSource(client, token)
+        try:
+            return source, await _pinterest_call(source, settings, extra)
+        except (TokenExpired, TokenRevoked) as exc:
+            result: Any = exc
+        except Exception as exc:  # noqa: BLE001 - reported per request like the others
+            return source, exc
+    return source, result
 
 
 async def _pinterest_call(source: Any, settings: Settings, extra: dict[str, Any]) -> list[dict]:

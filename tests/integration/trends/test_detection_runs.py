@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from shared.services.trend_detection import run_detection
-from tests.integration.trends.conftest import TODAY, noon, set_niche, topics_for
+from tests.integration.trends.conftest import TODAY, noon, save_connection, set_niche, topics_for
 
 CRAFTS = ["resin art", "handmade decor", "slow crafting"]
 DAYS = 8
@@ -103,3 +103,22 @@ def test_pinterest_without_any_token_is_unavailable(stack, make_user, simulated_
     assert body["sources"]["pinterest_trends"] == {
         "status": "unavailable", "observations": 0,
         "reason": "no active Pinterest connection and no TRENDS_PINTEREST_TOKEN"}
+
+
+def test_a_dead_pinterest_token_falls_back_to_another_creators_connection(stack, make_user, simulated_day, scenario,
+                                                                         no_active_pinterest):
+    other = make_user("revoked")
+    try:
+        with simulated_day(TODAY, trends=scenario) as (sandbox, settings):
+            minted = sandbox.mint_token("pinterest", creator=1)
+            save_connection(stack.database.url, settings, other.user_id, "pinterest", minted)
+            sandbox.revoke_token(token=minted["access_token"])
+            with psycopg.connect(stack.database.url) as conn:  # the dead token is the freshest one
+                conn.execute("update platform_connections set last_refreshed_at = now() + interval '1 hour'"
+                             " where user_id = %s", (other.user_id,))
+            body = run_detection(settings, now=noon(TODAY))
+    finally:
+        with psycopg.connect(stack.database.url) as conn:
+            conn.execute("delete from platform_connections where user_id = %s", (other.user_id,))
+    report = body["sources"]["pinterest_trends"]
+    assert report["status"] == "ok" and report["observations"] > 0, report
