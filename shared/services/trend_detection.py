@@ -59,6 +59,17 @@ class SourceReport:
         self.failures += 1
         self.reason = self.reason or reason
 
+    def tally(self, results: list[Any], observations_of: Any = lambda result: result) -> list[dict]:
+        """Count each gathered call (an exception is a failed request) and collect the observations."""
+        observations: list[dict] = []
+        for result in results:
+            self.requests += 1
+            if isinstance(result, BaseException):
+                self.fail(_describe(result))
+            else:
+                observations.extend(observations_of(result))
+        return observations
+
     def settle(self) -> None:
         if self.status == "ok" and self.requests and self.failures == self.requests:
             self.status = "failed"
@@ -266,14 +277,7 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
         rest = await asyncio.gather(*(_pinterest_call(source, settings, extra) for extra in calls[1:]),
                                     return_exceptions=True)
         results = [first, *rest]
-    observations = []
-    for result in results:
-        report.requests += 1
-        if isinstance(result, BaseException):
-            report.fail(_describe(result))
-        else:
-            observations.extend(result)
-    return observations
+    return report.tally(results)
 
 
 async def _pinterest_first_call(client: Any, settings: Settings, creds: Credentials,
@@ -316,14 +320,7 @@ async def _youtube(settings: Settings, state: RunState, words: list[str]) -> lis
         source = YouTubeSuggestSource(client)
         results = await asyncio.gather(*(source.fetch(seed, region=settings.trends_region) for seed in seeds),
                                        return_exceptions=True)
-    observations = []
-    for result in results:
-        report.requests += 1
-        if isinstance(result, BaseException):
-            report.fail(_describe(result))
-        else:
-            observations.extend(result[0])
-    return observations
+    return report.tally(results, lambda fetched: fetched[0])  # (observations, raw pages)
 
 
 async def _instagram(settings: Settings, state: RunState, creds: Credentials, words: list[str],
@@ -340,14 +337,7 @@ async def _instagram(settings: Settings, state: RunState, creds: Credentials, wo
     async with _client("instagram", settings) as client:
         source = InstagramHashtagSource(client, token, ig_user_id, login="facebook")
         results = await asyncio.gather(*(source.fetch(tag) for tag in tags), return_exceptions=True)
-    observations = []
-    for result in results:
-        report.requests += 1
-        if isinstance(result, BaseException):
-            report.fail(_describe(result))
-        else:
-            observations.extend(result[0])
-    return observations
+    return report.tally(results, lambda fetched: fetched[0])  # (observations, raw pages)
 
 
 def hashtag_plan(words: list[str], recent: list[str], per_run: int) -> list[str]:
