@@ -33,3 +33,16 @@ def make_user(stack):
         return stack.create_user(f"{prefix}-{uuid.uuid4().hex[:10]}@example.com")
 
     return make
+
+
+@pytest.fixture()
+def forget_new_connections(stack):
+    """Delete the connections a test made: the session database is shared with other suites (trend
+    detection, for one, borrows any active Pinterest connection)."""
+    import psycopg
+
+    with psycopg.connect(stack.database.url, autocommit=True) as conn:
+        started = conn.execute("select now()").fetchone()[0]
+    yield
+    with psycopg.connect(stack.database.url, autocommit=True) as conn:
+        conn.execute("delete from platform_connections where connected_at >= %s", (started,))
