@@ -115,7 +115,8 @@ def _require_scope(token, scope: str) -> Response | None:
     return None
 
 
-async def video_list(request: Request) -> Response:
+async def _video_request(request: Request) -> tuple | Response:
+    """What both video endpoints check first, in TikTok's order: token, scope, fields, JSON body."""
     token, denied = _authenticate(request)
     if denied:
         return denied
@@ -128,6 +129,14 @@ async def video_list(request: Request) -> Response:
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
+    return token, fields, body
+
+
+async def video_list(request: Request) -> Response:
+    checked = await _video_request(request)
+    if isinstance(checked, Response):
+        return checked
+    token, fields, body = checked
     max_count = body.get("max_count", 10)
     cursor = body.get("cursor")
     if not isinstance(max_count, int) or not 1 <= max_count <= MAX_COUNT:
@@ -145,18 +154,10 @@ async def video_list(request: Request) -> Response:
 
 
 async def video_query(request: Request) -> Response:
-    token, denied = _authenticate(request)
-    if denied:
-        return denied
-    denied = _require_scope(token, "video.list")
-    if denied:
-        return denied
-    fields = _fields(request, VIDEO_FIELDS)
-    if isinstance(fields, Response):
-        return fields
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
+    checked = await _video_request(request)
+    if isinstance(checked, Response):
+        return checked
+    token, fields, body = checked
     ids = (body.get("filters") or {}).get("video_ids") or []
     if not isinstance(ids, list) or not ids or len(ids) > 20:
         return tiktok_error(400, "invalid_params", "filters.video_ids must hold 1 to 20 video ids.")

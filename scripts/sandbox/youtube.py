@@ -47,6 +47,17 @@ def _parts(request: Request) -> list[str] | Response:
     return [p.strip() for p in part.split(",") if p.strip()]
 
 
+def _authorized_parts(request: Request) -> tuple | Response:
+    """The token's creator and the requested `part` list, or the error Google answers first."""
+    creator, denied = _authenticate(request)
+    if denied:
+        return denied
+    parts = _parts(request)
+    if isinstance(parts, Response):
+        return parts
+    return creator, parts
+
+
 def _iso_z(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -125,12 +136,10 @@ def channel_resource(world, creator: int, parts: list[str]) -> dict:
 
 
 async def channels_list(request: Request) -> Response:
-    creator, denied = _authenticate(request)
-    if denied:
-        return denied
-    parts = _parts(request)
-    if isinstance(parts, Response):
-        return parts
+    checked = _authorized_parts(request)
+    if isinstance(checked, Response):
+        return checked
+    creator, parts = checked
     world, params = request.app.state.world, request.query_params
     if params.get("mine") == "true":
         targets = [creator]
@@ -156,12 +165,10 @@ def _video_snippet(table: PostTable, i: int) -> dict:
 
 
 async def playlist_items_list(request: Request) -> Response:
-    creator, denied = _authenticate(request)
-    if denied:
-        return denied
-    parts = _parts(request)
-    if isinstance(parts, Response):
-        return parts
+    checked = _authorized_parts(request)
+    if isinstance(checked, Response):
+        return checked
+    creator, parts = checked
     world, params = request.app.state.world, request.query_params
     playlist_id = params.get("playlistId", "")
     if not playlist_id:
