@@ -99,24 +99,22 @@ def _targets(world, body: dict):
     return world.tokens.matching(body.get("platform"), body.get("creator"))
 
 
-async def expire_tokens(request: Request) -> Response:
+async def _for_each_target(request: Request, act: str, outcome: str) -> Response:
     world = request.app.state.world
     targets = _targets(world, await _json(request))
     if targets is None:
         return _bad("give token, or platform and/or creator")
     for token in targets:
-        world.tokens.expire(token)
-    return JSONResponse({"expired": len(targets)})
+        getattr(world.tokens, act)(token)
+    return JSONResponse({outcome: len(targets)})
+
+
+async def expire_tokens(request: Request) -> Response:
+    return await _for_each_target(request, "expire", "expired")
 
 
 async def revoke_tokens(request: Request) -> Response:
-    world = request.app.state.world
-    targets = _targets(world, await _json(request))
-    if targets is None:
-        return _bad("give token, or platform and/or creator")
-    for token in targets:
-        world.tokens.revoke(token)
-    return JSONResponse({"revoked": len(targets)})
+    return await _for_each_target(request, "revoke", "revoked")
 
 
 async def mint_token(request: Request) -> Response:
