@@ -228,12 +228,10 @@ def _find_video(world, video_id: str) -> tuple[PostTable, int] | None:
 
 
 async def videos_list(request: Request) -> Response:
-    _, denied = _authenticate(request)
-    if denied:
-        return denied
-    parts = _parts(request)
-    if isinstance(parts, Response):
-        return parts
+    checked = _authorized_parts(request)
+    if isinstance(checked, Response):
+        return checked
+    _, parts = checked
     world, params = request.app.state.world, request.query_params
     if not params.get("id"):
         return google_bad_request("No filter selected. Expected one of: myRating, chart, id, idParam",
