@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
+from shared import clock
 from shared.attributes import LEVELS, METRICS
 from shared.config import REAL_PLATFORM_HOSTS
 
@@ -71,7 +72,7 @@ class SandboxConfig:
 
     seed: int = 7
     creators: int = 3
-    today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
+    today: date = field(default_factory=clock.today)
     effects: list[dict] = field(default_factory=list)
     faults: list[dict] = field(default_factory=list)
     trends: dict = field(default_factory=dict)
@@ -96,7 +97,7 @@ class SandboxConfig:
             raw_faults = raw_faults.get("faults", [])
         return cls(
             seed=int(seed), creators=int(creators),
-            today=today or datetime.now(timezone.utc).date(),
+            today=today or clock.today(),
             effects=[validate_effect(e) for e in raw_effects],  # type: ignore[union-attr]
             faults=[validate_fault(f) for f in raw_faults],  # type: ignore[union-attr]
             trends=dict(raw_trends),  # type: ignore[arg-type]
