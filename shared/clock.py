@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 ENV_VAR = "APP_CLOCK"
 _override: dt.datetime | None = None
@@ -44,3 +46,15 @@ def parse_instant(value: dt.datetime | dt.date | str) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc)
+
+
+@contextmanager
+def frozen_at(value: dt.datetime | dt.date | str) -> Iterator[dt.datetime]:
+    """Freeze the clock for a block, then restore whatever it was (tests, replays, the demo)."""
+    global _override
+    previous = _override
+    _override = parse_instant(value)
+    try:
+        yield _override
+    finally:
+        _override = previous

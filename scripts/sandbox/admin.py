@@ -70,6 +70,8 @@ async def posts(request: Request) -> Response:
             "share_rate": None if shares is None or not views else shares / views,
             "expected_save_rate": _num(float(table.expected["save_rate"][i])),
             "expected_share_rate": _num(float(table.expected["share_rate"][i])),
+            "planted_save_lift": _num(float(table.planted_lift["save_rate"][i])),
+            "planted_share_lift": _num(float(table.planted_lift["share_rate"][i])),
         })
     return JSONResponse({"platform": platform, "creator": creator, "posts": rows})
 

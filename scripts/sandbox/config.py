@@ -30,13 +30,33 @@ def _load(value: object) -> object:
     return value
 
 
-def validate_effect(effect: dict) -> dict:
-    """One planted effect, checked against the shared attribute vocabulary."""
-    attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
+def _check_level(attribute: object, level: object) -> None:
     if attribute not in LEVELS:
         raise SandboxConfigError(f"unknown attribute {attribute!r}; known: {sorted(LEVELS)}")
-    if level not in LEVELS[attribute]:
-        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[attribute])}")
+    if level not in LEVELS[attribute]:  # type: ignore[index]
+        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[attribute])}")  # type: ignore[index]
+
+
+def validate_effect(effect: dict) -> dict:
+    """One planted effect (a lift on a metric), or a co-occurrence when it has `given`: posts at the
+    given level take this level with `probability` (tutorials shot overhead, say), checked against the
+    shared attribute vocabulary."""
+    if "given" in effect:
+        given = effect["given"]
+        if not isinstance(given, dict) or len(given) != 1:
+            raise SandboxConfigError("given must name exactly one attribute and its level")
+        (given_attribute, given_level), = given.items()
+        _check_level(given_attribute, given_level)
+        _check_level(effect.get("attribute"), effect.get("level"))
+        if given_attribute == effect["attribute"]:
+            raise SandboxConfigError("a co-occurrence links two different attributes")
+        probability = float(effect.get("probability", 0.5))
+        if not 0 <= probability <= 1:
+            raise SandboxConfigError("probability must be within 0..1")
+        return {"attribute": effect["attribute"], "level": effect["level"],
+                "given": {given_attribute: given_level}, "probability": probability}
+    attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
+    _check_level(attribute, level)
     if metric not in METRICS:
         raise SandboxConfigError(f"unknown metric {metric!r}; known: {list(METRICS)}")
     lift = float(effect.get("lift", 1.0))

@@ -2,9 +2,15 @@
 
 Posts are drawn week by week from a seed of (seed, creator, platform, week number), so moving `today`
 forward keeps every older post and adds new ones; counters grow with a post's age and saturate.
+
+The world is exact where the analysis checks it: every noise term has its own draw (no metric shares
+another's noise), a post's save and share counts are Poisson around views x expected rate (so a planted
+lift holds exactly in expectation), and counters read at a time round with a fixed per-post offset
+(floor(x + w), w uniform), which is unbiased however small the count.
 """
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,8 +40,14 @@ _DURATION_RANGE = {"under_15s": (6, 14.9), "15_30s": (15, 29.9), "30_60s": (30, 
                    "over_180s": (181, 1500)}
 _HOUR_RANGE = {"morning": (6, 11), "midday": (11, 15), "afternoon": (15, 18), "evening": (18, 22), "night": (22, 30)}
 _HOOK_SECONDS = {"instant": (0.2, 0.95), "fast": (1.0, 3.0), "slow": (3.2, 7.0)}
-_SKIP_RATE = {"instant": 18.0, "fast": 30.0, "slow": 46.0}
-_EARLY_DROP = {"instant": 0.12, "fast": 0.25, "slow": 0.42}
+# Each hook level renders a platform signal that reads back as that level under the extractor's cut
+# points (skip rate < 25 % instant, > 45 % slow; early retention >= 0.75 instant, < 0.55 slow) for
+# about 98 % of posts, as a hook that lands at once or late would show in real insights.
+_SKIP_RATE = {"instant": 15.0, "fast": 33.0, "slow": 58.0}
+_EARLY_DROP = {"instant": 0.12, "fast": 0.25, "slow": 0.5}
+# Viewers lost before the hook leave within this share of the video (the first seconds).
+_HOOK_WINDOW = 0.05
+N_UNIFORMS, N_NORMALS = 26, 12
 
 
 @dataclass
@@ -54,9 +66,11 @@ class PostTable:
     hook_s: np.ndarray
     final: dict[str, np.ndarray]  # lifetime asymptote of each counter
     expected: dict[str, np.ndarray]  # expected save/share rate per view (nan when not exposed)
+    planted_lift: dict[str, np.ndarray]  # product of the planted lifts a post carries, per metric
     tau_days: np.ndarray
     avg_view_fraction: np.ndarray
     skip_rate: np.ndarray
+    round_offset: np.ndarray  # per-post w in [0, 1): counters read as floor(value x saturation + w)
     _text: dict[int, dict] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -79,16 +93,15 @@ class PostTable:
         else:
             age = max(0.0, (at.timestamp() - float(self.ts[i])) / 86400.0)
             s = float(1.0 - np.exp(-age / float(self.tau_days[i])))
-        # Rounding, not flooring: flooring biases small counters (few saves) low on young posts.
-        # Python's round() on a float rounds half to even, exactly as np.round did.
-        return {name: round(value * s) for name, value in self._finals(i)}
+        w = self._round_offset[i]
+        return {name: math.floor(value * s + w) for name, value in self._finals(i)}
 
     def counters_series(self, i: int, at_s: Sequence[float]) -> list[dict[str, int]]:
         """`counters(i, t)` for many unix times t at once (same values, one vectorised exp)."""
         age = np.maximum(0.0, (np.asarray(at_s, dtype=np.float64) - float(self.ts[i])) / 86400.0)
         saturation = (1.0 - np.exp(-age / float(self.tau_days[i]))).tolist()
-        finals = self._finals(i)
-        return [{name: round(value * s) for name, value in finals} for s in saturation]
+        finals, w = self._finals(i), self._round_offset[i]
+        return [{name: math.floor(value * s + w) for name, value in finals} for s in saturation]
 
     def _finals(self, i: int) -> list[tuple[str, float]]:
         """The (counter, lifetime value) pairs post i has (nan = not exposed), as Python floats; cached."""
@@ -101,6 +114,10 @@ class PostTable:
     @cached_property
     def _final_columns(self) -> list[tuple[str, list[float]]]:
         return [(name, values.tolist()) for name, values in self.final.items()]
+
+    @cached_property
+    def _round_offset(self) -> list[float]:
+        return self.round_offset.tolist()
 
     @cached_property
     def _saturation_now(self) -> list[float]:
@@ -142,7 +159,19 @@ class PostTable:
 
 
 def effect_lifts(effects: list[dict]) -> dict[tuple[str, str, str], float]:
-    return {(e["attribute"], e["level"], e["metric"]): float(e["lift"]) for e in effects}
+    return {(e["attribute"], e["level"], e["metric"]): float(e["lift"]) for e in effects if "lift" in e}
+
+
+def _apply_co_occurrences(platform: str, effects: list[dict], level_idx: dict[str, np.ndarray],
+                          u: np.ndarray) -> None:
+    """Posts at a `given` level take the linked level with its probability (one uniform per post)."""
+    for rule in (e for e in effects if "given" in e):
+        (given_attribute, given_level), = rule["given"].items()
+        given_levels, levels = _levels_for(platform, given_attribute), _levels_for(platform, rule["attribute"])
+        if given_level not in given_levels or rule["level"] not in levels:
+            continue
+        hit = (level_idx[given_attribute] == given_levels.index(given_level)) & (u < rule["probability"])
+        level_idx[rule["attribute"]] = np.where(hit, levels.index(rule["level"]), level_idx[rule["attribute"]])
 
 
 def _levels_for(platform: str, attribute: str) -> tuple[str, ...]:
@@ -167,6 +196,7 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
     for j, attribute in enumerate(LEVELS):
         n_levels = len(_levels_for(platform, attribute))
         level_idx[attribute] = np.minimum((u[:, 1 + j] * n_levels).astype(int), n_levels - 1)
+    _apply_co_occurrences(platform, effects, level_idx, u[:, 25])
     known = {a: np.ones(len(u), dtype=bool) for a in LEVELS}
     for attribute in VIDEO_ONLY:
         known[attribute] = is_video.copy()
@@ -195,7 +225,8 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
     attrs = LazyAttrs(platform, {a: level_idx[a][idx] for a in LEVELS}, {a: known[a][idx] for a in LEVELS})
     ids = [_post_id(platform, creator.index, int(week_arr[i]), int(k_arr[i])) for i in idx]
     return _assemble(platform, creator, seed, as_of, ids, ts[idx], [str(k) for k in kinds[idx]], attrs, duration[idx],
-                     hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx])
+                     hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx],
+                     {metric: lift[idx] for metric, lift in rates[2].items()})
 
 
 MAX_WEEK = 1200  # weeks after EPOCH_MONDAY drawn up front (to 2043): a post's draws never depend on `today`
@@ -208,7 +239,7 @@ def _draws(seed: int, creator: CreatorProfile, platform: str) -> tuple[np.ndarra
     total = int(counts.sum())
     week_arr = np.repeat(np.arange(MAX_WEEK), counts)
     k_arr = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return rng.random((total, 24)), rng.standard_normal((total, 8)), week_arr, k_arr
+    return rng.random((total, N_UNIFORMS)), rng.standard_normal((total, N_NORMALS)), week_arr, k_arr
 
 
 class LazyAttrs(Sequence):
@@ -266,22 +297,24 @@ def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, le
 
 
 def _expected_rates(platform: str, creator: CreatorProfile, z: np.ndarray, level_idx: dict, known: dict,
-                    lifts: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Base x creator x planted lifts x lognormal noise; nan where the platform has no such counter."""
-    out = []
+                    lifts: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Base x creator x planted lifts x lognormal noise (nan where the platform has no such counter), and
+    each post's planted lift per metric (the truth an oracle would know)."""
+    out, planted = [], {}
     for j, metric in enumerate(("save_rate", "share_rate")):
-        base = BASE_RATES[platform][metric]
-        if base is None:
-            out.append(np.full(len(z), np.nan))
-            continue
         lift = np.ones(len(z))
         for (attribute, level, eff_metric), value in lifts.items():
             levels = _levels_for(platform, attribute)
             if eff_metric == metric and level in levels:
                 lift *= np.where(known[attribute] & (level_idx[attribute] == levels.index(level)), value, 1.0)
+        base = BASE_RATES[platform][metric]
+        planted[metric] = lift if base is not None else np.full(len(z), np.nan)
+        if base is None:
+            out.append(np.full(len(z), np.nan))
+            continue
         noise = np.exp(RATE_NOISE_SIGMA * z[:, 1 + j] - RATE_NOISE_SIGMA ** 2 / 2)
         out.append(base * creator.rate_factor * lift * noise)
-    return out[0], out[1]
+    return out[0], out[1], planted
 
 
 def _weekday_level(day: date) -> str:
@@ -312,7 +345,7 @@ _LIKE_RATE = {"instagram": 0.05, "youtube": 0.035, "pinterest": 0.004, "tiktok":
 
 def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime, ids: list[str], ts: np.ndarray,
               kinds: list[str], attrs: list[dict], duration: np.ndarray, hook: np.ndarray, save_rate: np.ndarray,
-              share_rate: np.ndarray, u: np.ndarray, z: np.ndarray) -> PostTable:
+              share_rate: np.ndarray, u: np.ndarray, z: np.ndarray, planted: dict[str, np.ndarray]) -> PostTable:
     days = (ts // 86400).astype(int) - (REFERENCE_DATE - date(1970, 1, 1)).days
     followers = np.maximum(150.0, creator.followers_ref[platform] * np.exp(creator.growth_per_day[platform] * days))
     kind_arr = np.array(kinds)
@@ -321,26 +354,24 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
         for kind in set(kinds):
             mult[kind_arr == kind] = _REACH_MULT.get(kind, 0.9)
     views = np.floor(followers * mult * np.exp(1.0 * z[:, 0] - 0.5) + 20)
-    saves = np.where(np.isnan(save_rate), np.nan,
-                     np.maximum(0, np.round(views * save_rate + np.sqrt(views * np.nan_to_num(save_rate)) * z[:, 3])))
+    saves = np.where(np.isnan(save_rate), np.nan, poisson_counts(views * np.nan_to_num(save_rate), u[:, 18], z[:, 3]))
     shares = np.where(np.isnan(share_rate), np.nan,
-                      np.maximum(0, np.round(views * share_rate
-                                             + np.sqrt(views * np.nan_to_num(share_rate)) * z[:, 4])))
+                      poisson_counts(views * np.nan_to_num(share_rate), u[:, 19], z[:, 4]))
     likes = np.floor(views * _LIKE_RATE[platform] * np.exp(0.3 * z[:, 5]))
     comments = np.floor(likes * 0.08 * np.exp(0.4 * z[:, 6]))
     hook_level = attrs.level_of("hook_speed")
     early = np.array([_EARLY_DROP.get(h or "", 0.25) for h in hook_level])
     is_long = kind_arr == "long"
     avg_fraction = np.clip((1 - early) * np.where(is_long, 0.42, 0.78) * np.exp(0.1 * z[:, 7]), 0.05, 1.2)
-    skip = np.array([_SKIP_RATE.get(h or "", np.nan) for h in hook_level]) * np.exp(0.12 * z[:, 2])
+    skip = np.array([_SKIP_RATE.get(h or "", np.nan) for h in hook_level]) * np.exp(0.12 * z[:, 8])
     tau = np.full(len(ids), _TAU[platform]) * np.where(is_long, 4.0, 1.0) * (0.7 + 0.6 * u[:, 20])
     final = {"views": views, "saves": saves, "shares": shares, "likes": likes, "comments": comments,
              "watch_minutes": np.where(np.isnan(duration), np.nan, views * duration * avg_fraction / 60.0),
              "reach": views * (0.55 + 0.25 * u[:, 21]),
              "follows": np.floor(views * 0.0008 * (1 + u[:, 22])),
              "profile_visits": np.floor(views * 0.004 * (1 + u[:, 23])),
-             "clicks": np.floor(views * 0.012 * np.exp(0.3 * z[:, 5])),
-             "outbound_clicks": np.floor(views * 0.004 * np.exp(0.3 * z[:, 6]))}
+             "clicks": np.floor(views * 0.012 * np.exp(0.3 * z[:, 9])),
+             "outbound_clicks": np.floor(views * 0.004 * np.exp(0.3 * z[:, 10]))}
     if platform == "pinterest":
         video = np.array([k == "video" for k in kinds])
         final["video_starts"] = np.where(video, np.floor(views * 0.5), np.nan)
@@ -350,9 +381,31 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
     return PostTable(
         platform=platform, creator=creator, seed=seed, as_of=as_of, ids=ids, ts=ts, kind=kinds,
         attrs=attrs, duration_s=duration, hook_s=hook, final=final,
-        expected={"save_rate": save_rate, "share_rate": share_rate}, tau_days=tau,
-        avg_view_fraction=avg_fraction, skip_rate=skip,
+        expected={"save_rate": save_rate, "share_rate": share_rate}, planted_lift=planted, tau_days=tau,
+        avg_view_fraction=avg_fraction, skip_rate=skip, round_offset=u[:, 24],
     )
+
+
+def poisson_counts(mean: np.ndarray, u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Poisson(mean) draws, one per post from its own uniform u (inverse CDF) or, for means over 40, its own
+    normal z (mean + sqrt(mean) z, rounded; below 0 has probability < 1e-10): E[count] = mean."""
+    mean = np.asarray(mean, dtype=np.float64)
+    out = np.maximum(0.0, np.round(mean + np.sqrt(mean) * z))
+    small = mean <= 40
+    if small.any():
+        lam, target = mean[small], u[small]
+        k = np.zeros(len(lam))
+        term = np.exp(-lam)
+        cdf = term.copy()
+        for step in range(1, 200):
+            below = target > cdf
+            if not below.any():
+                break
+            k += below
+            term = term * lam / step
+            cdf = cdf + term
+        out[small] = k
+    return out
 
 
 def retention_curve(table: PostTable, i: int) -> list[tuple[float, float, float]]:
@@ -366,7 +419,7 @@ def retention_curve(table: PostTable, i: int) -> list[tuple[float, float, float]
     points = []
     for step in range(1, 101):
         x = step / 100
-        drop = early * min(1.0, x / max(hook_ratio, 0.01))
+        drop = early * min(1.0, x / max(min(hook_ratio, _HOOK_WINDOW), 0.01))
         watch = (1 - drop) * np.exp(-decay * x)
         wiggle = 0.01 * np.sin(step * 1.7 + i)
         points.append((round(x, 2), round(float(max(0.0, watch + wiggle)), 4),

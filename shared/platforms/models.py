@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from shared import clock
+
 Platform = Literal["instagram", "youtube", "pinterest", "tiktok"]
 PostType = Literal["reel", "short", "pin", "video", "image", "carousel", "story", "idea_pin"]
 RawPage = dict[str, Any]
@@ -99,7 +101,7 @@ class PostRecord(BaseModel):
 def raw_page(endpoint: str, params: dict[str, Any] | None, body: Any, *, fetched_at: dt.datetime | None = None) -> RawPage:
     """A raw response ready to archive; `params` must already be free of tokens."""
     return {"endpoint": endpoint, "params": dict(params or {}), "body": body,
-            "fetched_at": (fetched_at or dt.datetime.now(dt.timezone.utc)).isoformat()}
+            "fetched_at": (fetched_at or clock.now()).isoformat()}
 
 
 def fetched_date(page: RawPage) -> dt.date:
@@ -111,7 +113,7 @@ def metrics_cutoff(since: dt.datetime | None, now: dt.datetime | None = None) ->
     """Oldest post time an incremental run must still (re)fetch: `since`, or earlier for young posts."""
     if since is None:
         return None
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     return min(aware(since), now - dt.timedelta(days=METRICS_REFRESH_DAYS))
 
 

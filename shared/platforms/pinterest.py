@@ -23,6 +23,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from shared import clock
 from shared.platforms.models import (
     AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int, fetched_date,
     merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
@@ -325,4 +326,4 @@ def post_type(pin: dict[str, Any]) -> PostType:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return clock.today()

@@ -24,6 +24,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from shared import clock
 from shared.platforms.models import (
     METRICS_REFRESH_DAYS, AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int,
     fetched_date, merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
@@ -279,7 +280,7 @@ async def fetch_posts(client: PlatformClient, access_token: str,
     first_day = min((p.date() for p in published if p), default=_today())
     await _video_analytics(client, access_token, first_day, pages)
     young = [v["id"] for v, p in zip((v for r in results for v in r.get("items") or []), published)
-             if p and p >= dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=METRICS_REFRESH_DAYS)]
+             if p and p >= clock.now() - dt.timedelta(days=METRICS_REFRESH_DAYS)]
     await asyncio.gather(*(_retention(client, access_token, vid, first_day, pages)
                            for vid in young[:RETENTION_MAX_VIDEOS]))
     return normalize_posts(pages), pages
@@ -374,4 +375,4 @@ def _first_int(*values: Any) -> int | None:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return clock.today()

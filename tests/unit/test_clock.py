@@ -33,3 +33,10 @@ def test_unset_clock_is_real_aware_utc_time():
     value = clock.now()
     assert value.tzinfo is not None and value.utcoffset() == dt.timedelta(0)
     assert before <= value <= dt.datetime.now(dt.timezone.utc)
+
+
+def test_frozen_at_restores_the_previous_setting():
+    clock.set_now("2026-01-01")
+    with clock.frozen_at("2026-11-20T08:00:00Z") as moment:
+        assert clock.now() == moment == dt.datetime(2026, 11, 20, 8, tzinfo=dt.timezone.utc)
+    assert clock.today() == dt.date(2026, 1, 1)

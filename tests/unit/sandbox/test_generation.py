@@ -133,3 +133,63 @@ def test_creator_999_is_generated_on_demand_quickly():
     table = generate_posts(7, profile, "instagram", TODAY, [])
     assert time.perf_counter() - start < 0.5
     assert profile.index == 999 and len(table) > 0
+
+
+def _pooled(platform: str, effects: list, creators=range(0, 24)):
+    return [_table(platform, c, effects=effects) for c in creators]
+
+
+def test_every_metric_has_its_own_noise():
+    # Instagram's skip rate once reused the share-rate noise, so slow hooks "earned" shares.
+    from scripts.sandbox.posts import BASE_RATES, _SKIP_RATE
+
+    skip_noise, share_noise = [], []
+    for table in _pooled("instagram", []):
+        levels = table.attrs.level_of("hook_speed")
+        for i, level in enumerate(levels):
+            if level is not None:
+                skip_noise.append(np.log(table.skip_rate[i] / _SKIP_RATE[level]))
+                share_noise.append(np.log(table.expected["share_rate"][i]
+                                          / (BASE_RATES["instagram"]["share_rate"] * table.creator.rate_factor)))
+    assert len(skip_noise) > 2000
+    assert abs(np.corrcoef(skip_noise, share_noise)[0, 1]) < 0.06
+
+
+def test_a_planted_lift_holds_exactly_in_expectation():
+    lift = {"attribute": "camera_angle", "level": "closeup", "metric": "share_rate", "lift": 1.35}
+    planted, other, counted, expected = [], [], 0.0, 0.0
+    for table in _pooled("tiktok", [lift]):
+        rate = table.expected["share_rate"] / table.creator.rate_factor
+        is_planted = np.array([lv == "closeup" for lv in table.attrs.level_of("camera_angle")])
+        planted.extend(rate[is_planted])
+        other.extend(rate[~is_planted])
+        counted += table.final["shares"].sum()
+        expected += (table.final["views"] * table.expected["share_rate"]).sum()
+    # Rate noise is lognormal with mean exactly 1: the ratio of means is the lift up to sampling error
+    # (sd about 0.25 / sqrt(n) on each side), and counts are Poisson around views x rate.
+    assert abs(np.mean(planted) / np.mean(other) / 1.35 - 1) < 0.03
+    assert abs(counted / expected - 1) < 0.005
+
+
+def test_counters_read_before_saturation_are_unbiased():
+    tables = _pooled("youtube", [], creators=range(0, 8))
+    read, exact = 0.0, 0.0
+    for table in tables:
+        at = table.as_of.timestamp() - 3 * 86400
+        s = table.saturation(at)
+        for i in range(len(table)):
+            if 0.05 < s[i] < 0.95:
+                read += table.counters_series(i, [at])[0]["shares"]
+                exact += table.final["shares"][i] * s[i]
+    assert exact > 500
+    assert abs(read / exact - 1) < 0.01
+
+
+def test_the_default_today_is_the_systems_clock():
+    from shared import clock
+
+    clock.set_now("2031-02-03T10:00:00Z")
+    try:
+        assert SandboxConfig().today == date(2031, 2, 3) == SandboxConfig.build().today
+    finally:
+        clock.set_now(None)
