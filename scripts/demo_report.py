@@ -86,24 +86,33 @@ def print_opportunities(body: dict[str, Any]) -> None:
 
 def print_insights(body: dict[str, Any]) -> None:
     section(f"What makes her posts work ({body.get('posts_analyzed', '?')} posts, "
-            f"{body.get('tested', '?')} tests, FDR {body.get('fdr', 0.05)})")
-    for i in body.get("insights", []):
+            f"{body.get('tested', '?')} attribute x metric tests, FDR {body.get('fdr', 0.05)})")
+    found = [i for i in body.get("insights", []) if i["category"] != "pattern_coverage"]
+    for i in found:
         print(f"  [{i['impact']:6}] {i['insight']}")
-    if not body.get("insights"):
+    if not found:
         print("  no effect clears the false-discovery bar yet")
+    for i in body.get("insights", []):
+        if i["category"] == "pattern_coverage":
+            print(f"  [n/a   ] {i['insight']}")
+    quiet = [c for c in body.get("coverage", []) if c["verdict"] == "no_effect"]
+    if quiet:
+        print(f"  no effect: {', '.join(sorted({c['attribute'].replace('_', ' ') for c in quiet}))} "
+              f"(on one metric or both; each with the largest difference it rules out)")
     model = body.get("virality_model") or {}
-    if model:
-        brier, base = model.get("brier"), model.get("brier_base_rate")
-        if brier is not None and base is not None:
-            print(f"  virality model: Brier {brier:.4f} vs {base:.4f} for the base rate on {model.get('n_test')}"
-                  f" held-out posts (skill {model.get('skill', 0):+.1%})")
+    if model.get("brier") is not None:
+        ci = model.get("skill_ci") or [None, None]
+        verdict = "earned" if model.get("earned") else "not better than the base rate: briefs show no probability"
+        print(f"  virality model, posts predicted before they were seen ({model.get('n_test')}): Brier "
+              f"{model['brier']:.3f} vs {model['brier_base_rate']:.3f} for the base rate, skill {model['skill']:+.1%} "
+              f"(95% CI {ci[0]:+.1%} to {ci[1]:+.1%}), AUC {model.get('auc', 0):.2f}; {verdict}")
 
 
 def print_briefs(body: dict[str, Any]) -> None:
     label = "offline provider (no ANTHROPIC_API_KEY)" if body.get("offline") else body.get("provider", "")
     section(f"Three briefs, ranked by her virality probability — {label}")
     for r in body.get("recommendations", []):
-        print(f"\n  #{r['rank']}  P(top quartile) = {r['virality_score']:.2f}   [{r.get('platform') or 'any'}]")
+        print(f"\n  #{r['rank']}  [{r.get('platform') or 'any'}] {r['score_details'].get('statement', '')}")
         print(f"  Concept: {r['concept']}")
         print(f"  Hook:    {r['hook']}")
         print(f"  Length:  {r.get('video_length_s')} s   Editing: {r.get('editing_style')}   Music: {r.get('music')}")

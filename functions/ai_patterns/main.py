@@ -15,5 +15,5 @@ def handler(ctx: RequestContext) -> Any:
 
     with user_transaction(ctx.user) as conn:
         run = run_pattern_detection(conn, ctx.user.user_id, window_days=ctx.body.window_days,
-                                    min_posts_per_level=ctx.body.min_posts_per_level)
+                                    min_posts_per_level=ctx.body.min_posts_per_level, fdr=ctx.body.fdr)
     return patterns_response(run)

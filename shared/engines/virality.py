@@ -1,42 +1,48 @@
-"""Probability that a post lands in the creator's own top quartile, from its attribute levels.
+"""Probability that a post lands in the creator's own top quartile, from what is known before posting.
 
 Statistical choices:
-- Label: each measurable rate (saves/views, shares/views; views >= 50) becomes a percentile
-  rank among the creator's posts on the same platform; a post's score is the mean of the
-  percentiles it has (TikTok and YouTube posts without saves use shares alone). A post is
-  positive when its score is in the top quartile of its platform's scores, so every platform
-  contributes ~25 % positives whatever its base rates. Percentiles use the whole history.
-- Features: one-hot attribute levels from the shared vocabulary (unknown = all zeros for that
-  attribute) plus one-hot platform.
-- Model: L2-regularised logistic regression fitted by Newton/IRLS in numpy; the intercept is
-  not penalised; the penalty is picked from L2_GRID by 5-fold cross-validated log loss on the
-  training part.
-- Evaluation: time-based hold-out of the latest 25 % of posts; Brier score against the Brier
-  of always predicting the training base rate (skill = 1 - brier / brier_base_rate), plus
-  calibration bins. The reported model is then refitted on all posts with the chosen penalty.
-- Under MIN_HISTORY labelled posts the model answers the label's base rate (0.25 by construction)
-  and says so (status insufficient_history).
+- Label: each measured rate (saves/views, shares/views; views >= 50), divided by its platform x type
+  stratum's mean, becomes a percentile rank within the platform; a post's score is the mean of the
+  percentiles it has. A post is positive when its score is in the top quartile of its platform, so
+  every platform contributes ~25 % positives whatever its base rates.
+- Features: her pattern score per metric, the sum of log rate ratios of the levels the post carries
+  (findings of the joint pattern model; posts whose level is unknown get the unknown level's ratio),
+  interacted with the platforms where that metric is measured. The attributes include posting time
+  and day; platform and post type enter through the strata. A handful of features, so the model
+  cannot fit noise, and it is exactly the base rate when no pattern holds.
+- Model: logistic regression with a small ridge (numpy Newton/IRLS).
+- Evaluation, time-ordered (rolling origin): posts sorted by publication; for each of the last four
+  eighths, the pattern model and the logistic model are fitted on every earlier post only and predict
+  that eighth. Brier against the training base rate (skill = 1 - brier / brier_base_rate), AUC,
+  calibration bins, and a bootstrap 95 % interval of the skill. The score "earns" its decimals only
+  when that interval lies above 0; otherwise it is reported as no better than the base rate.
+- Under MIN_HISTORY labelled posts the model answers the base rate and says so.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 from pydantic import BaseModel, Field
 
-from shared.attributes import LEVELS
-from shared.engines.patterns import relative_rates
+from shared.engines.patterns import UNKNOWN, PatternResult, detect_patterns, known_levels, rate_frame
 
-MIN_HISTORY = 60
+MIN_HISTORY = 120
 TOP_QUANTILE = 0.75
-TEST_FRACTION = 0.25
-L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
-CV_FOLDS = 5
+# Fractions of the time-ordered posts where each evaluation block starts (and the last one ends).
+EVALUATION_CUTS = (0.5, 0.625, 0.75, 0.875, 1.0)
+L2 = 0.1
 CALIBRATION_BINS = 5
-LABEL_RULE = ("mean of platform percentile ranks of save and share rate (those measured), "
-              "top quartile within platform")
+BOOTSTRAP_DRAWS = 1000
+LABEL_RULE = ("mean of platform percentile ranks of save and share rate (each relative to its platform x type "
+              "mean; those measured), top quartile within platform")
+EVALUATION_RULE = ("rolling origin: each of the latest four eighths of her posts predicted by models fitted on "
+                   "all earlier posts")
+
+PatternFitter = Callable[[pl.DataFrame, pl.DataFrame], PatternResult]
 
 
 class CalibrationBin(BaseModel):
@@ -50,10 +56,11 @@ class CalibrationBin(BaseModel):
 
 
 class ViralityReport(BaseModel):
-    """How the model was fitted and how well it predicted the latest posts."""
+    """How the model was fitted and how well it predicted posts it had not seen."""
 
     status: Literal["ok", "insufficient_history"]
     label_rule: str = LABEL_RULE
+    evaluation: str = EVALUATION_RULE
     n_posts: int
     n_train: int = 0
     n_test: int = 0
@@ -61,26 +68,42 @@ class ViralityReport(BaseModel):
     brier: float | None = None
     brier_base_rate: float | None = None
     skill: float | None = None
-    l2: float | None = None
+    skill_ci: list[float] | None = None
+    auc: float | None = None
+    earned: bool = Field(default=False, description="The skill's 95 % interval lies above 0")
     calibration: list[CalibrationBin] = Field(default_factory=list)
     coefficients: dict[str, float] = Field(default_factory=dict)
 
 
-class ViralityModel(BaseModel):
-    """A fitted logistic model over one-hot features named "attribute=level" and "platform=name"."""
+class LevelEffect(BaseModel):
+    """One level's log rate ratio against her typical post, as the pattern model found it."""
 
-    features: list[str] = Field(default_factory=list)
-    weights: list[float] = Field(default_factory=list)
+    attribute: str
+    level: str
+    metric: str
+    log_ratio: float
+
+
+class ViralityModel(BaseModel):
+    """Pattern scores per metric, weighted per platform by a fitted logistic model."""
+
+    effects: list[LevelEffect] = Field(default_factory=list)
+    weights: dict[str, float] = Field(default_factory=dict)  # "platform:metric" -> weight
     intercept: float
     report: ViralityReport
 
-    def predict(self, attribute_levels: dict[str, str], platform: str) -> float:
-        """Probability in [0, 1] that a post with these levels on this platform is top quartile."""
+    def predict(self, attribute_levels: Mapping[str, str], platform: str) -> float:
+        """Probability in [0, 1] that a post with these levels on this platform is in her top quartile."""
         if self.report.status != "ok":
             return self.report.base_rate
-        present = {f"{a}={lv}" for a, lv in attribute_levels.items()} | {f"platform={platform}"}
-        logit = self.intercept + sum(w for f, w in zip(self.features, self.weights) if f in present)
+        scores = pattern_scores(self.effects, attribute_levels)
+        logit = self.intercept + sum(w * scores.get(key.split(":", 1)[1], 0.0)
+                                     for key, w in self.weights.items() if key.split(":", 1)[0] == platform)
         return float(_sigmoid(np.array([logit]))[0])
+
+    def levels_used(self) -> set[str]:
+        """"attribute=level" of every level the score responds to."""
+        return {f"{e.attribute}={e.level}" for e in self.effects if e.level != UNKNOWN}
 
     def to_json_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that `from_json_dict` turns back into the same model."""
@@ -91,24 +114,45 @@ class ViralityModel(BaseModel):
         return cls.model_validate(data)
 
 
+def pattern_scores(effects: list[LevelEffect], attribute_levels: Mapping[str, str | None]) -> dict[str, float]:
+    """metric -> sum of log ratios of the levels carried (an unknown level takes the unknown ratio)."""
+    scores: dict[str, float] = {}
+    by_attribute: dict[tuple[str, str], dict[str, float]] = {}
+    for e in effects:
+        by_attribute.setdefault((e.metric, e.attribute), {})[e.level] = e.log_ratio
+    for (metric, attribute), ratios in by_attribute.items():
+        level = attribute_levels.get(attribute)
+        scores[metric] = scores.get(metric, 0.0) + ratios.get(level if level is not None else UNKNOWN, 0.0)
+    return scores
+
+
+def level_effects(result: PatternResult) -> list[LevelEffect]:
+    """The findings (and the unknown level of their attributes) as log ratios."""
+    rows = result.levels.filter(pl.col("status").is_in(["finding", "unknown"]))
+    return [LevelEffect(attribute=r["attribute"], level=r["level"], metric=r["metric"],
+                        log_ratio=math.log(r["ratio"])) for r in rows.iter_rows(named=True)]
+
+
 def virality_labels(posts: pl.DataFrame) -> pl.DataFrame:
     """post_id, platform, posted_at, score, label (1 = top quartile) for posts with any measured rate."""
     parts = []
     for metric in ("save_rate", "share_rate"):
-        rates = relative_rates(posts, metric)
-        percentile = pl.col("rate").rank("average").over("platform") / pl.len().over("platform")
+        rates = rate_frame(posts, metric)
+        percentile = pl.col("relative_rate").rank("average").over("platform") / pl.len().over("platform")
         parts.append(rates.select("post_id", percentile.alias(metric)))
     scores = (parts[0].join(parts[1], on="post_id", how="full", coalesce=True)
               .with_columns(pl.mean_horizontal("save_rate", "share_rate").alias("score")))
-    meta = posts.select(pl.col("post_id").cast(pl.Utf8), "platform", "posted_at")
+    meta = posts.select(pl.col("post_id").cast(pl.Utf8), pl.col("platform").cast(pl.Utf8), "posted_at")
     return (meta.join(scores.select("post_id", "score"), on="post_id", how="inner")
             .with_columns(((pl.col("score").rank("average").over("platform") / pl.len().over("platform"))
                            > TOP_QUANTILE).cast(pl.Int8).alias("label"))
             .sort("posted_at", "post_id"))
 
 
-def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, seed: int = 0) -> ViralityModel:
-    """Fit, evaluate on the latest 25 % of posts, then refit on everything."""
+def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, patterns: PatternResult | None = None,
+                       fit_patterns: PatternFitter | None = None, seed: int = 0) -> ViralityModel:
+    """Evaluate on time-ordered blocks, then fit on everything (`patterns`: the full-history result)."""
+    fit_patterns = fit_patterns or (lambda p, a: detect_patterns(p, a))
     labels = virality_labels(posts)
     y = labels.get_column("label").to_numpy().astype(float)
     if len(y) < MIN_HISTORY:
@@ -116,44 +160,62 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, seed: i
         base = 1 - TOP_QUANTILE
         return ViralityModel(intercept=_logit(base), report=ViralityReport(
             status="insufficient_history", n_posts=len(y), base_rate=base))
-    features, x = _design(labels, attributes)
-    n_test = math.ceil(TEST_FRACTION * len(y))
-    train, test = slice(0, len(y) - n_test), slice(len(y) - n_test, len(y))
-    l2 = _choose_l2(x[train], y[train], np.random.default_rng(seed))
-    beta = _fit_logistic(x[train], y[train], l2)
-    predicted = _sigmoid(x[test] @ beta)
-    base = float(y[train].mean())
-    brier = float(np.mean((predicted - y[test]) ** 2))
-    brier_base = float(np.mean((base - y[test]) ** 2))
-    final = _fit_logistic(x, y, l2)
+    levels = _levels_by_post(attributes)
+    ids = labels.get_column("post_id").to_list()
+    platforms = labels.get_column("platform").to_list()
+    measured = _measured_pairs(posts)
+    predicted, base_predicted, tested = [], [], []
+    cuts = [int(len(y) * c) for c in EVALUATION_CUTS]
+    for start, end in zip(cuts[:-1], cuts[1:]):
+        train_ids = set(ids[:start])
+        fold = fit_patterns(posts.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)),
+                            attributes.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)))
+        keys, x = _features(level_effects(fold), levels, ids, platforms, measured)
+        beta = _fit_logistic(x[:start], y[:start], L2)
+        predicted.append(_sigmoid(x[start:end] @ beta))
+        base_predicted.append(np.full(end - start, y[:start].mean()))
+        tested.append(y[start:end])
+    p, b, t = np.concatenate(predicted), np.concatenate(base_predicted), np.concatenate(tested)
+    brier, brier_base = float(np.mean((p - t) ** 2)), float(np.mean((b - t) ** 2))
+    skill_ci = _skill_interval(p, b, t, np.random.default_rng(seed))
+    effects = level_effects(patterns if patterns is not None else fit_patterns(posts, attributes))
+    keys, x = _features(effects, levels, ids, platforms, measured)
+    final = _fit_logistic(x, y, L2)
     report = ViralityReport(
-        status="ok", n_posts=len(y), n_train=len(y) - n_test, n_test=n_test, base_rate=float(y.mean()),
-        brier=brier, brier_base_rate=brier_base, l2=l2,
-        skill=1 - brier / brier_base if brier_base > 0 else None,
-        calibration=_calibration(predicted, y[test]),
-        coefficients={f: float(w) for f, w in zip(features, final[1:])})
-    return ViralityModel(features=features, weights=[float(w) for w in final[1:]], intercept=float(final[0]),
-                         report=report)
+        status="ok", n_posts=len(y), n_train=cuts[0], n_test=len(t), base_rate=float(y.mean()),
+        brier=brier, brier_base_rate=brier_base, skill=1 - brier / brier_base if brier_base > 0 else None,
+        skill_ci=skill_ci, auc=auc(p, t), earned=skill_ci is not None and skill_ci[0] > 0,
+        calibration=_calibration(p, t), coefficients=dict(zip(keys, (float(w) for w in final[1:]))))
+    return ViralityModel(effects=effects, weights=report.coefficients, intercept=float(final[0]), report=report)
 
 
-def _design(labels: pl.DataFrame, attributes: pl.DataFrame) -> tuple[list[str], np.ndarray]:
-    """Intercept column + one-hot features for the labelled posts, in label order."""
-    vocabulary = pl.DataFrame([(a, lv) for a, levels in LEVELS.items() for lv in levels],
-                              schema=["attribute", "level"], orient="row")
-    known = (attributes.select(pl.col("post_id").cast(pl.Utf8), "attribute", "level")
-             .join(vocabulary, on=["attribute", "level"], how="semi")
-             .unique(subset=["post_id", "attribute"], keep="first")
-             .select("post_id", pl.concat_str("attribute", pl.lit("="), "level").alias("feature")))
-    platform = labels.select("post_id", pl.concat_str(pl.lit("platform="), "platform").alias("feature"))
-    onehot = pl.concat([known.join(labels.select("post_id"), on="post_id", how="semi"), platform])
-    features = sorted(onehot.get_column("feature").unique().to_list())
-    row_of = {pid: i for i, pid in enumerate(labels.get_column("post_id").to_list())}
-    col_of = {f: j + 1 for j, f in enumerate(features)}
-    x = np.zeros((labels.height, len(features) + 1))
+def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for post_id, attribute, level in known_levels(attributes).iter_rows():
+        out.setdefault(post_id, {})[attribute] = level
+    return out
+
+
+def _measured_pairs(posts: pl.DataFrame) -> list[str]:
+    """"platform:metric" for every platform where the metric is measured, in a stable order."""
+    pairs = []
+    for metric in ("save_rate", "share_rate"):
+        pairs.extend(f"{p}:{metric}" for p in sorted(set(rate_frame(posts, metric).get_column("platform"))))
+    return pairs
+
+
+def _features(effects: list[LevelEffect], levels: dict[str, dict[str, str]], ids: list[str], platforms: list[str],
+              pairs: list[str]) -> tuple[list[str], np.ndarray]:
+    """Intercept + one column per measured (platform, metric): the post's pattern score on its platform."""
+    x = np.zeros((len(ids), len(pairs) + 1))
     x[:, 0] = 1.0
-    for pid, feature in onehot.iter_rows():
-        x[row_of[pid], col_of[feature]] = 1.0
-    return features, x
+    column = {pair: j + 1 for j, pair in enumerate(pairs)}
+    for i, (post_id, platform) in enumerate(zip(ids, platforms)):
+        for metric, score in pattern_scores(effects, levels.get(post_id, {})).items():
+            j = column.get(f"{platform}:{metric}")
+            if j is not None:
+                x[i, j] = score
+    return pairs, x
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, *, max_iter: int = 50) -> np.ndarray:
@@ -172,17 +234,27 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, *, max_iter: int = 50
     return beta
 
 
-def _choose_l2(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> float:
-    folds = rng.permutation(len(y)) % CV_FOLDS
-    losses = []
-    for l2 in L2_GRID:
-        loss = 0.0
-        for k in range(CV_FOLDS):
-            beta = _fit_logistic(x[folds != k], y[folds != k], l2)
-            p = np.clip(_sigmoid(x[folds == k] @ beta), 1e-9, 1 - 1e-9)
-            loss -= float(np.sum(y[folds == k] * np.log(p) + (1 - y[folds == k]) * np.log(1 - p)))
-        losses.append(loss)
-    return L2_GRID[int(np.argmin(losses))]
+def auc(predicted: np.ndarray, y: np.ndarray) -> float | None:
+    """Area under the ROC curve (Mann-Whitney, ties counted half); None without both classes."""
+    positives = y == 1
+    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = pl.Series(predicted).rank("average").to_numpy()
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _skill_interval(p: np.ndarray, b: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> list[float] | None:
+    """95 % percentile bootstrap interval of the Brier skill over held-out posts."""
+    idx = rng.integers(0, len(y), size=(BOOTSTRAP_DRAWS, len(y)))
+    model_loss = ((p[idx] - y[idx]) ** 2).sum(axis=1)
+    base_loss = ((b[idx] - y[idx]) ** 2).sum(axis=1)
+    valid = base_loss > 0
+    if valid.sum() < 0.9 * BOOTSTRAP_DRAWS:
+        return None
+    skill = 1 - model_loss[valid] / base_loss[valid]
+    low, high = np.quantile(skill, [0.025, 0.975])
+    return [float(low), float(high)]
 
 
 def _calibration(predicted: np.ndarray, y: np.ndarray) -> list[CalibrationBin]:

@@ -148,10 +148,21 @@ class TopPost(BaseModel):
 
 
 class Insight(BaseModel):
+    """A significant finding of her pattern model: this level's rate over her typical post's."""
+
     text: str
     attribute: str
     level: str
+    metric: str | None = None
     ratio: float
+
+
+class HashtagStat(BaseModel):
+    """One of her own hashtags and how the posts carrying it did (1.0 = her typical post)."""
+
+    tag: str
+    posts: int
+    score: float
 
 
 class RecommendationContext(BaseModel):
@@ -163,6 +174,7 @@ class RecommendationContext(BaseModel):
     signals: dict[str, Any] = Field(default_factory=dict)
     top_posts: list[TopPost] = Field(default_factory=list)
     insights: list[Insight] = Field(default_factory=list)
+    top_hashtags: list[HashtagStat] = Field(default_factory=list)
     platforms: list[Platform] = Field(default_factory=list)
 
 

@@ -141,7 +141,7 @@ def _concept(context: RecommendationContext, topic: tuple[str, Any], fmt: str, p
         concept=f"{_words(fmt).capitalize()}: {name}, shot {_words(levels[attrs.CAMERA_ANGLE])}",
         hook=template["hook"].format(topic=name, Topic=name[:1].upper() + name[1:]), video_length_s=length,
         shot_list=_shots(template["shots"], name, length), editing_style=template["editing"],
-        music=template["music"], caption=caption, hashtags=_hashtags(name, context.niche_keywords),
+        music=template["music"], caption=caption, hashtags=_hashtags(name, context),
         platform=platform, attributes=levels, rationale=_rationale(strengths, trend, fmt),
         trend_topic=trend.topic if trend else None)
 
@@ -165,9 +165,16 @@ def _caption(topic: str, fmt: str, levels: dict[str, str]) -> str:
     return " ".join(parts)
 
 
-def _hashtags(topic: str, keywords: list[str]) -> list[str]:
-    tags = [_tag(topic)] + [_tag(k) for k in keywords[:5]] + list(CRAFT_TAGS)
-    return list(dict.fromkeys(t for t in tags if t))[:30]
+def _hashtags(topic: str, context: RecommendationContext) -> list[str]:
+    """The topic's own tags, then her best-performing tags (those naming the topic first), then her niche."""
+    words = topic.split()
+    own = [_tag(topic)] + ([_tag(" ".join(words[-2:]))] if len(words) >= 3 else [])
+    ranked = [h.tag for h in context.top_hashtags]
+    fitting = [t for t in ranked if any(w in t for w in (w.lower() for w in words if len(w) > 3))]
+    mine = (fitting + [t for t in ranked if t not in fitting])[:5]
+    niche = [_tag(k) for k in context.niche_keywords[:2]]
+    tags = own + mine + niche + list(CRAFT_TAGS[:2])
+    return list(dict.fromkeys(t for t in tags if t))[:15]
 
 
 def _tag(text: str) -> str | None:

@@ -14,17 +14,34 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{8,128}$"
 class PatternsBody(BodyModel):
     window_days: int = Field(default=365, ge=30, le=730, description="Posts published in the last N days")
     min_posts_per_level: int = Field(default=15, ge=5, le=100,
-                                     description="A level (and the rest) needs this many posts to be tested")
+                                     description="A level needs this many posts to be tested")
+    fdr: float = Field(default=0.05, ge=0.01, le=0.2,
+                       description="False discovery rate controlled over the findings reported")
 
 
 class PatternInsight(ResponseModel):
     id: str
     insight: str
     impact: Literal["high", "medium", "low"]
-    category: str = Field(description="The attribute the finding is about")
+    category: str = Field(description="The attribute a finding is about, or pattern_coverage for what could "
+                                      "not be judged")
     data_points: dict[str, Any] = Field(
-        description="attribute, level, metric, ratio, ci_low, ci_high, n_level, n_rest, p_value, q_value, "
-                    "top_share, base_share")
+        description="Findings: attribute, level, metric, ratio, ci_low, ci_high (95 %), n_level, n_reference, "
+                    "reference (the levels compared with), p_value, q_value, top_share, base_share. "
+                    "pattern_coverage: attribute, metric, verdict, reason, n_posts, n_known")
+
+
+class AttributeCoverage(ResponseModel):
+    attribute: str
+    metric: str
+    verdict: Literal["found", "no_effect", "not_testable"]
+    n_posts: int = Field(description="Posts with the metric measured")
+    n_known: int = Field(description="Of those, posts whose level of this attribute is known")
+    testable_levels: list[str]
+    p_value: float | None = Field(description="Test of the attribute as a whole (all levels equal)")
+    q_value: float | None = Field(description="Benjamini-Hochberg q across the attributes tested")
+    reason: str | None
+    text: str
 
 
 class NotEnoughData(ResponseModel):
@@ -37,21 +54,27 @@ class NotEnoughData(ResponseModel):
 class ViralitySummary(ResponseModel):
     status: Literal["ok", "insufficient_history"]
     label_rule: str
+    evaluation: str | None
     n_posts: int
     n_train: int
     n_test: int
     base_rate: float
     brier: float | None
     brier_base_rate: float | None
-    skill: float | None = Field(
-        description="1 - brier / brier_base_rate on the held-out latest 25 % of posts")
+    skill: float | None = Field(description="1 - brier / brier_base_rate on posts predicted before they were seen")
+    skill_ci: list[float] | None = Field(description="95 % bootstrap interval of the skill")
+    auc: float | None
+    earned: bool | None = Field(description="True when the skill's interval lies above 0: only then does a "
+                                            "brief show a probability")
     calibration: list[dict[str, Any]]
 
 
 class PatternsResponse(ResponseModel):
     insights: list[PatternInsight]
+    coverage: list[AttributeCoverage] = Field(description="Every attribute x metric: found, no effect, or not "
+                                                          "testable and why")
     not_enough_data: list[NotEnoughData]
-    tested: int = Field(description="(attribute, level, metric) tests run; the FDR is controlled across them")
+    tested: int = Field(description="Attribute x metric families tested; the FDR is controlled over them")
     fdr: float
     virality_model: ViralitySummary
     posts_analyzed: int
@@ -73,8 +96,9 @@ class ShotOut(ResponseModel):
 class Recommendation(ResponseModel):
     id: str
     rank: int
-    virality_score: float = Field(ge=0, le=1,
-                                  description="P(top quartile of her posts) from her virality model")
+    virality_score: float | None = Field(
+        ge=0, le=1, description="P(top quartile of her posts) from her virality model; null when the model is no "
+                                "better than her base rate (score_details.statement says so)")
     score_details: dict[str, Any]
     concept: str
     hook: str

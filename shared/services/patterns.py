@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from shared import clock
 from shared.attributes import LEVELS
 
 if TYPE_CHECKING:
@@ -23,14 +24,15 @@ FDR = 0.05
 TOP_N = 50
 # Posts sent to the model per run: a first run over a long history fills in over a few runs.
 LLM_POSTS_PER_RUN = 200
-# Pattern insights are the ones whose category is an attribute of the vocabulary.
-PATTERN_CATEGORIES = sorted(LEVELS)
-DATA_POINT_KEYS = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level", "n_rest",
-                   "p_value", "q_value", "top_share", "base_share")
+COVERAGE_CATEGORY = "pattern_coverage"
+# Pattern insights are the ones whose category is an attribute of the vocabulary, plus what could not be judged.
+PATTERN_CATEGORIES = sorted([*LEVELS, COVERAGE_CATEGORY])
+DATA_POINT_KEYS = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level", "n_reference",
+                   "reference", "p_value", "q_value", "top_share", "base_share")
 _POSTS_SQL = """
 select id, platform::text as platform, type::text as type, title, caption, duration_s, views, saves, shares,
        skip_rate, retention_early, posted_at
-from posts where user_id = %s and posted_at >= now() - make_interval(days => %s)
+from posts where user_id = %s and posted_at >= %s and posted_at <= %s
 order by posted_at, id
 """
 # Newest first: those weigh most in her current patterns. Posts without words give a model nothing.
@@ -47,9 +49,10 @@ limit %s
 
 @dataclass
 class PatternRun:
-    """What one detection run stored and what it could not test."""
+    """What one detection run stored, what it could not judge, and how good her virality model is."""
 
     insights: list[dict[str, Any]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
     not_enough_data: list[dict[str, Any]] = field(default_factory=list)
     tested: int = 0
     fdr: float = FDR
@@ -58,24 +61,24 @@ class PatternRun:
 
 
 def run_pattern_detection(conn: Any, user_id: str, *, window_days: int = 365, min_posts_per_level: int = 15,
-                          n_boot: int = 2000, settings: Settings | None = None) -> PatternRun:
+                          fdr: float = FDR, settings: Settings | None = None) -> PatternRun:
     """Detect her patterns over the window, replace her pattern insights and refit her virality model."""
-    from shared.engines.patterns import detect_patterns, findings
+    from shared.engines.patterns import coverage_text, detect_patterns, findings
 
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
     attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id), settings=settings)
-    patterns = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=FDR,
-                               n_boot=n_boot)
-    stored = replace_pattern_insights(conn, user_id, findings(patterns))
-    model = store_virality_model(conn, user_id, posts, attributes)
-    missing = patterns.filter(patterns.get_column("status") == "insufficient_data")
+    result = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr)
+    coverage = [{**row, "text": coverage_text(row)} for row in result.coverage.iter_rows(named=True)]
+    stored = replace_pattern_insights(conn, user_id, findings(result), not_judged(coverage, min_posts_per_level))
+    model = store_virality_model(conn, user_id, posts, attributes, result,
+                                 lambda p, a: detect_patterns(p, a, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr))
+    missing = result.levels.filter(result.levels.get_column("status") == "not_enough_data")
     return PatternRun(
-        insights=stored,
+        insights=stored, coverage=coverage,
         not_enough_data=[{"attribute": r["attribute"], "level": r["level"], "metric": r["metric"],
                           "n": r["n_level"]} for r in missing.iter_rows(named=True)],
-        tested=int(patterns.get_column("p_value").is_not_null().sum()),
-        virality_report=model.report.model_dump(mode="json"),
+        tested=result.families_tested, fdr=fdr, virality_report=model.report.model_dump(mode="json"),
         posts_analyzed=posts.height)
 
 
@@ -90,10 +93,17 @@ def profile_timezone(conn: Any, user_id: str) -> str:
 
 
 def load_posts(conn: Any, user_id: str, window_days: int) -> pl.DataFrame:
-    """Her posts of the window as the engines expect them (post_id as text, IG skip rate in %)."""
+    """Her posts of the window (up to the clock's now) as the engines expect them."""
+    now = clock.now()
+    rows = conn.execute(_POSTS_SQL, (user_id, now - dt.timedelta(days=window_days), now)).fetchall()
+    return posts_frame(rows)
+
+
+def posts_frame(rows: Any) -> pl.DataFrame:
+    """Post rows (the posts table's columns: id, platform, type, ..., skip_rate as a 0-1 share) as the
+    engines expect them: post_id as text, Instagram's skip rate in percent, times in UTC."""
     import polars as pl
 
-    rows = conn.execute(_POSTS_SQL, (user_id, window_days)).fetchall()
     schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
               "duration_s": pl.Float64, "views": pl.Int64, "saves": pl.Int64, "shares": pl.Int64,
               "reels_skip_rate": pl.Float64, "retention_early": pl.Float64,
@@ -161,29 +171,52 @@ def stored_attributes(conn: Any, user_id: str, post_ids: list[int]) -> pl.DataFr
     return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
 
 
-def replace_pattern_insights(conn: Any, user_id: str, found: list[Any]) -> list[dict[str, Any]]:
-    """Delete her previous pattern insights and store the findings that hold; returns the stored rows."""
+def not_judged(coverage: list[dict[str, Any]], min_n: int) -> list[dict[str, Any]]:
+    """What could not be judged, worth telling her: one line per metric she has too few posts for, else one
+    per attribute her platforms do not let us read."""
+    from shared.engines.patterns import METRIC_NOUNS
+
+    out = []
+    for metric in sorted({c["metric"] for c in coverage}):
+        rows = [c for c in coverage if c["metric"] == metric and c["verdict"] == "not_testable"]
+        if rows and rows[0]["n_posts"] < 2 * min_n:
+            noun = METRIC_NOUNS[metric]
+            out.append({"attribute": None, "metric": metric, "verdict": "not_testable", "n_posts": rows[0]["n_posts"],
+                        "n_known": None, "reason": f"{rows[0]['n_posts']} posts with {noun} so far",
+                        "text": f"Not enough data to judge anything on {metric.replace('_', ' ')} yet: "
+                                f"{rows[0]['n_posts']} posts with {noun} so far."})
+        else:
+            out.extend(rows)
+    return out
+
+
+def replace_pattern_insights(conn: Any, user_id: str, found: list[Any],
+                             not_judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replace her pattern insights: the findings that hold, then what could not be judged; returns them."""
     conn.execute("delete from insights where user_id = %s and category = any(%s)",
                  (user_id, PATTERN_CATEGORIES))
+    rows = [(f.text, f.impact, f.category, {key: getattr(f, key) for key in DATA_POINT_KEYS}) for f in found]
+    rows += [(c["text"], "low", COVERAGE_CATEGORY,
+              {k: c[k] for k in ("attribute", "metric", "verdict", "reason", "n_posts", "n_known")})
+             for c in not_judged]
     stored = []
-    for finding in found:
-        data_points = {key: getattr(finding, key) for key in DATA_POINT_KEYS}
-        row = conn.execute(
+    for text, impact, category, data_points in rows:
+        stored.append(conn.execute(
             "insert into insights (user_id, insight, impact, category, data_points)"
             " values (%s, %s, %s, %s, %s)"
             " returning id::text as id, insight, impact, category, data_points",
-            (user_id, finding.text, finding.impact, finding.category, json.dumps(data_points))).fetchone()
-        stored.append(row)
+            (user_id, text, impact, category, json.dumps(data_points))).fetchone())
     return stored
 
 
-def store_virality_model(conn: Any, user_id: str, posts: pl.DataFrame,
-                         attributes: pl.DataFrame) -> ViralityModel:
-    """Fit her virality model and upsert it with its report."""
+def store_virality_model(conn: Any, user_id: str, posts: pl.DataFrame, attributes: pl.DataFrame,
+                         patterns: Any = None, fit_patterns: Any = None) -> ViralityModel:
+    """Fit her virality model (on `patterns`, the run's full-history result, when given) and upsert it."""
     from shared.engines.virality import fit_virality_model
 
-    model = fit_virality_model(posts, attributes)
+    model = fit_virality_model(posts, attributes, patterns=patterns, fit_patterns=fit_patterns)
     conn.execute(
+        # fitted_at is bookkeeping the weekly cron compares with posts.fetched_at: both database time.
         """insert into virality_models (user_id, model, report, fitted_at) values (%s, %s, %s, now())
            on conflict (user_id) do update set model = excluded.model, report = excluded.report,
                                                fitted_at = excluded.fitted_at""",
@@ -214,6 +247,7 @@ def patterns_response(run: PatternRun) -> Any:
     """The HTTP answer of POST /api/ai/patterns for a run."""
     from shared.models.ai import PatternsResponse, ViralitySummary
 
-    summary = ViralitySummary(**{k: run.virality_report[k] for k in ViralitySummary.model_fields})
-    return PatternsResponse(insights=run.insights, not_enough_data=run.not_enough_data, tested=run.tested,
-                            fdr=run.fdr, virality_model=summary, posts_analyzed=run.posts_analyzed)
+    summary = ViralitySummary(**{k: run.virality_report.get(k) for k in ViralitySummary.model_fields})
+    return PatternsResponse(insights=run.insights, coverage=run.coverage, not_enough_data=run.not_enough_data,
+                            tested=run.tested, fdr=run.fdr, virality_model=summary,
+                            posts_analyzed=run.posts_analyzed)

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from shared import clock
 from shared.errors import Conflict, InvalidInput, RateLimited
 
 if TYPE_CHECKING:
@@ -149,16 +150,17 @@ def mark_failed(conn: Any, request_id: str, reason: str) -> None:
 
 def build_context(conn: Any, user_id: str, platform: str | None) -> RecommendationContext:
     """Her niche, top trends, 30-day analytics, per-platform rates, best posts and current insights."""
-    from shared.llm.models import Insight, RecommendationContext, TopPost, Trend
+    from shared.llm.models import HashtagStat, Insight, RecommendationContext, TopPost, Trend
     from shared.services.niche import niche_key
 
     profile = conn.execute("select niche_keywords from profiles where id = %s", (user_id,)).fetchone()
     keywords = list(profile["niche_keywords"]) if profile else []
     trends = conn.execute("select topic, heat_score, growth_rate from trends where niche_key = %s"
-                          " and expires_at > now() order by heat_score desc, topic limit 10",
-                          (niche_key(keywords),)).fetchall()
+                          " and expires_at > %s order by heat_score desc, topic limit 10",
+                          (niche_key(keywords), clock.now())).fetchall()
     signals = post_signals(conn, user_id)
     return RecommendationContext(
+        top_hashtags=[HashtagStat(**t) for t in top_hashtags(conn, user_id)],
         niche_keywords=keywords,
         trends=[Trend(topic=t["topic"], heat=t["heat_score"], growth=t["growth_rate"]) for t in trends],
         analytics_summary=analytics_summary(conn, user_id),
@@ -178,8 +180,8 @@ def analytics_summary(conn: Any, user_id: str) -> dict[str, Any]:
                     as follower_change,
                   sum(views)::bigint as views, sum(saves)::bigint as saves, sum(shares)::bigint as shares,
                   avg(engagement_rate) as engagement_rate
-           from analytics_snapshots where user_id = %s and snapshot_date > current_date - 30
-           group by platform order by platform""", (user_id,)).fetchall()
+           from analytics_snapshots where user_id = %s and snapshot_date > %s
+           group by platform order by platform""", (user_id, clock.today() - dt.timedelta(days=30))).fetchall()
     return {"period_days": 30, "platforms": {r.pop("platform"): r for r in rows}}
 
 
@@ -192,8 +194,8 @@ def post_signals(conn: Any, user_id: str) -> dict[str, Any]:
                   percentile_cont(0.5) within group (order by engagement_rate) as engagement_rate,
                   percentile_cont(0.5) within group (order by completion_rate) as completion_rate,
                   percentile_cont(0.5) within group (order by skip_rate) as skip_rate
-           from posts where user_id = %s and posted_at > now() - interval '90 days' and views >= 50
-           group by platform order by platform""", (user_id,)).fetchall()
+           from posts where user_id = %s and posted_at > %s and views >= 50
+           group by platform order by platform""", (user_id, clock.now() - dt.timedelta(days=90))).fetchall()
     return {r.pop("platform"): r for r in rows}
 
 
@@ -217,40 +219,67 @@ def top_posts(conn: Any, user_id: str, per_metric: int = 5) -> list[dict[str, An
 
 
 def current_insights(conn: Any, user_id: str) -> list[dict[str, Any]]:
-    from shared.services.patterns import PATTERN_CATEGORIES
+    """Her significant pattern findings (not what could not be judged)."""
+    from shared.attributes import LEVELS
 
     rows = conn.execute("select insight, data_points from insights where user_id = %s and category = any(%s)"
-                        " order by detected_at desc, id limit 20", (user_id, PATTERN_CATEGORIES)).fetchall()
+                        " order by detected_at desc, id limit 20", (user_id, sorted(LEVELS))).fetchall()
     return [{"text": r["insight"], "attribute": r["data_points"]["attribute"],
-             "level": r["data_points"]["level"], "ratio": r["data_points"]["ratio"]} for r in rows]
+             "level": r["data_points"]["level"], "metric": r["data_points"].get("metric"),
+             "ratio": r["data_points"]["ratio"]} for r in rows]
 
 
-def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float, dict[str, Any]]:
-    """P(her top quartile) for the concept's levels and platform, with what the score rests on."""
-    known = set(model.features)
-    wanted = [f"{a}={lv}" for a, lv in sorted(concept.attributes.items())] + [f"platform={concept.platform}"]
-    probability = model.predict(concept.attributes, concept.platform)
+def top_hashtags(conn: Any, user_id: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Her own hashtags of the last year, best first by the shrunk relative rate of the posts carrying them."""
+    from shared.engines.hashtags import hashtag_performance
+    from shared.services.patterns import load_posts
+
+    ranked = hashtag_performance(load_posts(conn, user_id, 365)).head(limit)
+    return [{"tag": r["tag"], "posts": r["posts"], "score": round(r["score"], 3)} for r in ranked.iter_rows(named=True)]
+
+
+def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float | None, dict[str, Any]]:
+    """P(her top quartile) for the concept, or None when her model is no better than her base rate; with
+    what the score rests on and one sentence saying what it means."""
     report = model.report
+    used = model.levels_used()
+    wanted = [f"{a}={lv}" for a, lv in sorted(concept.attributes.items())]
+    earned = report.status == "ok" and report.earned
+    probability = model.predict(concept.attributes, concept.platform) if earned else None
     return probability, {
-        "probability": probability, "base_rate": report.base_rate, "model_status": report.status,
-        "brier": report.brier, "brier_base_rate": report.brier_base_rate, "skill": report.skill,
-        "n_train": report.n_train, "n_test": report.n_test,
-        "levels_used": [f for f in wanted if f in known],
-        "levels_unknown": [f for f in wanted if f not in known],
+        "probability": probability, "earned": earned, "statement": score_statement(report, probability),
+        "base_rate": report.base_rate, "model_status": report.status, "brier": report.brier,
+        "brier_base_rate": report.brier_base_rate, "skill": report.skill, "skill_ci": report.skill_ci,
+        "auc": report.auc, "n_train": report.n_train, "n_test": report.n_test,
+        "levels_used": [f for f in wanted if f in used],
+        "levels_unknown": [f for f in wanted if f not in used],
     }
 
 
+def score_statement(report: Any, probability: float | None) -> str:
+    """What a virality score means, in whole percentages (the model has not earned decimals)."""
+    base = f"{report.base_rate:.0%}"
+    if report.status != "ok":
+        return (f"Not enough history yet ({report.n_posts} posts with measured rates): about {base} of posts "
+                "reach a creator's top quartile.")
+    if probability is None:
+        return (f"No better than your base rate: {base} of your posts reach your top quartile, and your history "
+                "does not yet tell which ideas will.")
+    return (f"{probability:.0%} chance of reaching your top quartile (base rate {base}); on posts it had not "
+            f"seen, this model beat the base rate by {report.skill:.0%} (Brier skill).")
+
+
 def rank_concepts(concepts: list[ContentConcept], model: ViralityModel,
-                  platform: str | None) -> list[tuple[ContentConcept, float, dict[str, Any]]]:
-    """Concepts with their scores, best first (ties keep the writer's order)."""
+                  platform: str | None) -> list[tuple[ContentConcept, float | None, dict[str, Any]]]:
+    """Concepts with their scores, best first; unscored concepts keep the writer's order."""
     if platform is not None:
         concepts = [c.model_copy(update={"platform": platform}) for c in concepts]
     scored = [(c, *score_concept(model, c)) for c in concepts]
-    return sorted(scored, key=lambda item: -item[1])
+    return sorted(scored, key=lambda item: -(item[1] or 0.0))
 
 
 def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LLMProvider,
-                          ranked: list[tuple[ContentConcept, float, dict[str, Any]]]) -> RecommendResponse:
+                          ranked: list[tuple[ContentConcept, float | None, dict[str, Any]]]) -> RecommendResponse:
     """Step 3: the concepts and the request's success in one transaction."""
     done = conn.execute("update recommendation_requests set status = 'succeeded', completed_at = now()"
                         " where id = %s and user_id = %s and status = 'pending' returning id",
@@ -265,7 +294,8 @@ def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LL
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())""",
             (user_id, request_id, rank, c.platform, c.concept, c.hook, c.video_length_s,
              json.dumps([s.model_dump() for s in c.shot_list]), c.editing_style, c.music, c.caption,
-             c.hashtags, json.dumps(c.attributes), c.rationale, c.trend_topic, min(max(score, 0.0), 1.0),
+             c.hashtags, json.dumps(c.attributes), c.rationale, c.trend_topic,
+             None if score is None else min(max(score, 0.0), 1.0),
              json.dumps(details), provider.name, provider.offline))
     return load_response(conn, request_id, replayed=False)
 

@@ -15,20 +15,27 @@ PLANTED = [{"attribute": "camera_angle", "level": "overhead", "metric": "save_ra
            {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "lift": 1.5}]
 
 
+SANDBOX_TODAY = "2026-11-20"
+
+
 @pytest.fixture(scope="session")
 def planted_sandbox() -> Iterator[Any]:
     from scripts.sandbox import start_sandbox
 
-    with start_sandbox(seed=11, creators=2, effects=PLANTED, today="2026-11-20") as sandbox:
+    with start_sandbox(seed=11, creators=2, effects=PLANTED, today=SANDBOX_TODAY) as sandbox:
         yield sandbox
 
 
 @pytest.fixture()
-def creator_with_history(stack, make_user, planted_sandbox):
-    """A fresh user holding sandbox creator 0's posts (ingested through the platform clients)."""
-    user = make_user("ai")
-    ingest_sandbox_creator(planted_sandbox, 0, user.user_id)
-    return user
+def creator_with_history(stack, make_user, planted_sandbox) -> Iterator[Any]:
+    """A fresh user holding sandbox creator 0's posts (ingested through the platform clients), with the
+    system clock (the in-process gateway's too) frozen at the sandbox's day for the test."""
+    from shared import clock
+
+    with clock.frozen_at(SANDBOX_TODAY):
+        user = make_user("ai")
+        ingest_sandbox_creator(planted_sandbox, 0, user.user_id)
+        yield user
 
 
 @pytest.fixture()

@@ -74,11 +74,15 @@ def test_offline_briefs_are_ranked_scored_and_stored(stack, creator, settings_en
     scores = [r["virality_score"] for r in recs]
     assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
     details = recs[0]["score_details"]
-    assert details["probability"] == scores[0] and details["model_status"] == "ok"
-    assert details["brier"] < details["brier_base_rate"] and details["n_test"] > 100
+    assert details["probability"] == scores[0] and details["model_status"] == "ok" and details["earned"]
+    assert details["brier"] < details["brier_base_rate"] and details["n_test"] > 100 and details["skill_ci"][0] > 0
+    assert details["statement"].startswith(f"{scores[0]:.0%} chance of reaching your top quartile")
     assert "camera_angle=" + recs[0]["attributes"]["camera_angle"] in details["levels_used"]
     assert {r["trend_topic"] for r in recs} <= {"resin coasters", "pressed flower resin"}
     assert all(len(r["shot_list"]) >= 3 and r["hashtags"] and r["hook"] for r in recs)
+    # Each brief's tags start with its own topic's; her best tags follow.
+    assert [r["hashtags"][0] for r in recs] == ["#" + r["trend_topic"].replace(" ", "") for r in recs]
+    assert len({tuple(r["hashtags"]) for r in recs}) > 1
     stored = _stored(stack, creator)
     assert [(s["id"], s["rank"]) for s in stored] == [(r["id"], r["rank"]) for r in recs]
     assert {s["request_id"] for s in stored} == {body["request_id"]}
@@ -211,6 +215,7 @@ def test_a_creator_without_history_gets_base_rate_scores(stack, make_user, setti
     response = _post(stack, user, {"count": 2})
     assert response.status_code == 200, response.text
     recs = response.json()["recommendations"]
-    assert [r["virality_score"] for r in recs] == [0.25, 0.25]
+    assert [r["virality_score"] for r in recs] == [None, None]
     assert {r["score_details"]["model_status"] for r in recs} == {"insufficient_history"}
+    assert all(r["score_details"]["statement"].startswith("Not enough history yet") for r in recs)
     assert all(r["score_details"]["levels_used"] == [] for r in recs)

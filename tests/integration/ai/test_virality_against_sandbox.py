@@ -1,10 +1,13 @@
-"""The virality model on sandbox history: calibrated better than the base rate, ordered by planted levels."""
+"""The virality model on sandbox history: its skill is earned where patterns exist, refused where none do,
+and it orders planted levels correctly."""
 from __future__ import annotations
 
+from shared import clock
 from shared.db import service_transaction
 from shared.llm.models import ContentConcept, Shot
 from shared.services.patterns import load_or_fit_virality_model
 from shared.services.recommend import score_concept
+from tests.integration.ai.conftest import SANDBOX_TODAY
 
 GOOD = {"camera_angle": "overhead", "audio_type": "trending_audio", "hook_speed": "instant"}
 BAD = {"camera_angle": "wide", "audio_type": "original_audio", "hook_speed": "slow"}
@@ -19,25 +22,27 @@ def _concept(levels: dict[str, str]) -> ContentConcept:
         attributes={"content_format": "showcase", **levels}, rationale="test")
 
 
-def test_held_out_brier_beats_the_base_rate(seeded_creators):
-    # Three planted lifts on one attribute level each leave most of a post's top-quartile label to noise,
-    # so the skill is modest (3-9 % on these seeds); every creator's held-out posts must still beat the
-    # base rate, and so must the pool.
-    reports = [c.run.virality_report for c in seeded_creators]
-    for creator, report in zip(seeded_creators, reports):
-        assert report["status"] == "ok" and report["n_test"] > 100
-        assert report["brier"] < report["brier_base_rate"], (creator.seed, report["skill"])
-    pooled = sum(r["brier"] * r["n_test"] for r in reports)
-    pooled_base = sum(r["brier_base_rate"] * r["n_test"] for r in reports)
-    assert pooled < pooled_base
+def test_with_planted_patterns_the_skill_is_positive_and_earned_on_later_posts(seeded_creators):
+    for creator in seeded_creators:
+        report = creator.run.virality_report
+        assert report["status"] == "ok" and report["n_test"] > 500, creator.seed
+        assert report["earned"] and report["skill_ci"][0] > 0 and report["skill"] > 0.04, (creator.seed, report)
+        assert report["auc"] > 0.6 and report["brier"] < report["brier_base_rate"]
+
+
+def test_without_any_effect_the_score_is_not_earned(null_creators):
+    for creator in null_creators:
+        report = creator.run.virality_report
+        assert report["status"] == "ok" and not report["earned"], creator.seed
+        assert abs(report["skill"]) < 0.01
 
 
 def test_planted_good_levels_score_above_planted_bad_levels(seeded_creators):
     for creator in seeded_creators:
-        with service_transaction() as conn:
+        with clock.frozen_at(SANDBOX_TODAY), service_transaction() as conn:
             model = load_or_fit_virality_model(conn, creator.user_id)
         good, good_details = score_concept(model, _concept(GOOD))
         bad, _ = score_concept(model, _concept(BAD))
         assert 0 <= bad < good <= 1, (creator.seed, good, bad)
         assert "camera_angle=overhead" in good_details["levels_used"]
-        assert good_details["model_status"] == "ok" and 0 <= good_details["base_rate"] <= 1
+        assert good_details["model_status"] == "ok" and good_details["earned"]

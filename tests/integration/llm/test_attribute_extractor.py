@@ -152,9 +152,12 @@ def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthr
                                                                              make_user):
     from shared.services.patterns import run_pattern_detection
 
+    from shared import clock
+
     user = make_user("llm-attributes")
     run_settings = settings(anthropic_api)
-    with psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as conn:
+    # The posts are dated November 2026: the analysis window ends at the clock's "now".
+    with clock.frozen_at("2026-11-20"), psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as conn:
         plain = _insert_post(conn, user.user_id, "plain", "Sunday in the studio with the new glaze")
         cued = _insert_post(conn, user.user_id, "cued", "Overhead view of the wheel")
         measured = _insert_post(conn, user.user_id, "measured", "Trimming feet", skip_rate=0.1)
@@ -166,7 +169,7 @@ def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthr
             # The skip rate is a platform signal: it wins over any reading.
             measured: [("hook_speed", "slow", 0.9), ("audio_type", "voiceover", 0.7)],
         }))
-        run_pattern_detection(conn, user.user_id, window_days=3650, n_boot=50, settings=run_settings)
+        run_pattern_detection(conn, user.user_id, window_days=730, settings=run_settings)
         stored = _stored(conn, user.user_id)
 
         assert len(anthropic_api.requests) == 1
@@ -179,13 +182,13 @@ def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthr
         assert stored[(measured, "hook_speed")] == ("instant", "platform", 0.8)
         assert stored[(measured, "audio_type")] == ("voiceover", "llm", 0.7)
 
-        run_pattern_detection(conn, user.user_id, window_days=3650, n_boot=50, settings=run_settings)
+        run_pattern_detection(conn, user.user_id, window_days=730, settings=run_settings)
         assert len(anthropic_api.requests) == 1  # every post with words has been read
         assert _stored(conn, user.user_id) == stored
 
         fresh = _insert_post(conn, user.user_id, "fresh-one", "Packing the market order")
         anthropic_api.script(_answer({fresh: [("content_format", "behind_the_scenes", 0.85)]}))
-        run_pattern_detection(conn, user.user_id, window_days=3650, n_boot=50, settings=run_settings)
+        run_pattern_detection(conn, user.user_id, window_days=730, settings=run_settings)
         assert [p["post_id"] for p in sent_posts(anthropic_api.requests[1])] == [str(fresh)]
         assert _stored(conn, user.user_id)[(fresh, "content_format")] == ("behind_the_scenes", "llm", 0.85)
         assert not [key for key, (_, source, _) in _stored(conn, user.user_id).items()

@@ -13,11 +13,15 @@ from shared.models.ai import RecommendBody
 from shared.services.recommend import (fingerprint, idempotency_key, rank_concepts, score_concept,
                                        seconds_until_utc_midnight)
 
+from shared.engines.virality import LevelEffect
+
 MODEL = ViralityModel(
-    features=["camera_angle=overhead", "camera_angle=wide", "platform=instagram"],
-    weights=[1.0, -1.0, 0.5], intercept=-1.5,
-    report=ViralityReport(status="ok", n_posts=400, n_train=300, n_test=100, base_rate=0.25, brier=0.17,
-                          brier_base_rate=0.18, skill=1 - 0.17 / 0.18))
+    effects=[LevelEffect(attribute="camera_angle", level="overhead", metric="save_rate", log_ratio=math.log(1.6)),
+             LevelEffect(attribute="camera_angle", level="wide", metric="save_rate", log_ratio=math.log(0.6))],
+    weights={"instagram:save_rate": 2.0}, intercept=-1.2,
+    report=ViralityReport(status="ok", n_posts=400, n_train=200, n_test=200, base_rate=0.25, brier=0.17,
+                          brier_base_rate=0.18, skill=1 - 0.17 / 0.18, skill_ci=[0.02, 0.09], auc=0.66,
+                          earned=True))
 
 
 def _concept(angle: str, platform: str = "instagram") -> ContentConcept:
@@ -57,22 +61,36 @@ def test_the_quota_resets_at_the_next_utc_midnight():
 
 def test_a_score_is_the_model_probability_with_what_it_rests_on():
     score, details = score_concept(MODEL, _concept("overhead"))
-    assert score == pytest.approx(1 / (1 + math.exp(-(-1.5 + 1.0 + 0.5))))
-    assert details["levels_used"] == ["camera_angle=overhead", "platform=instagram"]
+    assert score == pytest.approx(1 / (1 + math.exp(-(-1.2 + 2.0 * math.log(1.6)))))
+    assert details["levels_used"] == ["camera_angle=overhead"]
     assert details["levels_unknown"] == ["audio_type=asmr"]
-    assert details["brier"] == 0.17 and details["n_test"] == 100 and details["base_rate"] == 0.25
+    assert details["brier"] == 0.17 and details["n_test"] == 200 and details["base_rate"] == 0.25
+    # Whole percentages: the model has earned a probability, not two decimals of one.
+    assert details["earned"] and details["statement"].startswith(f"{score:.0%} chance of reaching your top quartile")
 
 
 def test_concepts_are_ranked_by_score_and_a_chosen_platform_is_kept():
-    ranked = rank_concepts([_concept("wide"), _concept("overhead"), _concept("closeup")], MODEL, "tiktok")
+    ranked = rank_concepts([_concept("wide"), _concept("overhead"), _concept("closeup")], MODEL, "instagram")
     assert [c.attributes["camera_angle"] for c, _, _ in ranked] == ["overhead", "closeup", "wide"]
-    assert {c.platform for c, _, _ in ranked} == {"tiktok"}
-    assert "platform=tiktok" in ranked[0][2]["levels_unknown"]
+    on_tiktok = rank_concepts([_concept("wide"), _concept("overhead")], MODEL, "tiktok")
+    assert {c.platform for c, _, _ in on_tiktok} == {"tiktok"}
+    # No save weight on TikTok: the two concepts score alike there.
+    assert on_tiktok[0][1] == pytest.approx(on_tiktok[1][1])
 
 
-def test_without_enough_history_every_concept_gets_the_base_rate():
+def test_a_model_no_better_than_the_base_rate_prints_no_probability():
+    unearned = MODEL.model_copy(update={"report": MODEL.report.model_copy(
+        update={"skill": 0.004, "skill_ci": [-0.01, 0.02], "earned": False})})
+    ranked = rank_concepts([_concept("wide"), _concept("overhead")], unearned, None)
+    assert [c.attributes["camera_angle"] for c, _, _ in ranked] == ["wide", "overhead"]  # the writer's order
+    score, details = ranked[0][1], ranked[0][2]
+    assert score is None and details["probability"] is None and not details["earned"]
+    assert details["statement"].startswith("No better than your base rate: 25% of your posts")
+
+
+def test_without_enough_history_every_concept_says_so():
     model = ViralityModel(intercept=0.0, report=ViralityReport(status="insufficient_history", n_posts=12,
                                                                base_rate=0.25))
     score, details = score_concept(model, _concept("overhead"))
-    assert score == 0.25 and details["model_status"] == "insufficient_history"
-    assert details["levels_used"] == []
+    assert score is None and details["model_status"] == "insufficient_history"
+    assert details["levels_used"] == [] and details["statement"].startswith("Not enough history yet (12 posts")

@@ -5,7 +5,7 @@ import pytest
 
 from shared.config import Settings
 from shared.errors import InvalidInput
-from shared.llm.models import ConceptBatch, Insight, RecommendationContext, TopPost, Trend
+from shared.llm.models import ConceptBatch, HashtagStat, Insight, RecommendationContext, TopPost, Trend
 from shared.llm.offline_provider import OfflineProvider
 from shared.llm.prompts import SYSTEM_PROMPT, render_context
 from shared.llm.provider import LLMProvider, get_provider
@@ -30,6 +30,8 @@ CONTEXT = RecommendationContext(
         Insight(text="Morning posts get 1.3× ...", attribute="posting_time", level="morning", ratio=1.3),
         Insight(text="not in the vocabulary", attribute="mood", level="cosy", ratio=2.0),
     ],
+    top_hashtags=[HashtagStat(tag="#wheelthrown", posts=40, score=1.12), HashtagStat(tag="#glazemugs", posts=12,
+                                                                                    score=1.05)],
 )
 
 
@@ -48,6 +50,15 @@ def test_concepts_use_strengths_avoid_weaknesses_and_ride_trends():
     assert "#speckledglazemugs" in batch.concepts[0].hashtags
     assert len({c.attributes["content_format"] for c in batch.concepts}) == 4
     assert {c.platform for c in batch.concepts} == {"instagram", "youtube"}
+
+
+def test_hashtags_come_from_each_concepts_topic_and_her_best_tags_not_one_fixed_set():
+    batch = OfflineProvider().generate_concepts(CONTEXT, 2)
+    first, second = batch.concepts[0].hashtags, batch.concepts[1].hashtags
+    # The topic's own tags lead, then her tags that name the topic, then her other best tags.
+    assert first[:4] == ["#speckledglazemugs", "#glazemugs", "#wheelthrown", "#pottery"]
+    assert second[:4] == ["#potterywheelasmr", "#wheelasmr", "#wheelthrown", "#glazemugs"]
+    assert first != second
 
 
 def test_an_empty_context_still_gives_valid_concepts():
