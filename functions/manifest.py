@@ -48,6 +48,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("analytics_growth", "/api/analytics/growth", ("GET",), "user", "Follower growth series"),
     FunctionSpec("analytics_posts", "/api/analytics/posts", ("GET",), "user", "Post performance, sorted and filtered"),
     FunctionSpec("analytics_signals", "/api/analytics/signals", ("GET",), "user", "Algorithm signal scores"),
+    FunctionSpec("analytics_best_times", "/api/analytics/best-times", ("GET",), "user",
+                 "When to post: weekday x time-of-day effects with intervals, and the best against her habit"),
     FunctionSpec("trends_topics", "/api/trends/topics", ("GET",), "user", "Trending topics by heat for the niche"),
     FunctionSpec("trends_keywords", "/api/trends/keywords", ("GET",), "user", "Rising keywords with volume"),
     FunctionSpec("creators_trending", "/api/creators/trending", ("GET",), "user", "Trending creators in the niche"),

@@ -10,6 +10,9 @@ from shared import clock
 from shared.attributes import LEVELS, METRICS
 from shared.config import REAL_PLATFORM_HOSTS
 
+# engagement_rate lifts every engagement (likes, comments, saves, shares) per view.
+EFFECT_METRICS = (*METRICS, "engagement_rate")
+PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 FAULT_KINDS = ("latency", "429", "5xx", "timeout", "truncated", "malformed", "expired_token", "revoked_token",
                "refresh_fail")
 
@@ -57,12 +60,16 @@ def validate_effect(effect: dict) -> dict:
                 "given": {given_attribute: given_level}, "probability": probability}
     attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
     _check_level(attribute, level)
-    if metric not in METRICS:
-        raise SandboxConfigError(f"unknown metric {metric!r}; known: {list(METRICS)}")
+    if metric not in EFFECT_METRICS:
+        raise SandboxConfigError(f"unknown metric {metric!r}; known: {list(EFFECT_METRICS)}")
+    platform = effect.get("platform")
+    if platform is not None and platform not in PLATFORMS:
+        raise SandboxConfigError(f"unknown platform {platform!r}; known: {list(PLATFORMS)}")
     lift = float(effect.get("lift", 1.0))
     if not 0 < lift <= 20:
         raise SandboxConfigError(f"lift must be in (0, 20], got {lift}")
-    return {"attribute": attribute, "level": level, "metric": metric, "lift": lift}
+    planted = {"attribute": attribute, "level": level, "metric": metric, "lift": lift}
+    return planted if platform is None else {**planted, "platform": platform}
 
 
 def validate_fault(fault: dict) -> dict:

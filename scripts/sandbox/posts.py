@@ -158,8 +158,10 @@ class PostTable:
         return [start + timedelta(days=d) for d in range(HISTORY_DAYS)]
 
 
-def effect_lifts(effects: list[dict]) -> dict[tuple[str, str, str], float]:
-    return {(e["attribute"], e["level"], e["metric"]): float(e["lift"]) for e in effects if "lift" in e}
+def effect_lifts(effects: list[dict], platform: str) -> list[tuple[str, str, str, float]]:
+    """(attribute, level, metric, lift) of the lifts planted on this platform (or on every platform)."""
+    return [(e["attribute"], e["level"], e["metric"], float(e["lift"])) for e in effects
+            if "lift" in e and e.get("platform") in (None, platform)]
 
 
 def _apply_co_occurrences(platform: str, effects: list[dict], level_idx: dict[str, np.ndarray],
@@ -219,7 +221,7 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
     hook_hi = np.array([_HOOK_SECONDS[h][1] for h in hook_levels])[level_idx["hook_speed"]]
     hook = np.where(known["hook_speed"], hook_lo + (hook_hi - hook_lo) * u[:, 13], np.nan)
     ts = _timestamps(creator, u, week_arr, level_idx)
-    rates = _expected_rates(platform, creator, z, level_idx, known, effect_lifts(effects))
+    rates = _expected_rates(platform, creator, z, level_idx, known, effect_lifts(effects, platform))
     keep = (ts < as_of.timestamp()) & (ts >= as_of.timestamp() - HISTORY_DAYS * 86400)
     idx = np.flatnonzero(keep)[np.argsort(-ts[keep], kind="stable")]
     attrs = LazyAttrs(platform, {a: level_idx[a][idx] for a in LEVELS}, {a: known[a][idx] for a in LEVELS})
@@ -297,16 +299,22 @@ def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, le
 
 
 def _expected_rates(platform: str, creator: CreatorProfile, z: np.ndarray, level_idx: dict, known: dict,
-                    lifts: dict) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+                    lifts: list[tuple[str, str, str, float]]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Base x creator x planted lifts x lognormal noise (nan where the platform has no such counter), and
-    each post's planted lift per metric (the truth an oracle would know)."""
-    out, planted = [], {}
-    for j, metric in enumerate(("save_rate", "share_rate")):
+    each post's planted lift per metric (the truth an oracle would know). An engagement_rate lift
+    multiplies every engagement: saves and shares here, likes and comments in `_assemble`."""
+    def lift_of(metric: str) -> np.ndarray:
         lift = np.ones(len(z))
-        for (attribute, level, eff_metric), value in lifts.items():
+        for attribute, level, eff_metric, value in lifts:
             levels = _levels_for(platform, attribute)
             if eff_metric == metric and level in levels:
                 lift *= np.where(known[attribute] & (level_idx[attribute] == levels.index(level)), value, 1.0)
+        return lift
+
+    engagement = lift_of("engagement_rate")
+    out, planted = [], {"engagement_rate": engagement}
+    for j, metric in enumerate(("save_rate", "share_rate")):
+        lift = lift_of(metric) * engagement
         base = BASE_RATES[platform][metric]
         planted[metric] = lift if base is not None else np.full(len(z), np.nan)
         if base is None:
@@ -357,8 +365,11 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
     saves = np.where(np.isnan(save_rate), np.nan, poisson_counts(views * np.nan_to_num(save_rate), u[:, 18], z[:, 3]))
     shares = np.where(np.isnan(share_rate), np.nan,
                       poisson_counts(views * np.nan_to_num(share_rate), u[:, 19], z[:, 4]))
-    likes = np.floor(views * _LIKE_RATE[platform] * np.exp(0.3 * z[:, 5]))
-    comments = np.floor(likes * 0.08 * np.exp(0.4 * z[:, 6]))
+    # Like and comment noise have mean 1 (lognormal, corrected), so a planted engagement lift is exact in
+    # expectation up to the floor.
+    engagement = planted["engagement_rate"]
+    likes = np.floor(views * _LIKE_RATE[platform] * engagement * np.exp(0.3 * z[:, 5] - 0.045))
+    comments = np.floor(views * _LIKE_RATE[platform] * 0.08 * engagement * np.exp(0.5 * z[:, 6] - 0.125))
     hook_level = attrs.level_of("hook_speed")
     early = np.array([_EARLY_DROP.get(h or "", 0.25) for h in hook_level])
     is_long = kind_arr == "long"

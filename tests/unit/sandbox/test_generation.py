@@ -193,3 +193,18 @@ def test_the_default_today_is_the_systems_clock():
         assert SandboxConfig().today == date(2031, 2, 3) == SandboxConfig.build().today
     finally:
         clock.set_now(None)
+
+
+def test_an_engagement_lift_on_one_platform_lifts_every_engagement_there_and_nowhere_else():
+    lift = {"attribute": "posting_time", "level": "evening", "metric": "engagement_rate", "lift": 1.4,
+            "platform": "instagram"}
+    for platform, expected in (("instagram", 1.4), ("tiktok", 1.0)):
+        likes, views, evening = [], [], []
+        for table in _pooled(platform, [lift], creators=range(0, 12)):
+            likes.extend(table.final["likes"] + table.final["comments"])
+            views.extend(table.final["views"])
+            evening.extend(lv == "evening" for lv in table.attrs.level_of("posting_time"))
+        rate, at = np.array(likes) / np.array(views), np.array(evening)
+        assert abs(rate[at].mean() / rate[~at].mean() / expected - 1) < 0.04, platform
+    with pytest.raises(SandboxConfigError):
+        SandboxConfig.build(effects=[{**lift, "platform": "myspace"}])
