@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, Field
 
-from shared.engines.patterns import UNKNOWN, PatternResult, detect_patterns, known_levels, rate_frame
+from shared.engines.patterns import UNKNOWN, Z95, PatternResult, detect_patterns, known_levels, rate_frame
 
 MIN_HISTORY = 120
 TOP_QUANTILE = 0.75
@@ -90,16 +90,25 @@ class ViralityModel(BaseModel):
     effects: list[LevelEffect] = Field(default_factory=list)
     weights: dict[str, float] = Field(default_factory=dict)  # "platform:metric" -> weight
     intercept: float
+    covariance: list[list[float]] = Field(default_factory=list)  # of (intercept, *weights)
     report: ViralityReport
 
     def predict(self, attribute_levels: Mapping[str, str], platform: str) -> float:
         """Probability in [0, 1] that a post with these levels on this platform is in her top quartile."""
+        return self.predict_interval(attribute_levels, platform)[0]
+
+    def predict_interval(self, attribute_levels: Mapping[str, str], platform: str) -> tuple[float, float, float]:
+        """(probability, low, high): the 95 % interval from the logistic fit's covariance (the pattern
+        effects' own uncertainty is not in it)."""
         if self.report.status != "ok":
-            return self.report.base_rate
+            return self.report.base_rate, self.report.base_rate, self.report.base_rate
         scores = pattern_scores(self.effects, attribute_levels)
-        logit = self.intercept + sum(w * scores.get(key.split(":", 1)[1], 0.0)
-                                     for key, w in self.weights.items() if key.split(":", 1)[0] == platform)
-        return float(_sigmoid(np.array([logit]))[0])
+        x = np.array([1.0] + [scores.get(key.split(":", 1)[1], 0.0) if key.split(":", 1)[0] == platform else 0.0
+                              for key in self.weights])
+        logit = float(x @ np.array([self.intercept, *self.weights.values()]))
+        se = math.sqrt(max(float(x @ np.array(self.covariance) @ x), 0.0)) if self.covariance else 0.0
+        low, mid, high = _sigmoid(np.array([logit - Z95 * se, logit, logit + Z95 * se]))
+        return float(mid), float(low), float(high)
 
     def levels_used(self) -> set[str]:
         """"attribute=level" of every level the score responds to."""
@@ -181,12 +190,14 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
     effects = level_effects(patterns if patterns is not None else fit_patterns(posts, attributes))
     keys, x = _features(effects, levels, ids, platforms, measured)
     final = _fit_logistic(x, y, L2)
+    covariance = _covariance(x, final, L2)
     report = ViralityReport(
         status="ok", n_posts=len(y), n_train=cuts[0], n_test=len(t), base_rate=float(y.mean()),
         brier=brier, brier_base_rate=brier_base, skill=1 - brier / brier_base if brier_base > 0 else None,
         skill_ci=skill_ci, auc=auc(p, t), earned=skill_ci is not None and skill_ci[0] > 0,
         calibration=_calibration(p, t), coefficients=dict(zip(keys, (float(w) for w in final[1:]))))
-    return ViralityModel(effects=effects, weights=report.coefficients, intercept=float(final[0]), report=report)
+    return ViralityModel(effects=effects, weights=report.coefficients, intercept=float(final[0]),
+                         covariance=covariance.tolist(), report=report)
 
 
 def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
@@ -232,6 +243,14 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, *, max_iter: int = 50
         if np.max(np.abs(step)) < 1e-8:
             break
     return beta
+
+
+def _covariance(x: np.ndarray, beta: np.ndarray, l2: float) -> np.ndarray:
+    """Inverse of the penalised information at the fit: the coefficients' covariance."""
+    p = _sigmoid(x @ beta)
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    return np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty) + 1e-9 * np.eye(x.shape[1]))
 
 
 def auc(predicted: np.ndarray, y: np.ndarray) -> float | None:

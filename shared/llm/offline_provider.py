@@ -31,7 +31,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     },
     "before_after": {
         "camera_angle": "closeup", "audio_type": "trending_audio",
-        "hook": "From this… to this. {topic} glow up.",
+        "hook": "From this… to this. {Topic}, the glow-up.",
         "shots": [("The raw 'before' state, close", 1), ("Hand covers the lens as a transition", 1),
                   ("The 'after' {topic}, same framing", 2), ("Slow pan over the details", 2)],
         "editing": "Match cut on a hand swipe between before and after",
@@ -153,11 +153,13 @@ def _shots(shots: list[tuple[str, int]], topic: str, length: int) -> list[Shot]:
 
 
 def _words(level: str) -> str:
-    return level.replace("_", " ")
+    from shared.engines.patterns import LEVEL_NAMES
+
+    return LEVEL_NAMES.get(level, level.replace("_", " "))
 
 
 def _caption(topic: str, fmt: str, levels: dict[str, str]) -> str:
-    parts = [f"{fmt.replace('_', ' ').capitalize()}: {topic}, made by hand in my studio."]
+    parts = [f"{_words(fmt).capitalize()}: {topic}, made by hand in my studio."]
     if levels[attrs.HAS_QUESTION] == "yes":
         parts.append("Which step would you like to see slowed down?")
     if levels[attrs.HAS_CTA] == "yes":
@@ -172,7 +174,8 @@ def _hashtags(topic: str, context: RecommendationContext) -> list[str]:
     ranked = [h.tag for h in context.top_hashtags]
     fitting = [t for t in ranked if any(w in t for w in (w.lower() for w in words if len(w) > 3))]
     mine = (fitting + [t for t in ranked if t not in fitting])[:5]
-    niche = [_tag(k) for k in context.niche_keywords[:2]]
+    # Only the niche keywords that share a word with the topic: a resin brief carries no #crochet.
+    niche = [_tag(k) for k in context.niche_keywords if set(k.lower().split()) & {w.lower() for w in words}][:2]
     tags = own + mine + niche + list(CRAFT_TAGS[:2])
     return list(dict.fromkeys(t for t in tags if t))[:15]
 

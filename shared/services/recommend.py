@@ -245,9 +245,12 @@ def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float 
     used = model.levels_used()
     wanted = [f"{a}={lv}" for a, lv in sorted(concept.attributes.items())]
     earned = report.status == "ok" and report.earned
-    probability = model.predict(concept.attributes, concept.platform) if earned else None
+    probability, low, high = model.predict_interval(concept.attributes, concept.platform)
+    interval = [low, high] if earned and high > low else None
+    probability = probability if earned else None
     return probability, {
-        "probability": probability, "earned": earned, "statement": score_statement(report, probability),
+        "probability": probability, "probability_ci": interval, "earned": earned,
+        "statement": score_statement(report, probability, interval),
         "base_rate": report.base_rate, "model_status": report.status, "brier": report.brier,
         "brier_base_rate": report.brier_base_rate, "skill": report.skill, "skill_ci": report.skill_ci,
         "auc": report.auc, "n_train": report.n_train, "n_test": report.n_test,
@@ -256,7 +259,7 @@ def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float 
     }
 
 
-def score_statement(report: Any, probability: float | None) -> str:
+def score_statement(report: Any, probability: float | None, interval: list[float] | None = None) -> str:
     """What a virality score means, in whole percentages (the model has not earned decimals)."""
     base = f"{report.base_rate:.0%}"
     if report.status != "ok":
@@ -265,8 +268,9 @@ def score_statement(report: Any, probability: float | None) -> str:
     if probability is None:
         return (f"No better than your base rate: {base} of your posts reach your top quartile, and your history "
                 "does not yet tell which ideas will.")
-    return (f"{probability:.0%} chance of reaching your top quartile (base rate {base}); on posts it had not "
-            f"seen, this model beat the base rate by {report.skill:.0%} (Brier skill).")
+    spread = f" (95% CI {interval[0]:.0%}–{interval[1]:.0%})" if interval else ""
+    return (f"{probability:.0%}{spread} chance of reaching your top quartile (base rate {base}); on posts it "
+            f"had not seen, this model beat the base rate by {report.skill:.0%} (Brier skill).")
 
 
 def rank_concepts(concepts: list[ContentConcept], model: ViralityModel,

@@ -76,7 +76,9 @@ def test_offline_briefs_are_ranked_scored_and_stored(stack, creator, settings_en
     details = recs[0]["score_details"]
     assert details["probability"] == scores[0] and details["model_status"] == "ok" and details["earned"]
     assert details["brier"] < details["brier_base_rate"] and details["n_test"] > 100 and details["skill_ci"][0] > 0
-    assert details["statement"].startswith(f"{scores[0]:.0%} chance of reaching your top quartile")
+    low, high = details["probability_ci"]
+    assert low < scores[0] < high
+    assert details["statement"].startswith(f"{scores[0]:.0%} (95% CI {low:.0%}–{high:.0%}) chance of reaching")
     assert "camera_angle=" + recs[0]["attributes"]["camera_angle"] in details["levels_used"]
     assert {r["trend_topic"] for r in recs} <= {"resin coasters", "pressed flower resin"}
     assert all(len(r["shot_list"]) >= 3 and r["hashtags"] and r["hook"] for r in recs)

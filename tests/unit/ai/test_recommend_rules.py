@@ -18,7 +18,7 @@ from shared.engines.virality import LevelEffect
 MODEL = ViralityModel(
     effects=[LevelEffect(attribute="camera_angle", level="overhead", metric="save_rate", log_ratio=math.log(1.6)),
              LevelEffect(attribute="camera_angle", level="wide", metric="save_rate", log_ratio=math.log(0.6))],
-    weights={"instagram:save_rate": 2.0}, intercept=-1.2,
+    weights={"instagram:save_rate": 2.0}, intercept=-1.2, covariance=[[0.01, 0.0], [0.0, 0.04]],
     report=ViralityReport(status="ok", n_posts=400, n_train=200, n_test=200, base_rate=0.25, brier=0.17,
                           brier_base_rate=0.18, skill=1 - 0.17 / 0.18, skill_ci=[0.02, 0.09], auc=0.66,
                           earned=True))
@@ -65,8 +65,13 @@ def test_a_score_is_the_model_probability_with_what_it_rests_on():
     assert details["levels_used"] == ["camera_angle=overhead"]
     assert details["levels_unknown"] == ["audio_type=asmr"]
     assert details["brier"] == 0.17 and details["n_test"] == 200 and details["base_rate"] == 0.25
-    # Whole percentages: the model has earned a probability, not two decimals of one.
-    assert details["earned"] and details["statement"].startswith(f"{score:.0%} chance of reaching your top quartile")
+    # Whole percentages: the model has earned a probability, not two decimals of one; and its interval.
+    low, high = details["probability_ci"]
+    logit, se = -1.2 + 2.0 * math.log(1.6), math.sqrt(0.01 + 0.04 * math.log(1.6) ** 2)
+    assert low == pytest.approx(1 / (1 + math.exp(-(logit - 1.959964 * se))))
+    assert high == pytest.approx(1 / (1 + math.exp(-(logit + 1.959964 * se))))
+    assert details["earned"] and details["statement"].startswith(
+        f"{score:.0%} (95% CI {low:.0%}–{high:.0%}) chance of reaching your top quartile")
 
 
 def test_concepts_are_ranked_by_score_and_a_chosen_platform_is_kept():

@@ -86,6 +86,14 @@ def test_planted_good_levels_score_higher_than_bad_ones_and_unmeasured_metrics_d
     assert 0.0 <= model.predict({}, "youtube") <= 1.0
 
 
+def test_a_probability_comes_with_an_interval_that_narrows_with_more_history():
+    short = fit_virality_model(*synthetic_history(6, n=400)).predict_interval(GOOD, "instagram")
+    long = fit_virality_model(*synthetic_history(6, n=1600)).predict_interval(GOOD, "instagram")
+    for low, p, high in ((short[1], short[0], short[2]), (long[1], long[0], long[2])):
+        assert 0 < low < p < high < 1
+    assert long[2] - long[1] < short[2] - short[1]
+
+
 def test_auc_matches_a_hand_computed_value():
     # Positives scored 0.9 and 0.4, negatives 0.5, 0.4, 0.1: pairs won 3 + 1.5 (tie) of 6.
     assert auc(np.array([0.9, 0.4, 0.5, 0.4, 0.1]), np.array([1, 1, 0, 0, 0])) == pytest.approx(4.5 / 6)
@@ -95,6 +103,7 @@ def test_model_survives_a_json_round_trip():
     model = fit_virality_model(*synthetic_history(4))
     restored = ViralityModel.from_json_dict(json.loads(json.dumps(model.to_json_dict())))
     assert restored.predict(GOOD, "tiktok") == model.predict(GOOD, "tiktok")
+    assert restored.predict_interval(GOOD, "instagram") == model.predict_interval(GOOD, "instagram")
     assert restored.report == model.report
 
 
