@@ -164,6 +164,28 @@ async def trends_clock(request: Request) -> Response:
     return JSONResponse({"today": trends_day(world).isoformat()})
 
 
+def _day_param(request: Request) -> date | JSONResponse:
+    from scripts.sandbox.trends import trends_day
+
+    raw = request.query_params.get("day")
+    try:
+        return date.fromisoformat(raw) if raw else trends_day(request.app.state.world)
+    except ValueError:
+        return _bad("day must be YYYY-MM-DD")
+
+
+async def trends_truth(request: Request) -> Response:
+    """Ground truth of the keyword model on a day (default: the trends clock's): each keyword's noiseless
+    mean daily search volume over the last 7 days and its growth over 7, 14 and 30 days."""
+    from scripts.sandbox.trends import truth
+
+    world = request.app.state.world
+    day = _day_param(request)
+    if isinstance(day, Response):
+        return day
+    return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.trends, world.today, day)})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -174,4 +196,5 @@ def routes() -> list:
         Route("/tokens/mint", mint_token, methods=["POST"]),
         Route("/stats", stats),
         Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
+        Route("/trends/truth", trends_truth),
     ]

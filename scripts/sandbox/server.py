@@ -48,6 +48,11 @@ class SandboxHandle:
         """Move the date trend endpoints and public counters answer for (None: back to today)."""
         return self._call("POST", "/trends/clock", {"today": str(day) if day else None})  # type: ignore[return-value]
 
+    def trends_truth(self, day: object | None = None) -> dict:
+        """The keyword model's ground truth on a day (default: the trends clock's day)."""
+        path = f"/trends/truth?day={day}" if day else "/trends/truth"
+        return self._call("GET", path)  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
