@@ -186,6 +186,27 @@ async def trends_truth(request: Request) -> Response:
     return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.trends, world.today, day)})
 
 
+async def market_truth(request: Request) -> Response:
+    """Ground truth of the market on a day, per keyword of the trends model: demand = its noiseless mean daily
+    searches over the last 7 days; supply = YouTube uploads matching it in the last 30 days (what search.list
+    matches, over every creator), as uploads per week; ratio = demand / (1 + supply per week)."""
+    from scripts.sandbox.trends import truth
+    from scripts.sandbox.youtube import uploads_truth
+
+    world = request.app.state.world
+    day = _day_param(request)
+    if isinstance(day, Response):
+        return day
+    keywords = truth(world.config.trends, world.today, day)
+    uploads = uploads_truth(world, [k["keyword"] for k in keywords], day)
+    topics = []
+    for k in keywords:
+        per_week = uploads[k["keyword"]] * 7 / 30
+        topics.append({"topic": k["keyword"], "demand": k["volume_7d"], "uploads_30d": uploads[k["keyword"]],
+                       "supply_per_week": per_week, "ratio": k["volume_7d"] / (1 + per_week)})
+    return JSONResponse({"day": day.isoformat(), "topics": topics})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -197,4 +218,5 @@ def routes() -> list:
         Route("/stats", stats),
         Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
         Route("/trends/truth", trends_truth),
+        Route("/market/truth", market_truth),
     ]

@@ -53,6 +53,11 @@ class SandboxHandle:
         path = f"/trends/truth?day={day}" if day else "/trends/truth"
         return self._call("GET", path)  # type: ignore[return-value]
 
+    def market_truth(self, day: object | None = None) -> dict:
+        """Per keyword: true demand, YouTube uploads of the last 30 days and their ratio, on a day."""
+        path = f"/market/truth?day={day}" if day else "/market/truth"
+        return self._call("GET", path)  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
