@@ -95,6 +95,8 @@ class Settings(BaseModel):
     trends_budget_s: float = Field(default=420.0, gt=0)
     trends_max_suggest_seeds: int = Field(default=40, ge=0)
     trends_hashtags_per_run: int = Field(default=10, ge=0, le=30)
+    # YouTube search.list calls per run for topic supply (its own bucket: 100 calls a day, §2.5).
+    trends_supply_searches_per_run: int = Field(default=20, ge=0, le=50)
     # Seed list of creators to track: [{"platform": "instagram", "handle": "name"}, ...].
     tracked_creators: list[dict[str, str]] = Field(default_factory=list)
     creators_max_per_run: int = Field(default=100, ge=0)
@@ -146,7 +148,8 @@ _ENV_NAMES = {
     "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
     "trends_ttl_h": "TRENDS_TTL_H", "trends_history_days": "TRENDS_HISTORY_DAYS",
     "trends_budget_s": "TRENDS_BUDGET_S", "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
-    "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
+    "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN",
+    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
 }
 _JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
                    "platform_limits": "PLATFORM_LIMITS_JSON", "tracked_creators": "TRACKED_CREATORS_JSON"}

@@ -176,20 +176,24 @@ def _day_param(request: Request) -> date | JSONResponse:
 
 async def trends_truth(request: Request) -> Response:
     """Ground truth of the keyword model on a day (default: the trends clock's): each keyword's noiseless
-    mean daily search volume over the last 7 days and its growth over 7, 14 and 30 days."""
+    mean daily search volume over the last 7 days and its planted and realized growth over 7, 14 and 30 days."""
     from scripts.sandbox.trends import truth
 
     world = request.app.state.world
     day = _day_param(request)
     if isinstance(day, Response):
         return day
-    return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.trends, world.today, day)})
+    return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.seed, world.config.trends,
+                                                                      world.today, day)})
 
 
 async def market_truth(request: Request) -> Response:
     """Ground truth of the market on a day, per keyword of the trends model: demand = its noiseless mean daily
-    searches over the last 7 days; supply = YouTube uploads matching it in the last 30 days (what search.list
-    matches, over every creator), as uploads per week; ratio = demand / (1 + supply per week)."""
+    searches over the last 7 days; supply = YouTube uploads matching it in the 30 days before `until` (an ISO
+    date-time, default the end of the day; what search.list matches, over every creator), as uploads per
+    week; ratio = demand / (1 + supply per week)."""
+    from datetime import datetime, time, timedelta, timezone
+
     from scripts.sandbox.trends import truth
     from scripts.sandbox.youtube import uploads_truth
 
@@ -197,14 +201,20 @@ async def market_truth(request: Request) -> Response:
     day = _day_param(request)
     if isinstance(day, Response):
         return day
-    keywords = truth(world.config.trends, world.today, day)
-    uploads = uploads_truth(world, [k["keyword"] for k in keywords], day)
+    try:
+        raw = request.query_params.get("until")
+        until = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else \
+            datetime.combine(day + timedelta(days=1), time(), timezone.utc)
+    except ValueError:
+        return _bad("until must be an ISO 8601 date-time")
+    keywords = truth(world.config.seed, world.config.trends, world.today, day)
+    uploads = uploads_truth(world, [k["keyword"] for k in keywords], until)
     topics = []
     for k in keywords:
         per_week = uploads[k["keyword"]] * 7 / 30
         topics.append({"topic": k["keyword"], "demand": k["volume_7d"], "uploads_30d": uploads[k["keyword"]],
                        "supply_per_week": per_week, "ratio": k["volume_7d"] / (1 + per_week)})
-    return JSONResponse({"day": day.isoformat(), "topics": topics})
+    return JSONResponse({"day": day.isoformat(), "until": until.isoformat(), "topics": topics})
 
 
 def routes() -> list:

@@ -53,10 +53,13 @@ class SandboxHandle:
         path = f"/trends/truth?day={day}" if day else "/trends/truth"
         return self._call("GET", path)  # type: ignore[return-value]
 
-    def market_truth(self, day: object | None = None) -> dict:
-        """Per keyword: true demand, YouTube uploads of the last 30 days and their ratio, on a day."""
-        path = f"/market/truth?day={day}" if day else "/market/truth"
-        return self._call("GET", path)  # type: ignore[return-value]
+    def market_truth(self, day: object | None = None, until: object | None = None) -> dict:
+        """Per keyword: true demand on a day, YouTube uploads of the 30 days before `until` (default: the
+        day's end) and their ratio."""
+        params = {k: str(v) for k, v in (("day", day), ("until", until)) if v}
+        response = self._admin.get("/market/truth", params=params)
+        response.raise_for_status()
+        return response.json()
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")

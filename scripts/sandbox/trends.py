@@ -126,15 +126,20 @@ def window_growth(volume: np.ndarray, window: int) -> float:
     return float(np.expm1(slope * window))
 
 
-def truth(scenario: dict, anchor: date, day: date) -> list[dict]:
-    """Ground truth on `day` for every keyword: mean daily volume of the last 7 days (noiseless) and its
-    growth over 7, 14 and 30 days (from the noiseless volume of the days ending yesterday)."""
+def truth(seed: int, scenario: dict, anchor: date, day: date) -> list[dict]:
+    """Ground truth on `day` for every keyword, over the days ending yesterday: the mean daily volume of the
+    last 7 days (noiseless) and growth over 7, 14 and 30 days, planted (`growth`: the noiseless volume) and
+    realized (`weekly_growth`: the searches that happened, noise included, as weekly totals, each day's
+    total of the 7 days ending it; what a weekly index like Pinterest's can at best recover)."""
     rows = []
+    span = max(TRUTH_WINDOWS)
     for entry in keyword_catalog(scenario, anchor):
-        v = expected_volume(entry, day, days=max(TRUTH_WINDOWS))
+        planted, realized = expected_volume(entry, day, days=span), daily_volume(seed, entry, day, days=span + 6)
+        weekly = np.convolve(realized, np.ones(7) / 7, mode="valid")  # trailing 7-day means, one per day
         rows.append({"keyword": entry["keyword"], "interest": entry["interest"],
-                     "volume_7d": float(v[-7:].mean()),
-                     "growth": {f"d{w}": window_growth(v, w) for w in TRUTH_WINDOWS}})
+                     "volume_7d": float(planted[-7:].mean()),
+                     "growth": {f"d{w}": window_growth(planted, w) for w in TRUTH_WINDOWS},
+                     "weekly_growth": {f"d{w}": window_growth(weekly, w) for w in TRUTH_WINDOWS}})
     return rows
 
 

@@ -272,7 +272,7 @@ SEARCH_TYPES = ("channel", "playlist", "video")
 SEARCH_ORDERS = ("date", "rating", "relevance", "title", "videoCount", "viewCount", "searchSortUnspecified")
 SEARCH_MAX_RESULTS = 500  # real search stops paging at about 500 results
 SEARCH_SCAN_CREATORS = 200  # creators whose captions are indexed; the long tail is not found, as on YouTube
-SEARCH_RECENT_VIDEOS = 30  # videos per creator that search looks at
+SEARCH_RECENT_VIDEOS = 60  # videos per creator that search looks at (covers 30 days at any pace, even replayed)
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = {"a", "an", "and", "the", "for", "with", "how", "to", "of", "in", "on", "my", "your", "is"}
 
@@ -484,10 +484,10 @@ def _published_window(params, world) -> tuple[float, float] | Response:
     return bounds[0], bounds[1]
 
 
-def uploads_truth(world, topics: list[str], day: date, days: int = 30) -> dict[str, int]:
+def uploads_truth(world, topics: list[str], until: datetime, days: int = 30) -> dict[str, int]:
     """Ground truth of supply: per topic, YouTube videos of every creator uploaded in the `days` days
-    ending with `day` that search would match (the same words and rule as search.list)."""
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+    before `until` that search would match (the same words and rule as search.list)."""
+    end = until.timestamp()
     start = end - days * 86400
     terms = {t: _query_terms(t) for t in topics}
     counts = dict.fromkeys(topics, 0)

@@ -83,6 +83,24 @@ class YouTubeChannels:
         return [str(item["id"]["channelId"]) for item in body.get("items") or []
                 if isinstance(item, dict) and isinstance(item.get("id"), dict) and item["id"].get("channelId")]
 
+    async def recent_uploads(self, query: str, published_after: dt.datetime,
+                             published_before: dt.datetime) -> tuple[int, list[str]]:
+        """(videos matching the query uploaded in the window, channel ids on the first page) from one
+        search.list call (type=video, order=date). totalResults is YouTube's estimate of the match count."""
+        def rfc3339(moment: dt.datetime) -> str:
+            return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        body = await self._get("search", {"part": "snippet", "type": "video", "q": query, "order": "date",
+                                          "maxResults": 50, "publishedAfter": rfc3339(published_after),
+                                          "publishedBefore": rfc3339(published_before)})
+        total = as_int((body.get("pageInfo") or {}).get("totalResults"))
+        if total is None:
+            raise SourceUnavailable("youtube", "search answered without pageInfo.totalResults")
+        channels = [str(item["snippet"]["channelId"]) for item in body.get("items") or []
+                    if isinstance(item, dict) and isinstance(item.get("snippet"), dict)
+                    and item["snippet"].get("channelId")]
+        return total, list(dict.fromkeys(channels))
+
     async def check(self, handle: str | None = None, channel_id: str | None = None) -> CreatorCheck:
         params: dict[str, Any] = {"part": "snippet,statistics,contentDetails"}
         if channel_id:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Sources of each platform (see trend_detection.source_platform).
 PLATFORM_SOURCES = {"pinterest": ["pinterest_trends"], "youtube": ["youtube_suggest"],
-                    "instagram": ["instagram_hashtag_recent", "instagram_hashtag_top_interactions"], "tiktok": []}
+                    "instagram": ["instagram_hashtag"], "tiktok": []}
 SERIES_KINDS = (("pinterest_trends", "interest_index"), ("youtube_suggest", "suggest_score"),
                 ("instagram_hashtag", "media_count"))
 MIN_CREATOR_RELEVANCE = 0.5
@@ -38,19 +38,21 @@ def _growth(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def trending_topics(conn: Any, query: TopicsQuery) -> TopicsResponse:
+    from shared import clock
     from shared.models.trends import TopicsResponse
 
     keywords, key, computed_at = my_niche(conn)
     sources = PLATFORM_SOURCES[query.platform] if query.platform else None
+    # Topics are what is heating up: a topic with no heat (flat, falling, not recent) is not listed.
     rows = conn.execute(
-        """select * from trends where niche_key = %s and expires_at > now()
+        """select * from trends where niche_key = %s and expires_at > %s and heat_score > 0
              and (%s::text is null or category = %s) and (%s::text[] is null or sources && %s::text[])
            order by heat_score desc, topic limit %s""",
-        (key, query.category, query.category, sources, sources, query.limit)).fetchall()
+        (key, clock.now(), query.category, query.category, sources, sources, query.limit)).fetchall()
     topics = [{"topic": r["topic"], "category": r["category"], "heat_score": r["heat_score"], "growth": _growth(r),
-               "growth_rate": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
+               "blended_growth": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
                "recency": r["recency"], "sources": r["sources"], "platform": r["platform"],
-               "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+               "interest_index": r["interest_index"], "volumes": r["volumes"],
                "detected_at": r["detected_at"], "expires_at": r["expires_at"]} for r in rows]
     return TopicsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
                           computed_at=computed_at, topics=topics)
@@ -65,19 +67,23 @@ def series_kind(sources: list[str]) -> str:
 
 
 def rising_keywords(conn: Any, query: KeywordsQuery) -> KeywordsResponse:
+    from psycopg import sql
+
+    from shared import clock
     from shared.models.trends import KeywordsResponse
 
     keywords, key, computed_at = my_niche(conn)
-    rows = conn.execute(
-        """select * from trends where niche_key = %s and expires_at > now() and growth_rate > %s
-           order by growth_rate desc, topic limit %s""", (key, query.min_growth, query.limit)).fetchall()
-    items = [{"keyword": r["topic"], "category": r["category"], "growth_rate": r["growth_rate"],
-              "growth": _growth(r),
-              "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+    column = sql.Identifier(f"growth_{query.window}")
+    rows = conn.execute(sql.SQL(
+        """select * from trends where niche_key = %s and expires_at > %s and {growth} > %s
+           order by {growth} desc, topic limit %s""").format(growth=column),
+        (key, clock.now(), query.min_growth, query.limit)).fetchall()
+    items = [{"keyword": r["topic"], "category": r["category"], "relevance": r["relevance"], "growth": _growth(r),
+              "interest_index": r["interest_index"], "volumes": r["volumes"],
               "series_kind": series_kind(r["sources"]), "series": r["series"], "detected_at": r["detected_at"]}
              for r in rows]
     return KeywordsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
-                            keywords=items)
+                            window=query.window, keywords=items)
 
 
 def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) -> list[dict[str, Any]]:

@@ -92,7 +92,7 @@ def test_search_accepts_an_api_key_instead_of_a_token(search):
 
 def test_search_pages_reach_every_result_once(search):
     whole, big_pages = _walk(search, part="snippet", q="crochet amigurumi", maxResults=50)
-    assert len(big_pages) == 2 and big_pages[0]["pageInfo"]["totalResults"] == len(whole) > 50
+    assert len(big_pages) == -(-len(whole) // 50) >= 2 and big_pages[0]["pageInfo"]["totalResults"] == len(whole) > 50
     items, pages = _walk(search, part="snippet", q="crochet amigurumi", maxResults=7)
     ids = [json.dumps(i["id"]) for i in items]
     assert ids == [json.dumps(i["id"]) for i in whole] and len(set(ids)) == len(ids)

@@ -40,11 +40,11 @@ def test_replayed_days_show_the_rise_happening():
 
 
 def test_truth_reports_the_planted_growth_per_window():
-    during = {r["keyword"]: r for r in truth(SCENARIO, ANCHOR, ANCHOR)}
+    during = {r["keyword"]: r for r in truth(7, SCENARIO, ANCHOR, ANCHOR)}
     rising = during["epoxy resin coasters"]["growth"]
     assert rising["d7"] == pytest.approx(math.expm1(0.05 * 7))
     assert rising["d14"] == pytest.approx(math.expm1(0.05 * 14))
-    before = {r["keyword"]: r for r in truth(SCENARIO, ANCHOR, ANCHOR - timedelta(days=60))}
+    before = {r["keyword"]: r for r in truth(7, SCENARIO, ANCHOR, ANCHOR - timedelta(days=60))}
     assert abs(before["epoxy resin coasters"]["growth"]["d7"]) < 0.02  # flat before its start date
     assert during["epoxy resin coasters"]["volume_7d"] > 5 * before["epoxy resin coasters"]["volume_7d"]
 
