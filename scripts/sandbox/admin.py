@@ -1,7 +1,7 @@
 """/_sandbox admin API: creators, ground truth, faults, tokens, stats."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import json
 
@@ -217,6 +217,43 @@ async def market_truth(request: Request) -> Response:
     return JSONResponse({"day": day.isoformat(), "until": until.isoformat(), "topics": topics})
 
 
+async def account_daily(request: Request) -> Response:
+    """Ground truth of a creator's daily account metrics, exactly as each platform's insights report them
+    (views, reach, saves, shares, watch_hours; null where the platform has no such metric), for the days the
+    platform reports as final: YouTube Analytics lags ANALYTICS_LAG_DAYS, the others finish yesterday."""
+    from types import SimpleNamespace
+
+    from scripts.sandbox.instagram import _account_daily
+    from scripts.sandbox.pinterest import _COUNTERS
+    from scripts.sandbox.youtube import ANALYTICS_LAG_DAYS, _channel_daily
+
+    world = request.app.state.world
+    platform, creator = request.path_params["platform"], int(request.path_params["creator"])
+    if platform not in ("instagram", "youtube", "pinterest") or not 0 <= creator < world.config.creators:
+        return _bad("platform must be instagram, youtube or pinterest, and creator in range")
+    table = world.posts(creator, platform)
+    if platform == "instagram":
+        daily = _account_daily(SimpleNamespace(table=lambda: table, world=world, creator=creator))
+        columns = {"views": daily["views"], "reach": daily["reach"], "saves": daily["saves"],
+                   "shares": daily["shares"]}
+        last = world.today - timedelta(days=1)
+    elif platform == "youtube":
+        daily = _channel_daily(world, creator, table)
+        columns = {"views": daily["views"], "shares": daily["shares"],
+                   "watch_hours": daily["estimatedMinutesWatched"] / 60}
+        last = world.today - timedelta(days=ANALYTICS_LAG_DAYS)
+    else:
+        counters = np.round(table.daily(_COUNTERS))
+        columns = {"views": counters[:, _COUNTERS.index("views")], "saves": counters[:, _COUNTERS.index("saves")]}
+        last = world.today - timedelta(days=1)
+    start = world.today - timedelta(days=730)
+    days = [{"date": (start + timedelta(days=d)).isoformat(),
+             **{name: float(values[d]) for name, values in columns.items()}}
+            for d in range(len(next(iter(columns.values())))) if start + timedelta(days=d) <= last]
+    return JSONResponse({"platform": platform, "creator": creator, "last_final_day": last.isoformat(),
+                         "days": days})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -229,4 +266,5 @@ def routes() -> list:
         Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
         Route("/trends/truth", trends_truth),
         Route("/market/truth", market_truth),
+        Route("/account_daily/{platform}/{creator:int}", account_daily),
     ]

@@ -61,6 +61,10 @@ class SandboxHandle:
         response.raise_for_status()
         return response.json()
 
+    def account_daily(self, platform: str, creator: int = 0) -> dict:
+        """A creator's true daily account metrics on a platform, up to the platform's last final day."""
+        return self._call("GET", f"/account_daily/{platform}/{creator}")  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
