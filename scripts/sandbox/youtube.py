@@ -107,7 +107,11 @@ def _page_window(params) -> tuple[int, int] | Response:
 
 # Data API ----------------------------------------------------------------------------------------
 def _channel_description(profile) -> str:
-    return f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
+    text = f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
+    # Most channels list their other accounts in the description, as real creators do; a few do not.
+    if profile.index % 4 != 3:
+        text += f" Instagram: @{profile.handles['instagram']} | TikTok: @{profile.handles['tiktok']}"
+    return text
 
 
 def channel_resource(world, creator: int, parts: list[str]) -> dict:

@@ -263,18 +263,29 @@ def _fuzzy_pair(word: str, head: str) -> float:
     return min(FUZZY_CAP, FUZZY_SCALE * j) if j >= FUZZY_MIN_JACCARD else 0.0
 
 
-def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
+def _best_keyword(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None, str | None]:
+    """(score, category, keyword) of the niche keyword that matches the topic best."""
     profile = _profile(topic)
     best_key: tuple[float, int, float] = (0.0, 0, 0.0)
-    best_category = None
+    best: tuple[str | None, str | None] = (None, None)
     for keyword in niche_keywords:
         niche = _profile(keyword)
         score = round(_score(profile, niche), 6)
         # Ties: the keyword that shares more words, then the one whose concept the topic activates most.
         key = (score, len(set(niche.words) & set(profile.words)), profile.activation.get(niche.category or "", 0.0))
         if score > 0 and key > best_key:
-            best_key, best_category = key, niche.category
-    return best_key[0], best_category
+            best_key, best = key, (niche.category, keyword)
+    return best_key[0], best[0], best[1]
+
+
+def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
+    score, category, _ = _best_keyword(topic, niche_keywords)
+    return score, category
+
+
+def matching_keyword(topic: str | None, niche_keywords: Sequence[str]) -> str | None:
+    """The niche keyword a topic (or a creator's niche) matched, None if none does."""
+    return _best_keyword(topic, niche_keywords)[2] if topic else None
 
 
 def topic_concept(topic: str) -> str | None:

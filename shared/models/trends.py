@@ -112,15 +112,23 @@ class TrendingCreator(ResponseModel):
     platform: Platform
     followers: int | None
     growth_rate: float | None = Field(description="Fractional follower growth per 30 days; null: too few checks")
+    followers_gained: int | None = Field(description="Followers added over 30 days at that rate")
+    trend_score: float | None = Field(description="Size-aware growth the list is ranked by: growth_rate x followers "
+                                                  "/ (followers + 5,000); null: growth unknown (listed last)")
     niche: str | None
     relevance: float = Field(description="0-1 relevance of the creator's niche to the caller's")
     format_description: str | None = Field(description="Dominant format, typical duration, cadence")
     origin: Literal["seed", "discovered"]
+    discovered_via: str | None = Field(description="How a discovered creator was found")
+    why_listed: str = Field(description="Why this creator is in her list, in one sentence")
     last_checked: dt.datetime | None
 
 
 class CreatorsResponse(ResponseModel):
     niche_keywords: list[str]
+    min_followers: int = Field(description="Creators below this many followers are not listed")
+    not_covered: dict[str, str] = Field(description="Platforms whose API allows no discovery of other accounts, "
+                                                    "and why")
     creators: list[TrendingCreator]
 
 

@@ -6,7 +6,8 @@ Sources (docs/platform-apis.md §3.4, §2.4, §1.7), each reported as ok | unava
   Pinterest connection, else TRENDS_PINTEREST_TOKEN, else unavailable.
 - youtube_suggest: the seed phrases, every niche keyword and its head words (capped per run).
 - instagram_hashtag: only through an Instagram connection made with Facebook Login (its scopes carry
-  the FB-Login names); hashtags from the niche keywords, within 30 unique tags per 7 days.
+  the FB-Login names), else the app's own account (TRENDS_INSTAGRAM_TOKEN and _USER_ID); hashtags
+  from the niche keywords, within 30 unique tags per 7 days.
 Trends are computed from the history (TRENDS_HISTORY_DAYS of observations), never one reading,
 once per distinct niche (niche_key of each profile's keywords), and written with a TTL.
 """
@@ -193,6 +194,9 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
             creds.youtube = token
         else:
             creds.instagram_fb = (token, row["platform_user_id"])
+    if creds.instagram_fb is None and settings.trends_instagram_token is not None \
+            and settings.trends_instagram_user_id:
+        creds.instagram_fb = (settings.trends_instagram_token.get_secret_value(), settings.trends_instagram_user_id)
     if creds.pinterest is None and settings.trends_pinterest_token is not None:
         creds.pinterest = settings.trends_pinterest_token.get_secret_value()
     if creds.pinterest is None:
@@ -360,7 +364,8 @@ async def _instagram(settings: Settings, state: RunState, creds: Credentials, wo
     report = state.sources["instagram_hashtag"]
     if creds.instagram_fb is None:
         report.status = "unavailable"
-        report.reason = "hashtag search needs an Instagram connection made with Facebook Login (none is active)"
+        report.reason = ("hashtag search needs an Instagram connection made with Facebook Login (none is active,"
+                         " and no TRENDS_INSTAGRAM_TOKEN)")
         return []
     tags = hashtag_plan(words, recent_tags, settings.trends_hashtags_per_run)
     token, ig_user_id = creds.instagram_fb

@@ -92,8 +92,8 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
 
     # Her own accounts are discovered like anyone's; she is not her own competition.
     rows = conn.execute(
-        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.niche,
-                  t.format_description, t.origin, t.last_checked
+        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.followers_gained,
+                  t.trend_score, t.niche, t.format_description, t.origin, t.discovered_via, t.last_checked
            from trending_creators t
            where t.niche is not null and (%s::text is null or t.platform::text = %s)
              and not exists (select 1 from platform_connections c
@@ -105,12 +105,42 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
     return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
 
 
+NOT_COVERED = {
+    "pinterest": "Pinterest's API has no lookup of other accounts (discovery is Trends only)",
+    "tiktok": "TikTok's Display API sees only the signed-in account; other accounts need the Research API, "
+              "which is for approved non-commercial research",
+}
+
+
+def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: int) -> str:
+    """One sentence: the growth that ranks the creator, the niche match, how it was found."""
+    if creator["trend_score"] is None:
+        growth = f"Listed for its niche; growth not known yet (one check of {creator['followers']:,} followers)"
+    else:
+        gained = creator["followers_gained"] or 0
+        growth = (f"#{rank} of {ranked} by size-aware growth: {'+' if gained >= 0 else '-'}{abs(gained):,} followers "
+                  f"in 30 days ({creator['growth_rate']:+.1%}) at {creator['followers']:,}")
+    niche = f"posts about {creator['niche']}" + (f", like your \"{keyword}\"" if keyword else "")
+    if creator["origin"] == "seed":
+        found = "on the tracked list"
+    else:
+        found = f"found via {creator['discovered_via']}" if creator["discovered_via"] else "found by the trend cron"
+    return f"{growth}; {niche}; {found}."
+
+
 def trending_creators(conn: Any, query: CreatorsQuery) -> CreatorsResponse:
+    from shared.engines.creators import MIN_FOLLOWERS
+    from shared.engines.relevance import matching_keyword
     from shared.models.trends import CreatorsResponse
 
     keywords, _, _ = my_niche(conn)
-    found = niche_creators(conn, keywords, query.platform)
-    found.sort(key=lambda r: (r["growth_rate"] is None, -(r["growth_rate"] or 0), -(r["followers"] or 0),
+    found = [c for c in niche_creators(conn, keywords, query.platform) if (c["followers"] or 0) >= MIN_FOLLOWERS]
+    found.sort(key=lambda r: (r["trend_score"] is None, -(r["trend_score"] or 0), -(r["followers"] or 0),
                               r["handle"]))
-    creators = [{k: v for k, v in r.items() if k != "id"} for r in found[:query.limit]]
-    return CreatorsResponse(niche_keywords=keywords, creators=creators)
+    ranked = sum(1 for c in found if c["trend_score"] is not None)
+    creators = [{**{k: v for k, v in r.items() if k != "id"},
+                 "why_listed": why_listed(r, matching_keyword(r["niche"], keywords), i + 1, ranked)}
+                for i, r in enumerate(found[:query.limit])]
+    not_covered = {p: why for p, why in NOT_COVERED.items() if query.platform in (None, p)}
+    return CreatorsResponse(niche_keywords=keywords, min_followers=MIN_FOLLOWERS, not_covered=not_covered,
+                            creators=creators)

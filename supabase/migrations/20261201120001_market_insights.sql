@@ -12,3 +12,10 @@ alter table public.trends
   add column interest_index double precision check (interest_index >= 0),
   add column volumes jsonb not null default '[]',
   add column supply jsonb;
+
+-- Why a tracked creator is listed: the size-aware growth it is ranked by, the followers behind it, and how
+-- it was found.
+alter table public.trending_creators
+  add column followers_gained integer,
+  add column trend_score double precision,
+  add column discovered_via text;

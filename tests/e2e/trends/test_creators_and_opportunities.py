@@ -9,10 +9,15 @@ import pytest
 from tests.e2e.trends.conftest import NOW, insert, trend
 
 
-def _creator(url: str, handle: str, platform: str, niche: str, growth: float | None, followers: int) -> str:
+def _creator(url: str, handle: str, platform: str, niche: str, growth: float | None, followers: int,
+             origin: str = "seed", via: str | None = None) -> str:
+    from shared.engines.creators import trend_score
+
+    gained, score = trend_score(growth, followers)
     return insert(url, "trending_creators", {
         "handle": handle, "platform": platform, "niche": niche, "growth_rate": growth, "followers": followers,
-        "format_description": "Mostly reels (80%), typically 15-30 s, about 3 posts a week", "origin": "seed",
+        "followers_gained": gained, "trend_score": score, "discovered_via": via,
+        "format_description": "Mostly reels (80%), typically 15-30 s, about 3 posts a week", "origin": origin,
         "last_checked": NOW})
 
 
@@ -20,24 +25,33 @@ def _creator(url: str, handle: str, platform: str, niche: str, growth: float | N
 def creators(stack, niche):
     url, tok = stack.database.url, niche["token"]
     ids = {
-        "fast": _creator(url, f"{tok}.fast", "instagram", tok, 0.30, 1000),
-        "slow": _creator(url, f"@{tok}slow", "youtube", tok, 0.10, 5000),
-        "new": _creator(url, f"{tok}.new", "instagram", tok, None, 200),
-        "potter": _creator(url, f"{tok}.potter", "instagram", "pottery", 0.90, 900),
+        "fast": _creator(url, f"{tok}.fast", "instagram", tok, 0.30, 1200, "discovered",
+                         f"YouTube channel @{tok}big, which names this account"),
+        "big": _creator(url, f"@{tok}big", "youtube", tok, 0.08, 40_000, "discovered", f'YouTube search for "{tok}"'),
+        "new": _creator(url, f"{tok}.new", "instagram", tok, None, 3000),
+        "tiny": _creator(url, f"{tok}.tiny", "instagram", tok, 0.90, 600),  # under the floor
+        "potter": _creator(url, f"{tok}.potter", "instagram", "pottery", 0.90, 9000),  # another niche
     }
     return {**niche, "ids": ids}
 
 
-def test_trending_creators_in_her_niche_by_growth(get, creators):
+def test_trending_creators_rank_by_size_aware_growth_above_a_floor_and_say_why(get, creators):
     tok = creators["token"]
     body = get("creators/trending", creators["user"]).json()
-    assert [c["handle"] for c in body["creators"]] == [f"{tok}.fast", f"@{tok}slow", f"{tok}.new"]
-    fast = body["creators"][0]
-    assert (fast["platform"], fast["followers"], fast["growth_rate"], fast["niche"]) == ("instagram", 1000, 0.3, tok)
+    # +8 % of 40,000 outranks +30 % of 1,200: 0.08 x 40,000 / 45,000 = 7.1 % against 0.30 x 1,200 / 6,200 = 5.8 %
+    assert [c["handle"] for c in body["creators"]] == [f"@{tok}big", f"{tok}.fast", f"{tok}.new"]
+    assert body["min_followers"] == 1000 and set(body["not_covered"]) == {"pinterest", "tiktok"}
+    big, fast, new = body["creators"]
+    assert big["trend_score"] == pytest.approx(0.08 * 40_000 / 45_000) and big["followers_gained"] == 2963
+    assert big["why_listed"] == (f"#1 of 2 by size-aware growth: +2,963 followers in 30 days (+8.0%) at 40,000; "
+                                 f'posts about {tok}, like your "{tok}"; found via YouTube search for "{tok}".')
+    assert fast["platform"] == "instagram"
+    assert fast["why_listed"].endswith(f"found via YouTube channel @{tok}big, which names this account.")
+    assert new["trend_score"] is None and new["why_listed"].startswith("Listed for its niche; growth not known yet")
+    assert new["why_listed"].endswith("on the tracked list.")
     assert fast["format_description"].startswith("Mostly reels") and fast["relevance"] == 1.0
-    assert fast["origin"] == "seed" and fast["last_checked"]
     assert [c["handle"] for c in get("creators/trending", creators["user"], platform="youtube").json()["creators"]] \
-        == [f"@{tok}slow"]
+        == [f"@{tok}big"]
     assert len(get("creators/trending", creators["user"], limit="2").json()["creators"]) == 2
 
 
