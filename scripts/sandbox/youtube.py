@@ -6,6 +6,7 @@ import hashlib
 import html
 import math
 import re
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -106,10 +107,14 @@ def _page_window(params) -> tuple[int, int] | Response:
 
 
 # Data API ----------------------------------------------------------------------------------------
+def names_other_accounts(profile) -> bool:
+    """Most channels list their other accounts in the description, as real creators do; about 1 in 5 does not."""
+    return zlib.crc32(profile.handles["youtube"].encode()) % 5 != 0
+
+
 def _channel_description(profile) -> str:
     text = f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
-    # Most channels list their other accounts in the description, as real creators do; a few do not.
-    if profile.index % 4 != 3:
+    if names_other_accounts(profile):
         text += f" Instagram: @{profile.handles['instagram']} | TikTok: @{profile.handles['tiktok']}"
     return text
 

@@ -103,31 +103,31 @@ _DURATION = {"under_15s": "10 s", "15_30s": "30 s", "30_60s": "60 s", "60_180s":
              "over_180s": "5 minutes"}
 _ANGLE = {"overhead": ", shot overhead", "closeup": ", in close-up", "face_to_camera": ", talking to camera",
           "pov": ", from your point of view", "wide": ", in one wide studio shot"}
-_AUDIO = {"trending_audio": "on a trending sound", "voiceover": "with a voiceover",
-          "original_audio": "with the real studio sounds", "asmr": "as ASMR, no music"}
-_HOOK = {"instant": "open on the finished piece", "fast": "show the result in the first 3 s",
-         "slow": "save the reveal for the last second"}
-_FIXES_IDEA = "Fixes: 3 {topic} mistakes ({trouble}) and how I avoid them, ending on {moment}, {audio}"
+_AUDIO = {"trending_audio": ", on a trending sound", "voiceover": ", with a voiceover",
+          "original_audio": ", with the real studio sounds", "asmr": ", as ASMR, no music"}
+_HOOK = {"instant": "; open on the finished piece", "fast": "; show the result in the first 3 s",
+         "slow": "; save the reveal for the last second"}
+_FIXES_IDEA = "Fixes: 3 {topic} mistakes ({trouble}) and how I avoid them, ending on {moment}{audio}"
 _FORMAT_IDEAS = {
     "timelapse": "Timelapse: {make} {topic} start to finish in {duration}{angle}",
-    "tutorial": "Tutorial: {make} {topic} step by step in {duration}{angle}; {hook}",
+    "tutorial": "Tutorial: {make} {topic} step by step in {duration}{angle}{hook}",
     "before_after": "Before/after: {topic} from raw materials to {moment} in {duration}{angle}",
-    "showcase": "Showcase: 5 {topic} pieces in {duration}{angle}; {hook}",
-    "behind_the_scenes": "Behind the scenes: a day of making {topic} for the shop, {audio}",
+    "showcase": "Showcase: 5 {topic} pieces in {duration}{angle}{hook}",
+    "behind_the_scenes": "Behind the scenes: a day of making {topic} for the shop{audio}",
 }
 
 
 def content_ideas(topic: str, category: str | None, creator_strengths: Mapping[str, str]) -> list[str]:
     """Three concrete post ideas for a gap, in the creator's strongest format, length, angle and sound
-    (significant_strengths); `category` is the topic's own craft, for the verbs. An angle she has no
-    finding for is left out rather than guessed."""
+    (significant_strengths); `category` is the topic's own craft, for the verbs. An angle, sound or hook she
+    has no finding for is left out rather than guessed."""
     words = {
         **_CRAFT_WORDS.get(category or "", _DEFAULT_WORDS),
         "topic": topic,
         "duration": _DURATION.get(creator_strengths.get("duration_bucket", ""), "30 s"),
         "angle": _ANGLE.get(creator_strengths.get("camera_angle", ""), ""),
-        "audio": _AUDIO.get(creator_strengths.get("audio_type", ""), "with the real studio sounds"),
-        "hook": _HOOK.get(creator_strengths.get("hook_speed", ""), "open on the finished piece"),
+        "audio": _AUDIO.get(creator_strengths.get("audio_type", ""), ""),
+        "hook": _HOOK.get(creator_strengths.get("hook_speed", ""), ""),
     }
     best_format = creator_strengths.get("content_format")
     template = _FORMAT_IDEAS.get(best_format or "", _FORMAT_IDEAS["timelapse"])

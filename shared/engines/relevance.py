@@ -37,6 +37,8 @@ lamp" is not.
 The category of a topic is the concept label of the niche keyword that matched best; ties go to the
 keyword sharing more words with the topic, then to the one whose concept the topic itself activates
 most (so "handmade ceramic mugs" is labelled by "handmade decor", not by the first keyword in order).
+When several keywords still tie with neither (a bare modifier like "handmade gifts" matches every craft
+keyword alike), no keyword matched in particular: the label is the topic's own craft, else "crafts".
 `topic_concept` is the topic's own strongest craft concept ("needle felting" -> fiber art).
 """
 from __future__ import annotations
@@ -268,13 +270,21 @@ def _best_keyword(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str
     profile = _profile(topic)
     best_key: tuple[float, int, float] = (0.0, 0, 0.0)
     best: tuple[str | None, str | None] = (None, None)
+    tied = 0
     for keyword in niche_keywords:
         niche = _profile(keyword)
         score = round(_score(profile, niche), 6)
         # Ties: the keyword that shares more words, then the one whose concept the topic activates most.
         key = (score, len(set(niche.words) & set(profile.words)), profile.activation.get(niche.category or "", 0.0))
         if score > 0 and key > best_key:
-            best_key, best = key, (niche.category, keyword)
+            best_key, best, tied = key, (niche.category, keyword), 1
+        elif score > 0 and key == best_key:
+            tied += 1
+    if tied > 1 and best_key[1:] == (0, 0.0):
+        # Several keywords match equally and none by a shared word or its own craft ("handmade gifts" against
+        # any craft niche): no keyword matched in particular; label the topic by its own craft, else "crafts".
+        own = profile.category if profile.category in _CONCEPT_ORDER else None
+        return best_key[0], own, None
     return best_key[0], best[0], best[1]
 
 

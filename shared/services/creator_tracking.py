@@ -155,14 +155,19 @@ def summarize_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What is kept of a creator's recent posts: type, duration, format cue, time, counters, short text."""
     from shared.attributes import CONTENT_FORMAT
     from shared.engines.attribute_rules import cue_level
-    from shared.engines.niche_lexicon import CONCEPTS
+    from shared.engines.niche_lexicon import CONCEPTS, GENERAL_CRAFTS
     from shared.engines.relevance import best_category
 
-    labels = list(CONCEPTS)
+    # A specific craft first: nearly every caption says "handmade", which names no craft.
+    labels = [c for c in CONCEPTS if c != GENERAL_CRAFTS]
+
+    def category(text: str) -> str | None:
+        return best_category(text, labels) or best_category(text, [GENERAL_CRAFTS])
+
     return [{"type": p.get("type"), "duration_s": p.get("duration_s"), "posted_at": p.get("posted_at"),
              "content_format": cue_level(CONTENT_FORMAT, p.get("text")), "likes": p.get("likes"),
              "comments": p.get("comments"), "views": p.get("views"), "text": (p.get("text") or "")[:150],
-             "category": best_category(p.get("text") or "", labels)} for p in posts]
+             "category": category(p.get("text") or "")} for p in posts]
 
 
 def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -> list[str]:

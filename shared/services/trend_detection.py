@@ -472,7 +472,10 @@ def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> 
         [_hashtag(k) for k in relevant]))
     found = detect_trends(detection_input(raw), keywords, today)
     volumes = topic_volumes(raw)
-    seen_on = {k: sorted(set(v)) for k, v in raw.group_by("keyword").agg(pl.col("source").unique()).iter_rows()}
+    # Where a topic was seen as a trend (not the supply readings stored under its name).
+    trend_rows = raw.filter(pl.col("source").is_in(["pinterest_trends", "youtube_suggest", "instagram_hashtag_recent",
+                                                    "instagram_hashtag_top_interactions"]))
+    seen_on = {k: sorted(set(v)) for k, v in trend_rows.group_by("keyword").agg(pl.col("source").unique()).iter_rows()}
     found = (found.filter(pl.col("relevance") > 0)
              .with_columns(interest_index=pl.col("topic").replace_strict(
                  {t: v[0] for t, v in volumes.items()}, default=None, return_dtype=pl.Float64))
@@ -483,7 +486,8 @@ def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> 
     out = []
     for row in found.iter_rows(named=True):
         row["volumes"] = volumes.get(row["topic"], (None, []))[1]
-        row["sources"] = sorted(set(row["sources"]) | {_source_name(s) for s in seen_on.get(row["topic"], [])})
+        seen = seen_on.get(row["topic"], []) + seen_on.get(_hashtag(row["topic"]), [])
+        row["sources"] = sorted(set(row["sources"]) | {_source_name(s) for s in seen})
         row["series"] = [{"date": (first_day + dt.timedelta(days=i)).isoformat(), "value": _round(v)}
                          for i, v in enumerate(row["series"] or [])]
         out.append(row)

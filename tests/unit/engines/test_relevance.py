@@ -104,3 +104,9 @@ def test_the_category_is_the_niche_keyword_that_matched_and_the_topic_keeps_its_
     assert best_category("handmade ceramic mugs", NICHE) == "decor"  # shares "handmade" with handmade decor
     assert topic_concept("handmade ceramic mugs") == "pottery"
     assert topic_concept("needle felting") == "fiber art" and topic_concept("crypto") is None
+
+
+def test_a_bare_modifier_that_matches_every_keyword_alike_is_labelled_by_its_own_craft():
+    labels = ["resin", "woodworking", "painting"]
+    assert best_category("upcycled oak dresser", labels) == "crafts"  # not "resin", the first label
+    assert best_category("upcycled candle jars", labels) == "candle making"
