@@ -15,8 +15,9 @@ watch_hours, engagements, engagement_base); null where the platform did not repo
 - engagement_rate = sum(engagements) / sum(engagement_base) over the paired days reporting both.
 - followers: the latest reported count up to today against the count `days` earlier (the latest one
   reported in the 3 days up to that day); no change without one.
-- Totals add, per metric, the platforms whose metric was compared (each on its own windows) and list
-  them; platforms that report the metric without a fair comparison are listed as not compared.
+- Totals add, per metric, the platforms that report it (`platforms`). The total is compared only when
+  every one of them was (each on its own windows); otherwise it shows the current sum alone and names
+  the platforms without a fair comparison (`not_compared`): a partial sum is no basis for a percent.
 """
 from __future__ import annotations
 
@@ -101,34 +102,43 @@ def compare_platform(rows: pl.DataFrame, today: dt.date, days: int) -> dict[str,
             "engagement_sums": _engagement_sums(series, current, days)}
 
 
-def _engagement_sums(series: dict[dt.date, dict[str, Any]], current: list[dt.date], days: int) -> tuple | None:
-    """(engagements, base, previous engagements, previous base) over the paired days, for the total's rate."""
+def _engagement_sums(series: dict[dt.date, dict[str, Any]], current: list[dt.date], days: int) -> dict[str, Any]:
+    """Sums behind the total's engagement rate: over the current window's reporting days (`current`), and
+    over the paired days (`paired`: engagements, base, previous engagements, previous base) or None."""
     def both(day: dt.date) -> bool:
         row = series.get(day, {})
         return row.get("engagements") is not None and bool(row.get("engagement_base"))
 
-    pairs = [d for d in current if both(d) and both(d - dt.timedelta(days=days))]
+    reporting = [d for d in current if both(d)]
+    pairs = [d for d in reporting if both(d - dt.timedelta(days=days))]
+    now = (sum(series[d]["engagements"] for d in reporting), sum(series[d]["engagement_base"] for d in reporting))
     if not current or len(pairs) < MIN_COVERAGE * days:
-        return None
+        return {"current": now if reporting else None, "paired": None}
     back = [d - dt.timedelta(days=days) for d in pairs]
-    return (sum(series[d]["engagements"] for d in pairs), sum(series[d]["engagement_base"] for d in pairs),
-            sum(series[d]["engagements"] for d in back), sum(series[d]["engagement_base"] for d in back))
+    return {"current": now, "paired": (sum(series[d]["engagements"] for d in pairs),
+                                       sum(series[d]["engagement_base"] for d in pairs),
+                                       sum(series[d]["engagements"] for d in back),
+                                       sum(series[d]["engagement_base"] for d in back))}
 
 
 def totals(platforms: dict[str, dict[str, Any]], days: int) -> dict[str, Any]:
-    """Per metric: the sum over the platforms whose metric was compared, with `platforms` and `not_compared`."""
+    """Per metric: the sum over the platforms reporting it, compared only when each of them was."""
     out: dict[str, Any] = {}
     for name in ("followers", *SUMMED):
-        compared = [p for p, r in platforms.items() if r["metrics"][name]["change"] is not None]
         reporting = [p for p, r in platforms.items() if r["metrics"][name]["value"] is not None]
-        value = _sum([platforms[p]["metrics"][name]["value"] for p in compared])
-        previous = _sum([platforms[p]["metrics"][name]["previous"] for p in compared])
-        out[name] = {**_comparison(value, previous, None, days, bool(compared)), "platforms": compared,
-                     "not_compared": [p for p in reporting if p not in compared]}
-    sums = {p: r["engagement_sums"] for p, r in platforms.items() if r["engagement_sums"] is not None}
-    eng, base, prev_eng, prev_base = (sum(s[k] for s in sums.values()) for k in range(4)) if sums else (0, 0, 0, 0)
-    reporting = [p for p, r in platforms.items() if r["metrics"]["engagement_rate"]["value"] is not None]
-    out["engagement_rate"] = {**_comparison(eng / base if base else None, prev_eng / prev_base if prev_base else None,
-                                            None, days, bool(sums)),
-                              "platforms": list(sums), "not_compared": [p for p in reporting if p not in sums]}
+        not_compared = [p for p in reporting if platforms[p]["metrics"][name]["change"] is None]
+        compared = bool(reporting) and not not_compared
+        value = _sum([platforms[p]["metrics"][name]["value"] for p in reporting])
+        previous = _sum([platforms[p]["metrics"][name]["previous"] for p in reporting]) if compared else None
+        out[name] = {**_comparison(value, previous, None, days, compared), "platforms": reporting,
+                     "not_compared": not_compared}
+    sums = {p: r["engagement_sums"] for p, r in platforms.items() if r["engagement_sums"]["current"] is not None}
+    not_compared = [p for p, s in sums.items() if s["paired"] is None]
+    if sums and not not_compared:
+        eng, base, prev_eng, prev_base = (sum(s["paired"][k] for s in sums.values()) for k in range(4))
+        rate = _comparison(eng / base if base else None, prev_eng / prev_base if prev_base else None, None, days, True)
+    else:
+        eng, base = (sum(s["current"][k] for s in sums.values()) for k in range(2)) if sums else (0, 0)
+        rate = _comparison(eng / base if base else None, None, None, days, False)
+    out["engagement_rate"] = {**rate, "platforms": list(sums), "not_compared": not_compared}
     return out

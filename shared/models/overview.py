@@ -29,9 +29,9 @@ class Comparison(ResponseModel):
 
 
 class TotalComparison(Comparison):
-    platforms: list[Platform] = Field(description="Platforms whose compared value contributed to this total")
-    not_compared: list[Platform] = Field(description="Platforms reporting the metric without a fair comparison, "
-                                                     "left out of the total")
+    platforms: list[Platform] = Field(description="Platforms reporting the metric: their values are summed")
+    not_compared: list[Platform] = Field(description="Those without a fair comparison; when any is, the total "
+                                                     "has no previous value and no change")
 
 
 class PlatformMetrics(ResponseModel):

@@ -38,8 +38,8 @@ DEFINITIONS = {
     "watch_hours": "Sum of daily watch time in hours.",
     "change_pct": "(value - previous) / previous * 100 on the compared days; null when previous is 0 or there "
                   "is no fair comparison.",
-    "total": "Sum over the platforms whose metric was compared (`platforms`), each on its own windows; platforms "
-             "reporting it without a fair comparison are left out and listed in `not_compared`.",
+    "total": "Sum over the platforms reporting the metric (`platforms`), each on its own windows; compared only "
+             "when every one of them is, else no previous value and no change (`not_compared` names why).",
 }
 
 _SQL = """

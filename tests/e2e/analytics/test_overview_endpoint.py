@@ -96,17 +96,20 @@ def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_
     assert tt["metrics"]["followers"] == _metric(500, None, None, None)
 
 
-def test_totals_add_the_platforms_compared_and_name_the_others(creator, get):
+def test_totals_compare_only_when_every_platform_in_them_does(creator, get):
     total = get("overview", creator, period="7d").json()["total"]
-    assert total["views"] == {**_metric(1400 + 1800, 700 + 1200, 1300, 68.42), "platforms": ["instagram", "youtube"],
-                              "not_compared": ["pinterest"]}
-    assert total["followers"] == {**_metric(1050 + 230, 1000 + 200, 80, 6.67), "platforms": ["instagram", "youtube"],
-                                  "not_compared": ["tiktok"]}
-    assert total["saves"] == {**_metric(35, 28, 7, 25.0), "platforms": ["instagram"], "not_compared": ["pinterest"]}
-    # (140 + 90) / (700 reach + 1800 views) vs (35 + 90) / (350 + 1200)
-    assert total["engagement_rate"]["value"] == pytest.approx(230 / 2500)
-    assert total["engagement_rate"]["previous"] == pytest.approx(125 / 1550)
-    assert total["engagement_rate"]["platforms"] == ["instagram", "youtube"]
+    assert total["shares"] == {**_metric(14 + 6 * 3, 7 + 6 * 3, 7, 28.0), "platforms": ["instagram", "youtube"],
+                               "not_compared": []}
+    assert total["watch_hours"] == {**_metric(19.0, 9.5, 9.5, 100.0), "platforms": ["instagram", "youtube"],
+                                    "not_compared": []}
+    # Pinterest's three young days have nothing to compare with: the total shows the sum, no percent.
+    assert total["views"] == {**_metric(1400 + 1800 + 300, None, None, None),
+                              "platforms": ["instagram", "youtube", "pinterest"], "not_compared": ["pinterest"]}
+    assert total["followers"] == {**_metric(1050 + 230 + 500, None, None, None),
+                                  "platforms": ["instagram", "youtube", "tiktok"], "not_compared": ["tiktok"]}
+    # (140 + 7 x 15 + 21) / (700 reach + 7 x 300 + 300 views) over each current window's days, no previous
+    assert total["engagement_rate"]["value"] == pytest.approx(266 / 3100)
+    assert total["engagement_rate"]["previous"] is None and total["engagement_rate"]["not_compared"] == ["pinterest"]
 
 
 def test_definitions_state_the_windows_and_the_engagement_rate(creator, get):
@@ -127,7 +130,8 @@ def test_a_total_is_null_when_no_platform_reports_it(stack, make_user, get):
     insert_rows(stack.database.url, "analytics_snapshots", [snapshot(user.user_id, "tiktok", 0, followers=77)])
     body = get("overview", user, period="7d").json()
     assert body["total"]["views"] == {**_metric(None, None, None, None), "platforms": [], "not_compared": []}
-    assert body["total"]["followers"]["value"] is None and body["total"]["followers"]["not_compared"] == ["tiktok"]
+    assert body["total"]["followers"] == {**_metric(77, None, None, None), "platforms": ["tiktok"],
+                                          "not_compared": ["tiktok"]}
     assert body["platforms"][0]["metrics"]["followers"]["value"] == 77
     assert body["platforms"][0]["connection_status"] == "not_connected"
 

@@ -69,10 +69,13 @@ def test_followers_compare_with_the_count_one_period_earlier():
     assert alone["value"] == 77.0 and alone["previous"] is None and alone["change"] is None
 
 
-def test_totals_add_only_the_platforms_compared_and_name_the_others():
+def test_a_total_is_compared_only_when_every_platform_in_it_is():
     full = frame([{"day": day(b), "views": 20.0 if b <= 7 else 10.0} for b in range(1, 15)])
+    also = frame([{"day": day(b), "views": 5.0} for b in range(1, 15)])
     young = frame([{"day": day(b), "views": 50.0} for b in range(1, 8)])  # nothing before: no comparison
-    platforms = {"youtube": compare_platform(full, TODAY, 7), "pinterest": compare_platform(young, TODAY, 7)}
-    views = totals(platforms, 7)["views"]
-    assert (views["value"], views["previous"], views["change_pct"]) == (140.0, 70.0, 100.0)
-    assert views["platforms"] == ["youtube"] and views["not_compared"] == ["pinterest"]
+    both = totals({"youtube": compare_platform(full, TODAY, 7), "instagram": compare_platform(also, TODAY, 7)}, 7)
+    assert (both["views"]["value"], both["views"]["previous"], both["views"]["change_pct"]) == (175.0, 105.0, 66.67)
+    partial = totals({"youtube": compare_platform(full, TODAY, 7), "pinterest": compare_platform(young, TODAY, 7)}, 7)
+    views = partial["views"]
+    assert (views["value"], views["previous"], views["change"], views["change_pct"]) == (490.0, None, None, None)
+    assert views["platforms"] == ["youtube", "pinterest"] and views["not_compared"] == ["pinterest"]
