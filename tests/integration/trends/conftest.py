@@ -122,7 +122,7 @@ def market_replay(stack, market):
 
     stack_of_sandboxes = ExitStack()
 
-    def replay(seed: int, days: int, *, connect: tuple[str, ...] = ("pinterest", "youtube"), creators: int = 24,
+    def replay(seed: int, days: int, *, connect: tuple[str, ...] = ("pinterest", "youtube"), creators: int = 12,
                **overrides: Any) -> tuple[Any, Settings, list[dict[str, Any]]]:
         forget_market_history(stack.database.url)
         sandbox = stack_of_sandboxes.enter_context(start_sandbox(
