@@ -24,6 +24,8 @@ from scripts.demo_report import print_briefs, print_creators, print_insights, pr
 SCENARIOS = Path(__file__).resolve().parent / "sandbox" / "scenarios"
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
+CREATORS = 12
+MARKET_ACCOUNT = CREATORS - 1
 
 
 def connect(http: httpx.Client, platform: str, token: str) -> str:
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     # Request logs are JSON lines for Cloud Logging; the demo prints a report instead.
     stack = start_stack(persist=False, port=args.port, extra_env={"LOG_LEVEL": "WARNING"}, sandbox_options={
-        "seed": args.seed, "creators": 12, "effects": str(SCENARIOS / "demo_effects.json"),
+        "seed": args.seed, "creators": CREATORS, "effects": str(SCENARIOS / "demo_effects.json"),
         "trends": str(SCENARIOS / "rising_niche.json")})
     try:
         user = stack.create_user("divz.mysterious@example.com")
@@ -59,14 +61,19 @@ def run(args: argparse.Namespace) -> None:
         fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
         print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows', 'errors', 'duration_s')})}")
         print_overview(http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth).json())
+        _market_account(stack)
         _replay_trend_history(stack, days=args.history_days)
         trends = http.post("/api/cron/detect-trends", headers=cron).json()
         print(f"  trend run: {json.dumps({k: trends.get(k) for k in ('observations', 'trends_written', 'sources')})}")
+        print(f"  supply: {json.dumps(trends.get('supply'))}; creators: "
+              f"{json.dumps({k: trends['creators'].get(k) for k in ('checked', 'discovered', 'discovery')})}")
         print_topics(http.get("/api/trends/topics", params={"limit": 8}, headers=auth).json())
         print_keywords(http.get("/api/trends/keywords", params={"limit": 8}, headers=auth).json())
         print_creators(http.get("/api/creators/trending", params={"limit": 5}, headers=auth).json())
-        print_opportunities(http.get("/api/opportunities", params={"limit": 5}, headers=auth).json())
-        print_insights(http.post("/api/ai/patterns", headers=auth, json={}).json())
+        # Patterns first: opportunity ideas are built on her significant findings.
+        insights = http.post("/api/ai/patterns", headers=auth, json={}).json()
+        print_opportunities(http.get("/api/opportunities", params={"limit": 30}, headers=auth).json())
+        print_insights(insights)
         briefs = http.post("/api/ai/recommend", headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
                            json={"count": 3}).json()
         print_briefs(briefs)
@@ -91,7 +98,9 @@ def _replay_trend_history(stack: Any, days: int) -> None:
     from shared.config import get_settings
     from shared.services.trend_detection import run_detection
 
-    today = dt.datetime.now(dt.timezone.utc).date()
+    from shared import clock
+
+    today = clock.today()
     started = time.perf_counter()
     for back in range(days, 0, -1):
         day = today - dt.timedelta(days=back)
@@ -99,6 +108,20 @@ def _replay_trend_history(stack: Any, days: int) -> None:
         run_detection(get_settings(), now=dt.datetime.combine(day, dt.time(12), dt.timezone.utc))
     stack.sandbox.set_market_day(None)
     print(f"  replayed {days} days of trend observations in {time.perf_counter() - started:.1f}s")
+
+
+def _market_account(stack: Any) -> None:
+    """The app's own Instagram professional account, connected with Facebook Login: what hashtag search and
+    Business Discovery need (docs/platform-apis.md §1.7) when no creator connected that way. In the sandbox it
+    is one of the seeded accounts (the last one), its token minted through the admin API."""
+    import os
+
+    from shared.config import reset_settings
+
+    minted = stack.sandbox.mint_token("facebook", creator=MARKET_ACCOUNT)
+    os.environ.update({"TRENDS_INSTAGRAM_TOKEN": minted["access_token"], "TRENDS_INSTAGRAM_USER_ID": minted["user_id"]})
+    reset_settings()
+    print(f"  market account: Instagram via Facebook Login (sandbox creator {MARKET_ACCOUNT}, TRENDS_INSTAGRAM_TOKEN)")
 
 
 def _set_profile(stack: Any, user: Any) -> None:

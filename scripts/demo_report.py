@@ -37,24 +37,29 @@ def print_overview(body: dict[str, Any]) -> None:
         print(f"  {row['platform']:10} " + " ".join(cells))
     fetched = {p["platform"]: p.get("last_fetched_at") for p in body["platforms"]}
     print("  last fetched: " + ", ".join(f"{k} {str(v)[:19] if v else 'never'}" for k, v in fetched.items()))
+    windows = [f"{p['platform']} {p['window']['start']}..{p['window']['end']} vs {p['window']['previous_start']}.."
+               f"{p['window']['previous_end']} ({p['metrics']['views']['days_compared'] or 0} days compared)"
+               for p in body["platforms"] if p.get("window")]
+    print("  equal windows, each ending on the platform's last complete day: " + "; ".join(windows))
+
+
+def _growth(growth: dict[str, Any]) -> str:
+    return "  ".join(f"{w} {_num(growth.get('d' + w[:-1]), pct=True):>8}" for w in ("7d", "14d", "30d"))
 
 
 def print_topics(body: dict[str, Any]) -> None:
     section("Trending topics for her niche (heat = velocity x relevance x recency)")
     for t in body.get("topics", [])[:8]:
-        growth = t.get("growth") or {}
-        print(f"  {t['heat_score']:5.1f}  {t['topic']:30} growth 7d {_num(growth.get('d7'), pct=True):>8}"
-              f" 30d {_num(growth.get('d30'), pct=True):>8}  relevance {t.get('relevance') or 0:.2f}"
-              f"  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
+        print(f"  {t['heat_score']:5.1f}  {t['topic']:28} growth {_growth(t.get('growth') or {})}"
+              f"  relevance {t.get('relevance') or 0:.2f}  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
 
 
 def print_keywords(body: dict[str, Any]) -> None:
-    section("Rising keywords")
+    section(f"Rising keywords (ranked by {body.get('window', '7d')} growth; interest = Pinterest index, one scale)")
     for k in body.get("keywords", [])[:8]:
         series = [p["value"] for p in k.get("series", []) if p.get("value") is not None][-21:]
-        spark = _sparkline(series)
-        print(f"  {k['keyword']:32} {k.get('search_volume_kind') or '':>6} {_num(k.get('search_volume')):>8}"
-              f"  growth {_num(k.get('growth_rate'), pct=True):>9}  {spark}")
+        print(f"  {k['keyword']:28} interest {_num(k.get('interest_index')):>6}  growth {_growth(k.get('growth') or {})}"
+              f"  {_sparkline(series)}")
 
 
 def _sparkline(values: list[float]) -> str:
@@ -67,21 +72,45 @@ def _sparkline(values: list[float]) -> str:
 
 
 def print_creators(body: dict[str, Any]) -> None:
-    section("Trending creators in her niche")
+    section(f"Trending creators in her niche (size-aware growth, at least {body.get('min_followers', 0):,} followers)")
     for c in body.get("creators", [])[:5]:
-        print(f"  {c['handle']:22} {c['platform']:10} {_num(c.get('followers')):>9} followers,"
-              f" growth {_num(c.get('growth_rate'), pct=True)}/30d — {c.get('format_description') or ''}")
+        print(f"  {c['handle']:22} {c['platform']:10} {_num(c.get('followers')):>9} followers  "
+              f"{c.get('format_description') or ''}")
+        print(f"    why: {c.get('why_listed')}")
+    for platform, why in (body.get("not_covered") or {}).items():
+        print(f"  ({platform}: {why})")
+
+
+def _supply(supply: dict[str, Any]) -> str:
+    if supply.get("posts_per_week") is None:
+        return "supply unknown (nothing measured it)"
+    parts = []
+    if supply.get("youtube_uploads_30d") is not None:
+        parts.append(f"{supply['youtube_uploads_30d']} YouTube uploads/30d ({supply.get('youtube_channels')} channels)")
+    if supply.get("instagram_posts_24h") is not None:
+        parts.append(f"{supply['instagram_posts_24h']} Instagram posts/24h")
+    if supply.get("basis") == "tracked_creators_lower_bound":
+        parts.append(f"{supply.get('tracked_posts_30d')} tracked-creator posts/30d (lower bound)")
+    return f"{', '.join(parts)} = {supply['posts_per_week']:.1f} posts/week"
 
 
 def print_opportunities(body: dict[str, Any]) -> None:
-    section("Opportunity gaps (demand vs supply, 0-100)")
+    section("Opportunity gaps (relevance x interest per fresh post, 0-100)")
+    basis = ", ".join(f"{f['level']} {f['ratio']:.1f}x {f.get('metric') or ''}".strip()
+                      for f in body.get("ideas_based_on", []))
+    print(f"  ideas built on her significant patterns: {basis or 'none yet (no finding clears the bar)'}")
     for o in body.get("opportunities", [])[:5]:
         demand, supply = o.get("demand") or {}, o.get("supply") or {}
-        print(f"  {o['gap_score'] or 0:5.1f}  {o['topic']:30} interest {_num(demand.get('search_interest'))},"
-              f" growth {_num(demand.get('growth_rate'), pct=True)}; {supply.get('active_creators', 0)} active"
-              f" creators, {supply.get('posts_per_week', 0):.1f} posts/week")
-        for idea in o.get("content_ideas", o.get("ideas", []))[:2]:
+        score = "   —" if o.get("gap_score") is None else f"{o['gap_score']:5.1f}"
+        print(f"  {score}  {o['topic']:28} interest {_num(demand.get('interest_index'))} x relevance"
+              f" {demand.get('relevance') or 0:.2f}; {_supply(supply)}")
+        for idea in o.get("ideas", [])[:2]:
             print(f"         - {idea}")
+    served = sorted((o for o in body.get("opportunities", []) if (o.get("supply") or {}).get("posts_per_week")),
+                    key=lambda o: -o["supply"]["posts_per_week"])[:3]
+    if served:
+        print("  most served (narrowest gaps): " + "; ".join(
+            f"{o['topic']} {o['gap_score']:.1f} ({_supply(o['supply'])})" for o in served))
 
 
 def print_insights(body: dict[str, Any]) -> None:

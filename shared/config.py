@@ -90,11 +90,17 @@ class Settings(BaseModel):
     trends_seed_phrases: list[str] = Field(default_factory=lambda: ["diy crafts", "handmade"])
     # A Pinterest user token of the app's own account; used when no creator's Pinterest connection is active.
     trends_pinterest_token: SecretStr | None = None
+    # The app's own Instagram professional account, connected with Facebook Login (hashtag search and
+    # Business Discovery need it, §1.7): its token and IG user id; used when no creator has such a connection.
+    trends_instagram_token: SecretStr | None = None
+    trends_instagram_user_id: str | None = None
     trends_ttl_h: float = Field(default=48.0, gt=0)
     trends_history_days: int = Field(default=45, ge=31, le=400)
     trends_budget_s: float = Field(default=420.0, gt=0)
     trends_max_suggest_seeds: int = Field(default=40, ge=0)
     trends_hashtags_per_run: int = Field(default=10, ge=0, le=30)
+    # YouTube search.list calls per run for topic supply (its own bucket: 100 calls a day, §2.5).
+    trends_supply_searches_per_run: int = Field(default=20, ge=0, le=50)
     # Seed list of creators to track: [{"platform": "instagram", "handle": "name"}, ...].
     tracked_creators: list[dict[str, str]] = Field(default_factory=list)
     creators_max_per_run: int = Field(default=100, ge=0)
@@ -144,9 +150,11 @@ _ENV_NAMES = {
     "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
     "trends_region": "TRENDS_REGION", "trends_interests": "TRENDS_INTERESTS",
     "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
+    "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN", "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",
     "trends_ttl_h": "TRENDS_TTL_H", "trends_history_days": "TRENDS_HISTORY_DAYS",
     "trends_budget_s": "TRENDS_BUDGET_S", "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
-    "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
+    "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN",
+    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
 }
 _JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
                    "platform_limits": "PLATFORM_LIMITS_JSON", "tracked_creators": "TRACKED_CREATORS_JSON"}

@@ -1,7 +1,7 @@
 """/_sandbox admin API: creators, ground truth, faults, tokens, stats."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import json
 
@@ -166,6 +166,96 @@ async def trends_clock(request: Request) -> Response:
     return JSONResponse({"today": trends_day(world).isoformat()})
 
 
+def _day_param(request: Request) -> date | JSONResponse:
+    from scripts.sandbox.trends import trends_day
+
+    raw = request.query_params.get("day")
+    try:
+        return date.fromisoformat(raw) if raw else trends_day(request.app.state.world)
+    except ValueError:
+        return _bad("day must be YYYY-MM-DD")
+
+
+async def trends_truth(request: Request) -> Response:
+    """Ground truth of the keyword model on a day (default: the trends clock's): each keyword's noiseless
+    mean daily search volume over the last 7 days and its planted and realized growth over 7, 14 and 30 days."""
+    from scripts.sandbox.trends import truth
+
+    world = request.app.state.world
+    day = _day_param(request)
+    if isinstance(day, Response):
+        return day
+    return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.seed, world.config.trends,
+                                                                      world.today, day)})
+
+
+async def market_truth(request: Request) -> Response:
+    """Ground truth of the market on a day, per keyword of the trends model: demand = its noiseless mean daily
+    searches over the last 7 days; supply = YouTube uploads matching it in the 30 days before `until` (an ISO
+    date-time, default the end of the day; what search.list matches, over every creator), as uploads per
+    week; ratio = demand / (1 + supply per week)."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from scripts.sandbox.trends import truth
+    from scripts.sandbox.youtube import uploads_truth
+
+    world = request.app.state.world
+    day = _day_param(request)
+    if isinstance(day, Response):
+        return day
+    try:
+        raw = request.query_params.get("until")
+        until = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else \
+            datetime.combine(day + timedelta(days=1), time(), timezone.utc)
+    except ValueError:
+        return _bad("until must be an ISO 8601 date-time")
+    keywords = truth(world.config.seed, world.config.trends, world.today, day)
+    uploads = uploads_truth(world, [k["keyword"] for k in keywords], until)
+    topics = []
+    for k in keywords:
+        per_week = uploads[k["keyword"]] * 7 / 30
+        topics.append({"topic": k["keyword"], "demand": k["volume_7d"], "uploads_30d": uploads[k["keyword"]],
+                       "supply_per_week": per_week, "ratio": k["volume_7d"] / (1 + per_week)})
+    return JSONResponse({"day": day.isoformat(), "until": until.isoformat(), "topics": topics})
+
+
+async def account_daily(request: Request) -> Response:
+    """Ground truth of a creator's daily account metrics, exactly as each platform's insights report them
+    (views, reach, saves, shares, watch_hours; null where the platform has no such metric), for the days the
+    platform reports as final: YouTube Analytics lags ANALYTICS_LAG_DAYS, the others finish yesterday."""
+    from types import SimpleNamespace
+
+    from scripts.sandbox.instagram import _account_daily
+    from scripts.sandbox.pinterest import _COUNTERS
+    from scripts.sandbox.youtube import ANALYTICS_LAG_DAYS, _channel_daily
+
+    world = request.app.state.world
+    platform, creator = request.path_params["platform"], int(request.path_params["creator"])
+    if platform not in ("instagram", "youtube", "pinterest") or not 0 <= creator < world.config.creators:
+        return _bad("platform must be instagram, youtube or pinterest, and creator in range")
+    table = world.posts(creator, platform)
+    if platform == "instagram":
+        daily = _account_daily(SimpleNamespace(table=lambda: table, world=world, creator=creator))
+        columns = {"views": daily["views"], "reach": daily["reach"], "saves": daily["saves"],
+                   "shares": daily["shares"]}
+        last = world.today - timedelta(days=1)
+    elif platform == "youtube":
+        daily = _channel_daily(world, creator, table)
+        columns = {"views": daily["views"], "shares": daily["shares"],
+                   "watch_hours": daily["estimatedMinutesWatched"] / 60}
+        last = world.today - timedelta(days=ANALYTICS_LAG_DAYS)
+    else:
+        counters = np.round(table.daily(_COUNTERS))
+        columns = {"views": counters[:, _COUNTERS.index("views")], "saves": counters[:, _COUNTERS.index("saves")]}
+        last = world.today - timedelta(days=1)
+    start = world.today - timedelta(days=730)
+    days = [{"date": (start + timedelta(days=d)).isoformat(),
+             **{name: float(values[d]) for name, values in columns.items()}}
+            for d in range(len(next(iter(columns.values())))) if start + timedelta(days=d) <= last]
+    return JSONResponse({"platform": platform, "creator": creator, "last_final_day": last.isoformat(),
+                         "days": days})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -176,4 +266,7 @@ def routes() -> list:
         Route("/tokens/mint", mint_token, methods=["POST"]),
         Route("/stats", stats),
         Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
+        Route("/trends/truth", trends_truth),
+        Route("/market/truth", market_truth),
+        Route("/account_daily/{platform}/{creator:int}", account_daily),
     ]

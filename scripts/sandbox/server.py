@@ -48,6 +48,23 @@ class SandboxHandle:
         """Move the date trend endpoints and public counters answer for (None: back to today)."""
         return self._call("POST", "/trends/clock", {"today": str(day) if day else None})  # type: ignore[return-value]
 
+    def trends_truth(self, day: object | None = None) -> dict:
+        """The keyword model's ground truth on a day (default: the trends clock's day)."""
+        path = f"/trends/truth?day={day}" if day else "/trends/truth"
+        return self._call("GET", path)  # type: ignore[return-value]
+
+    def market_truth(self, day: object | None = None, until: object | None = None) -> dict:
+        """Per keyword: true demand on a day, YouTube uploads of the 30 days before `until` (default: the
+        day's end) and their ratio."""
+        params = {k: str(v) for k, v in (("day", day), ("until", until)) if v}
+        response = self._admin.get("/market/truth", params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def account_daily(self, platform: str, creator: int = 0) -> dict:
+        """A creator's true daily account metrics on a platform, up to the platform's last final day."""
+        return self._call("GET", f"/account_daily/{platform}/{creator}")  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

@@ -1,7 +1,11 @@
 """Trend sources: Pinterest Trends keywords and YouTube search suggestions, from one keyword model.
 
-Each keyword has a daily search volume: base x season x growth x noise. The noise is indexed by calendar
-date, so the same keyword looks the same on the same date whatever `today` the sandbox was given.
+Each keyword has a daily search volume: base x season x growth x noise, all on the market calendar:
+season by day of year, noise by calendar date, and a scenario's rise (or fall, with a negative
+daily_growth) from an absolute start date for `days` days. A scenario may give `start` (YYYY-MM-DD) or
+`start_days_ago`, counted from the sandbox's own `today` (fixed at start-up), never from the day the
+trends clock answers for: replaying past days shows the rise happening, not the same picture each day.
+`truth()` is what the admin API reports as ground truth: the noiseless volume and its growth.
 """
 from __future__ import annotations
 
@@ -71,31 +75,72 @@ def _noise(seed: int, keyword: str) -> np.ndarray:
     return np.convolve(raw, kernel, mode="same") * np.sqrt(5)
 
 
-def keyword_catalog(scenario: dict) -> list[dict]:
-    """Background keywords plus the scenario's (which override a background one of the same name)."""
+def keyword_catalog(scenario: dict, anchor: date) -> list[dict]:
+    """Background keywords plus the scenario's (which override a background one of the same name).
+
+    `anchor` is the sandbox's start-up `today`: a scenario's `start_days_ago` becomes an absolute date."""
     catalog = {k: {"keyword": k, "interest": i, "base": b, "amplitude": a, "peak": p, "daily_growth": 0.0,
-                   "start_days_ago": 0, "noise": 0.08} for k, i, b, a, p in BACKGROUND}
+                   "start": None, "days": None, "noise": 0.08} for k, i, b, a, p in BACKGROUND}
     for entry in scenario.get("keywords", []):
         keyword = str(entry["keyword"]).lower()
+        start = (date.fromisoformat(str(entry["start"])) if entry.get("start")
+                 else anchor - timedelta(days=int(entry.get("start_days_ago", 0))))
         catalog[keyword] = {"keyword": keyword, "interest": entry.get("interest", "diy_and_crafts"),
                             "base": float(entry.get("base", 20)), "amplitude": float(entry.get("amplitude", 0.0)),
                             "peak": int(entry.get("peak", 0)), "daily_growth": float(entry.get("daily_growth", 0.0)),
-                            "start_days_ago": int(entry.get("start_days_ago", 0)), "noise": float(entry.get("noise", 0.08))}
+                            "start": start, "days": int(entry["days"]) if entry.get("days") is not None else None,
+                            "noise": float(entry.get("noise", 0.08))}
     return list(catalog.values())
 
 
-def daily_volume(seed: int, entry: dict, today: date, days: int = 730) -> np.ndarray:
-    """Search volume for each of the `days` days ending yesterday (oldest first)."""
+def expected_volume(entry: dict, today: date, days: int = 730) -> np.ndarray:
+    """Noiseless search volume (base x season x growth) for each of the `days` days ending yesterday."""
     first = today - timedelta(days=days)
     offsets = np.arange(days)
-    ordinals = (first - _NOISE_EPOCH).days + offsets
     doy = np.array([(first + timedelta(days=int(d))).timetuple().tm_yday for d in offsets])
     season = 1 + entry["amplitude"] * np.cos(2 * np.pi * (doy - entry["peak"]) / 365.25)
-    days_ago = days - offsets
-    growing = np.clip(entry["start_days_ago"] - days_ago, 0, None) if entry["daily_growth"] else np.zeros(days)
-    growth = np.exp(entry["daily_growth"] * growing)
+    growing = np.zeros(days)
+    if entry["daily_growth"] and entry["start"] is not None:
+        # Days since the rise began, on the calendar; a rise with `days` stops there and holds its level.
+        elapsed = (first - entry["start"]).days + offsets
+        growing = np.clip(elapsed, 0, entry["days"] if entry["days"] is not None else None)
+    return entry["base"] * season * np.exp(entry["daily_growth"] * growing)
+
+
+def daily_volume(seed: int, entry: dict, today: date, days: int = 730) -> np.ndarray:
+    """Search volume for each of the `days` days ending yesterday (oldest first), with its noise."""
+    first = today - timedelta(days=days)
+    ordinals = (first - _NOISE_EPOCH).days + np.arange(days)
     noise = np.exp(entry["noise"] * _noise(seed, entry["keyword"])[np.clip(ordinals, 0, _NOISE_DAYS - 1)])
-    return entry["base"] * season * growth * noise
+    return expected_volume(entry, today, days) * noise
+
+
+TRUTH_WINDOWS = (7, 14, 30)
+
+
+def window_growth(volume: np.ndarray, window: int) -> float:
+    """exp(window x b) - 1, b the least-squares slope of ln(volume) over the last `window` days."""
+    y = np.log(volume[-window:])
+    x = np.arange(window, dtype=np.float64)
+    slope = float(np.polyfit(x, y, 1)[0])
+    return float(np.expm1(slope * window))
+
+
+def truth(seed: int, scenario: dict, anchor: date, day: date) -> list[dict]:
+    """Ground truth on `day` for every keyword, over the days ending yesterday: the mean daily volume of the
+    last 7 days (noiseless) and growth over 7, 14 and 30 days, planted (`growth`: the noiseless volume) and
+    realized (`weekly_growth`: the searches that happened, noise included, as weekly totals, each day's
+    total of the 7 days ending it; what a weekly index like Pinterest's can at best recover)."""
+    rows = []
+    span = max(TRUTH_WINDOWS)
+    for entry in keyword_catalog(scenario, anchor):
+        planted, realized = expected_volume(entry, day, days=span), daily_volume(seed, entry, day, days=span + 6)
+        weekly = np.convolve(realized, np.ones(7) / 7, mode="valid")  # trailing 7-day means, one per day
+        rows.append({"keyword": entry["keyword"], "interest": entry["interest"],
+                     "volume_7d": float(planted[-7:].mean()),
+                     "growth": {f"d{w}": window_growth(planted, w) for w in TRUTH_WINDOWS},
+                     "weekly_growth": {f"d{w}": window_growth(weekly, w) for w in TRUTH_WINDOWS}})
+    return rows
 
 
 def _pct(recent: float, before: float) -> int:
@@ -105,10 +150,10 @@ def _pct(recent: float, before: float) -> int:
     return 10001 if value > 10000 else max(-10000, int(value))
 
 
-def trend_rows(seed: int, scenario: dict, today: date) -> list[dict]:
-    """Every keyword with its growth figures and weekly series (unnormalised)."""
+def trend_rows(seed: int, scenario: dict, today: date, anchor: date | None = None) -> list[dict]:
+    """Every keyword with its growth figures and weekly series (unnormalised), as seen on `today`."""
     rows = []
-    for entry in keyword_catalog(scenario):
+    for entry in keyword_catalog(scenario, anchor or today):
         v = daily_volume(seed, entry, today)
         weekly = [float(v[len(v) - 7 * (k + 1): len(v) - 7 * k].mean()) for k in range(52)][::-1]
         dates = [(today - timedelta(days=1 + 7 * k)).isoformat() for k in range(52)][::-1]
@@ -131,7 +176,7 @@ def cached_rows(world) -> list[dict]:
     cache = world.__dict__.setdefault("_trend_rows", {})
     day = trends_day(world)
     if day not in cache:
-        cache[day] = trend_rows(world.config.seed, world.config.trends, day)
+        cache[day] = trend_rows(world.config.seed, world.config.trends, day, anchor=world.today)
     return cache[day]
 
 

@@ -6,6 +6,7 @@ import hashlib
 import html
 import math
 import re
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -106,8 +107,16 @@ def _page_window(params) -> tuple[int, int] | Response:
 
 
 # Data API ----------------------------------------------------------------------------------------
+def names_other_accounts(profile) -> bool:
+    """Most channels list their other accounts in the description, as real creators do; about 1 in 5 does not."""
+    return zlib.crc32(profile.handles["youtube"].encode()) % 5 != 0
+
+
 def _channel_description(profile) -> str:
-    return f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
+    text = f"{profile.niche['name'].capitalize()} videos, shorts and slow crafting."
+    if names_other_accounts(profile):
+        text += f" Instagram: @{profile.handles['instagram']} | TikTok: @{profile.handles['tiktok']}"
+    return text
 
 
 def channel_resource(world, creator: int, parts: list[str]) -> dict:
@@ -272,7 +281,7 @@ SEARCH_TYPES = ("channel", "playlist", "video")
 SEARCH_ORDERS = ("date", "rating", "relevance", "title", "videoCount", "viewCount", "searchSortUnspecified")
 SEARCH_MAX_RESULTS = 500  # real search stops paging at about 500 results
 SEARCH_SCAN_CREATORS = 200  # creators whose captions are indexed; the long tail is not found, as on YouTube
-SEARCH_RECENT_VIDEOS = 30  # videos per creator that search looks at
+SEARCH_RECENT_VIDEOS = 60  # videos per creator that search looks at (covers 30 days at any pace, even replayed)
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_WORDS = {"a", "an", "and", "the", "for", "with", "how", "to", "of", "in", "on", "my", "your", "is"}
 
@@ -299,8 +308,7 @@ def _search_entry(world, creator: int) -> dict:
         tag_words = " ".join(t.lstrip("#") for t in niche["tags"])
         videos = []
         for i in range(min(SEARCH_RECENT_VIDEOS, len(table))):
-            text = table.text(i)
-            videos.append((i, _words(f"{text['title']} {text['caption']} {tag_words}")))
+            videos.append((i, video_words(world, creator, table, i)))
         index[creator] = {
             "profile": _words(" ".join([niche["name"], *niche["items"], tag_words, profile.display_name,
                                         profile.handles["youtube"]])),
@@ -353,9 +361,23 @@ def _search_video(world, creator: int, i: int) -> dict:
                         "liveBroadcastContent": "none", "publishTime": snippet["publishedAt"]}}
 
 
-def _search_results(world, terms: list[str], types: set[str], order: str) -> list[tuple[str, int, int]]:
-    """Matching (kind, creator, video position) in result order; position is -1 for channels."""
-    need = max(1, math.ceil(len(terms) / 2))  # about half the words must match, as loose as real search
+def video_matches(words: set[str], terms: list[str]) -> bool:
+    """A video answers a query holding about half of its words (as loose as real search)."""
+    return not terms or sum(1 for t in terms if t in words) >= max(1, math.ceil(len(terms) / 2))
+
+
+def video_words(world, creator: int, table: PostTable, i: int) -> set[str]:
+    """What search reads of a video: its title, its caption and its channel's niche tags."""
+    text = table.text(i)
+    tag_words = " ".join(t.lstrip("#") for t in world.creator(creator).niche["tags"])
+    return _words(f"{text['title']} {text['caption']} {tag_words}")
+
+
+def _search_results(world, terms: list[str], types: set[str], order: str,
+                    published: tuple[float, float] = (-math.inf, math.inf)) -> list[tuple[str, int, int]]:
+    """Matching (kind, creator, video position) in result order; position is -1 for channels. Videos are
+    kept when uploaded within `published` (epoch seconds, [after, before))."""
+    need = max(1, math.ceil(len(terms) / 2))
     channels, videos = [], []
     for creator in range(min(world.config.creators, SEARCH_SCAN_CREATORS)):
         entry = _search_entry(world, creator)
@@ -364,10 +386,10 @@ def _search_results(world, terms: list[str], types: set[str], order: str) -> lis
         if matched >= need or not terms:
             channels.append((peer_rank, -score, creator))
         if "video" in types:
+            table = world.posts(creator, "youtube")
             for i, words in entry["videos"]:
-                hits = sum(1 for t in terms if t in words)
-                if hits >= need or not terms:
-                    videos.append((peer_rank, -hits, creator, i))
+                if published[0] <= float(table.ts[i]) < published[1] and video_matches(words, terms):
+                    videos.append((peer_rank, -sum(1 for t in terms if t in words), creator, i))
     posts = lambda c: world.posts(c, "youtube")  # noqa: E731
     if order == "date":
         channels.sort(key=lambda k: (-float(posts(k[2]).ts[0]) if len(posts(k[2])) else 0.0, k[2]))
@@ -424,9 +446,12 @@ async def search_list(request: Request) -> Response:
         return google_bad_request("The <code>regionCode</code> parameter specifies an invalid region code.",
                                   reason="invalidRegionCode")
     world = request.app.state.world
+    published = _published_window(params, world)
+    if isinstance(published, Response):
+        return published
     # regionCode and relevanceLanguage are accepted without effect: every sandbox video is public everywhere
     # and in English. Playlist results are never produced: sandbox creators keep no public playlists.
-    results = _search_results(world, _query_terms(params.get("q", "")), types, order)
+    results = _search_results(world, _query_terms(params.get("q", "")), types, order, published)
     page = results[offset:offset + max_results]
     items = []
     for kind, creator, position in page:
@@ -444,6 +469,48 @@ async def search_list(request: Request) -> Response:
     body["pageInfo"] = {"totalResults": len(results), "resultsPerPage": max_results}
     body["items"] = items
     return JSONResponse(body)
+
+
+def _published_window(params, world) -> tuple[float, float] | Response:
+    """[publishedAfter, publishedBefore) as epoch seconds (RFC 3339 date-times, e.g. 1970-01-01T00:00:00Z);
+    nothing is published after the end of the market day the trends clock answers for."""
+    from scripts.sandbox.trends import trends_day
+
+    end = datetime.combine(trends_day(world) + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+    bounds = [-math.inf, end]
+    for k, name in enumerate(("publishedAfter", "publishedBefore")):
+        raw = params.get(name)
+        if raw is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None or "T" not in raw:
+            return google_bad_request(f"Invalid value for {name}: '{raw}'. Expected an RFC 3339 date-time "
+                                      "value (1970-01-01T00:00:00Z).", reason="invalidParameter")
+        bounds[k] = max(bounds[k], moment.timestamp()) if k == 0 else min(bounds[k], moment.timestamp())
+    return bounds[0], bounds[1]
+
+
+def uploads_truth(world, topics: list[str], until: datetime, days: int = 30) -> dict[str, int]:
+    """Ground truth of supply: per topic, YouTube videos of every creator uploaded in the `days` days
+    before `until` that search would match (the same words and rule as search.list)."""
+    end = until.timestamp()
+    start = end - days * 86400
+    terms = {t: _query_terms(t) for t in topics}
+    counts = dict.fromkeys(topics, 0)
+    for creator in range(world.config.creators):
+        table = world.posts(creator, "youtube")
+        for i in range(len(table)):  # newest first
+            if float(table.ts[i]) < start:
+                break
+            if float(table.ts[i]) >= end:
+                continue
+            words = video_words(world, creator, table, i)
+            for topic in topics:
+                counts[topic] += video_matches(words, terms[topic])
+    return counts
 
 
 # Analytics ---------------------------------------------------------------------------------------

@@ -5,6 +5,11 @@
   the fractional growth per 30 days whatever the window. Needs >= 2 counts spanning >= 3 days,
   else null (unknown). The log-linear fit uses every point, so one late or early snapshot does
   not decide the rate the way a first/last ratio would.
+- Size-aware growth (what "trending" ranks by): percent growth alone crowns tiny accounts (+4 % of 680
+  followers is 27 people), so growth is shrunk toward zero by size, as a posterior mean with a prior of
+  PRIOR_FOLLOWERS followers at zero growth: trend_score = growth_rate * F / (F + 5,000), F = followers
+  (+4 % at 680 -> 0.5 %; at 50,000 -> 3.6 %). followers_gained = F - F / (1 + growth_rate), the
+  followers added over 30 days at that rate. Creators under MIN_FOLLOWERS (1,000) are not ranked.
 - format_description: the dominant post type and its share, the most common duration bucket
   (shared.attributes), the posting rate (posts / max(7, days from first to last post + 1) * 7),
   and the most common content format.
@@ -20,6 +25,8 @@ import polars as pl
 from shared.attributes import duration_bucket
 
 GROWTH_PERIOD_DAYS = 30
+PRIOR_FOLLOWERS = 5_000
+MIN_FOLLOWERS = 1_000
 MIN_POINTS = 2
 MIN_SPAN_DAYS = 3.0
 _DURATION_WORDS = {"under_15s": "under 15 s", "15_30s": "15-30 s", "30_60s": "30-60 s",
@@ -53,6 +60,20 @@ def creator_growth(history: pl.DataFrame, today: date, window_days: int = 30) ->
         )
         .drop("slope")
     )
+
+
+def size_aware(growth_rate: pl.Expr, followers: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(followers_gained over 30 days, trend_score) expressions; null where growth or followers is unknown."""
+    size = followers.cast(pl.Float64)
+    gained = (size - size / (1 + growth_rate)).round(0)
+    return gained, growth_rate * size / (size + PRIOR_FOLLOWERS)
+
+
+def trend_score(growth_rate: float | None, followers: int | None) -> tuple[int | None, float | None]:
+    """(followers_gained, trend_score) of one creator (see the module docstring)."""
+    if growth_rate is None or not followers:
+        return None, None
+    return round(followers - followers / (1 + growth_rate)), growth_rate * followers / (followers + PRIOR_FOLLOWERS)
 
 
 def _plural(kind: str) -> str:
@@ -115,10 +136,14 @@ def rank_trending_creators(
     niches: Mapping[str, str] | None = None,
     window_days: int = 30,
     limit: int | None = None,
+    min_followers: int = MIN_FOLLOWERS,
 ) -> pl.DataFrame:
-    """rank, creator_id, handle, platform, followers, growth_rate, n_points, span_days, niche,
-    format_description; fastest growth first, unknown growth last."""
-    growth = creator_growth(history, today, window_days)
+    """rank, creator_id, handle, platform, followers, growth_rate, followers_gained, trend_score, n_points,
+    span_days, niche, format_description; creators at or above the floor, highest trend_score first,
+    unknown growth last."""
+    growth = creator_growth(history, today, window_days).filter(pl.col("followers") >= min_followers)
+    gained, score = size_aware(pl.col("growth_rate"), pl.col("followers"))
+    growth = growth.with_columns(followers_gained=gained, trend_score=score)
     by_creator = {key[0]: frame for key, frame in posts.partition_by("creator_id", as_dict=True).items()}
     ids = growth["creator_id"].to_list()
     ranked = (
@@ -127,9 +152,9 @@ def rank_trending_creators(
             pl.Series("format_description",
                       [format_description(by_creator.get(c, posts.clear())) for c in ids], dtype=pl.String),
         )
-        .sort(["growth_rate", "followers", "creator_id"], descending=[True, True, False], nulls_last=True)
+        .sort(["trend_score", "followers", "creator_id"], descending=[True, True, False], nulls_last=True)
         .with_row_index("rank", offset=1)
-        .select("rank", "creator_id", "handle", "platform", "followers", "growth_rate", "n_points",
-                "span_days", "niche", "format_description")
+        .select("rank", "creator_id", "handle", "platform", "followers", "growth_rate", "followers_gained",
+                "trend_score", "n_points", "span_days", "niche", "format_description")
     )
     return ranked if limit is None else ranked.head(limit)

@@ -152,3 +152,65 @@ GENERIC_WORDS: Final = frozenset(
 STOPWORDS: Final = frozenset(
     "a an the and or of for to in on with my your our how what why is are at by from this that it".split()
 )
+
+# Things makers make: a phrase whose head is one of these (or a lexicon term) is about an object a craft can
+# produce ("resin gnome", "crochet octopus"); an unknown head earns less trust, a foreign one almost none.
+CRAFT_OBJECTS: Final = frozenset(
+    """coaster tray bowl vase mug cup plate dish saucer jar box frame sign clock lamp lampshade shade ornament
+    wreath garland bunting pillow cushion blanket throw rug mat placemat runner basket bag tote purse pouch
+    wallet clutch backpack hat beanie bucket bonnet balaclava scarf shawl cowl mitten glove sock slipper sweater
+    cardigan jumper vest top tee dress skirt shorts bikini swimsuit bralette poncho kimono headband scrunchie
+    bow earring necklace bracelet anklet ring pendant brooch pin keychain keyring charm bookmark magnet card
+    notebook journal sketchbook planner doll toy plushie plush teddy bear bunny rabbit octopus mushroom bee
+    whale cat dog fox owl frog turtle dinosaur dragon unicorn elephant penguin snail butterfly flower bouquet
+    rose daisy sunflower tulip leaf plant succulent cactus pot planter hanger hanging wallhanging tapestry
+    quilt table shelf tile candle soap jewelry jewellery figurine gnome sculpture statue dice pen tumbler
+    glass light nightlight terrarium geode ashtray holder trinket board spoon utensil stool chair bench
+    birdhouse mirror wreath centerpiece tablescape garland ornament stocking tree angel star snowflake heart
+    gift gifts favor favour souvenir keepsake sampler hoop patch applique pincushion cozy cosy sleeve cover
+    case organizer organiser caddy storage bin crate""".split()
+)
+
+# Heads that name a kind of content about what precedes them ("glaze recipes", "resin supplies"): the sense
+# check looks past them to the word they are about.
+CONTENT_HEADS: Final = frozenset(
+    """recipe tip trick hack guide project technique step supply tool material kit design course class workshop
+    lesson book shop business market fair stall haul review unboxing vlog challenge basics mistake problem fix
+    method process routine setup studio""".split()
+)
+
+# Words that belong to other domains outright: as a phrase's head, or beside an ambiguous craft word, they
+# take the phrase into another sense ("resin driveway", "crochet braids", "slow cooker", "lilo and stitch").
+# Only words that are hardly ever craft context belong here: "recipe" (glaze recipes), "chart" (knitting
+# charts), "kitchen" (kitchen decor), "hair" (hair scrunchies) or "budget" (budget decor) do not.
+FOREIGN_WORDS: Final[dict[str, frozenset[str]]] = {domain: frozenset(words.split()) for domain, words in {
+    "building and yards": """driveway patio paving paver gravel flooring garage basement roof roofing gutter
+        plumbing plumber asphalt tarmac decking subfloor grout countertop worktop contractor renovation remodel
+        siding insulation drywall sealant toilet shed""",
+    "hair and beauty": """hairstyle braid braided locs wig extension ponytail makeup concealer mascara
+        eyeliner eyeshadow lipstick lash brow nail manicure pedicure skincare serum moisturizer acne facial
+        waxing tattoo piercing veneer""",
+    "cars and machines": """car truck vehicle automotive engine tire tyre motorcycle detailing headlight bumper""",
+    "food": """cooker meal dinner lunch breakfast soup pasta pizza cookie donut doughnut chocolate latte
+        smoothie salad chicken beef pork keto protein pancake fryer bbq barbecue cocktail sourdough cake
+        cupcake""",
+    "money": """crypto bitcoin ethereum trading trader stock forex investing investment dividend portfolio bot
+        loan mortgage tax""",
+    "tech": """iphone android phone laptop computer software app javascript python npm coding programming
+        developer api printer filament gpu linux excel wifi internet website seo""",
+    "health": """dental dentist teeth tooth braces implant doctor medical surgery diet fitness workout gym
+        pilates metabolism""",
+    "entertainment and sport": """movie film episode anime disney marvel netflix lilo harry opera song lyrics
+        album concert game gaming minecraft fortnite roblox football soccer basketball baseball tennis golf
+        nfl nba fishing hunting""",
+    "other": """motion recognition selfie doorbell meth election politics weather""",
+}.items()}
+
+# Fixed expressions that give a craft word another sense.
+NONCRAFT_PHRASES: Final = (
+    "roller coaster", "super bowl", "tight knit", "rug pull", "ring light", "candle stick", "candlestick",
+    "soap opera", "hook up", "package manager", "screen recording", "screen recorder", "slow down", "slow mo",
+    "pattern recognition", "crystal meth", "clay mask", "clay court", "car wax", "bikini wax", "mug shot",
+    "ceramic coating", "resin bound", "fabric softener", "crochet hair", "3d print", "3d printing",
+    "3d printer", "board game", "hair weave", "resin printing", "resin printer", "resin wicker",
+)

@@ -17,8 +17,29 @@ A misspelt topic word close to a lexicon term (trigram Jaccard J >= 0.5) activat
 concepts at weight * 0.6 * J, so it can never score more than 0.48; a glued hashtag word of 8+
 letters that contains a (non-modifier) lexicon word ("resinart") activates it at weight * 0.9.
 A niche keyword unknown to the lexicon is matched by overlap and fuzzy only; anything else
-scores 0. The category of a topic is the concept label of its best-scoring niche keyword (its
-strongest specific concept; "crafts" for a modifier-only keyword; the keyword itself if unknown).
+scores 0.
+
+Sense: sharing a word is not sharing a meaning ("resin driveway", "crochet braids", "lilo and stitch",
+"slow cooker recipes"). For a niche the lexicon knows, score(T, K) is multiplied by the topic's sense fit:
+- FOREIGN_FIT 0.1 when T holds a fixed non-craft expression (NONCRAFT_PHRASES: "roller coaster"),
+  when its head (last word that is not generic) is a word of another domain (FOREIGN_WORDS: driveway,
+  braids, cooker...), or when such a word sits beside a head that is a craft word rather than an object
+  ("dental resin", "harry potter");
+- OBJECT_WITH_FOREIGN_FIT 0.8 when the head is a thing makers make (CRAFT_OBJECTS) and another word is
+  foreign ("makeup bag": a bag, for makeup);
+- 1.0 when the head is a lexicon term or a craft object (or the phrase is all generic words); content
+  heads ("recipes", "supplies", "tips": CONTENT_HEADS) are looked past to the word they are about;
+- UNKNOWN_HEAD_FIT 0.4 when the head is a word the lexicon does not know: a craft word in front of an
+  unknown thing is weak evidence the phrase is about the craft.
+Foreign words are matched on the raw words (plural s/es folded), so "flooring" is foreign and "floor
+lamp" is not.
+
+The category of a topic is the concept label of the niche keyword that matched best; ties go to the
+keyword sharing more words with the topic, then to the one whose concept the topic itself activates
+most (so "handmade ceramic mugs" is labelled by "handmade decor", not by the first keyword in order).
+When several keywords still tie with neither (a bare modifier like "handmade gifts" matches every craft
+keyword alike), no keyword matched in particular: the label is the topic's own craft, else "crafts".
+`topic_concept` is the topic's own strongest craft concept ("needle felting" -> fiber art).
 """
 from __future__ import annotations
 
@@ -27,7 +48,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from shared.engines.niche_lexicon import CONCEPTS, GENERAL_CRAFTS, GENERIC_WORDS, RELATED, STOPWORDS
+from shared.engines.niche_lexicon import (
+    CONCEPTS, CONTENT_HEADS, CRAFT_OBJECTS, FOREIGN_WORDS, GENERAL_CRAFTS, GENERIC_WORDS, NONCRAFT_PHRASES, RELATED, STOPWORDS,
+)
 
 OVERLAP = 1.0
 SAME_CONCEPT = 0.8
@@ -38,6 +61,9 @@ FUZZY_SCALE = 0.75
 FUZZY_MIN_JACCARD = 0.45
 FUZZY_TERM_MIN_JACCARD = 0.5
 FUZZY_TERM_DISCOUNT = 0.6
+FOREIGN_FIT = 0.1
+OBJECT_WITH_FOREIGN_FIT = 0.8
+UNKNOWN_HEAD_FIT = 0.4
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -67,10 +93,15 @@ def _undouble(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def raw_words(text: str) -> tuple[str, ...]:
+    """Lowercased words of a text, stopwords removed, not stemmed."""
+    return tuple(w for w in _NON_WORD.sub(" ", text.lower()).split() if w not in STOPWORDS)
+
+
+@lru_cache(maxsize=65536)
 def words(text: str) -> tuple[str, ...]:
     """Stemmed words of a text, stopwords removed."""
-    raw = _NON_WORD.sub(" ", text.lower()).split()
-    return tuple(stem(w) for w in raw if w not in STOPWORDS)
+    return tuple(stem(w) for w in raw_words(text))
 
 
 @lru_cache(maxsize=65536)
@@ -101,6 +132,33 @@ _SINGLE_TRIGRAMS = {w: _trigrams(w) for w in _SINGLE_TERMS if len(w) >= 5}
 _GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)
 _MODIFIERS = frozenset(w for w, concepts in _SINGLE_TERMS.items() if GENERAL_CRAFTS in concepts)
 _RELATED_PAIRS = tuple(tuple(pair) for pair in RELATED)
+_FOREIGN = frozenset(w for group in FOREIGN_WORDS.values() for w in group)
+_OBJECTS = frozenset(stem(w) for w in CRAFT_OBJECTS)
+_NOT_HEADS = _GENERIC | frozenset(stem(w) for w in CONTENT_HEADS)
+_NONCRAFT = tuple(raw_words(p) for p in NONCRAFT_PHRASES)
+_CONCEPT_ORDER = {c: i for i, c in enumerate(CONCEPTS)}
+
+
+def _is_foreign(word: str) -> bool:
+    return word in _FOREIGN or (word.endswith("s") and word[:-1] in _FOREIGN) or \
+        (word.endswith("es") and word[:-2] in _FOREIGN)
+
+
+def sense_fit(raw: tuple[str, ...], covered: frozenset[int]) -> float:
+    """How well a phrase's head and context fit a craft (see the module docstring); raw = raw_words."""
+    if any(raw[i:i + len(p)] == p for p in _NONCRAFT for i in range(len(raw) - len(p) + 1)):
+        return FOREIGN_FIT
+    foreign = {i for i, w in enumerate(raw) if _is_foreign(w)}
+    heads = [i for i, w in enumerate(raw) if stem(w) not in _NOT_HEADS]
+    if not heads:
+        return FOREIGN_FIT if foreign else 1.0
+    head = heads[-1]
+    is_object = stem(raw[head]) in _OBJECTS
+    if head in foreign:
+        return FOREIGN_FIT
+    if foreign:
+        return OBJECT_WITH_FOREIGN_FIT if is_object else FOREIGN_FIT
+    return 1.0 if is_object or head in covered else UNKNOWN_HEAD_FIT
 
 
 @dataclass(frozen=True)
@@ -109,11 +167,13 @@ class _Profile:
     heads: frozenset[str]
     activation: dict[str, float]
     category: str | None
+    fit: float
     # For a niche keyword: per topic concept, the best a_K(d) over the niche's related concepts d.
     related: dict[str, float]
 
 
-def _activate(seq: tuple[str, ...]) -> dict[str, float]:
+def _activate(seq: tuple[str, ...]) -> tuple[dict[str, float], frozenset[int]]:
+    """(concept -> activation, positions of the words a lexicon term or a fuzzy term match covers)."""
     found: dict[str, float] = {}
     matched: set[int] = set()
     for i, word in enumerate(seq):
@@ -121,12 +181,14 @@ def _activate(seq: tuple[str, ...]) -> dict[str, float]:
             if seq[i:i + len(term)] == term:
                 found[concept] = max(weight, found.get(concept, 0.0))
                 matched.update(range(i, i + len(term)))
+    fuzzy: set[int] = set()
     for i, word in enumerate(seq):
         if i in matched or word in _GENERIC or len(word) < 5:
             continue
         for concept, weight in _fuzzy_term_concepts(word).items():
             found[concept] = max(weight, found.get(concept, 0.0))
-    return found
+            fuzzy.add(i)
+    return found, frozenset(matched | fuzzy)
 
 
 @lru_cache(maxsize=65536)
@@ -151,7 +213,7 @@ def _fuzzy_term_concepts(word: str) -> dict[str, float]:
 @lru_cache(maxsize=65536)
 def _profile(text: str) -> _Profile:
     seq = words(text)
-    activation = _activate(seq)
+    activation, covered = _activate(seq)
     specific = {c: a for c, a in activation.items() if c != GENERAL_CRAFTS}
     heads = frozenset(w for w in seq if w not in _GENERIC and w not in _MODIFIERS)
     if not heads and not specific:
@@ -168,14 +230,16 @@ def _profile(text: str) -> _Profile:
     for first, second in _RELATED_PAIRS:
         for c_topic, c_niche in ((first, second), (second, first)):
             related[c_topic] = max(related.get(c_topic, 0.0), specific.get(c_niche, 0.0))
-    return _Profile(seq, heads, activation, category, related)
+    return _Profile(seq, heads, activation, category, sense_fit(raw_words(text), covered), related)
 
 
 def _score(topic: _Profile, niche: _Profile) -> float:
     if not topic.words or not niche.words:
         return 0.0
+    # A niche the lexicon knows is a craft: the topic must mean the craft sense of what it shares.
+    fit = topic.fit if niche.activation else 1.0
     if niche.heads & set(topic.words):
-        return OVERLAP
+        return OVERLAP * fit
     best = 0.0
     niche_specific = {c: a for c, a in niche.activation.items() if c != GENERAL_CRAFTS}
     # A niche made only of modifiers ("handmade") treats the general-crafts group as its own.
@@ -186,7 +250,7 @@ def _score(topic: _Profile, niche: _Profile) -> float:
         best = max(best, RELATED_CONCEPT * a_topic * niche.related.get(concept, 0.0))
     if niche.activation:
         best = max(best, MODIFIER_ONLY * topic.activation.get(GENERAL_CRAFTS, 0.0))
-    return max(best, _fuzzy_overlap(topic.words, niche.heads))
+    return max(best, _fuzzy_overlap(topic.words, niche.heads)) * fit
 
 
 def _fuzzy_overlap(topic_words: Iterable[str], heads: Iterable[str]) -> float:
@@ -201,15 +265,43 @@ def _fuzzy_pair(word: str, head: str) -> float:
     return min(FUZZY_CAP, FUZZY_SCALE * j) if j >= FUZZY_MIN_JACCARD else 0.0
 
 
-def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
+def _best_keyword(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None, str | None]:
+    """(score, category, keyword) of the niche keyword that matches the topic best."""
     profile = _profile(topic)
-    best_score, best_category = 0.0, None
+    best_key: tuple[float, int, float] = (0.0, 0, 0.0)
+    best: tuple[str | None, str | None] = (None, None)
+    tied = 0
     for keyword in niche_keywords:
         niche = _profile(keyword)
-        score = _score(profile, niche)
-        if score > best_score:
-            best_score, best_category = score, niche.category
-    return round(best_score, 6), best_category
+        score = round(_score(profile, niche), 6)
+        # Ties: the keyword that shares more words, then the one whose concept the topic activates most.
+        key = (score, len(set(niche.words) & set(profile.words)), profile.activation.get(niche.category or "", 0.0))
+        if score > 0 and key > best_key:
+            best_key, best, tied = key, (niche.category, keyword), 1
+        elif score > 0 and key == best_key:
+            tied += 1
+    if tied > 1 and best_key[1:] == (0, 0.0):
+        # Several keywords match equally and none by a shared word or its own craft ("handmade gifts" against
+        # any craft niche): no keyword matched in particular; label the topic by its own craft, else "crafts".
+        own = profile.category if profile.category in _CONCEPT_ORDER else None
+        return best_key[0], own, None
+    return best_key[0], best[0], best[1]
+
+
+def _best_match(topic: str, niche_keywords: Sequence[str]) -> tuple[float, str | None]:
+    score, category, _ = _best_keyword(topic, niche_keywords)
+    return score, category
+
+
+def matching_keyword(topic: str | None, niche_keywords: Sequence[str]) -> str | None:
+    """The niche keyword a topic (or a creator's niche) matched, None if none does."""
+    return _best_keyword(topic, niche_keywords)[2] if topic else None
+
+
+def topic_concept(topic: str) -> str | None:
+    """The topic's own strongest craft concept ("needle felting" -> "fiber art"), None if it names none."""
+    category = _profile(topic).category
+    return category if category in _CONCEPT_ORDER else None
 
 
 def relevance(topic: str, niche_keywords: Sequence[str]) -> float:

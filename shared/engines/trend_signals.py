@@ -1,38 +1,67 @@
-"""Stored trend observations -> the "more is more interest" readings detect_trends expects.
+"""Stored trend observations -> what detection reads: growth readings and comparable interest levels.
 
 Sources report on different scales, and not every number is an amount of interest:
-- pinterest_trends `index`: each response scales a keyword to its own peak (= 100), so a rising
-  keyword's past readings shrink in every newer response. A reading is put on one scale by its
-  response's one-year median: value = 100 * index / baseline (100 = the keyword's typical week).
-  A reading without a baseline keeps its raw index.
-- pinterest_trends `rank`: position in a list already sorted by growth; says nothing about the
-  amount of interest, so it is left out (the index points of the same response carry it).
-- youtube_suggest `rank` r of up to SUGGEST_SLOTS suggestions: score = SUGGEST_SLOTS + 1 - r
-  (first suggestion 10, tenth 1), so climbing the list reads as growth. Ranks past the slots score 0.
-- `count` and `volume` readings (Instagram hashtag counts) are amounts already and pass unchanged.
+- pinterest_trends `index` (each keyword scaled to its own peak = 100 in every response): a reading is
+  put on one scale per keyword by its response's baseline (the mean of its weekly points older than
+  8 weeks, trend_sources.series_baseline), value = 100 * index / baseline (100 = the keyword's level
+  two months ago and before). These are the velocity readings. A reading without a baseline keeps its
+  raw index.
+- `volume` readings (a source that reports an amount of searches) pass unchanged.
+- Everything else is no amount of interest and is left out of velocity: pinterest `rank` (position
+  in a list sorted by growth), youtube_suggest `rank` (a suggestion's position: a keyword that
+  stays first while its searches double shows no change), Instagram hashtag counts (how many posts
+  were made: supply, not demand) and `group_index` levels (their scale moves with the group's peak).
+
+Interest levels comparable across keywords (`group_levels`): Pinterest with normalize_against_group
+scales every keyword of one response to the response's highest weekly point. Two responses of one run
+are put on one scale through the keywords they share: factor(B) = median over shared keywords k of
+sum(series_ref[k]) / sum(series_B[k]), the reference being the response with the most keywords. A
+keyword's level is its latest weekly point times its response's factor (the reference's reading when
+it has one); a response sharing no keyword with the reference cannot be placed and is left out.
 """
 from __future__ import annotations
 
 import polars as pl
 
-SUGGEST_SLOTS = 10
 ENGINE_COLUMNS = ("keyword", "source", "region", "observed_at", "value")
 
 
 def detection_input(obs: pl.DataFrame) -> pl.DataFrame:
     """keyword, source, region, observed_at, value: one interest reading per usable observation."""
-    kind, source, value = pl.col("value_kind"), pl.col("source"), pl.col("value").cast(pl.Float64)
+    kind, value = pl.col("value_kind"), pl.col("value").cast(pl.Float64)
     baseline = pl.col("baseline").cast(pl.Float64) if "baseline" in obs.columns else pl.lit(None, pl.Float64)
     reading = (
-        pl.when(kind == "index")
+        pl.when((kind == "index") & (pl.col("source") == "pinterest_trends"))
         .then(pl.when(baseline > 0).then(100 * value / baseline).otherwise(value))
-        .when((kind == "rank") & (source == "youtube_suggest"))
-        .then((SUGGEST_SLOTS + 1 - value).clip(lower_bound=0))
-        .when(kind.is_in(["count", "volume"]))
+        .when(kind == "volume")
         .then(value)
     )
     return (
         obs.with_columns(value=reading)
         .filter(pl.col("value").is_not_null())
         .select(*ENGINE_COLUMNS)
+    )
+
+
+def group_levels(responses: pl.DataFrame) -> pl.DataFrame:
+    """keyword, level, response from rows (response, keyword, latest, total): one response's group-scaled
+    latest weekly point and the sum of its series per keyword. Levels are on the reference response's scale."""
+    if responses.is_empty():
+        return pl.DataFrame(schema={"keyword": pl.String, "level": pl.Float64, "response": pl.Int64})
+    sizes = responses.group_by("response").agg(n=pl.len()).sort(["n", "response"], descending=[True, False])
+    reference = sizes["response"][0]
+    ref = responses.filter(pl.col("response") == reference).select("keyword", ref_total="total")
+    factors = (
+        responses.join(ref, on="keyword")
+        .filter((pl.col("total") > 0) & (pl.col("ref_total") > 0))
+        .group_by("response")
+        .agg(factor=(pl.col("ref_total") / pl.col("total")).median())
+    )
+    placed = responses.join(factors, on="response").with_columns(level=pl.col("latest") * pl.col("factor"))
+    return (
+        placed.with_columns(is_reference=pl.col("response") == reference)
+        .sort(["keyword", "is_reference", "response"], descending=[False, True, False])
+        .group_by("keyword", maintain_order=True)
+        .agg(pl.col("level").first(), pl.col("response").first())
+        .select("keyword", pl.col("level").cast(pl.Float64), pl.col("response").cast(pl.Int64))
     )

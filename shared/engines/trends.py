@@ -12,14 +12,17 @@ run, so a day may hold several readings or none. Formulas:
 - Several sources for one topic (keyword, region): b_w = mean of the sources' b_w weighted by their
   observed days, growth_w = exp(b_w * w) - 1 (the geometric mean of the sources' growths), so a
   rise on one source alone is damped by a flat other one. `sources` lists them.
-- growth_rate = sum(weight_w * growth_w) / sum(weight_w) over the windows that are not null,
-  weights 7 d 0.5, 14 d 0.3, 30 d 0.2.
+- growth_rate (the "blended growth", only an input of the velocity score, never shown as "growth") =
+  sum(weight_w * growth_w) / sum(weight_w) over the windows that are not null, weights 7 d 0.5,
+  14 d 0.3, 30 d 0.2.
 - velocity_score = 1 - exp(-max(growth_rate, 0) / 0.5): +20 % -> 0.33, +50 % -> 0.63,
   doubling -> 0.86, flat or declining -> 0.
-- recency = freshness * onset, with freshness = 2 ** (-days_since_last_observation / half_life)
-  and onset = 0.5 + 0.5 * 2 ** (-rise_age / (2 * half_life)), where rise_age = days from the
-  latest minimum of the last 30 days to the last observation (a rise that began yesterday -> ~1,
-  one that has run all month -> ~0.6). Half-life 7 days. A topic takes the max over its sources.
+- recency = freshness * onset, from the same combined log-slopes as velocity:
+  freshness = 2 ** (-days_since_last_observation / half_life) (the topic's freshest source, half-life
+  7 days); onset = rising * (0.5 + 0.5 * novelty), where rising = 1 - exp(-max(7 * b_7, 0) / 0.1)
+  says whether it rises this week at all (a flat series -> 0, +10 % in the week -> 0.61) and
+  novelty = clip(1 - max(b_30, 0) / b_7, 0, 1) how much of that rise is new (flat for a month and
+  rising this week -> 1, rising at the same pace all month -> 0; unknown b_30 -> 1).
 - heat_score = 100 * velocity_score * relevance * recency. Absolute, not rescaled within a run,
   so scores compare across runs and creators; a topic needs all three factors to score.
 """
@@ -41,8 +44,8 @@ WINDOWS = (7, 14, 30)
 WINDOW_WEIGHTS = {7: 0.5, 14: 0.3, 30: 0.2}
 GROWTH_SCALE = 0.5
 HALF_LIFE_DAYS = 7.0
+RISE_SCALE = 0.1  # log-growth over a week at which `rising` reaches 1 - 1/e
 SPARKLINE_DAYS = 30
-RISE_LOOKBACK_DAYS = 30
 # The latest value and sparkline come from the most readable source a topic has.
 SOURCE_PREFERENCE = ("pinterest_trends", "youtube_suggest", "instagram_hashtag")
 VALUE_KINDS = {
@@ -137,32 +140,21 @@ def velocity(daily: pl.DataFrame, today: date, windows: Sequence[int] = WINDOWS)
     return _velocity(_window(daily, today, max(windows)), windows)
 
 
-def _recency(win: _Window, today: date, half_life_days: float) -> pl.DataFrame:
-    values = win.values[:, -RISE_LOOKBACK_DAYS:]
-    span = values.shape[1]
-    observed = ~np.isnan(values)
-    last_col = span - 1 - np.argmax(observed[:, ::-1], axis=1)
-    # argmin over the reversed row finds the latest day holding the minimum.
-    trough_col = span - 1 - np.argmin(np.where(observed, values, np.inf)[:, ::-1], axis=1)
-    days_since_last = span - 1 - last_col
-    rise_age = last_col - trough_col
-    freshness = 0.5 ** (days_since_last / half_life_days)
-    onset = 0.5 + 0.5 * 0.5 ** (rise_age / (2 * half_life_days))
-    start = today - timedelta(days=span - 1)
+def _freshness(win: _Window, today: date, half_life_days: float) -> pl.DataFrame:
+    # Every series in a window has at least one observed day (the window is built from observations).
+    observed = ~np.isnan(win.values)
+    span = win.values.shape[1]
+    days_since_last = np.argmax(observed[:, ::-1], axis=1)
     return win.keys.with_columns(
-        last_day=pl.lit(start) + pl.duration(days=pl.Series(last_col)),
-        rise_start=pl.lit(start) + pl.duration(days=pl.Series(trough_col)),
+        last_day=pl.lit(today) - pl.duration(days=pl.Series(days_since_last)),
         days_since_last=pl.Series(days_since_last, dtype=pl.Int64),
-        rise_age_days=pl.Series(rise_age, dtype=pl.Int64),
-        freshness=pl.Series(freshness),
-        onset=pl.Series(onset),
-        recency=pl.Series(freshness * onset),
+        freshness=pl.Series(0.5 ** (days_since_last / half_life_days)),
     )
 
 
-def recency(daily: pl.DataFrame, today: date, half_life_days: float = HALF_LIFE_DAYS) -> pl.DataFrame:
-    """Per series seen in the last 30 days: days_since_last, rise_age_days, freshness, onset, recency."""
-    return _recency(_window(daily, today, RISE_LOOKBACK_DAYS), today, half_life_days)
+def freshness(daily: pl.DataFrame, today: date, half_life_days: float = HALF_LIFE_DAYS) -> pl.DataFrame:
+    """Per series seen in the last 30 days: last_day, days_since_last, freshness (2 ** (-days / half-life))."""
+    return _freshness(_window(daily, today, 30), today, half_life_days)
 
 
 def _window_sizes(velocity_frame: pl.DataFrame) -> list[int]:
@@ -170,16 +162,23 @@ def _window_sizes(velocity_frame: pl.DataFrame) -> list[int]:
                   if c.startswith("growth_") and c.endswith("d"))
 
 
+def _onset() -> pl.Expr:
+    b7, b30 = pl.col("log_slope_7d"), pl.col("log_slope_30d").clip(lower_bound=0).fill_null(0.0)
+    rising = 1 - (-(7 * b7).clip(lower_bound=0) / RISE_SCALE).exp()
+    novelty = pl.when(b7 > 0).then((1 - b30 / b7).clip(0.0, 1.0)).otherwise(0.0)
+    return (rising * (0.5 + 0.5 * novelty)).fill_null(0.0)
+
+
 def heat_scores(
     velocity_frame: pl.DataFrame,
     relevance: Mapping[str, float],
-    recency_frame: pl.DataFrame,
+    freshness_frame: pl.DataFrame,
     *,
     weights: Mapping[int, float] | None = None,
     growth_scale: float = GROWTH_SCALE,
 ) -> pl.DataFrame:
-    """Per topic (keyword, region): sources, growth_{w}d, growth_rate, velocity_score, relevance, recency,
-    heat_score; hottest first."""
+    """Per topic (keyword, region): sources, growth_{w}d, growth_rate, velocity_score, relevance, freshness,
+    onset, recency, heat_score; hottest first. Recency needs 7- and 30-day slopes (else onset 0)."""
     windows = _window_sizes(velocity_frame)
     weights = weights or {w: WINDOW_WEIGHTS.get(w, 1.0) for w in windows}
     combined = [pl.col("source").unique().sort().alias("sources")]
@@ -190,22 +189,27 @@ def heat_scores(
             pl.when(weight.sum() > 0).then((slope * n_days).sum() / weight.sum()).alias(f"log_slope_{w}d"))
     topics = velocity_frame.group_by(TOPIC_KEYS).agg(combined).with_columns(
         (pl.col(f"log_slope_{w}d") * w).exp().sub(1).alias(f"growth_{w}d") for w in windows)
+    for w in (7, 30):
+        if f"log_slope_{w}d" not in topics.columns:
+            topics = topics.with_columns(pl.lit(None, pl.Float64).alias(f"log_slope_{w}d"))
     known = [pl.col(f"growth_{w}d").is_not_null().cast(pl.Float64) * weights[w] for w in windows]
     weighted = [pl.col(f"growth_{w}d") * weights[w] for w in windows]
     relevance_frame = pl.DataFrame(
         {"keyword": list(relevance), "relevance": list(relevance.values())},
         schema={"keyword": pl.String, "relevance": pl.Float64})
-    recent = recency_frame.group_by(TOPIC_KEYS).agg(pl.col("recency").max())
+    fresh = freshness_frame.group_by(TOPIC_KEYS).agg(pl.col("freshness").max())
     return (
         topics.with_columns(
             growth_rate=pl.when(pl.sum_horizontal(known) > 0)
-            .then(pl.sum_horizontal(weighted) / pl.sum_horizontal(known)))
+            .then(pl.sum_horizontal(weighted) / pl.sum_horizontal(known)),
+            onset=_onset())
         .with_columns(velocity_score=1 - (-pl.col("growth_rate").clip(lower_bound=0) / growth_scale).exp())
         .join(relevance_frame, on="keyword", how="left")
-        .join(recent, on=TOPIC_KEYS, how="left")
+        .join(fresh, on=TOPIC_KEYS, how="left")
+        .with_columns(recency=pl.col("freshness").fill_null(0.0) * pl.col("onset"))
         .with_columns(heat_score=100 * pl.col("velocity_score") * pl.col("relevance") * pl.col("recency"))
         .select(*TOPIC_KEYS, "sources", *(f"growth_{w}d" for w in windows), "growth_rate",
-                "velocity_score", "relevance", "recency", "heat_score")
+                "velocity_score", "relevance", "freshness", "onset", "recency", "heat_score")
         .sort(["heat_score", "keyword", "region"], descending=[True, False, False], nulls_last=True)
     )
 
@@ -242,11 +246,11 @@ def detect_trends(
     growth_scale: float = GROWTH_SCALE,
 ) -> pl.DataFrame:
     """The whole pipeline for one creator's niche, hottest topic first (one row per keyword and region)."""
-    span = max(*windows, SPARKLINE_DAYS, RISE_LOOKBACK_DAYS)
+    span = max(*windows, SPARKLINE_DAYS)
     win = _window(_daily(obs, today, span), today, span)
     matches = relevance_matches(win.keys["keyword"].unique().sort().to_list(), niche_keywords)
     heat = heat_scores(_velocity(win, windows), {k: score for k, (score, _) in matches.items()},
-                       _recency(win, today, half_life_days), weights=weights, growth_scale=growth_scale)
+                       _freshness(win, today, half_life_days), weights=weights, growth_scale=growth_scale)
     categories = pl.DataFrame(
         {"keyword": list(matches), "category": [category for _, category in matches.values()]},
         schema={"keyword": pl.String, "category": pl.String})
@@ -255,6 +259,6 @@ def detect_trends(
         .join(categories, on="keyword", how="left")
         .rename({"keyword": "topic"})
         .select("topic", "sources", "region", *(f"growth_{w}d" for w in windows), "growth_rate",
-                "velocity_score", "relevance", "recency", "heat_score", "latest_value", "value_kind",
-                "category", "series")
+                "velocity_score", "relevance", "freshness", "onset", "recency", "heat_score", "latest_value",
+                "value_kind", "category", "series")
     )

@@ -7,6 +7,7 @@ returned, or raises SourceUnavailable. docs/platform-apis.md §1.7 (business_dis
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from shared.platforms.models import as_int, parse_time
@@ -15,6 +16,18 @@ from shared.platforms.transport import PlatformClient, PlatformError
 
 CreatorCheck = dict[str, Any]
 RECENT_POSTS = 12
+_LINKED = re.compile(r"\b(instagram|insta|ig|tiktok|pinterest)(?:\.com/|\b[^@\w]{0,3}@)([a-z0-9._]{1,29}[a-z0-9_])",
+                     re.IGNORECASE)
+_PLATFORM_NAMES = {"instagram": "instagram", "insta": "instagram", "ig": "instagram", "tiktok": "tiktok",
+                   "pinterest": "pinterest"}
+
+
+def linked_handles(text: str | None) -> dict[str, str]:
+    """Other accounts a channel names in its description ("Instagram: @name"), by platform."""
+    found: dict[str, str] = {}
+    for name, handle in _LINKED.findall(text or ""):
+        found.setdefault(_PLATFORM_NAMES[name.lower()], handle.lower())
+    return found
 _IG_MEDIA = "id,caption,like_count,comments_count,view_count,timestamp,media_type,media_product_type"
 
 
@@ -83,6 +96,24 @@ class YouTubeChannels:
         return [str(item["id"]["channelId"]) for item in body.get("items") or []
                 if isinstance(item, dict) and isinstance(item.get("id"), dict) and item["id"].get("channelId")]
 
+    async def recent_uploads(self, query: str, published_after: dt.datetime,
+                             published_before: dt.datetime) -> tuple[int, list[str]]:
+        """(videos matching the query uploaded in the window, channel ids on the first page) from one
+        search.list call (type=video, order=date). totalResults is YouTube's estimate of the match count."""
+        def rfc3339(moment: dt.datetime) -> str:
+            return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        body = await self._get("search", {"part": "snippet", "type": "video", "q": query, "order": "date",
+                                          "maxResults": 50, "publishedAfter": rfc3339(published_after),
+                                          "publishedBefore": rfc3339(published_before)})
+        total = as_int((body.get("pageInfo") or {}).get("totalResults"))
+        if total is None:
+            raise SourceUnavailable("youtube", "search answered without pageInfo.totalResults")
+        channels = [str(item["snippet"]["channelId"]) for item in body.get("items") or []
+                    if isinstance(item, dict) and isinstance(item.get("snippet"), dict)
+                    and item["snippet"].get("channelId")]
+        return total, list(dict.fromkeys(channels))
+
     async def check(self, handle: str | None = None, channel_id: str | None = None) -> CreatorCheck:
         params: dict[str, Any] = {"part": "snippet,statistics,contentDetails"}
         if channel_id:
@@ -98,7 +129,8 @@ class YouTubeChannels:
         posts = await self._recent_videos(uploads) if uploads else []
         return {"platform": self.platform, "handle": snippet.get("customUrl") or handle or channel.get("id"),
                 "platform_user_id": channel.get("id"), "followers": as_int(stats.get("subscriberCount")),
-                "media_count": as_int(stats.get("videoCount")), "posts": posts}
+                "media_count": as_int(stats.get("videoCount")), "posts": posts,
+                "linked": linked_handles(snippet.get("description"))}
 
     async def _recent_videos(self, playlist_id: str) -> list[dict[str, Any]]:
         from shared.platforms.youtube import parse_duration

@@ -29,12 +29,22 @@ def observation(keyword: str, source: str, region: str | None, value: float, val
             "value": value, "value_kind": value_kind, "extra": extra}
 
 
-def _median(values: list[int]) -> float | None:
-    ordered = sorted(v for v in values if v > 0)
-    if not ordered:
+BASELINE_GAP_DAYS = 56
+MIN_BASELINE_POINTS = 8
+
+
+def series_baseline(points: list[tuple[str, int]]) -> float | None:
+    """A response's reference level for one keyword: the mean of its weekly points older than 8 weeks
+    (all points when fewer than 8 are). A mean of many integer points keeps the resolution a median of
+    rounded indices loses (a keyword that grew to 9x its old level sits at ~11 of 100 before its rise,
+    so a median moves in 9 % steps), and leaving the recent weeks out keeps a rise from moving it."""
+    dated = [(dt.date.fromisoformat(day), value) for day, value in points if value > 0]
+    if not dated:
         return None
-    mid = len(ordered) // 2
-    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    cutoff = max(day for day, _ in dated) - dt.timedelta(days=BASELINE_GAP_DAYS)
+    older = [value for day, value in dated if day <= cutoff]
+    chosen = older if len(older) >= MIN_BASELINE_POINTS else [value for _, value in dated]
+    return sum(chosen) / len(chosen)
 
 
 class PinterestTrendsSource:
@@ -72,15 +82,31 @@ class PinterestTrendsSource:
                                                 trend_type=params.get("trend_type"), **growth))
                 points = sorted((week_end, as_int(value)) for week_end, value
                                 in (trend.get("time_series") or {}).items() if as_int(value) is not None)
-                # Each response scales a keyword to its own peak; the series median lets readings from
-                # different responses be put on one scale (value / series_median).
-                middle = _median([value for _, value in points])
+                # Each response scales a keyword to its own peak; the series baseline lets readings from
+                # different responses be put on one scale (value / baseline).
+                middle = series_baseline(points)
                 for week_end, value in points:
                     when = dt.datetime.combine(dt.date.fromisoformat(week_end), dt.time(), dt.timezone.utc)
                     observations.append(observation(keyword, cls.source, params.get("region"), value,
                                                     "index", when, trend_type=params.get("trend_type"),
-                                                    series_median=middle))
+                                                    series_baseline=middle))
         return observations
+
+    @staticmethod
+    def group_points(page: RawPage) -> list[dict[str, Any]]:
+        """A normalize_against_group response: per keyword its latest weekly point and the sum of its series,
+        both on the response's one scale (100 = the highest weekly point among the response's keywords)."""
+        trends = (page.get("body") or {}).get("trends")
+        if not isinstance(trends, list):
+            raise SourceUnavailable("pinterest", "trends response has no 'trends' list")
+        out = []
+        for trend in trends:
+            points = sorted((week_end, as_int(value)) for week_end, value
+                            in (trend.get("time_series") or {}).items() if as_int(value) is not None)
+            if trend.get("keyword") and points:
+                out.append({"keyword": str(trend["keyword"]).lower(), "latest": float(points[-1][1]),
+                            "total": float(sum(v for _, v in points)), "week_end": points[-1][0]})
+        return out
 
 
 class YouTubeSuggestSource:
@@ -121,7 +147,7 @@ class InstagramHashtagSource:
     """Hashtag search on graph.facebook.com — Facebook Login tokens only (30 hashtags / 7 days / account)."""
 
     source = "instagram_hashtag"
-    MEDIA_FIELDS = "id,media_type,media_product_type,like_count,comments_count,timestamp"
+    MEDIA_FIELDS = "id,caption,media_type,media_product_type,like_count,comments_count,timestamp"
 
     def __init__(self, client: PlatformClient, access_token: str, ig_user_id: str, *,
                  login: Literal["facebook", "instagram"]):

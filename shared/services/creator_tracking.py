@@ -1,11 +1,16 @@
 """Tracked creators: the seed list plus creators discovered through the sources, re-checked each run.
 
-Lookups (docs/platform-apis.md): Instagram through Business Discovery, which needs an Instagram
-connection made with Facebook Login (§1.7); YouTube through channels.list by handle or id with any
-active YouTube token, and discovery through search.list type=channel for the niche words (§2.4).
-Pinterest and TikTok expose no public lookup of other accounts (§3.6, §4.4): such seeds are skipped
-and reported. Each check appends a creator_observations row; growth_rate, format_description and
-niche on trending_creators are recomputed from that history.
+Discovery and lookups, on every platform whose API allows them (docs/platform-apis.md):
+- YouTube: search.list type=channel for the niche words finds channels (§2.4); channels.list by
+  handle or id checks them, with any active YouTube token.
+- Instagram: Business Discovery looks an account up by username (§1.7), with a Facebook Login
+  connection (or the app's own account). Instagram has no search for accounts, so usernames come
+  from the seeds and from the YouTube channels that name their Instagram in their description.
+- Pinterest and TikTok expose no lookup of other accounts (§3.6; §4.4: the Research API is for
+  approved non-commercial research): their seeds are skipped and reported.
+Each check appends a creator_observations row; growth_rate, followers_gained, trend_score
+(engines/creators.py), format_description and niche on trending_creators are recomputed from that
+history; `discovered_via` says how a discovered creator was found.
 """
 from __future__ import annotations
 
@@ -70,6 +75,12 @@ async def _track(settings: Settings, creds: Credentials, niches: dict[str, list[
         if youtube is not None:
             found, summary["discovery"] = await _discover(youtube, niche_words(niches)[:DISCOVERY_QUERIES])
             checks += [(None, c) for c in found]
+            if instagram is not None:
+                linked = await _linked_instagram(instagram, found)
+                checks += [(None, c) for c in linked]
+                summary["discovery"] += f"; instagram: {len(linked)} accounts named by those channels"
+            else:
+                summary["discovery"] += "; instagram: no Facebook Login connection for Business Discovery"
         else:
             summary["discovery"] = "unavailable: no active YouTube connection to search channels with"
         due = _due_creators(settings.creators_max_per_run)
@@ -99,16 +110,25 @@ async def _track(settings: Settings, creds: Credentials, niches: dict[str, list[
 
 
 async def _discover(youtube: Any, queries: list[str]) -> tuple[list[dict[str, Any]], str]:
-    channel_ids: list[str] = []
+    found_by: dict[str, str] = {}
     try:
         for query in queries:
-            channel_ids += await youtube.search_channels(query, DISCOVERY_PER_QUERY)
+            for channel_id in await youtube.search_channels(query, DISCOVERY_PER_QUERY):
+                found_by.setdefault(channel_id, query)
     except Exception as error:  # noqa: BLE001 - discovery is optional: report it, keep the seeds
         return [], f"failed: {error}"
-    results = await asyncio.gather(*(youtube.check(channel_id=c) for c in dict.fromkeys(channel_ids)),
-                                   return_exceptions=True)
-    found = [r for r in results if isinstance(r, dict)]
+    results = await asyncio.gather(*(youtube.check(channel_id=c) for c in found_by), return_exceptions=True)
+    found = [{**r, "discovered_via": f"YouTube search for \"{found_by[c]}\""}
+             for c, r in zip(found_by, results) if isinstance(r, dict)]
     return found, f"ok: {len(found)} channels"
+
+
+async def _linked_instagram(instagram: Any, channels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Business Discovery for the Instagram accounts the discovered channels name."""
+    named = {c["linked"]["instagram"]: c["handle"] for c in channels if (c.get("linked") or {}).get("instagram")}
+    results = await asyncio.gather(*(instagram.check(h) for h in named), return_exceptions=True)
+    return [{**r, "discovered_via": f"YouTube channel {channel}, which names this account"}
+            for (_, channel), r in zip(named.items(), results) if isinstance(r, dict)]
 
 
 def _due_creators(limit: int) -> list[dict[str, Any]]:
@@ -135,14 +155,19 @@ def summarize_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What is kept of a creator's recent posts: type, duration, format cue, time, counters, short text."""
     from shared.attributes import CONTENT_FORMAT
     from shared.engines.attribute_rules import cue_level
-    from shared.engines.niche_lexicon import CONCEPTS
+    from shared.engines.niche_lexicon import CONCEPTS, GENERAL_CRAFTS
     from shared.engines.relevance import best_category
 
-    labels = list(CONCEPTS)
+    # A specific craft first: nearly every caption says "handmade", which names no craft.
+    labels = [c for c in CONCEPTS if c != GENERAL_CRAFTS]
+
+    def category(text: str) -> str | None:
+        return best_category(text, labels) or best_category(text, [GENERAL_CRAFTS])
+
     return [{"type": p.get("type"), "duration_s": p.get("duration_s"), "posted_at": p.get("posted_at"),
              "content_format": cue_level(CONTENT_FORMAT, p.get("text")), "likes": p.get("likes"),
              "comments": p.get("comments"), "views": p.get("views"), "text": (p.get("text") or "")[:150],
-             "category": best_category(p.get("text") or "", labels)} for p in posts]
+             "category": category(p.get("text") or "")} for p in posts]
 
 
 def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -> list[str]:
@@ -157,10 +182,12 @@ def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -
             handle = _handle(check["platform"], str(check["handle"]))
             if creator_id is None:
                 row = conn.execute(
-                    """insert into trending_creators (platform, handle, platform_user_id, origin)
-                       values (%s, %s, %s, 'discovered')
-                       on conflict (platform, handle) do update set platform_user_id = excluded.platform_user_id
-                       returning id""", (check["platform"], handle, check.get("platform_user_id"))).fetchone()
+                    """insert into trending_creators (platform, handle, platform_user_id, origin, discovered_via)
+                       values (%s, %s, %s, 'discovered', %s)
+                       on conflict (platform, handle) do update set platform_user_id = excluded.platform_user_id,
+                         discovered_via = coalesce(trending_creators.discovered_via, excluded.discovered_via)
+                       returning id""", (check["platform"], handle, check.get("platform_user_id"),
+                                         check.get("discovered_via"))).fetchone()
                 creator_id = str(row["id"])
             else:
                 conn.execute("update trending_creators set platform_user_id = coalesce(%s, platform_user_id)"
@@ -185,7 +212,7 @@ def _update_creators(ids: list[str], now: dt.datetime) -> None:
         return
     import polars as pl
 
-    from shared.engines.creators import creator_growth, format_description
+    from shared.engines.creators import creator_growth, format_description, trend_score
 
     with service_transaction() as conn:
         history = conn.execute(
@@ -203,10 +230,12 @@ def _update_creators(ids: list[str], now: dt.datetime) -> None:
         for creator_id in ids:
             posts = (latest.get(creator_id) or {}).get("recent_posts") or []
             g = growth.get(creator_id) or {}
-            conn.execute("""update trending_creators set followers = %s, growth_rate = %s, format_description = %s,
-                              niche = %s, last_checked = %s where id = %s""",
-                         (g.get("followers"), g.get("growth_rate"), format_description(posts_frame(posts)),
-                          dominant_category(posts), now, creator_id))
+            gained, score = trend_score(g.get("growth_rate"), g.get("followers"))
+            conn.execute("""update trending_creators set followers = %s, growth_rate = %s, followers_gained = %s,
+                              trend_score = %s, format_description = %s, niche = %s, last_checked = %s
+                            where id = %s""",
+                         (g.get("followers"), g.get("growth_rate"), gained, score,
+                          format_description(posts_frame(posts)), dominant_category(posts), now, creator_id))
 
 
 def posts_frame(posts: list[dict[str, Any]]) -> Any:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from shared import clock
 from shared.logging import get_logger
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class FetchContext:
     clients: dict[str, PlatformClient]
     run_id: str | None
     db_slots: asyncio.Semaphore
-    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
+    now: Callable[[], dt.datetime] = field(default=lambda: clock.now())
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Run `fn(conn, *args)` in a service transaction on a worker thread."""

@@ -1,14 +1,16 @@
 """Content gaps for the calling creator: demand from her niche's trends and related posts, against the
-supply of tracked creators posting on the topic (engine: shared/engines/opportunities.py).
+supply of recent content on each topic (engine: shared/engines/opportunities.py).
 
-- Candidate topics: her niche's unexpired trends, hottest first (at most CANDIDATES).
+- Candidate topics: her niche's unexpired trends with an interest index, by relevance x interest (at
+  most CANDIDATES); heat does not matter: a steady, underserved topic is a gap too.
 - A post is on a topic when it holds at least half of the topic's words (stemmed, stopwords out).
-- demand: search_interest = the topic's latest Pinterest index (null when its volume is not an index),
-  growth_rate from the trend, engagement_rate = mean over related posts of her own posts'
-  engagement_rate and tracked creators' (likes + comments) / views (posts without views are left out).
-- supply: active_creators = tracked creators in her niche with a post on the topic in the last
-  30 days (their latest check); posts_per_week = those posts / (30 / 7).
-- ideas: content_ideas with her best level per attribute (highest mean engagement rate over >= 2 posts).
+- demand: interest_index and relevance from the trend; engagement_rate = mean over related posts of her
+  own posts' engagement_rate and tracked creators' (likes + comments) / views (posts without views are
+  left out); niche_engagement = the same mean over every related post of every candidate.
+- supply: YouTube and Instagram readings the trend cron stored on the trend (topic_supply.py); tracked
+  creators in her niche with a post on the topic in the last 30 days (null when none is tracked).
+- ideas: content_ideas in her best level per attribute among significant pattern findings (the
+  `insights` rows whose category is an attribute, with ci_low > 1), in the topic's own craft's words.
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
 CANDIDATES = 50
 ACTIVE_DAYS = 30
 OWN_POSTS_DAYS = 365
-MIN_POSTS_PER_LEVEL = 2
 
 
 def topic_words(text: str) -> frozenset[str]:
@@ -36,18 +37,15 @@ def on_topic(post_words: frozenset[str], topic: frozenset[str]) -> bool:
     return bool(topic) and len(post_words & topic) >= math.ceil(len(topic) / 2)
 
 
-def creator_strengths(conn: Any) -> dict[str, str]:
-    """Her best level per attribute by mean engagement rate (RLS: her posts and attributes)."""
-    rows = conn.execute(
-        """select a.attribute, a.level, avg(p.engagement_rate) as rate, count(*) as n
-           from post_attributes a join posts p on p.id = a.post_id
-           where a.user_id = auth.uid() and p.engagement_rate is not null
-           group by a.attribute, a.level having count(*) >= %s
-           order by a.attribute, rate desc, n desc, a.level""", (MIN_POSTS_PER_LEVEL,)).fetchall()
-    best: dict[str, str] = {}
-    for row in rows:
-        best.setdefault(row["attribute"], row["level"])
-    return best
+def pattern_findings(conn: Any) -> list[dict[str, Any]]:
+    """Her pattern findings (RLS: her insights): rows whose category is an attribute name, as their data
+    points {attribute, level, metric, ratio, ci_low, ci_high}."""
+    from shared.attributes import LEVELS
+
+    rows = conn.execute("select data_points from insights where user_id = auth.uid() and category = any(%s)",
+                        (list(LEVELS),)).fetchall()
+    keys = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high")
+    return [{k: (r["data_points"] or {}).get(k) for k in keys} for r in rows]
 
 
 def _related_posts(conn: Any, keywords: list[str], now: dt.datetime) -> tuple[list[dict], list[dict]]:
@@ -78,51 +76,72 @@ def _related_posts(conn: Any, keywords: list[str], now: dt.datetime) -> tuple[li
 def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse:
     import polars as pl
 
-    from shared.engines.opportunities import content_ideas, opportunity_gaps
+    from shared import clock
+    from shared.engines.opportunities import content_ideas, opportunity_gaps, significant_strengths
+    from shared.engines.relevance import topic_concept
     from shared.models.trends import OpportunitiesResponse
     from shared.services.trend_queries import my_niche
 
     keywords, key, computed_at = my_niche(conn)
     status = "ok" if computed_at else "pending_first_run"
-    strengths = creator_strengths(conn)
+    strengths, used = significant_strengths(pattern_findings(conn))
+    now = clock.now()
     trends = conn.execute(
-        """select topic, category, search_volume, search_volume_kind, growth_rate from trends
-           where niche_key = %s and expires_at > now() order by heat_score desc, topic limit %s""",
-        (key, CANDIDATES)).fetchall()
+        """select topic, category, relevance, interest_index, supply from trends
+           where niche_key = %s and expires_at > %s and interest_index is not null and relevance > 0
+           order by relevance * interest_index desc, topic limit %s""", (key, now, CANDIDATES)).fetchall()
+    empty = OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
+                                  ideas_based_on=used, opportunities=[])
     if not trends:
-        return OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                     opportunities=[])
-    now = dt.datetime.now(dt.timezone.utc)
+        return empty
     own, theirs = _related_posts(conn, keywords, now)
+    tracked = len({p["creator"] for p in theirs}) > 0
     active_since = now - dt.timedelta(days=ACTIVE_DAYS)
-    demand, supply, related = [], [], {}
+    related = {t["topic"]: [p for p in own + theirs if on_topic(p["words"], topic_words(t["topic"]))] for t in trends}
+    rates = [p["rate"] for posts in related.values() for p in posts if p["rate"] is not None]
+    niche_rate = sum(rates) / len(rates) if rates else None
+    demand, supply, extra = [], [], {}
     for t in trends:
-        words = topic_words(t["topic"])
-        posts = [p for p in own + theirs if on_topic(p["words"], words)]
-        rates = [p["rate"] for p in posts if p["rate"] is not None]
+        posts = related[t["topic"]]
+        topic_rates = [p["rate"] for p in posts if p["rate"] is not None]
         recent = [p for p in posts if p["creator"] and p["posted_at"] and p["posted_at"] >= active_since]
-        related[t["topic"]] = len(posts)
-        interest = t["search_volume"] if t["search_volume_kind"] == "index" else None
-        demand.append({"topic": t["topic"], "search_interest": interest, "growth_rate": t["growth_rate"],
-                       "engagement_rate": sum(rates) / len(rates) if rates else None})
-        supply.append({"topic": t["topic"], "active_creators": len({p["creator"] for p in recent}),
-                       "posts_per_week": len(recent) / (ACTIVE_DAYS / 7)})
-    gaps = opportunity_gaps(pl.DataFrame(demand, schema={"topic": pl.String, "search_interest": pl.Float64,
-                                                         "growth_rate": pl.Float64, "engagement_rate": pl.Float64}),
-                            pl.DataFrame(supply, schema={"topic": pl.String, "active_creators": pl.Float64,
-                                                         "posts_per_week": pl.Float64}))
+        measured = t["supply"] or {}
+        youtube, instagram = measured.get("youtube") or {}, measured.get("instagram") or {}
+        demand.append({"topic": t["topic"], "interest_index": t["interest_index"], "relevance": t["relevance"],
+                       "engagement_rate": sum(topic_rates) / len(topic_rates) if topic_rates else None,
+                       "n_related": len(topic_rates), "niche_engagement": niche_rate})
+        supply.append({"topic": t["topic"], "youtube_uploads_30d": youtube.get("uploads_30d"),
+                       "instagram_posts_24h": instagram.get("posts_24h"),
+                       "tracked_posts_30d": len(recent) if tracked else None})
+        extra[t["topic"]] = {"related_posts": len(posts), "youtube_channels": youtube.get("channels"),
+                             "measured_at": youtube.get("observed_at"),
+                             "tracked_creators_active": len({p["creator"] for p in recent}) if tracked else None}
+    gaps = opportunity_gaps(pl.DataFrame(demand), pl.DataFrame(supply, schema={
+        "topic": pl.String, "youtube_uploads_30d": pl.Float64, "instagram_posts_24h": pl.Float64,
+        "tracked_posts_30d": pl.Float64}))
     categories = {t["topic"]: t["category"] for t in trends}
-    items = []
-    for g in gaps.head(query.limit).iter_rows(named=True):
-        items.append({
-            "topic": g["topic"], "category": categories[g["topic"]], "gap_score": g["gap_score"],
-            "gap_ratio": g["gap_ratio"],
-            "demand": {k: g[k] for k in ("search_interest", "growth_rate", "engagement_rate", "interest_term",
-                                         "growth_term", "engagement_term", "demand_index")}
-            | {"related_posts": related[g["topic"]]},
-            "supply": {"active_creators": int(g["active_creators"]), "posts_per_week": round(g["posts_per_week"], 3),
-                       "supply_index": g["supply_index"]},
-            "ideas": content_ideas(g["topic"], categories[g["topic"]], strengths),
-        })
+    items = [_item(g, categories[g["topic"]], extra[g["topic"]],
+                   content_ideas(g["topic"], topic_concept(g["topic"]), strengths))
+             for g in gaps.head(query.limit).iter_rows(named=True)]
     return OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                 opportunities=items)
+                                 ideas_based_on=used, opportunities=items)
+
+
+def _count(value: float | None) -> int | None:
+    return None if value is None else int(round(value))
+
+
+def _item(g: dict[str, Any], category: str | None, extra: dict[str, Any], ideas: list[str]) -> dict[str, Any]:
+    return {
+        "topic": g["topic"], "category": category, "gap_score": g["gap_score"], "gap_ratio": g["gap_ratio"],
+        "demand": {k: g[k] for k in ("interest_index", "relevance", "engagement_rate", "niche_engagement",
+                                     "engagement_factor", "demand_index")} | {"related_posts": extra["related_posts"]},
+        "supply": {"youtube_uploads_30d": _count(g["youtube_uploads_30d"]),
+                   "youtube_channels": _count(extra["youtube_channels"]),
+                   "instagram_posts_24h": _count(g["instagram_posts_24h"]),
+                   "tracked_creators_active": extra["tracked_creators_active"],
+                   "tracked_posts_30d": _count(g["tracked_posts_30d"]),
+                   "posts_per_week": None if g["posts_per_week"] is None else round(g["posts_per_week"], 3),
+                   "basis": g["supply_basis"], "measured_at": extra["measured_at"]},
+        "ideas": ideas,
+    }

@@ -6,7 +6,8 @@ Sources (docs/platform-apis.md §3.4, §2.4, §1.7), each reported as ok | unava
   Pinterest connection, else TRENDS_PINTEREST_TOKEN, else unavailable.
 - youtube_suggest: the seed phrases, every niche keyword and its head words (capped per run).
 - instagram_hashtag: only through an Instagram connection made with Facebook Login (its scopes carry
-  the FB-Login names); hashtags from the niche keywords, within 30 unique tags per 7 days.
+  the FB-Login names), else the app's own account (TRENDS_INSTAGRAM_TOKEN and _USER_ID); hashtags
+  from the niche keywords, within 30 unique tags per 7 days.
 Trends are computed from the history (TRENDS_HISTORY_DAYS of observations), never one reading,
 once per distinct niche (niche_key of each profile's keywords), and written with a TTL.
 """
@@ -102,12 +103,16 @@ class RunState:
     niches: dict[str, list[str]]
     sources: dict[str, SourceReport] = field(default_factory=dict)
     observations: list[dict[str, Any]] = field(default_factory=list)
+    # Captions of the recent hashtag media this run saw (Instagram's evidence of supply per topic).
+    hashtag_media: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """One whole run, recorded in job_runs; returns the response body."""
     started = time.perf_counter()
-    now = now or dt.datetime.now(dt.timezone.utc)
+    from shared import clock
+
+    now = now or clock.now()
     deadline = time.monotonic() + settings.trends_budget_s
     with service_transaction() as conn:
         run_id = start_run(conn, JOB_NAME)
@@ -120,7 +125,9 @@ def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict
         written = store_observations(state, settings.trends_history_days)
         trends_written = recompute_trends(settings, state)
         from shared.services.creator_tracking import track_creators
+        from shared.services.topic_supply import measure_supply
 
+        supply = measure_supply(settings, state, credentials)
         creators = track_creators(settings, credentials, niches, now=now, deadline=deadline)
     except Exception as exc:
         _finish(run_id, "failed", {"duration_s": round(time.perf_counter() - started, 3)},
@@ -129,10 +136,12 @@ def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict
     body = {
         "run_id": run_id, "observations": written, "trends_written": trends_written,
         "niches": len(niches), "sources": {name: r.as_dict() for name, r in state.sources.items()},
-        "creators_checked": creators["checked"], "creators": creators,
+        "supply": supply, "creators_checked": creators["checked"], "creators": creators,
         "duration_s": round(time.perf_counter() - started, 3),
     }
     failed = {n: r.reason for n, r in state.sources.items() if r.status == "failed"}
+    if supply["status"] == "failed":
+        failed["supply"] = supply["reason"]
     status = "partial" if failed or creators.get("failed") else "succeeded"
     _finish(run_id, status, {k: v for k, v in body.items() if k != "run_id"}, failed)
     return body
@@ -185,6 +194,9 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
             creds.youtube = token
         else:
             creds.instagram_fb = (token, row["platform_user_id"])
+    if creds.instagram_fb is None and settings.trends_instagram_token is not None \
+            and settings.trends_instagram_user_id:
+        creds.instagram_fb = (settings.trends_instagram_token.get_secret_value(), settings.trends_instagram_user_id)
     if creds.pinterest is None and settings.trends_pinterest_token is not None:
         creds.pinterest = settings.trends_pinterest_token.get_secret_value()
     if creds.pinterest is None:
@@ -263,8 +275,6 @@ def _describe(error: BaseException) -> str:
 
 
 async def _pinterest(settings: Settings, state: RunState, creds: Credentials, words: list[str]) -> list[dict]:
-    from shared.platforms.trend_sources import PinterestTrendsSource
-
     report = state.sources["pinterest_trends"]
     if creds.pinterest is None:
         report.status, report.reason = "unavailable", creds.pinterest_reason
@@ -272,16 +282,17 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
     filters = [w[:100] for w in words]
     calls: list[dict[str, Any]] = [{}] + [{"include_keywords": ",".join(filters[i:i + PINTEREST_FILTER_CHUNK])}
                                           for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)]
+    groups: list[list[dict[str, Any]]] = []
     async with _client("pinterest", settings) as client:
-        source, first = await _pinterest_first_call(client, settings, creds, calls[0])
-        rest = await asyncio.gather(*(_pinterest_call(source, settings, extra) for extra in calls[1:]),
+        source, first = await _pinterest_first_call(client, settings, creds, calls[0], groups)
+        rest = await asyncio.gather(*(_pinterest_call(source, settings, extra, groups) for extra in calls[1:]),
                                     return_exceptions=True)
         results = [first, *rest]
-    return report.tally(results)
+    return report.tally(results) + _interest_levels(groups, settings.trends_region, state.now)
 
 
 async def _pinterest_first_call(client: Any, settings: Settings, creds: Credentials,
-                                extra: dict[str, Any]) -> tuple[Any, Any]:
+                                extra: dict[str, Any], groups: list) -> tuple[Any, Any]:
     """The first call, trying the spare tokens while the platform refuses a token; (source, result)."""
     from shared.platforms.trend_sources import PinterestTrendsSource
     from shared.platforms.transport import TokenExpired, TokenRevoked
@@ -290,7 +301,7 @@ async def _pinterest_first_call(client: Any, settings: Settings, creds: Credenti
     for token in [creds.pinterest, *creds.pinterest_spares]:
         source = PinterestTrendsSource(client, token)
         try:
-            return source, await _pinterest_call(source, settings, extra)
+            return source, await _pinterest_call(source, settings, extra, groups)
         except (TokenExpired, TokenRevoked) as exc:
             result: Any = exc
         except Exception as exc:  # noqa: BLE001 - reported per request like the others
@@ -298,16 +309,39 @@ async def _pinterest_first_call(client: Any, settings: Settings, creds: Credenti
     return source, result
 
 
-async def _pinterest_call(source: Any, settings: Settings, extra: dict[str, Any]) -> list[dict]:
+async def _pinterest_call(source: Any, settings: Settings, extra: dict[str, Any], groups: list) -> list[dict]:
+    """One filter set, asked twice: scaled per keyword (velocity readings, finest resolution) and scaled
+    across the response's keywords (normalize_against_group: levels comparable between keywords)."""
     # include_keywords is a query parameter the source does not know; pass it through its client.
     from shared.platforms.models import raw_page
 
     params = {"interests": ",".join(settings.trends_interests), "limit": 50, **extra}
     url = (f"{source.client.host_url('api.pinterest.com')}/v5/trends/keywords/"
            f"{settings.trends_region}/top/growing")
+    page_params = {**params, "region": settings.trends_region, "trend_type": "growing"}
     body = await source.client.get(url, params=params, token=source.access_token)
-    page = raw_page("trends_keywords", {**params, "region": settings.trends_region, "trend_type": "growing"}, body)
-    return source.normalize([page])
+    observations = source.normalize([raw_page("trends_keywords", page_params, body)])
+    grouped = {**params, "normalize_against_group": "true"}
+    body = await source.client.get(url, params=grouped, token=source.access_token)
+    groups.append(source.group_points(raw_page("trends_keywords", {**page_params, **grouped}, body)))
+    return observations
+
+
+def _interest_levels(groups: list[list[dict[str, Any]]], region: str, now: dt.datetime) -> list[dict]:
+    """One `group_index` reading per keyword: its latest weekly point on the run's one bridged scale."""
+    import polars as pl
+
+    from shared.engines.trend_signals import group_levels
+
+    rows = [{"response": i, **{k: p[k] for k in ("keyword", "latest", "total")}}
+            for i, points in enumerate(groups) for p in points]
+    if not rows:
+        return []
+    levels = group_levels(pl.DataFrame(rows, schema={"response": pl.Int64, "keyword": pl.String,
+                                                     "latest": pl.Float64, "total": pl.Float64}))
+    return [{"keyword": r["keyword"], "source": "pinterest_trends", "region": region, "value": r["level"],
+             "value_kind": "group_index", "observed_at": now.isoformat(), "extra": {}}
+            for r in levels.iter_rows(named=True)]
 
 
 async def _youtube(settings: Settings, state: RunState, words: list[str]) -> list[dict]:
@@ -330,13 +364,18 @@ async def _instagram(settings: Settings, state: RunState, creds: Credentials, wo
     report = state.sources["instagram_hashtag"]
     if creds.instagram_fb is None:
         report.status = "unavailable"
-        report.reason = "hashtag search needs an Instagram connection made with Facebook Login (none is active)"
+        report.reason = ("hashtag search needs an Instagram connection made with Facebook Login (none is active,"
+                         " and no TRENDS_INSTAGRAM_TOKEN)")
         return []
     tags = hashtag_plan(words, recent_tags, settings.trends_hashtags_per_run)
     token, ig_user_id = creds.instagram_fb
     async with _client("instagram", settings) as client:
         source = InstagramHashtagSource(client, token, ig_user_id, login="facebook")
         results = await asyncio.gather(*(source.fetch(tag) for tag in tags), return_exceptions=True)
+    for tag, result in zip(tags, results):
+        if not isinstance(result, BaseException):
+            state.hashtag_media[tag] = [item for page in result[1] if page["endpoint"] == "recent_media"
+                                        for item in (page.get("body") or {}).get("data") or []]
     return report.tally(results, lambda fetched: fetched[0])  # (observations, raw pages)
 
 
@@ -364,7 +403,7 @@ def store_observations(state: RunState, history_days: int) -> int:
         value = o.get("value")
         if observed < cutoff or not isinstance(value, (int, float)) or value != value:
             continue
-        baseline = (o.get("extra") or {}).get("series_median") if dated else None
+        baseline = (o.get("extra") or {}).get("series_baseline") if dated else None
         rows.append((state.run_id, o["keyword"].lower()[:200], o["source"], o.get("region") or "GLOBAL",
                      observed, float(value), o["value_kind"], baseline))
         state.sources[_source_name(o["source"])].observations += 1
@@ -414,7 +453,8 @@ def recompute_trends(settings: Settings, state: RunState) -> int:
 
 
 def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> list[dict[str, Any]]:
-    """The niche's topics with a known heat, hottest first, with search volume and sparkline points."""
+    """The niche's topics whose growth can be measured, hottest first then by interest, each with the
+    volume every source gives, its comparable interest index and its sparkline points."""
     import polars as pl
 
     from shared.engines.relevance import relevance_scores
@@ -428,36 +468,65 @@ def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> 
     relevant = [k for k, s in scores.items() if s > 0]
     if not relevant:
         return []
-    raw = history.filter(pl.col("keyword").is_in(relevant))
+    raw = history.filter(pl.col("keyword").is_in(relevant) | pl.col("keyword").is_in(
+        [_hashtag(k) for k in relevant]))
     found = detect_trends(detection_input(raw), keywords, today)
-    found = (found.filter(pl.col("heat_score") > 0)
-             .sort(["heat_score", "topic"], descending=[True, False])
+    volumes = topic_volumes(raw)
+    # Where a topic was seen as a trend (not the supply readings stored under its name).
+    trend_rows = raw.filter(pl.col("source").is_in(["pinterest_trends", "youtube_suggest", "instagram_hashtag_recent",
+                                                    "instagram_hashtag_top_interactions"]))
+    seen_on = {k: sorted(set(v)) for k, v in trend_rows.group_by("keyword").agg(pl.col("source").unique()).iter_rows()}
+    found = (found.filter(pl.col("relevance") > 0)
+             .with_columns(interest_index=pl.col("topic").replace_strict(
+                 {t: v[0] for t, v in volumes.items()}, default=None, return_dtype=pl.Float64))
+             .sort(["heat_score", "interest_index", "topic"], descending=[True, True, False], nulls_last=True)
              .unique(subset="topic", keep="first", maintain_order=True)
              .head(MAX_TOPICS_PER_NICHE))
-    volumes = search_volumes(raw)
     first_day = today - dt.timedelta(days=SPARKLINE_DAYS - 1)
     out = []
     for row in found.iter_rows(named=True):
-        volume, kind = volumes.get(row["topic"], (None, None))
-        row["search_volume"], row["search_volume_kind"] = volume, kind
+        row["volumes"] = volumes.get(row["topic"], (None, []))[1]
+        seen = seen_on.get(row["topic"], []) + seen_on.get(_hashtag(row["topic"]), [])
+        row["sources"] = sorted(set(row["sources"]) | {_source_name(s) for s in seen})
         row["series"] = [{"date": (first_day + dt.timedelta(days=i)).isoformat(), "value": _round(v)}
                          for i, v in enumerate(row["series"] or [])]
         out.append(row)
     return out
 
 
-def search_volumes(raw: pl.DataFrame) -> dict[str, tuple[float, str]]:
-    """Per keyword, the latest number a platform gave: Pinterest's 0-100 interest index ('index'),
-    else the latest suggestion rank ('rank'), else a hashtag count ('count')."""
+def _hashtag(topic: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", topic.lower())
+
+
+VOLUME_UNITS = {
+    "relative_index": "Pinterest interest in the latest week, 0-100 on one scale for all keywords of the run "
+                      "(100 = the highest week of the largest keyword; normalize_against_group); not a count",
+    "absolute": "posts with the hashtag on Instagram in the last 24 h (first page of recent media, at most 50)",
+    "rank": "position among YouTube search suggestions (1 = first); says nothing about how many search",
+}
+
+
+def topic_volumes(raw: pl.DataFrame) -> dict[str, tuple[float | None, list[dict[str, Any]]]]:
+    """Per topic: (comparable interest index or None, [{source, kind, value, unit, observed_at}]) from the
+    latest reading of each source; Instagram's count is the topic's hashtag (words glued)."""
     import polars as pl
 
-    preference = [("pinterest_trends", "index"), ("youtube_suggest", "rank"), ("instagram_hashtag_recent", "count")]
-    out: dict[str, tuple[float, str]] = {}
-    for source, kind in preference:
-        latest = (raw.filter((pl.col("source") == source) & (pl.col("value_kind") == kind))
-                  .sort(["observed_at", "id"]).group_by("keyword").agg(pl.col("value").last()))
-        for keyword, value in latest.iter_rows():
-            out.setdefault(keyword, (float(value), kind))
+    latest = (raw.sort(["observed_at", "id"]).group_by(["keyword", "source", "value_kind"])
+              .agg(pl.col("value").last(), pl.col("observed_at").last()))
+    by_key = {(k, src, kind): (v, at) for k, src, kind, v, at in latest.iter_rows()}
+    out: dict[str, tuple[float | None, list[dict[str, Any]]]] = {}
+    for topic in raw["keyword"].unique().to_list():
+        found: list[dict[str, Any]] = []
+        for key, source, kind, label in ((topic, "pinterest_trends", "group_index", "relative_index"),
+                                         (_hashtag(topic), "instagram_hashtag_recent", "count", "absolute"),
+                                         (topic, "youtube_suggest", "rank", "rank")):
+            if (key, source, kind) in by_key:
+                value, at = by_key[(key, source, kind)]
+                found.append({"source": _source_name(source), "kind": label, "value": _round(value),
+                              "unit": VOLUME_UNITS[label], "observed_at": at.isoformat()})
+        index = next((v["value"] for v in found if v["kind"] == "relative_index"), None)
+        if found:
+            out[topic] = (index, found)
     return out
 
 
@@ -467,7 +536,8 @@ def _round(value: float | None) -> float | None:
 
 _TREND_COLUMNS = ("niche_key", "topic", "platform", "sources", "category", "growth_rate", "growth_7d",
                   "growth_14d", "growth_30d", "velocity_score", "relevance", "recency", "heat_score",
-                  "search_volume", "search_volume_kind", "series", "detected_at", "expires_at")
+                  "search_volume", "search_volume_kind", "interest_index", "volumes", "series", "detected_at",
+                  "expires_at")
 _SOURCE_PLATFORM = {"pinterest_trends": "pinterest", "youtube_suggest": "youtube"}
 
 
@@ -490,8 +560,9 @@ def write_trends(conn: Any, key: str, rows: list[dict[str, Any]], now: dt.dateti
         values.append((key, r["topic"], source_platform(ranked[0]) if ranked else None, list(r["sources"]),
                        r["category"], r["growth_rate"], r["growth_7d"], r["growth_14d"], r["growth_30d"],
                        r["velocity_score"], _clip01(r["relevance"]), _clip01(r["recency"]),
-                       min(100.0, max(0.0, r["heat_score"])), r["search_volume"], r["search_volume_kind"],
-                       Jsonb(r["series"]), now, expires))
+                       min(100.0, max(0.0, r["heat_score"] or 0.0)), r["interest_index"],
+                       "index" if r["interest_index"] is not None else None, r["interest_index"],
+                       Jsonb(r["volumes"]), Jsonb(r["series"]), now, expires))
     updates = ", ".join(f"{c} = excluded.{c}" for c in _TREND_COLUMNS[2:])
     with conn.cursor() as cur:
         cur.executemany(f"""insert into trends ({', '.join(_TREND_COLUMNS)})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Sources of each platform (see trend_detection.source_platform).
 PLATFORM_SOURCES = {"pinterest": ["pinterest_trends"], "youtube": ["youtube_suggest"],
-                    "instagram": ["instagram_hashtag_recent", "instagram_hashtag_top_interactions"], "tiktok": []}
+                    "instagram": ["instagram_hashtag"], "tiktok": []}
 SERIES_KINDS = (("pinterest_trends", "interest_index"), ("youtube_suggest", "suggest_score"),
                 ("instagram_hashtag", "media_count"))
 MIN_CREATOR_RELEVANCE = 0.5
@@ -38,19 +38,21 @@ def _growth(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def trending_topics(conn: Any, query: TopicsQuery) -> TopicsResponse:
+    from shared import clock
     from shared.models.trends import TopicsResponse
 
     keywords, key, computed_at = my_niche(conn)
     sources = PLATFORM_SOURCES[query.platform] if query.platform else None
+    # Topics are what is heating up: a topic with no heat (flat, falling, not recent) is not listed.
     rows = conn.execute(
-        """select * from trends where niche_key = %s and expires_at > now()
+        """select * from trends where niche_key = %s and expires_at > %s and heat_score > 0
              and (%s::text is null or category = %s) and (%s::text[] is null or sources && %s::text[])
            order by heat_score desc, topic limit %s""",
-        (key, query.category, query.category, sources, sources, query.limit)).fetchall()
+        (key, clock.now(), query.category, query.category, sources, sources, query.limit)).fetchall()
     topics = [{"topic": r["topic"], "category": r["category"], "heat_score": r["heat_score"], "growth": _growth(r),
-               "growth_rate": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
+               "blended_growth": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
                "recency": r["recency"], "sources": r["sources"], "platform": r["platform"],
-               "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+               "interest_index": r["interest_index"], "volumes": r["volumes"],
                "detected_at": r["detected_at"], "expires_at": r["expires_at"]} for r in rows]
     return TopicsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
                           computed_at=computed_at, topics=topics)
@@ -65,19 +67,23 @@ def series_kind(sources: list[str]) -> str:
 
 
 def rising_keywords(conn: Any, query: KeywordsQuery) -> KeywordsResponse:
+    from psycopg import sql
+
+    from shared import clock
     from shared.models.trends import KeywordsResponse
 
     keywords, key, computed_at = my_niche(conn)
-    rows = conn.execute(
-        """select * from trends where niche_key = %s and expires_at > now() and growth_rate > %s
-           order by growth_rate desc, topic limit %s""", (key, query.min_growth, query.limit)).fetchall()
-    items = [{"keyword": r["topic"], "category": r["category"], "growth_rate": r["growth_rate"],
-              "growth": _growth(r),
-              "search_volume": r["search_volume"], "search_volume_kind": r["search_volume_kind"],
+    column = sql.Identifier(f"growth_{query.window}")
+    rows = conn.execute(sql.SQL(
+        """select * from trends where niche_key = %s and expires_at > %s and {growth} > %s
+           order by {growth} desc, topic limit %s""").format(growth=column),
+        (key, clock.now(), query.min_growth, query.limit)).fetchall()
+    items = [{"keyword": r["topic"], "category": r["category"], "relevance": r["relevance"], "growth": _growth(r),
+              "interest_index": r["interest_index"], "volumes": r["volumes"],
               "series_kind": series_kind(r["sources"]), "series": r["series"], "detected_at": r["detected_at"]}
              for r in rows]
     return KeywordsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
-                            keywords=items)
+                            window=query.window, keywords=items)
 
 
 def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) -> list[dict[str, Any]]:
@@ -86,8 +92,8 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
 
     # Her own accounts are discovered like anyone's; she is not her own competition.
     rows = conn.execute(
-        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.niche,
-                  t.format_description, t.origin, t.last_checked
+        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.followers_gained,
+                  t.trend_score, t.niche, t.format_description, t.origin, t.discovered_via, t.last_checked
            from trending_creators t
            where t.niche is not null and (%s::text is null or t.platform::text = %s)
              and not exists (select 1 from platform_connections c
@@ -99,12 +105,42 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
     return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
 
 
+NOT_COVERED = {
+    "pinterest": "Pinterest's API has no lookup of other accounts (discovery is Trends only)",
+    "tiktok": "TikTok's Display API sees only the signed-in account; other accounts need the Research API, "
+              "which is for approved non-commercial research",
+}
+
+
+def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: int) -> str:
+    """One sentence: the growth that ranks the creator, the niche match, how it was found."""
+    if creator["trend_score"] is None:
+        growth = f"Listed for its niche; growth not known yet (one check of {creator['followers']:,} followers)"
+    else:
+        gained = creator["followers_gained"] or 0
+        growth = (f"#{rank} of {ranked} by size-aware growth: {'+' if gained >= 0 else '-'}{abs(gained):,} followers "
+                  f"in 30 days ({creator['growth_rate']:+.1%}) at {creator['followers']:,}")
+    niche = f"posts about {creator['niche']}" + (f", like your \"{keyword}\"" if keyword else "")
+    if creator["origin"] == "seed":
+        found = "on the tracked list"
+    else:
+        found = f"found via {creator['discovered_via']}" if creator["discovered_via"] else "found by the trend cron"
+    return f"{growth}; {niche}; {found}."
+
+
 def trending_creators(conn: Any, query: CreatorsQuery) -> CreatorsResponse:
+    from shared.engines.creators import MIN_FOLLOWERS
+    from shared.engines.relevance import matching_keyword
     from shared.models.trends import CreatorsResponse
 
     keywords, _, _ = my_niche(conn)
-    found = niche_creators(conn, keywords, query.platform)
-    found.sort(key=lambda r: (r["growth_rate"] is None, -(r["growth_rate"] or 0), -(r["followers"] or 0),
+    found = [c for c in niche_creators(conn, keywords, query.platform) if (c["followers"] or 0) >= MIN_FOLLOWERS]
+    found.sort(key=lambda r: (r["trend_score"] is None, -(r["trend_score"] or 0), -(r["followers"] or 0),
                               r["handle"]))
-    creators = [{k: v for k, v in r.items() if k != "id"} for r in found[:query.limit]]
-    return CreatorsResponse(niche_keywords=keywords, creators=creators)
+    ranked = sum(1 for c in found if c["trend_score"] is not None)
+    creators = [{**{k: v for k, v in r.items() if k != "id"},
+                 "why_listed": why_listed(r, matching_keyword(r["niche"], keywords), i + 1, ranked)}
+                for i, r in enumerate(found[:query.limit])]
+    not_covered = {p: why for p, why in NOT_COVERED.items() if query.platform in (None, p)}
+    return CreatorsResponse(niche_keywords=keywords, min_followers=MIN_FOLLOWERS, not_covered=not_covered,
+                            creators=creators)

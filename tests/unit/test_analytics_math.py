@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from shared.models.posts import PostsQuery
-from shared.services.overview import compare
 from shared.services.posts_query import escape_like, query_fingerprint
 from shared.services.signals import percentile_score, quantile
 
@@ -23,12 +22,6 @@ def test_percentile_score_counts_ties_as_half():
     assert percentile_score(3.0, history) == 62.5            # (2 below + 0.5) / 4
     assert percentile_score(3.0, history, higher_is_better=False) == 37.5   # (1 above + 0.5) / 4
     assert percentile_score(9.0, history) == 100.0 and percentile_score(0.0, history) == 0.0
-
-
-def test_compare_is_null_when_a_side_is_unknown_or_previous_is_zero():
-    assert compare(120, 100) == {"value": 120, "previous": 100, "change": 20, "change_pct": 20.0}
-    assert compare(5, 0) == {"value": 5, "previous": 0, "change": 5, "change_pct": None}
-    assert compare(None, 3)["change"] is None and compare(3, None)["change_pct"] is None
 
 
 def test_like_wildcards_are_escaped():

@@ -1,121 +1,138 @@
-"""GET /api/analytics/overview against hand-computed sums (period=7d: days -6..0, previous -13..-7)."""
+"""GET /api/analytics/overview on equal windows over covered days, against hand-computed sums (period=7d)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from tests.e2e.analytics.analytics_support import TODAY, assert_problem_400, connect_platform, insert_rows, snapshot
+from tests.e2e.analytics.analytics_support import assert_problem_400, connect_platform, insert_rows
 
+TODAY = dt.date(2026, 11, 25)  # the app's clock in these tests
 FETCHED = dt.datetime(2026, 11, 20, 6, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    from shared import clock
+
+    clock.set_now(dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc))
+    yield
+    clock.set_now(None)
+
+
+def snapshot(user_id: str, platform: str, days_ago: int, **metrics) -> dict:
+    return {"user_id": user_id, "platform": platform, "snapshot_date": TODAY - dt.timedelta(days=days_ago), **metrics}
 
 
 @pytest.fixture()
 def creator(stack, make_user):
     user = make_user("overview")
     u = user.user_id
-    insert_rows(stack.database.url, "analytics_snapshots", [
-        # Instagram: two days in each period, one day outside both (must not count).
-        snapshot(u, "instagram", 20, followers=900, reach=99_999, views=99_999, engagements=9_999, saves=999),
-        snapshot(u, "instagram", 8, followers=1000, reach=500, views=800, engagements=50, saves=10, shares=5,
-                 watch_time_hrs=1.5),
-        snapshot(u, "instagram", 7, followers=1010, reach=300, views=400, engagements=30, saves=6, shares=3,
-                 watch_time_hrs=0.5),
-        snapshot(u, "instagram", 1, followers=1040, reach=600, views=900, engagements=90, saves=20, shares=8,
-                 watch_time_hrs=2.0),
-        snapshot(u, "instagram", 0, followers=1050, reach=400, views=700, engagements=60, saves=10, shares=4,
-                 watch_time_hrs=1.0),
-        # YouTube: no reach, no saves; engagements from likes + comments + shares.
-        snapshot(u, "youtube", 10, followers=200, views=1000, likes=40, comments=10, shares=5, watch_time_hrs=10.0),
-        snapshot(u, "youtube", 3, followers=230, views=3000, likes=100, comments=20, shares=30, watch_time_hrs=25.5),
-        # TikTok: followers only, this period only.
-        snapshot(u, "tiktok", 2, followers=500),
-    ])
+    rows = [snapshot(u, "instagram", 20, reach=99_999, views=99_999, engagements=9_999, saves=999)]  # before both
+    for back in range(1, 15):  # Instagram: complete through yesterday; days -1..-7 against -8..-14
+        now = back <= 7
+        rows.append(snapshot(u, "instagram", back, reach=100 if now else 50, views=200 if now else 100,
+                             engagements=20 if now else 5, saves=5 if now else 4, shares=2 if now else 1,
+                             watch_time_hrs=1.0 if now else 0.5, followers=1000 if back == 7 else None))
+    rows.append(snapshot(u, "instagram", 0, followers=1050))  # today: followers only, the day is still running
+    for back in range(3, 17):  # YouTube Analytics lags 3 days; day -12 is missing (pairs with day -5)
+        if back != 12:
+            now = back <= 9
+            rows.append(snapshot(u, "youtube", back, views=300 if now else 200, likes=10, comments=2, shares=3,
+                                 watch_time_hrs=2.0 if now else 1.0,
+                                 followers={3: 230, 10: 200}.get(back)))
+    rows += [snapshot(u, "pinterest", back, views=100, saves=7) for back in (1, 2, 3)]  # connected 3 days ago
+    rows.append(snapshot(u, "tiktok", 0, followers=500))
+    insert_rows(stack.database.url, "analytics_snapshots", rows)
     connect_platform(stack.database.url, u, "instagram", last_fetched_at=FETCHED)
     connect_platform(stack.database.url, u, "youtube")
     connect_platform(stack.database.url, u, "tiktok", status="needs_reauth", last_fetched_at=FETCHED)
     return user
 
 
-def _metric(value, previous, change, change_pct):
-    return {"value": value, "previous": previous, "change": change, "change_pct": change_pct}
+def _metric(value, previous, change, change_pct, days=None, coverage=None):
+    return {"value": value, "previous": previous, "change": change, "change_pct": change_pct,
+            "days_compared": days, "coverage": coverage}
 
 
-def test_per_platform_sums_previous_period_and_changes(creator, get):
+def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_day(creator, get):
     response = get("overview", creator, period="7d")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["current"] == {"start": str(TODAY - dt.timedelta(days=6)), "end": str(TODAY)}
-    assert body["previous"] == {"start": str(TODAY - dt.timedelta(days=13)), "end": str(TODAY - dt.timedelta(days=7))}
     platforms = {p["platform"]: p for p in body["platforms"]}
-    assert list(platforms) == ["instagram", "youtube", "tiktok"]
+    assert list(platforms) == ["instagram", "youtube", "pinterest", "tiktok"]
 
     ig = platforms["instagram"]
+    assert ig["window"] == {"start": "2026-11-18", "end": "2026-11-24", "previous_start": "2026-11-11",
+                            "previous_end": "2026-11-17"}
     assert ig["connection_status"] == "active" and ig["last_fetched_at"] == "2026-11-20T06:30:00Z"
-    assert ig["snapshot_days"] == 2
+    assert ig["snapshot_days"] == 7
     m = ig["metrics"]
-    assert m["followers"] == _metric(1050, 1010, 40, 3.96)            # 40 / 1010 = 3.9604 %
-    assert m["reach"] == _metric(600 + 400, 500 + 300, 200, 25.0)
-    assert m["views"] == _metric(900 + 700, 800 + 400, 400, 33.33)
-    assert m["saves"] == _metric(20 + 10, 10 + 6, 14, 87.5)
-    assert m["shares"] == _metric(8 + 4, 5 + 3, 4, 50.0)
-    assert m["watch_hours"] == _metric(2.0 + 1.0, 1.5 + 0.5, 1.0, 50.0)
-    er = m["engagement_rate"]                                          # per reach: 150/1000 vs 80/800
-    assert er["value"] == pytest.approx(0.15) and er["previous"] == pytest.approx(0.10)
-    assert er["change"] == pytest.approx(0.05) and er["change_pct"] == 50.0
+    assert m["followers"] == _metric(1050, 1000, 50, 5.0)
+    assert m["reach"] == _metric(700, 350, 350, 100.0, 7, 1.0)
+    assert m["views"] == _metric(1400, 700, 700, 100.0, 7, 1.0)
+    assert m["saves"] == _metric(35, 28, 7, 25.0, 7, 1.0)
+    assert m["shares"] == _metric(14, 7, 7, 100.0, 7, 1.0)
+    assert m["watch_hours"] == _metric(7.0, 3.5, 3.5, 100.0, 7, 1.0)
+    er = m["engagement_rate"]                                          # per reach: 140 / 700 vs 35 / 350
+    assert er["value"] == pytest.approx(0.2) and er["previous"] == pytest.approx(0.1) and er["change_pct"] == 100.0
 
-    yt = platforms["youtube"]["metrics"]
-    assert platforms["youtube"]["last_fetched_at"] is None
-    assert yt["followers"] == _metric(230, 200, 30, 15.0)
-    assert yt["reach"] == _metric(None, None, None, None)
-    assert yt["saves"] == _metric(None, None, None, None)
-    assert yt["views"] == _metric(3000, 1000, 2000, 200.0)
-    assert yt["shares"] == _metric(30, 5, 25, 500.0)
-    assert yt["watch_hours"] == _metric(25.5, 10.0, 15.5, 155.0)
-    # per view: (100 + 20 + 30) / 3000 = 0.05 vs (40 + 10 + 5) / 1000 = 0.055
-    assert yt["engagement_rate"]["value"] == pytest.approx(0.05)
-    assert yt["engagement_rate"]["previous"] == pytest.approx(0.055)
-    assert yt["engagement_rate"]["change_pct"] == -9.09
+    yt = platforms["youtube"]
+    assert yt["window"]["end"] == "2026-11-22" and yt["window"]["previous_start"] == "2026-11-09"
+    m = yt["metrics"]
+    assert m["followers"] == _metric(230, 200, 30, 15.0)
+    # Day -12 is missing, so its partner -5 is left out: 6 days each side.
+    assert m["views"] == _metric(1800, 1200, 600, 50.0, 6, 0.8571)
+    assert m["watch_hours"] == _metric(12.0, 6.0, 6.0, 100.0, 6, 0.8571)
+    assert m["reach"]["value"] is None and m["saves"]["value"] is None
+    # per view: 6 x 15 / 1800 vs 6 x 15 / 1200
+    assert m["engagement_rate"]["value"] == pytest.approx(0.05) and m["engagement_rate"]["previous"] == \
+        pytest.approx(0.075)
 
+    pin = platforms["pinterest"]["metrics"]  # nothing before its first 3 days: no comparison, no percent
+    assert pin["views"] == _metric(300, None, None, None, 0, 0.0)
     tt = platforms["tiktok"]
-    assert tt["connection_status"] == "needs_reauth"
+    assert tt["connection_status"] == "needs_reauth" and tt["window"] is None
     assert tt["metrics"]["followers"] == _metric(500, None, None, None)
-    assert all(tt["metrics"][k]["value"] is None for k in ("reach", "views", "saves", "shares", "watch_hours",
-                                                           "engagement_rate"))
 
 
-def test_totals_add_the_platforms_that_report_and_name_them(creator, get):
+def test_totals_compare_only_when_every_platform_in_them_does(creator, get):
     total = get("overview", creator, period="7d").json()["total"]
-    assert total["followers"] == {**_metric(1050 + 230 + 500, 1010 + 200, 570, 47.11),
-                                  "platforms": ["instagram", "youtube", "tiktok"]}
-    assert total["reach"] == {**_metric(1000, 800, 200, 25.0), "platforms": ["instagram"]}
-    assert total["views"] == {**_metric(1600 + 3000, 1200 + 1000, 2400, 109.09), "platforms": ["instagram", "youtube"]}
-    assert total["saves"] == {**_metric(30, 16, 14, 87.5), "platforms": ["instagram"]}
-    assert total["shares"] == {**_metric(12 + 30, 8 + 5, 29, 223.08), "platforms": ["instagram", "youtube"]}
-    assert total["watch_hours"] == {**_metric(28.5, 12.0, 16.5, 137.5), "platforms": ["instagram", "youtube"]}
-    # (150 + 150) / (1000 reach + 3000 views) = 0.075 vs (80 + 55) / (800 + 1000) = 0.075
-    assert total["engagement_rate"]["value"] == pytest.approx(0.075)
-    assert total["engagement_rate"]["previous"] == pytest.approx(0.075)
-    assert total["engagement_rate"]["change"] == pytest.approx(0.0)
+    assert total["shares"] == {**_metric(14 + 6 * 3, 7 + 6 * 3, 7, 28.0), "platforms": ["instagram", "youtube"],
+                               "not_compared": []}
+    assert total["watch_hours"] == {**_metric(19.0, 9.5, 9.5, 100.0), "platforms": ["instagram", "youtube"],
+                                    "not_compared": []}
+    # Pinterest's three young days have nothing to compare with: the total shows the sum, no percent.
+    assert total["views"] == {**_metric(1400 + 1800 + 300, None, None, None),
+                              "platforms": ["instagram", "youtube", "pinterest"], "not_compared": ["pinterest"]}
+    assert total["followers"] == {**_metric(1050 + 230 + 500, None, None, None),
+                                  "platforms": ["instagram", "youtube", "tiktok"], "not_compared": ["tiktok"]}
+    # (140 + 7 x 15 + 21) / (700 reach + 7 x 300 + 300 views) over each current window's days, no previous
+    assert total["engagement_rate"]["value"] == pytest.approx(266 / 3100)
+    assert total["engagement_rate"]["previous"] is None and total["engagement_rate"]["not_compared"] == ["pinterest"]
 
 
-def test_definitions_state_the_engagement_rate(creator, get):
+def test_definitions_state_the_windows_and_the_engagement_rate(creator, get):
     definitions = get("overview", creator, period="30d").json()["definitions"]
     assert "reach" in definitions["engagement_rate"] and "views" in definitions["engagement_rate"]
+    assert "80 %" in definitions["comparison"] and "last complete day" in definitions["period"]
 
 
-def test_thirty_day_period_includes_both_weeks(creator, get):
+def test_a_thirty_day_period_without_thirty_earlier_days_has_no_percent(creator, get):
     ig = get("overview", creator, period="30d").json()["platforms"][0]["metrics"]
-    # days -29..0: 99_999 + 500 + 300 + 600 + 400; nothing in days -59..-30
-    assert ig["reach"] == _metric(101_799, None, None, None)
-    assert ig["followers"] == _metric(1050, None, None, None)
+    # days -1..-30 hold 14 days of 100 and the day -20 outlier; days -31..-60 hold nothing
+    assert ig["reach"] == _metric(99_999 + 7 * 100 + 7 * 50, None, None, None, 0, 0.0)
+    assert ig["followers"]["change"] is None
 
 
 def test_a_total_is_null_when_no_platform_reports_it(stack, make_user, get):
     user = make_user("tiktok-only")
     insert_rows(stack.database.url, "analytics_snapshots", [snapshot(user.user_id, "tiktok", 0, followers=77)])
     body = get("overview", user, period="7d").json()
-    assert body["total"]["views"] == {**_metric(None, None, None, None), "platforms": []}
-    assert body["total"]["followers"]["value"] == 77
+    assert body["total"]["views"] == {**_metric(None, None, None, None), "platforms": [], "not_compared": []}
+    assert body["total"]["followers"] == {**_metric(77, None, None, None), "platforms": ["tiktok"],
+                                          "not_compared": ["tiktok"]}
+    assert body["platforms"][0]["metrics"]["followers"]["value"] == 77
     assert body["platforms"][0]["connection_status"] == "not_connected"
 
 
@@ -123,7 +140,7 @@ def test_another_users_data_is_invisible(creator, make_user, get):
     other = make_user("other")
     body = get("overview", other, period="90d").json()
     assert body["platforms"] == []
-    assert body["total"]["followers"] == {**_metric(None, None, None, None), "platforms": []}
+    assert body["total"]["followers"] == {**_metric(None, None, None, None), "platforms": [], "not_compared": []}
 
 
 @pytest.mark.parametrize("params", [{"period": "1y"}, {"period": ""}, {"unknown": "1"}])

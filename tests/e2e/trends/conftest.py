@@ -12,8 +12,18 @@ from psycopg.types.json import Jsonb
 
 from shared.services.niche import niche_key
 
-NOW = dt.datetime.now(dt.timezone.utc)
-JSON_COLUMNS = {"series", "recent_posts"}
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)  # the app's clock in these tests
+JSON_COLUMNS = {"series", "recent_posts", "volumes", "supply", "data_points"}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """The gateway runs in this process: freezing shared.clock pins every "now" the endpoints use."""
+    from shared import clock
+
+    clock.set_now(NOW)
+    yield
+    clock.set_now(None)
 
 
 def execute(url: str, sql: str, params: tuple = ()) -> list[tuple]:

@@ -9,6 +9,10 @@ from tests.e2e.trends.conftest import NOW, assert_problem, execute, insert, tren
 
 SERIES = [{"date": (NOW.date() - dt.timedelta(days=2 - i)).isoformat(), "value": v}
           for i, v in enumerate([40.0, None, 64.0])]
+VOLUMES = [{"source": "pinterest_trends", "kind": "relative_index", "value": 64.0, "unit": "Pinterest interest...",
+            "observed_at": "2026-11-25T06:00:00+00:00"},
+           {"source": "youtube_suggest", "kind": "rank", "value": 2.0, "unit": "position...",
+            "observed_at": "2026-11-25T06:00:00+00:00"}]
 
 
 @pytest.fixture()
@@ -16,12 +20,12 @@ def topics(stack, niche):
     url, key = stack.database.url, niche["key"]
     insert(url, "trends", trend(key, "resin coasters", 80, category="resin", growth_rate=0.9, growth_7d=0.5,
                                 growth_14d=0.8, growth_30d=1.5, relevance=1.0, recency=0.9, velocity_score=0.83,
-                                search_volume=64, search_volume_kind="index", series=SERIES))
-    insert(url, "trends", trend(key, "crochet tote", 50, category="crochet", growth_rate=0.3,
-                                sources=["youtube_suggest"], search_volume=2, search_volume_kind="rank",
-                                platform="youtube"))
-    insert(url, "trends", trend(key, "resin tray", 30, category="resin", growth_rate=-0.1,
-                                sources=["pinterest_trends", "youtube_suggest"]))
+                                interest_index=64.0, volumes=VOLUMES, series=SERIES))
+    insert(url, "trends", trend(key, "crochet tote", 50, category="crochet", growth_rate=0.3, growth_7d=0.2,
+                                growth_14d=0.9, sources=["youtube_suggest"], platform="youtube"))
+    insert(url, "trends", trend(key, "resin tray", 30, category="resin", growth_rate=-0.1, growth_7d=-0.1,
+                                growth_14d=1.0, sources=["pinterest_trends", "youtube_suggest"]))
+    insert(url, "trends", trend(key, "flat felt", 0, growth_7d=0.0, growth_14d=0.0))  # no heat: not a topic
     insert(url, "trends", trend(key, "old news", 99, expires_at=NOW - dt.timedelta(minutes=1)))
     insert(url, "trends", trend(f"other-{key}", "not yours", 95))
     return niche
@@ -33,10 +37,11 @@ def test_topics_are_ranked_by_heat_with_every_score(get, topics):
     assert [t["topic"] for t in body["topics"]] == ["resin coasters", "crochet tote", "resin tray"]
     first = body["topics"][0]
     assert first["heat_score"] == 80 and first["growth"] == {"d7": 0.5, "d14": 0.8, "d30": 1.5}
-    assert (first["growth_rate"], first["relevance"], first["recency"], first["category"]) == (0.9, 1.0, 0.9, "resin")
-    assert first["search_volume"] == 64 and first["search_volume_kind"] == "index"
+    assert (first["blended_growth"], first["relevance"], first["recency"], first["category"]) == \
+        (0.9, 1.0, 0.9, "resin")
+    assert first["interest_index"] == 64 and [v["kind"] for v in first["volumes"]] == ["relative_index", "rank"]
     assert first["sources"] == ["pinterest_trends"] and first["expires_at"] > first["detected_at"]
-    assert body["topics"][1]["search_volume_kind"] == "rank"
+    assert body["topics"][1]["interest_index"] is None and body["topics"][1]["volumes"] == []
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -59,14 +64,19 @@ def test_niche_not_computed_yet_is_pending(stack, get, make_user):
     assert get("trends/keywords", user).json()["status"] == "pending_first_run"
 
 
-def test_rising_keywords_have_volume_kind_and_sparkline(get, topics):
+def test_rising_keywords_rank_by_the_growth_of_the_window_asked_with_labelled_volumes(get, topics):
     body = get("trends/keywords", topics["user"]).json()
-    assert [k["keyword"] for k in body["keywords"]] == ["resin coasters", "crochet tote"]
+    assert body["window"] == "7d" and [k["keyword"] for k in body["keywords"]] == ["resin coasters", "crochet tote"]
     first, second = body["keywords"]
+    assert first["growth"] == {"d7": 0.5, "d14": 0.8, "d30": 1.5} and "growth_rate" not in first
     assert first["series"] == SERIES and first["series_kind"] == "interest_index"
-    assert (first["search_volume"], first["search_volume_kind"]) == (64, "index")
-    assert second["series_kind"] == "suggest_score" and second["search_volume_kind"] == "rank"
+    assert first["interest_index"] == 64 and first["volumes"][0]["kind"] == "relative_index"
+    assert second["series_kind"] == "suggest_score" and second["interest_index"] is None
+    body = get("trends/keywords", topics["user"], window="14d").json()
+    assert [k["keyword"] for k in body["keywords"]] == ["resin tray", "crochet tote", "resin coasters"]
     body = get("trends/keywords", topics["user"], min_growth="0.5", limit="5").json()
+    assert body["keywords"] == []  # more than +50 % over 7 days: none
+    body = get("trends/keywords", topics["user"], min_growth="0.4").json()
     assert [k["keyword"] for k in body["keywords"]] == ["resin coasters"]
 
 
@@ -74,6 +84,7 @@ def test_rising_keywords_have_volume_kind_and_sparkline(get, topics):
     ("trends/topics", {"limit": "0"}), ("trends/topics", {"limit": "51"}), ("trends/topics", {"limit": "x"}),
     ("trends/topics", {"platform": "myspace"}), ("trends/topics", {"sort": "heat"}),
     ("trends/keywords", {"min_growth": "-1"}), ("trends/keywords", {"limit": "100"}),
+    ("trends/keywords", {"window": "90d"}),
     ("creators/trending", {"platform": "vine"}), ("creators/trending", {"limit": "0"}),
     ("opportunities", {"limit": "31"}), ("opportunities", {"topic": "x"}),
 ])

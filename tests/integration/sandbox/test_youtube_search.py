@@ -92,7 +92,7 @@ def test_search_accepts_an_api_key_instead_of_a_token(search):
 
 def test_search_pages_reach_every_result_once(search):
     whole, big_pages = _walk(search, part="snippet", q="crochet amigurumi", maxResults=50)
-    assert len(big_pages) == 2 and big_pages[0]["pageInfo"]["totalResults"] == len(whole) > 50
+    assert len(big_pages) == -(-len(whole) // 50) >= 2 and big_pages[0]["pageInfo"]["totalResults"] == len(whole) > 50
     items, pages = _walk(search, part="snippet", q="crochet amigurumi", maxResults=7)
     ids = [json.dumps(i["id"]) for i in items]
     assert ids == [json.dumps(i["id"]) for i in whole] and len(set(ids)) == len(ids)
@@ -154,3 +154,35 @@ def test_bad_parameters_get_googles_error_envelope(search, params, reason):
     error = response.json()["error"]
     assert error["code"] == 400 and error["status"] == "INVALID_ARGUMENT"
     assert error["errors"][0]["reason"] == reason and error["errors"][0]["message"] == error["message"]
+
+
+def test_published_after_and_before_bound_the_uploads_and_totals_match_the_truth(sandbox, search):
+    window = {"part": "snippet", "type": "video", "q": "crochet blanket", "maxResults": 50,
+              "publishedAfter": "2026-10-26T00:00:00Z", "publishedBefore": "2026-11-26T00:00:00Z"}
+    body = search(**window).json()
+    stamps = [item["snippet"]["publishedAt"] for item in body["items"]]
+    assert stamps and all("2026-10-26T00:00:00Z" <= s < "2026-11-26T00:00:00Z" for s in stamps)
+    everything = search(**{k: v for k, v in window.items() if not k.startswith("published")}).json()
+    assert body["pageInfo"]["totalResults"] < everything["pageInfo"]["totalResults"]
+    # The admin truth counts the same uploads (the last 30 days up to the market day) without search's index.
+    truth = {t["topic"]: t for t in sandbox.market_truth("2026-11-25")["topics"]}
+    window["publishedAfter"] = "2026-10-27T00:00:00Z"
+    for topic in ("resin coasters", "crochet patterns", "macrame wall hanging"):
+        found = search(**{**window, "q": topic}).json()["pageInfo"]["totalResults"]
+        assert found == truth[topic]["uploads_30d"], topic
+
+
+@pytest.mark.parametrize("value", ["2026-10-26", "yesterday", "2026-10-26T00:00:00"])
+def test_a_published_bound_that_is_not_rfc3339_is_a_400(search, value):
+    response = search(part="snippet", type="video", q="resin", publishedAfter=value)
+    assert response.status_code == 400 and response.json()["error"]["errors"][0]["reason"] == "invalidParameter"
+
+
+def test_nothing_is_published_after_the_market_day(sandbox, search):
+    sandbox.set_market_day("2026-11-10")
+    try:
+        stamps = [i["snippet"]["publishedAt"] for i in search(part="snippet", type="video", q="crochet",
+                                                              maxResults=50, order="date").json()["items"]]
+    finally:
+        sandbox.set_market_day(None)
+    assert stamps and max(stamps) < "2026-11-11T00:00:00Z"

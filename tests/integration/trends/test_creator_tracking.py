@@ -6,6 +6,8 @@ import datetime as dt
 import psycopg
 from psycopg.rows import dict_row
 
+from scripts.sandbox.creators import creator_profile
+from scripts.sandbox.youtube import names_other_accounts
 from shared.services.trend_detection import run_detection
 from tests.integration.trends.conftest import TODAY, noon, save_connection
 
@@ -38,3 +40,21 @@ def test_seeded_creators_get_growth_format_and_niche(stack, market, simulated_da
         assert "a week" in row["format_description"] or "a month" in row["format_description"]
     youtube = [r for r in rows if r["platform"] == "youtube"]
     assert all(r["format_description"].startswith(("Mostly", "Mix of")) for r in youtube)
+    assert all(r["trend_score"] is not None and r["followers_gained"] is not None for r in rows)
+
+
+def test_discovery_reaches_instagram_through_the_accounts_youtube_channels_name(stack, market, simulated_day,
+                                                                                 scenario):
+    with simulated_day(TODAY, trends=scenario) as (sandbox, settings):
+        minted = sandbox.mint_token("facebook", creator=0)
+        save_connection(stack.database.url, settings, market.user_id, "instagram", minted, scopes=FB_SCOPES)
+        body = run_detection(settings, now=noon(TODAY))
+        everyone = {c["handles"]["instagram"] for c in sandbox.creators()}
+        named = {c["handles"]["instagram"] for c in sandbox.creators()
+                 if names_other_accounts(creator_profile(7, c["index"]))}
+    assert "instagram:" in body["creators"]["discovery"]
+    with psycopg.connect(stack.database.url, row_factory=dict_row) as conn:  # other suites add creators too
+        found = conn.execute("""select handle, discovered_via from trending_creators where platform = 'instagram'
+                                and origin = 'discovered' and handle = any(%s)""", (list(everyone),)).fetchall()
+    assert found and {r["handle"] for r in found} <= named
+    assert all(r["discovered_via"].startswith("YouTube channel @") for r in found)

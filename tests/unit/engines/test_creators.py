@@ -66,13 +66,33 @@ def test_format_description_of_a_mixed_infrequent_creator_without_durations():
     assert format_description(frame.clear()) == "No recent posts"
 
 
-def test_trending_creators_rank_by_growth_with_unknown_growth_last():
-    hist = history(("slow", 0.001, [0, 10, 20]), ("fast", 0.03, [0, 10, 20]), ("new", 0.05, [0]))
+def sized(*series: tuple[str, float, float, list[int]]) -> pl.DataFrame:
+    """Rows for (creator_id, followers today, daily log-growth, days_ago)."""
+    rows = [(cid, f"@{cid}", "youtube", NOON - timedelta(days=d), round(size * math.exp(-rate * d)))
+            for cid, size, rate, days in series for d in days]
+    return pl.DataFrame(rows, schema=["creator_id", "handle", "platform", "observed_at", "followers"], orient="row")
+
+
+def test_trending_creators_rank_by_size_aware_growth_above_a_floor():
+    hist = sized(("tiny", 680.0, 0.004, [0, 10, 20]),       # +12.7 % a month, but 680 followers: under the floor
+                 ("small", 2_000.0, 0.003, [0, 10, 20]),    # +9.4 %  -> 9.4 % x 2,000 / 7,000 = 2.7 %
+                 ("big", 50_000.0, 0.001, [0, 10, 20]),     # +3.0 %  -> 3.0 % x 50,000 / 55,000 = 2.8 %
+                 ("new", 9_000.0, 0.05, [0]))               # one check: growth unknown, listed last
     frame = posts(10, 2, ["reel"] * 10, [20.0] * 10, ["timelapse"] * 10)
-    ranked = rank_trending_creators(hist, frame, TODAY, niches={"fast": "resin"})
-    assert ranked["creator_id"].to_list() == ["fast", "slow", "new"]
+    ranked = rank_trending_creators(hist, frame, TODAY, niches={"big": "resin"})
+    assert ranked["creator_id"].to_list() == ["big", "small", "new"]
     assert ranked["rank"].to_list() == [1, 2, 3]
-    top = ranked.row(0, named=True)
-    assert top["niche"] == "resin" and top["format_description"] == "No recent posts"
-    assert ranked.row(1, named=True)["niche"] is None
+    big = ranked.row(0, named=True)
+    g = math.exp(0.03) - 1
+    assert big["trend_score"] == pytest.approx(g * 50_000 / 55_000, rel=1e-4)
+    assert big["followers_gained"] == round(50_000 - 50_000 / (1 + big["growth_rate"]))
+    assert big["niche"] == "resin" and big["format_description"] == "No recent posts"
+    assert ranked.row(2, named=True)["trend_score"] is None
     assert rank_trending_creators(hist, frame, TODAY, limit=1).height == 1
+
+
+def test_trend_score_of_one_creator_matches_the_frame_expression():
+    from shared.engines.creators import trend_score
+
+    assert trend_score(0.04, 680) == (26, pytest.approx(0.04 * 680 / 5_680))
+    assert trend_score(None, 680) == (None, None) and trend_score(0.1, None) == (None, None)

@@ -6,59 +6,76 @@ import math
 import polars as pl
 import pytest
 
-from shared.engines.opportunities import content_ideas, opportunity_gaps
+from shared.engines.opportunities import content_ideas, opportunity_gaps, significant_strengths
 
 
-def gap(interest: float | None = 50.0, growth: float | None = 0.2, engagement: float | None = 0.03,
-        creators: int | None = 2, per_week: float | None = 4.0) -> dict:
-    demand = pl.DataFrame({"topic": ["t"], "search_interest": [interest], "growth_rate": [growth],
-                           "engagement_rate": [engagement]}, schema_overrides={
-        "search_interest": pl.Float64, "growth_rate": pl.Float64, "engagement_rate": pl.Float64})
-    supply = pl.DataFrame({"topic": ["t"], "active_creators": [creators], "posts_per_week": [per_week]},
-                          schema_overrides={"active_creators": pl.Int64, "posts_per_week": pl.Float64})
+def gap(interest: float | None = 50.0, relevance: float | None = 1.0, rate: float | None = None, n: int = 0,
+        niche: float | None = None, youtube: float | None = 30.0, instagram: float | None = None,
+        tracked: float | None = None) -> dict:
+    demand = pl.DataFrame({"topic": ["t"], "interest_index": [interest], "relevance": [relevance],
+                           "engagement_rate": [rate], "n_related": [n], "niche_engagement": [niche]},
+                          schema_overrides={"interest_index": pl.Float64, "relevance": pl.Float64,
+                                            "engagement_rate": pl.Float64, "niche_engagement": pl.Float64})
+    supply = pl.DataFrame({"topic": ["t"], "youtube_uploads_30d": [youtube], "instagram_posts_24h": [instagram],
+                           "tracked_posts_30d": [tracked]},
+                          schema_overrides={c: pl.Float64 for c in ("youtube_uploads_30d", "instagram_posts_24h",
+                                                                    "tracked_posts_30d")})
     return opportunity_gaps(demand, supply).row(0, named=True)
 
 
-def test_gap_score_follows_the_documented_formula():
-    row = gap(interest=60.0, growth=0.5, engagement=0.05, creators=3, per_week=2.0)
-    demand = 0.4 * 0.6 + 0.3 * (1 - math.exp(-1)) + 0.3 * (1 - math.exp(-1))
-    assert row["demand_index"] == pytest.approx(demand)
-    assert row["supply_index"] == 4.0
-    assert row["gap_score"] == pytest.approx(100 * demand / (1 + math.log(5)))
+def test_gap_is_relevance_weighted_interest_per_fresh_post():
+    row = gap(interest=60.0, relevance=0.5, youtube=30.0, instagram=2.0)
+    per_week = 30 * 7 / 30 + 2 * 7  # 21 posts a week
+    assert row["demand_index"] == 30.0 and row["posts_per_week"] == pytest.approx(per_week)
+    assert row["gap_ratio"] == pytest.approx(30 / (1 + per_week))
+    assert row["gap_score"] == pytest.approx(100 * row["gap_ratio"] / (row["gap_ratio"] + 10))
+    assert row["supply_basis"] == "youtube+instagram" and row["engagement_factor"] == 1.0
 
 
-def test_gap_rises_with_every_demand_signal():
+def test_related_posts_nudge_demand_within_bounds_and_few_posts_barely():
+    # 10 related posts at twice the niche rate: shrunk = (10 * 0.08 + 10 * 0.04) / 20 = 0.06 -> sqrt(1.5)
+    assert gap(rate=0.08, n=10, niche=0.04)["engagement_factor"] == pytest.approx(math.sqrt(1.5))
+    assert gap(rate=0.40, n=500, niche=0.04)["engagement_factor"] == 1.25
+    assert gap(rate=0.0, n=500, niche=0.04)["engagement_factor"] == 0.8
+    assert gap(rate=0.08, n=1, niche=0.04)["engagement_factor"] == pytest.approx(math.sqrt((0.08 + 0.4) / 11 / 0.04))
+
+
+def test_gap_rises_with_interest_and_relevance_and_falls_with_supply():
     assert gap(interest=80)["gap_score"] > gap(interest=40)["gap_score"]
-    assert gap(growth=1.0)["gap_score"] > gap(growth=0.1)["gap_score"]
-    assert gap(engagement=0.08)["gap_score"] > gap(engagement=0.01)["gap_score"]
-
-
-def test_gap_falls_as_more_creators_post_more_often():
-    scores = [gap(creators=c, per_week=2.0 * c)["gap_score"] for c in (0, 1, 5, 50)]
+    assert gap(relevance=1.0)["gap_score"] > gap(relevance=0.3)["gap_score"]
+    scores = [gap(youtube=u)["gap_score"] for u in (0, 5, 50, 500)]
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 4
+    assert gap(interest=50, youtube=0.0)["gap_score"] == pytest.approx(100 * 50 / 60)
 
 
-def test_zero_supply_is_finite_and_the_score_is_bounded():
-    top = gap(interest=100.0, growth=50.0, engagement=5.0, creators=0, per_week=0.0)
-    assert top["gap_score"] == pytest.approx(100.0, abs=1e-6)
-    assert gap(interest=0.0, growth=-0.5, engagement=0.0, creators=500, per_week=900.0)["gap_score"] == 0.0
+def test_unmeasured_supply_is_unknown_not_zero_and_tracked_creators_are_a_lower_bound():
+    unknown = gap(youtube=None)
+    assert unknown["posts_per_week"] is None and unknown["gap_score"] is None and unknown["supply_basis"] is None
+    tracked = gap(youtube=None, tracked=6.0)
+    assert tracked["posts_per_week"] == pytest.approx(1.4) and tracked["supply_basis"] == "tracked_creators_lower_bound"
+    assert gap(interest=None)["demand_index"] is None and gap(interest=None)["gap_score"] is None
 
 
-def test_a_topic_nobody_posts_on_has_zero_supply_and_unknown_demand_stays_unknown():
-    demand = pl.DataFrame({"topic": ["new", "blank"], "search_interest": [70.0, None],
-                           "growth_rate": [None, None], "engagement_rate": [None, None]})
-    supply = pl.DataFrame({"topic": ["other"], "active_creators": [4], "posts_per_week": [3.0]})
-    rows = {r["topic"]: r for r in opportunity_gaps(demand, supply).iter_rows(named=True)}
-    assert rows["new"]["supply_index"] == 0.0
-    assert rows["new"]["gap_score"] == pytest.approx(70.0)  # interest alone, weights renormalised
-    assert rows["blank"]["demand_index"] is None and rows["blank"]["gap_score"] is None
+def test_unknown_gaps_sort_last():
+    demand = pl.DataFrame({"topic": ["a", "b", "c"], "interest_index": [10.0, 90.0, 50.0], "relevance": [1.0] * 3})
+    supply = pl.DataFrame({"topic": ["a", "c"], "youtube_uploads_30d": [0.0, 0.0]})
+    assert opportunity_gaps(demand, supply)["topic"].to_list() == ["c", "a", "b"]
 
 
-def test_every_input_column_is_kept_to_explain_the_score():
-    row = gap()
-    for column in ("search_interest", "growth_rate", "engagement_rate", "active_creators", "posts_per_week",
-                   "interest_term", "growth_term", "engagement_term", "demand_index", "supply_index"):
-        assert column in row
+def test_strengths_come_only_from_findings_whose_interval_lies_above_one():
+    findings = [
+        {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "ratio": 1.5, "ci_low": 1.4,
+         "ci_high": 1.7},
+        {"attribute": "camera_angle", "level": "pov", "metric": "save_rate", "ratio": 0.8, "ci_low": 0.7,
+         "ci_high": 0.9},
+        {"attribute": "content_format", "level": "tutorial", "metric": "save_rate", "ratio": 1.3, "ci_low": 0.9,
+         "ci_high": 1.6},  # the interval holds 1: not significant
+        {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "ratio": 1.5, "ci_low": 1.3,
+         "ci_high": 1.6},
+    ]
+    strengths, used = significant_strengths(findings)
+    assert strengths == {"camera_angle": "overhead", "audio_type": "trending_audio"}
+    assert [f["level"] for f in used] == ["overhead", "trending_audio"]
 
 
 def test_content_ideas_use_the_creators_best_format_length_and_angle():
@@ -74,6 +91,6 @@ def test_content_ideas_use_the_creators_best_format_length_and_angle():
 
 def test_content_ideas_fall_back_for_unknown_category_and_strengths():
     ideas = content_ideas("bonsai pots", None, {})
-    assert ideas[0] == "Timelapse: make bonsai pots start to finish in 30 s, shot overhead"
+    assert ideas[0] == "Timelapse: make bonsai pots start to finish in 30 s"  # no angle finding: none claimed
     assert content_ideas("granny squares", "crochet", {"content_format": "tutorial"})[0].startswith(
         "Tutorial: crochet granny squares step by step")

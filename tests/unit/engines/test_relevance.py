@@ -72,3 +72,41 @@ def test_an_unknown_niche_keyword_matches_by_words_only():
 def test_relevance_scores_matches_one_at_a_time():
     topics = ["epoxy", "crypto", "yarn", "epoxy"]
     assert relevance_scores(topics, NICHE) == {t: relevance(t, NICHE) for t in topics}
+
+
+# Look-alikes: each shares a word with the niche, in another sense.
+@pytest.mark.parametrize("topic", [
+    "resin driveway", "resin bound gravel", "epoxy garage flooring", "dental resin", "3d printer resin",
+    "crochet braids", "crochet hair styles", "slow cooker recipes", "slow motion video", "lilo and stitch",
+    "harry potter", "roller coaster tycoon", "super bowl", "soap opera", "handmade pasta", "tight knit community",
+    "yarn package manager", "candle stick chart", "fishing hook", "pattern recognition", "cake decor",
+])
+def test_look_alikes_that_share_a_word_in_another_sense_score_low(topic):
+    assert relevance(topic, NICHE + ["pottery", "candle making", "soap making"]) <= 0.1
+
+
+@pytest.mark.parametrize("topic", [
+    "resin gnome", "crochet octopus", "epoxy resin coasters", "crochet bikini", "sewing a makeup bag",
+    "ocean resin art",
+    "ceramic glaze recipes", "resin supplies",
+])
+def test_a_craft_word_before_a_thing_makers_make_keeps_its_sense(topic):
+    assert relevance(topic, NICHE + ["pottery", "sewing"]) >= 0.7
+
+
+def test_a_craft_word_before_an_unknown_thing_is_weak_evidence():
+    assert relevance("resin fountain", NICHE) == pytest.approx(0.4)
+
+
+def test_the_category_is_the_niche_keyword_that_matched_and_the_topic_keeps_its_own_craft():
+    from shared.engines.relevance import topic_concept
+
+    assert best_category("handmade ceramic mugs", NICHE) == "decor"  # shares "handmade" with handmade decor
+    assert topic_concept("handmade ceramic mugs") == "pottery"
+    assert topic_concept("needle felting") == "fiber art" and topic_concept("crypto") is None
+
+
+def test_a_bare_modifier_that_matches_every_keyword_alike_is_labelled_by_its_own_craft():
+    labels = ["resin", "woodworking", "painting"]
+    assert best_category("upcycled oak dresser", labels) == "crafts"  # not "resin", the first label
+    assert best_category("upcycled candle jars", labels) == "candle making"

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from shared.engines.trends import (
-    daily_series, detect_trends, heat_scores, recency, theil_sen_slopes, velocity,
+    daily_series, detect_trends, freshness, heat_scores, theil_sen_slopes, velocity,
 )
 
 TODAY = date(2024, 6, 30)
@@ -82,18 +82,13 @@ def test_theil_sen_takes_the_median_pairwise_slope_and_skips_gaps():
     assert math.isnan(slopes[1])
 
 
-def test_recency_halves_per_half_life_since_the_last_reading_and_favours_a_young_rise():
-    obs = observations([("old rise", "pinterest_trends", d, 100.0 - d) for d in range(7, 21)]
-                       + [("new rise", "pinterest_trends", d, 5.0 if d >= 2 else 50.0) for d in range(0, 10)])
-    frame = recency(daily_series(obs, TODAY), TODAY, half_life_days=7)
-    rows = {r["keyword"]: r for r in frame.iter_rows(named=True)}
-    old = rows["old rise"]
-    assert (old["days_since_last"], old["rise_age_days"]) == (7, 13)
-    assert old["recency"] == pytest.approx(0.5 * (0.5 + 0.5 * 2 ** (-13 / 14)))
-    assert old["rise_start"] == TODAY - timedelta(days=20)
-    new = rows["new rise"]  # minimum held until 2 days ago; the latest minimum day counts
-    assert (new["days_since_last"], new["rise_age_days"]) == (0, 2)
-    assert new["recency"] == pytest.approx(0.5 + 0.5 * 2 ** (-2 / 14))
+def test_freshness_halves_per_half_life_since_the_last_reading():
+    obs = observations([("old", "pinterest_trends", d, 10.0) for d in range(7, 21)]
+                       + [("new", "pinterest_trends", d, 10.0) for d in range(0, 10)])
+    rows = {r["keyword"]: r for r in freshness(daily_series(obs, TODAY), TODAY, half_life_days=7).iter_rows(named=True)}
+    assert (rows["old"]["days_since_last"], rows["old"]["freshness"]) == (7, 0.5)
+    assert rows["old"]["last_day"] == TODAY - timedelta(days=7)
+    assert (rows["new"]["days_since_last"], rows["new"]["freshness"]) == (0, 1.0)
 
 
 def velocity_row(keyword: str, source: str, slopes: dict[int, float | None], n_days: int = 10) -> dict:
@@ -104,25 +99,42 @@ def velocity_row(keyword: str, source: str, slopes: dict[int, float | None], n_d
     return row
 
 
-def recency_rows(*keywords_and_values: tuple[str, str, float]) -> pl.DataFrame:
-    return pl.DataFrame([{"keyword": k, "source": s, "region": "US", "recency": r}
-                         for k, s, r in keywords_and_values])
+def fresh_rows(*keywords_and_values: tuple[str, str, float]) -> pl.DataFrame:
+    return pl.DataFrame([{"keyword": k, "source": s, "region": "US", "freshness": f}
+                         for k, s, f in keywords_and_values])
 
 
 def test_heat_is_the_product_of_velocity_relevance_and_recency_on_an_absolute_scale():
     vel = pl.DataFrame([velocity_row("resin tray", "pinterest_trends", {7: 0.03, 14: 0.02, 30: None})])
-    heat = heat_scores(vel, {"resin tray": 0.8}, recency_rows(("resin tray", "pinterest_trends", 0.6)))
+    heat = heat_scores(vel, {"resin tray": 0.8}, fresh_rows(("resin tray", "pinterest_trends", 0.6)))
     row = heat.row(0, named=True)
     g7, g14 = math.expm1(0.21), math.expm1(0.28)
     growth = (0.5 * g7 + 0.3 * g14) / 0.8  # the 30-day window is unknown, so weights renormalise
     assert row["growth_rate"] == pytest.approx(growth)
     assert row["velocity_score"] == pytest.approx(1 - math.exp(-growth / 0.5))
-    assert row["heat_score"] == pytest.approx(100 * (1 - math.exp(-growth / 0.5)) * 0.8 * 0.6)
+    # Rising this week (7 x 0.03 = 0.21 in log terms), 30-day slope unknown: all of the rise counts as new.
+    onset = 1 - math.exp(-0.21 / 0.1)
+    assert (row["onset"], row["recency"]) == (pytest.approx(onset), pytest.approx(0.6 * onset))
+    assert row["heat_score"] == pytest.approx(100 * (1 - math.exp(-growth / 0.5)) * 0.8 * 0.6 * onset)
+
+
+@pytest.mark.parametrize(("b7", "b30", "onset"), [
+    (0.0, 0.0, 0.0),                                                     # flat: not recent at all
+    (0.0005, 0.0, 1 - math.exp(-0.0035 / 0.1)),                          # a noise-sized wiggle: nearly 0
+    (0.02, 0.0, 1 - math.exp(-0.14 / 0.1)),                              # new this week: novelty 1
+    (0.02, 0.02, (1 - math.exp(-0.14 / 0.1)) * 0.5),                     # same pace all month: novelty 0
+    (0.02, 0.01, (1 - math.exp(-0.14 / 0.1)) * 0.75),                    # half of it is new
+    (-0.03, 0.02, 0.0),                                                  # falling this week
+])
+def test_recency_comes_from_the_velocity_slopes_so_a_flat_series_is_not_recent(b7, b30, onset):
+    vel = pl.DataFrame([velocity_row("resin tray", "pinterest_trends", {7: b7, 14: b7, 30: b30})])
+    row = heat_scores(vel, {"resin tray": 1.0}, fresh_rows(("resin tray", "pinterest_trends", 1.0))).row(0, named=True)
+    assert row["onset"] == pytest.approx(onset) and row["recency"] == pytest.approx(onset)
 
 
 def test_a_declining_topic_has_zero_velocity_score_and_zero_heat():
     vel = pl.DataFrame([velocity_row("crochet top", "youtube_suggest", {7: -0.05, 14: -0.02, 30: 0.01})])
-    recent = recency_rows(("crochet top", "youtube_suggest", 1.0))
+    recent = fresh_rows(("crochet top", "youtube_suggest", 1.0))
     row = heat_scores(vel, {"crochet top": 1.0}, recent).row(0, named=True)
     assert row["growth_rate"] < 0
     assert row["velocity_score"] == 0.0
@@ -132,11 +144,11 @@ def test_a_declining_topic_has_zero_velocity_score_and_zero_heat():
 def test_sources_of_one_topic_combine_as_a_day_weighted_mean_of_log_slopes():
     vel = pl.DataFrame([velocity_row("boho", "pinterest_trends", {7: 0.02}, n_days=6),
                         velocity_row("boho", "instagram_hashtag", {7: 0.08}, n_days=3)])
-    row = heat_scores(vel, {"boho": 1.0}, recency_rows(("boho", "pinterest_trends", 0.4),
-                                                       ("boho", "instagram_hashtag", 0.9))).row(0, named=True)
+    row = heat_scores(vel, {"boho": 1.0}, fresh_rows(("boho", "pinterest_trends", 0.4),
+                                                     ("boho", "instagram_hashtag", 0.9))).row(0, named=True)
     assert row["sources"] == ["instagram_hashtag", "pinterest_trends"]
     assert row["growth_7d"] == pytest.approx(math.expm1((6 * 0.02 + 3 * 0.08) / 9 * 7))
-    assert row["recency"] == 0.9
+    assert row["freshness"] == 0.9  # the freshest source
 
 
 def test_detect_trends_returns_one_explained_row_per_topic():
@@ -144,7 +156,8 @@ def test_detect_trends_returns_one_explained_row_per_topic():
                 for s in ("pinterest_trends", "instagram_hashtag") for d in range(35) if d != 3]
     trends = detect_trends(observations(readings), ["eco resin", "crochet"], TODAY)
     assert trends.columns == ["topic", "sources", "region", "growth_7d", "growth_14d", "growth_30d",
-                              "growth_rate", "velocity_score", "relevance", "recency", "heat_score",
+                              "growth_rate", "velocity_score", "relevance", "freshness", "onset", "recency",
+                              "heat_score",
                               "latest_value", "value_kind", "category", "series"]
     top = trends.row(0, named=True)
     assert top["topic"] == "epoxy coasters" and top["category"] == "resin"

@@ -74,3 +74,12 @@ def test_instagram_hashtag_pages_become_counts():
     assert obs["instagram_hashtag_top_interactions"]["extra"]["posts"] == 2
     assert obs["instagram_hashtag_recent"]["value"] == 2
     assert all(o["keyword"] == "pottery" and o["value_kind"] == "count" for o in obs.values())
+
+
+def test_a_channel_description_names_its_other_accounts():
+    from shared.platforms.creator_lookup import linked_handles
+
+    text = "Resin videos. Instagram: @Maki.Crafts | TikTok: @maki_crafts  pinterest.com/makicrafts"
+    assert linked_handles(text) == {"instagram": "maki.crafts", "tiktok": "maki_crafts", "pinterest": "makicrafts"}
+    assert linked_handles("Follow me on IG @resin.rose.") == {"instagram": "resin.rose"}
+    assert linked_handles(None) == {} and linked_handles("Slow crafting on Instagram and TikTok.") == {}
