@@ -135,7 +135,8 @@ class AttributeReadingBatch(BaseModel):
 class Trend(BaseModel):
     topic: str
     heat: float
-    growth: float | None = None
+    growth_7d: float | None = Field(default=None, description="Growth of search interest over the last 7 days")
+    growth_30d: float | None = Field(default=None, description="Growth of search interest over the last 30 days")
 
 
 class TopPost(BaseModel):

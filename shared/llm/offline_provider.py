@@ -188,7 +188,7 @@ def _tag(text: str) -> str | None:
 def _rationale(strengths: dict[str, Insight], trend: Any, fmt: str) -> str:
     reasons = [i.text for i in strengths.values()]
     if trend is not None:
-        growth = f", growing {trend.growth:+.0%}" if trend.growth is not None else ""
+        growth = f", {trend.growth_7d:+.0%} over 7 days" if trend.growth_7d is not None else ""
         reasons.append(f"'{trend.topic}' is a rising search in your niche (heat {trend.heat:.0f}{growth}).")
     if not reasons:
         return (f"No measured pattern yet: this {fmt.replace('_', ' ')} tests a format and angle so the next "

@@ -155,14 +155,16 @@ def build_context(conn: Any, user_id: str, platform: str | None) -> Recommendati
 
     profile = conn.execute("select niche_keywords from profiles where id = %s", (user_id,)).fetchone()
     keywords = list(profile["niche_keywords"]) if profile else []
-    trends = conn.execute("select topic, heat_score, growth_rate from trends where niche_key = %s"
-                          " and expires_at > %s order by heat_score desc, topic limit 10",
+    # Trends keeps steady topics too (opportunities need them): only rising ones (heat > 0) feed ideas.
+    trends = conn.execute("select topic, heat_score, growth_7d, growth_30d from trends where niche_key = %s"
+                          " and expires_at > %s and heat_score > 0 order by heat_score desc, topic limit 10",
                           (niche_key(keywords), clock.now())).fetchall()
     signals = post_signals(conn, user_id)
     return RecommendationContext(
         top_hashtags=[HashtagStat(**t) for t in top_hashtags(conn, user_id)],
         niche_keywords=keywords,
-        trends=[Trend(topic=t["topic"], heat=t["heat_score"], growth=t["growth_rate"]) for t in trends],
+        trends=[Trend(topic=t["topic"], heat=t["heat_score"], growth_7d=t["growth_7d"], growth_30d=t["growth_30d"])
+                for t in trends],
         analytics_summary=analytics_summary(conn, user_id),
         signals=signals,
         top_posts=[TopPost(**p) for p in top_posts(conn, user_id)],

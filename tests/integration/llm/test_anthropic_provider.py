@@ -15,7 +15,7 @@ from shared.llm.provider import get_provider
 API_KEY = "sk-ant-api03-local-replay-not-a-real-key"
 CONTEXT = RecommendationContext(
     niche_keywords=["knitting", "chunky knit"],
-    trends=[Trend(topic="chunky knit blanket", heat=82, growth=0.4)],
+    trends=[Trend(topic="chunky knit blanket", heat=82, growth_7d=0.4)],
     insights=[Insight(text="Overhead shots get 1.6× the save rate of your other posts "
                            "(95% CI 1.3–1.9×, 48 vs 212 posts).",
                       attribute="camera_angle", level="overhead", ratio=1.6)],

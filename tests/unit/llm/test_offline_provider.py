@@ -12,7 +12,7 @@ from shared.llm.provider import LLMProvider, get_provider
 
 CONTEXT = RecommendationContext(
     niche_keywords=["pottery", "ceramic mugs"],
-    trends=[Trend(topic="speckled glaze mugs", heat=91, growth=0.35),
+    trends=[Trend(topic="speckled glaze mugs", heat=91, growth_7d=0.35),
             Trend(topic="pottery wheel asmr", heat=64)],
     analytics_summary={"posts": 212, "median_save_rate": 0.018},
     signals={"best_posting_time": "morning"},
