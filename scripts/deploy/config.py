@@ -45,8 +45,11 @@ DEFAULT_SECRETS: dict[str, SecretRef] = {
     "ANTHROPIC_API_KEY": SecretRef(secret="anthropic-api-key"),
     "PLATFORM_CREDENTIALS_JSON": SecretRef(secret="platform-credentials"),
 }
-# SUPABASE_JWT_SECRET is optional: only projects still on the legacy HS256 secret set it.
-OPTIONAL_SECRETS = ("SUPABASE_JWT_SECRET",)
+# Optional: SUPABASE_JWT_SECRET only for projects still on the legacy HS256 secret; TRENDS_PINTEREST_TOKEN
+# only when the app's own Pinterest account should back trend detection. Configure them to deploy them.
+OPTIONAL_SECRETS = ("SUPABASE_JWT_SECRET", "TRENDS_PINTEREST_TOKEN")
+# Read by shared/config.py but never deployed: production ignores the local cron secret.
+LOCAL_ONLY_SECRETS = ("CRON_SECRET",)
 
 
 class FunctionOverrides(BaseModel):

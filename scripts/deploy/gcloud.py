@@ -8,11 +8,10 @@ from pathlib import Path
 
 from functions.manifest import FunctionSpec, by_name
 from scripts.deploy.bundle import Bundle
-from scripts.deploy.config import OPTIONAL_SECRETS, DeployConfig, SecretRef
+from scripts.deploy.config import LOCAL_ONLY_SECRETS, OPTIONAL_SECRETS, DeployConfig, SecretRef
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINT = "handler"
-ALWAYS_SECRETS = ("DATABASE_URL", "TOKEN_KEYS", "OAUTH_STATE_SECRET", "SUPABASE_JWT_SECRET")
 
 
 @dataclass(frozen=True)
@@ -103,6 +102,15 @@ def _joined(values: dict[str, str]) -> str:
     return f"^{delimiter}^" + delimiter.join(body)
 
 
+def secrets_needed(bundle: Bundle) -> list[str]:
+    """The secret env vars a function gets: those whose settings its reachable code reads."""
+    from shared.config import _ENV_NAMES, _JSON_ENV_NAMES
+
+    names = {**_ENV_NAMES, **_JSON_ENV_NAMES}
+    return sorted(names[field] for field in bundle.settings_read
+                  if field in names and names[field] not in LOCAL_ONLY_SECRETS)
+
+
 def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> FunctionDeploy:
     """The deploy of one function: secrets and environment it needs, sizes, who may invoke it."""
     overrides = config.functions.get(spec.name)
@@ -110,11 +118,7 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
     warnings: list[str] = []
 
     refs = config.secret_refs()
-    wanted = list(ALWAYS_SECRETS)
-    if spec.uses_llm or bundle.imports_llm:
-        wanted.append("ANTHROPIC_API_KEY")
-    if bundle.needs_platform_credentials:
-        wanted.append("PLATFORM_CREDENTIALS_JSON")
+    wanted = secrets_needed(bundle)
     secrets = {name: refs[name] for name in wanted if name in refs}
     for name in wanted:
         if name not in refs and name not in OPTIONAL_SECRETS:

@@ -26,9 +26,15 @@ def config(**changes) -> DeployConfig:
     return DeployConfig.model_validate({**CONFIG, **changes})
 
 
-def bundle(name: str, *, platforms: bool = False, llm: bool = False) -> Bundle:
+CORE = ["database_url", "state_secret", "supabase_jwt_secret", "token_keys"]
+
+
+def bundle(name: str, *, platforms: bool = False, llm: bool = False, reads: list[str] | None = None) -> Bundle:
+    read = list(CORE if reads is None else reads)
+    read += ["platform_credentials"] if platforms else []
+    read += ["anthropic_api_key"] if llm else []
     return Bundle(name=name, directory=Path("/tmp/bundles") / name, files=["main.py"], requirements=[],
-                  warnings=[], needs_platform_credentials=platforms, imports_llm=llm)
+                  warnings=[], settings_read=read)
 
 
 def flags(argv: tuple[str, ...]) -> dict[str, str]:
@@ -78,7 +84,7 @@ def test_task_worker_is_private_and_invoked_by_the_tasks_account():
 
 
 def test_anthropic_key_goes_only_to_functions_that_use_the_llm():
-    llm = plan_function(by_name("ai_recommend"), bundle("ai_recommend"), config())
+    llm = plan_function(by_name("ai_recommend"), bundle("ai_recommend", llm=True), config())
     plain = plan_function(by_name("ai_patterns"), bundle("ai_patterns"), config())
     assert llm.secrets["ANTHROPIC_API_KEY"].flag_value == "anthropic:4"
     assert "ANTHROPIC_API_KEY" not in plain.secrets
