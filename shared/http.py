@@ -127,7 +127,8 @@ def _authenticate(ctx: RequestContext, auth: AuthMode) -> None:
     if auth == "user":
         from shared.auth import bearer_token, verify_user_token
 
-        ctx.claims = verify_user_token(bearer_token(ctx.request.headers.get("Authorization")), ctx.settings)
+        header = ctx.request.headers.get(ctx.settings.caller_auth_header)
+        ctx.claims = verify_user_token(bearer_token(header), ctx.settings)
     elif auth == "cron":
         from shared.cron_auth import verify_cron_request
 
