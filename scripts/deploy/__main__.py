@@ -1,8 +1,10 @@
 """Deploy every function: `python -m scripts.deploy --project P --region R [--dry-run]`.
 
-Builds one bundle per function entry that exists, then (unless --dry-run) creates the Cloud Tasks
-queue, deploys each function with gcloud, grants invokers and upserts the Scheduler jobs. The
-database migrations are printed as a step to run with the Supabase CLI.
+Builds one bundle per function and the API Gateway config, then (unless --dry-run), in order: enables
+the APIs, creates one service account per function (and the gateway's, Scheduler's, Tasks' and the
+builder's) with only their grants, creates the Cloud Tasks queue, creates or moves the gateway (the one
+public host) and reads its host back, deploys each function (private; the gateway is its only invoker)
+and upserts the Scheduler jobs. The database migrations are printed as a step to run with the Supabase CLI.
 """
 from __future__ import annotations
 
@@ -15,15 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from functions.manifest import FUNCTIONS, FunctionSpec
+from scripts.deploy import iam
 from scripts.deploy.bundle import Bundle, build_bundle
 from scripts.deploy.config import DeployConfig, DeployConfigError, load_config
+from scripts.deploy.gateway import GatewayCommands, build_gateway_spec, config_id, gateway_commands
 from scripts.deploy.gcloud import REPO_ROOT as ROOT
-from scripts.deploy.gcloud import FunctionDeploy, plan_function, run, unset
+from scripts.deploy.gcloud import Command, FunctionDeploy, ensure, plan_function, read, run, unset
 from scripts.deploy.requirements import load_lock
-from scripts.deploy.scheduler import build_jobs, describe_job, gcloud_equivalent, upsert_jobs
+from scripts.deploy.scheduler import build_jobs, describe_job, gcloud_equivalent, gcloud_equivalent_argv, upsert_jobs
 from scripts.deploy.tasks_queue import build_queue, create_command, describe_queue, upsert_queue
 
 PLAN_NAME = "deploy-plan.json"
+GATEWAY_SPEC_NAME = "gateway-openapi.json"
 
 
 @dataclass
@@ -37,35 +42,69 @@ class Plan:
     jobs: list[Any]
     queue: Any | None
     migrations: str
+    gateway_document: dict[str, Any]
+    gateway_spec: Path
+    accounts: list[iam.Account]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def gateway(self) -> GatewayCommands:
+        return gateway_commands(self.config, _shown(self.gateway_spec), config_id(self.gateway_document))
+
+    def gcloud_commands(self) -> list[Command]:
+        """Every gcloud line the deploy may run (or that stands for a client call), for the parse check."""
+        c = self.config
+        commands = [iam.enable_services(c)]
+        for account in self.accounts:
+            commands += [*iam.create_account(c, account).commands, *iam.grant_commands(c, account)]
+        if self.queue is not None:
+            commands.append(create_command(c))
+        commands += [*self.gateway.commands, self.gateway.enable_managed_service("MANAGED_SERVICE", c)]
+        for d in self.deploys:
+            commands += [d.deploy_command(c), d.invoker_command(c)]
+        commands += [Command(gcloud_equivalent_argv(job), "scheduler job") for job in self.jobs]
+        return commands
 
     def to_json(self) -> dict[str, Any]:
         c = self.config
         return {
             "project": c.project,
             "region": c.region,
-            "service_accounts": {"runtime": c.runtime_sa, "scheduler": c.scheduler_sa, "tasks": c.tasks_sa},
+            "public_base_url": c.base_url,
+            "service_accounts": {a.account_id: {"email": a.email, "purpose": a.purpose, "grants": a.grants}
+                                 for a in self.accounts},
             "secrets": {name: ref.flag_value for name, ref in c.secret_refs().items()},
             "skipped": self.skipped,
             "warnings": self.warnings,
             "steps": [
                 {"step": "migrations", "run_by": "you (Supabase CLI, from the repository root)",
                  "command": self.migrations},
+                {"step": "services", "command": iam.enable_services(c).shell},
                 *([{"step": "queue", "request": describe_queue(self.queue),
                     "command": create_command(c).shell}] if self.queue is not None else []),
-                *({"step": "deploy", "function": d.spec.name, "url": d.url, "auth": d.spec.auth,
-                   "command": d.deploy_command(c).shell,
+                *({"step": "service-account", "account": a.account_id,
+                   "command": iam.create_account(c, a).create.shell,
+                   "grants": [g.shell for g in iam.grant_commands(c, a)]} for a in self.accounts),
+                {"step": "gateway", "config": config_id(self.gateway_document), "spec": _shown(self.gateway_spec),
+                 "commands": [command.shell for command in self.gateway.commands]},
+                *({"step": "deploy", "function": d.spec.name, "url": d.url, "public_url": c.public_url(d.spec.route),
+                   "auth": d.spec.auth, "service_account": d.service_account,
+                   "command": d.deploy_command(c).shell, "invoker": d.invoker_command(c).shell,
                    "secrets": {k: v.flag_value for k, v in sorted(d.secrets.items())},
-                   "bundle": {"directory": d.source.as_posix(), "files": self.bundles[d.spec.name].files,
+                   "bundle": {"directory": d.source.as_posix(), "files": len(self.bundles[d.spec.name].files),
                               "requirements": self.bundles[d.spec.name].requirements}}
                   for d in self.deploys),
-                *({"step": "invoker", "function": d.spec.name, "member": d.invoker,
-                   "command": d.invoker_command(c).shell}  # type: ignore[union-attr]
-                  for d in self.deploys if d.invoker_command(c) is not None),
                 *({"step": "scheduler", "job": describe_job(job), "command": gcloud_equivalent(job)}
                   for job in self.jobs),
             ],
         }
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def migrations_command(config: DeployConfig) -> str:
@@ -84,28 +123,32 @@ def select(only: list[str] | None) -> list[FunctionSpec]:
     return [spec for spec in FUNCTIONS if spec.name in only]
 
 
-def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path, root: Path = ROOT) -> Plan:
-    """Write a bundle for every selected function whose main.py exists and plan its deploy."""
-    lock = load_lock(root)
-    bundles_dir = build_dir / "bundles"
-    bundles: dict[str, Bundle] = {}
+def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path, root: Path = ROOT,
+               bundles: dict[str, Bundle] | None = None) -> Plan:
+    """Write a bundle for every selected function (unless given) and the gateway config; plan the rest."""
+    lock = load_lock(root) if bundles is None else None
+    bundles = dict(bundles or {})
     skipped: dict[str, str] = {}
     deploys: list[FunctionDeploy] = []
     warnings: list[str] = []
     for spec in specs:
-        entry = root / "functions" / spec.name / "main.py"
-        if not entry.is_file():
+        if not spec.entry.is_file():
             skipped[spec.name] = f"functions/{spec.name}/main.py does not exist yet"
             continue
-        bundle = build_bundle(spec.name, entry, root, bundles_dir, lock)
-        bundles[spec.name] = bundle
+        if spec.name not in bundles:
+            bundles[spec.name] = build_bundle(spec.name, spec.entry, root, build_dir / "bundles", lock)
+        bundle = bundles[spec.name]
         deploy = plan_function(spec, bundle, config)
         deploys.append(deploy)
         warnings.extend(f"{spec.name}: {w}" for w in bundle.warnings)
         warnings.extend(deploy.warnings)
     deployed = [d.spec for d in deploys]
     jobs = build_jobs(deployed, config, {d.spec.name: d.timeout_s for d in deploys})
-    wants_queue = any(spec.auth == "cron" for spec in specs)
+    # The gateway always serves the whole manifest: --only redeploys functions, not the public surface.
+    document = build_gateway_spec([s for s in FUNCTIONS if s.entry.is_file()], config.function_url)
+    spec_path = build_dir / GATEWAY_SPEC_NAME
+    spec_path.parent.mkdir(parents=True, exist_ok=True)
+    spec_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     missing = config.missing_for_deploy()
     if missing:
         warnings.append(f"a real deploy needs {', '.join(missing)} (shown as <unset:...>)")
@@ -114,29 +157,33 @@ def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path,
     if not (root / "supabase" / "config.toml").is_file():
         warnings.append("supabase/config.toml is missing: run `supabase init` once before `supabase link`")
     return Plan(config=config, bundles=bundles, deploys=deploys, skipped=skipped, jobs=jobs,
-                queue=build_queue(config) if wants_queue else None, migrations=migrations_command(config),
-                warnings=sorted(set(warnings)))
+                queue=build_queue(config) if any(s.auth == "cron" for s in specs) else None,
+                migrations=migrations_command(config), gateway_document=document, gateway_spec=spec_path,
+                accounts=iam.accounts(config, deploys), warnings=sorted(set(warnings)))
 
 
 def print_plan(plan: Plan, out: Any = None) -> None:
     out = out or sys.stdout
     data = plan.to_json()
-    print(f"# Deploy plan for {data['project']} ({data['region']})", file=out)
+    print(f"# Deploy plan for {data['project']} ({data['region']}); public API: {data['public_base_url']}", file=out)
     for name, reason in plan.skipped.items():
         print(f"# skipped {name}: {reason}", file=out)
     for warning in plan.warnings:
         print(f"# warning: {warning}", file=out)
     for number, step in enumerate(data["steps"], 1):
-        title = step.get("function") or step.get("job", {}).get("name") or ""
+        title = step.get("function") or step.get("account") or step.get("job", {}).get("name") or ""
         print(f"\n## {number}. {step['step']} {title}".rstrip(), file=out)
         if step["step"] == "deploy":
-            print(f"#   bundle: {step['bundle']['directory']} ({len(step['bundle']['files'])} files; "
+            print(f"#   bundle: {step['bundle']['directory']} ({step['bundle']['files']} files; "
                   f"{', '.join(step['bundle']['requirements'])})", file=out)
-        print(step["command"], file=out)
+        for line in step.get("commands") or [step["command"]]:
+            print(line, file=out)
+        for line in [*step.get("grants", []), *([step["invoker"]] if "invoker" in step else [])]:
+            print(line, file=out)
 
 
 def execute(plan: Plan) -> None:
-    """Create the queue, deploy, bind invokers, upsert jobs. Migrations stay a manual step."""
+    """Services, accounts and grants, queue, gateway (then its host), functions, jobs. Migrations stay manual."""
     config = plan.config
     missing = config.missing_for_deploy()
     if missing:
@@ -144,20 +191,46 @@ def execute(plan: Plan) -> None:
     if shutil.which("gcloud") is None:
         raise DeployConfigError("gcloud is not on PATH: install the Google Cloud SDK or use --dry-run")
     print(f"Before the functions: run the migrations:\n  {plan.migrations}", flush=True)
+    run(iam.enable_services(config))
     if plan.queue is not None:
         from google.cloud import tasks_v2
 
         print(f"queue {plan.queue.name}: {upsert_queue(tasks_v2.CloudTasksClient(), plan.queue)}", flush=True)
+    for account in plan.accounts:
+        ensure(iam.create_account(config, account))
+    for account in plan.accounts:
+        for command in iam.grant_commands(config, account):
+            run(command)
+    gateway = plan.gateway
+    ensure(gateway.api)
+    run(gateway.enable_managed_service(read(gateway.managed_service), config))
+    ensure(gateway.api_config)
+    ensure(gateway.gateway)
+    if not config.public_base_url:
+        # The host exists only now; functions and jobs are planned again with it.
+        config = config.model_copy(update={"public_base_url": f"https://{read(gateway.host)}"})
+        plan = build_plan(config, [d.spec for d in plan.deploys], plan.gateway_spec.parent, bundles=plan.bundles)
+    print(f"public API: {config.base_url}", flush=True)
     for deploy in plan.deploys:
         run(deploy.deploy_command(config))
-        binding = deploy.invoker_command(config)
-        if binding is not None:
-            run(binding)
+        run(deploy.invoker_command(config))
     if plan.jobs:
         from google.cloud import scheduler_v1
 
         for name, outcome in upsert_jobs(scheduler_v1.CloudSchedulerClient(), plan.jobs):
             print(f"job {name}: {outcome}", flush=True)
+
+
+def check_gcloud(plan: Plan) -> int:
+    """Report whether the installed gcloud parses every planned command; 1 if any does not."""
+    from scripts.deploy.gcloud_check import check_commands
+
+    results = check_commands(plan.gcloud_commands())
+    failed = [r for r in results if not r.parsed]
+    for result in failed:
+        print(f"# gcloud rejects: {result.command.shell}\n#   {result.message or result.error}")
+    print(f"# gcloud parsed {len(results) - len(failed)} of {len(results)} planned commands")
+    return 1 if failed else 0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -167,6 +240,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="deploy settings JSON (see scripts/deploy/config.py)")
     parser.add_argument("--only", help="comma-separated function names (default: all)")
     parser.add_argument("--dry-run", action="store_true", help="build bundles and print the plan; run nothing")
+    parser.add_argument("--check-gcloud", action="store_true",
+                        help="with --dry-run: pass every planned gcloud command through gcloud's own parser")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build", help="where bundles go (default: build/)")
     parser.add_argument("--supabase-url", help="https://<ref>.supabase.co")
     parser.add_argument("--frontend-origin", help="the web app's origin, for CORS and redirects")
@@ -187,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n")
             print(f"\n# dry run: {len(plan.bundles)} bundles in {args.build_dir / 'bundles'}, plan in {path}; "
                   "nothing was executed")
-            return 0
+            return check_gcloud(plan) if args.check_gcloud else 0
         execute(plan)
     except DeployConfigError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.manifest import FunctionSpec
+from scripts.deploy.config import DeployConfig
+from scripts.deploy.gcloud import Command, Ensure
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 GOOGLE_JWKS_URI = "https://www.googleapis.com/oauth2/v3/certs"
@@ -132,3 +134,50 @@ def match(routes: list[GatewayRoute], method: str, path: str) -> GatewayRoute | 
             same_path = [r for r in routes if r.path == route.path]
             return next((r for r in same_path if r.method == method), None)
     return None
+
+
+@dataclass(frozen=True)
+class GatewayCommands:
+    """The gcloud steps that create or move the gateway to a config, and read back its host."""
+
+    api: Ensure
+    managed_service: Command          # prints the API's managed service, which must be enabled
+    api_config: Ensure
+    gateway: Ensure
+    host: Command
+
+    def enable_managed_service(self, service: str, config: DeployConfig) -> Command:
+        return Command(("gcloud", "services", "enable", service, f"--project={config.project}"),
+                       "enable the API's managed service")
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return (*self.api.commands, self.managed_service, *self.api_config.commands, *self.gateway.commands,
+                self.host)
+
+
+def gateway_commands(config: DeployConfig, spec_path: str, cfg: str) -> GatewayCommands:
+    g, project = config.gateway, f"--project={config.project}"
+    api, location = f"--api={g.api}", f"--location={config.gateway_region}"
+    target = (api, f"--api-config={cfg}")
+    return GatewayCommands(
+        api=Ensure(Command(("gcloud", "api-gateway", "apis", "describe", g.api, project), f"does API {g.api} exist?"),
+                   Command(("gcloud", "api-gateway", "apis", "create", g.api, project), f"create API {g.api}")),
+        managed_service=Command(("gcloud", "api-gateway", "apis", "describe", g.api, project,
+                                 "--format=value(managedService)"), "the API's managed service"),
+        api_config=Ensure(
+            Command(("gcloud", "api-gateway", "api-configs", "describe", cfg, api, project), f"does {cfg} exist?"),
+            Command(("gcloud", "api-gateway", "api-configs", "create", cfg, api, project,
+                     f"--openapi-spec={spec_path}", f"--backend-auth-service-account={config.gateway_sa}"),
+                    f"create config {cfg} from the manifest")),
+        gateway=Ensure(
+            Command(("gcloud", "api-gateway", "gateways", "describe", g.gateway, location, project),
+                    f"does gateway {g.gateway} exist?"),
+            Command(("gcloud", "api-gateway", "gateways", "create", g.gateway, *target, location, project),
+                    f"create gateway {g.gateway} serving {cfg}"),
+            Command(("gcloud", "api-gateway", "gateways", "update", g.gateway, *target, location, project),
+                    f"move gateway {g.gateway} to {cfg}")),
+        host=Command(("gcloud", "api-gateway", "gateways", "describe", g.gateway, location, project,
+                      "--format=value(defaultHostname)"), "the public host"),
+    )
+
