@@ -109,6 +109,7 @@ class Analysis:
     distributions: list[str]            # canonical names, sorted
     warnings: list[str] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)  # dotted shared modules the entry can reach
+    external: list[str] = field(default_factory=list)  # third-party modules those import (lazily or not)
 
 
 def _module_file(root: Path, module: str) -> Path | None:
@@ -154,6 +155,7 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
     files: set[Path] = set()
     modules: set[str] = set()
     distributions: set[str] = set(ALWAYS)
+    external: set[str] = set()
     warnings: set[str] = set()
     queue: list[tuple[Path, str, str]] = [(entry, "", "main.py")]  # (file, package, shown as)
     analysed: set[Path] = set()
@@ -197,19 +199,20 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
                 warnings.add(f"{shown}: imports {ref.module}; {top}/ is never deployed")
                 continue
             # `from google.cloud import tasks_v2`: the namespace is shared, the submodule is not.
-            dist = next((d for d in (index.distribution_of(f"{ref.module}.{n}") for n in ref.names) if d),
-                        None) or index.distribution_of(ref.module)
+            submodules = [f"{ref.module}.{n}" for n in ref.names if index.is_module(f"{ref.module}.{n}")]
+            dist = index.distribution_of(submodules[0] if submodules else ref.module)
             if dist is None:
                 warnings.add(f"{shown}: imports {ref.module}, which no installed distribution provides")
             else:
                 distributions.add(dist)
+                external.update(submodules or [ref.module])
 
     root_init = root / LOCAL_PACKAGE / "__init__.py"
     if root_init.is_file():
         files.add(root_init)
     local = sorted(p.relative_to(root).as_posix() for p in files)
     return Analysis(files=["main.py", *local], distributions=sorted(distributions),
-                    warnings=sorted(warnings), modules=sorted(modules))
+                    warnings=sorted(warnings), modules=sorted(modules), external=sorted(external))
 
 
 def requirements_for(analysis: Analysis, lock: Lock) -> tuple[list[str], list[str]]:
@@ -235,11 +238,13 @@ class Bundle:
     requirements: list[str]
     warnings: list[str]
     modules: list[str] = field(default_factory=list)        # shared modules the entry can reach
+    external: list[str] = field(default_factory=list)       # third-party modules they import
     settings_read: list[str] = field(default_factory=list)  # secret settings those modules read
 
     def manifest(self) -> dict[str, object]:
         return {"function": self.name, "files": self.files, "requirements": self.requirements,
-                "warnings": self.warnings, "modules": self.modules, "settings_read": self.settings_read}
+                "warnings": self.warnings, "modules": self.modules, "external": self.external,
+                "settings_read": self.settings_read}
 
 
 def secret_fields() -> frozenset[str]:
@@ -269,6 +274,7 @@ def build_bundle(name: str, entry: Path, root: Path, out_dir: Path, lock: Lock) 
     bundle = Bundle(
         name=name, directory=directory, files=[*files, "requirements.txt"], requirements=requirements,
         warnings=sorted({*analysis.warnings, *requirement_warnings}), modules=analysis.modules,
+        external=analysis.external,
         settings_read=settings_read(reachable, secret_fields()),
     )
     manifest = bundle.manifest()

@@ -34,8 +34,8 @@ class Account:
 
     email: str
     purpose: str
-    secrets: list[str] = field(default_factory=list)       # Secret Manager secret names
-    grants: list[str] = field(default_factory=list)        # "role on resource", for the README table
+    secrets: list[str] = field(default_factory=list)       # Secret Manager secrets it may read, one binding each
+    grants: list[str] = field(default_factory=list)        # other "role on resource"
 
     @property
     def account_id(self) -> str:
@@ -48,13 +48,13 @@ def accounts(config: DeployConfig, deploys: list[FunctionDeploy]) -> list[Accoun
     for deploy in deploys:
         account = Account(deploy.service_account, f"runs {deploy.spec.deploy_name}",
                           secrets=sorted({ref.secret for ref in deploy.secrets.values()}))
-        account.grants = [f"{SECRET_ACCESSOR} on secret {name}" for name in account.secrets]
         if deploy.spec.name == ENQUEUING_FUNCTION:
-            account.grants += [f"{ENQUEUER} on queue {config.queue.name}", f"{ACT_AS} on {config.tasks_sa}"]
+            tasks_id = config.tasks_sa.split("@")[0]
+            account.grants += [f"{ENQUEUER} on queue {config.queue.name}", f"{ACT_AS} (actAs) on {tasks_id}"]
         result.append(account)
     result += [
         Account(config.gateway_sa, "API Gateway: its identity towards the functions",
-                grants=[f"roles/run.invoker on {d.spec.deploy_name}" for d in deploys]),
+                grants=[f"roles/run.invoker on each of the {len(deploys)} functions (their only invoker)"]),
         Account(config.scheduler_sa, "Cloud Scheduler: OIDC identity the gateway and the crons check"),
         Account(config.tasks_sa, "Cloud Tasks: OIDC identity the gateway and the task worker check"),
         Account(config.build_sa, "builds the function images", grants=[f"{BUILDER} on the project"]),
@@ -98,8 +98,9 @@ def grant_commands(config: DeployConfig, account: Account) -> list[Command]:
 
 def iam_table(accounts_: list[Account]) -> str:
     """The README's IAM table (Markdown), from the same plan the deploy runs."""
-    lines = ["| Service account | Purpose | Granted |", "|---|---|---|"]
+    lines = [f"| Service account | Purpose | Secrets ({SECRET_ACCESSOR}, one binding each) | Other roles |",
+             "|---|---|---|---|"]
     for account in accounts_:
-        lines.append(f"| `{account.account_id}` | {account.purpose} | "
-                     f"{'; '.join(account.grants) if account.grants else 'nothing'} |")
+        lines.append(f"| `{account.account_id}` | {account.purpose} | {', '.join(account.secrets) or '—'} | "
+                     f"{'; '.join(account.grants) or '—'} |")
     return "\n".join(lines)

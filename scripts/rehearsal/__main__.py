@@ -1,0 +1,55 @@
+"""Rehearse a deploy on this machine: `uv run python -m scripts.rehearsal [--build-dir build/rehearsal]`.
+
+Starts its own Postgres (embedded, or DATABASE_URL) and platform sandbox, then runs every stage
+(scripts/rehearsal/rehearse.py) and prints the cold start of each bundle. Exit 1 if a stage fails.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from scripts.rehearsal.run import ROOT, RehearsalFailed, Report
+
+
+def print_report(report: Report) -> None:
+    print(f"{'bundle':24} {'reqs':>4} {'install':>8} {'imports':>8} {'cold start':>10} {'1st request':>11}  status")
+    for name, b in report.bundles.items():
+        cold = f"{b.cold_start_s * 1000:8.0f}ms" if b.cold_start_s is not None else "         -"
+        first = f"{b.first_request_s * 1000:9.0f}ms" if b.first_request_s is not None else "          -"
+        print(f"{name:24} {b.requirements:4} {b.install_s:7.1f}s {b.import_check_s:7.1f}s {cold}  {first}  "
+              f"{b.first_status or '-'}")
+    print(f"journey: {len(report.steps)} calls through the gateway; {len(report.tasks)} Cloud Tasks delivered; "
+          + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "build" / "rehearsal")
+    args = parser.parse_args()
+    from scripts.localstack import migrate
+    from scripts.localstack.postgres import start_embedded
+    from scripts.rehearsal.installed import Venvs
+    from scripts.rehearsal.rehearse import rehearse
+    from scripts.sandbox import start_sandbox
+
+    scratch = Path(tempfile.mkdtemp(prefix="rehearsal-"))
+    database = start_embedded(scratch / "pgdata", persistent=False)
+    sandbox = start_sandbox(seed=7, creators=3)
+    try:
+        migrate.apply(database.url, bootstrap=True)
+        report = rehearse(args.build_dir, database.url, sandbox.base_url, Venvs(scratch / "venvs"))
+    except RehearsalFailed as failure:
+        print(f"REHEARSAL FAILED at {failure}", file=sys.stderr)
+        return 1
+    finally:
+        sandbox.stop()
+        database.stop()
+    print_report(report)
+    print(f"report: {args.build_dir / 'rehearsal-report.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
