@@ -29,6 +29,7 @@ from scripts.deploy.tasks_queue import build_queue, create_command, describe_que
 
 PLAN_NAME = "deploy-plan.json"
 GATEWAY_SPEC_NAME = "gateway-openapi.json"
+OPENAPI_NAME = "openapi.json"  # docs/openapi.json with `servers` set to this deploy's public host
 
 
 @dataclass
@@ -162,6 +163,15 @@ def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path,
                 accounts=iam.accounts(config, deploys), warnings=sorted(set(warnings)))
 
 
+def write_openapi(config: DeployConfig, build_dir: Path) -> Path:
+    """The API document for this deploy: the frontend's client is generated against its public host."""
+    from scripts.openapi import build_openapi
+
+    path = build_dir / OPENAPI_NAME
+    path.write_text(json.dumps(build_openapi(config.base_url), indent=2) + "\n")
+    return path
+
+
 def print_plan(plan: Plan, out: Any = None) -> None:
     out = out or sys.stdout
     data = plan.to_json()
@@ -210,6 +220,7 @@ def execute(plan: Plan) -> None:
         # The host exists only now; functions and jobs are planned again with it.
         config = config.model_copy(update={"public_base_url": f"https://{read(gateway.host)}"})
         plan = build_plan(config, [d.spec for d in plan.deploys], plan.gateway_spec.parent, bundles=plan.bundles)
+    write_openapi(config, plan.gateway_spec.parent)
     print(f"public API: {config.base_url}", flush=True)
     for deploy in plan.deploys:
         run(deploy.deploy_command(config))
@@ -245,6 +256,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build", help="where bundles go (default: build/)")
     parser.add_argument("--supabase-url", help="https://<ref>.supabase.co")
     parser.add_argument("--frontend-origin", help="the web app's origin, for CORS and redirects")
+    parser.add_argument("--public-base-url",
+                        help="a custom domain in front of the gateway (default: the gateway's own host)")
     return parser.parse_args(argv)
 
 
@@ -253,13 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config, {"project": args.project, "region": args.region,
                                            "supabase_url": args.supabase_url,
-                                           "frontend_origin": args.frontend_origin})
+                                           "frontend_origin": args.frontend_origin,
+                                           "public_base_url": args.public_base_url})
         only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
         plan = build_plan(config, select(only), args.build_dir)
         print_plan(plan)
         if args.dry_run:
             path = args.build_dir / PLAN_NAME
             path.write_text(json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n")
+            write_openapi(config, args.build_dir)
             print(f"\n# dry run: {len(plan.bundles)} bundles in {args.build_dir / 'bundles'}, plan in {path}; "
                   "nothing was executed")
             return check_gcloud(plan) if args.check_gcloud else 0

@@ -86,7 +86,7 @@ class Venvs:
                 if online.returncode != 0:
                     raise InstallFailed(f"{requirements}:\n{offline.stderr[-2000:]}\n{online.stderr[-2000:]}")
             self._made[key] = venv / "bin" / "python"
-            self.seconds[key] = time.perf_counter() - started
+            self.seconds[key] = time.perf_counter() - started  # keyed like the venv directory
         return self._made[key]
 
 

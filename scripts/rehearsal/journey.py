@@ -35,7 +35,8 @@ class Journey:
 
     def step(self, name: str, response: httpx.Response, expected: int) -> httpx.Response:
         """Record one call; anything but the expected status fails the rehearsal."""
-        self.r.report.steps.append({"step": name, "status": response.status_code})
+        self.r.report.steps.append({"step": name, "status": response.status_code,
+                                    "seconds": round(response.elapsed.total_seconds(), 3)})
         if response.status_code != expected:
             raise RehearsalFailed("journey", f"{name}: {response.status_code} (wanted {expected}): "
                                              f"{response.text[:1500]}")

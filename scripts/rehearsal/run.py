@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,24 +78,25 @@ def build_all(out: Path, tamper: Callable[[dict[str, Bundle]], None] | None = No
 
 
 def install_and_check(bundles: dict[str, Bundle], venvs: Venvs, report: Report) -> dict[str, Path]:
-    """Install each bundle alone and import everything it can load; RehearsalFailed on the first gap."""
-    pythons, broken = {}, {}
+    """Install each bundle alone and import everything it can load; RehearsalFailed naming every gap."""
+    pythons = {}
     for name, bundle in bundles.items():
         requirements = bundle.directory / "requirements.txt"
-        entry = report.bundles[name] = BundleReport(len(requirements.read_text().split()))
+        report.bundles[name] = BundleReport(len(requirements.read_text().split("\n")) - 1)
         try:
             pythons[name] = venvs.python_for(requirements)
         except Exception as exc:  # noqa: BLE001 - reported per bundle
             raise RehearsalFailed("install", f"{name}: {exc}") from None
+        report.bundles[name].install_s = venvs.seconds[pythons[name].parent.parent.name]
+
+    def check(name: str) -> tuple[str, dict[str, str]]:
         started = time.perf_counter()
-        failures = import_failures(bundle.directory, pythons[name])
-        entry.import_check_s = time.perf_counter() - started
-        if failures:
-            broken[name] = failures
-    for key, seconds in venvs.seconds.items():
-        for name, python in pythons.items():
-            if python.parent.parent.name == key:
-                report.bundles[name].install_s = seconds
+        failures = import_failures(bundles[name].directory, pythons[name])
+        report.bundles[name].import_check_s = time.perf_counter() - started
+        return name, failures
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two interpreters at a time
+        broken = {name: failures for name, failures in pool.map(check, bundles) if failures}
     if broken:
         raise RehearsalFailed("imports", json.dumps(broken, indent=1))
     return pythons
