@@ -2,7 +2,8 @@
 
 A venv is made per distinct requirements file (`uv venv` + `uv pip install -r`, offline from the uv
 cache first): two bundles with byte-identical requirements share one, nothing else does. The import
-check runs in that venv from inside the bundle directory, with the repository off the path, and
+check runs in that venv (one interpreter per venv, each bundle's own files imported afresh from its
+directory), with the repository off the path, and
 imports `main`, every shared module the bundle can reach (bundle.json `modules`: including the
 platform modules the registry loads by name) and every third-party module those import, at the top
 or lazily inside a function (`external`), so a missing module or requirement fails here.
@@ -22,21 +23,30 @@ from scripts.deploy.bundle import MANIFEST_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 IMPORT_CHECK = r"""
-import importlib, json, os, sys
-repo = sys.argv[1]
-leaks = [p for p in sys.path if p and os.path.abspath(p).startswith(repo)]
-failures = {"(sys.path)": f"repository on the path: {leaks}"} if leaks else {}
-manifest = json.load(open("bundle.json"))
-for name in ["main", *manifest["modules"], *manifest["external"]]:
-    try:
-        module = importlib.import_module(name)
-        if name in manifest["external"]:
-            continue
-        if not os.path.abspath(module.__file__).startswith(os.getcwd()):
-            failures[name] = f"loaded from outside the bundle: {module.__file__}"
-    except Exception as exc:
-        failures[name] = f"{type(exc).__name__}: {exc}"
-print("IMPORT-CHECK " + json.dumps(failures))
+import importlib, json, os, sys, time
+repo, directories = sys.argv[1], sys.argv[2:]
+for directory in directories:
+    # Each bundle from its own directory, its own shared/ imported afresh; the venv's packages stay loaded.
+    started = time.perf_counter()
+    os.chdir(directory)
+    for name in [m for m in sys.modules if m == "main" or m == "shared" or m.startswith("shared.")]:
+        del sys.modules[name]
+    sys.path[0] = directory
+    importlib.invalidate_caches()
+    leaks = [p for p in sys.path if p and os.path.abspath(p).startswith(repo)]
+    failures = {"(sys.path)": f"repository on the path: {leaks}"} if leaks else {}
+    manifest = json.load(open("bundle.json"))
+    for name in ["main", *manifest["modules"], *manifest["external"]]:
+        try:
+            module = importlib.import_module(name)
+            if name in manifest["external"]:
+                continue
+            if not os.path.abspath(module.__file__).startswith(directory):
+                failures[name] = f"loaded from outside the bundle: {module.__file__}"
+        except Exception as exc:
+            failures[name] = f"{type(exc).__name__}: {exc}"
+    print("IMPORT-CHECK " + json.dumps({"directory": directory, "failures": failures,
+                                        "seconds": time.perf_counter() - started}), flush=True)
 """
 
 
@@ -90,12 +100,17 @@ class Venvs:
         return self._made[key]
 
 
-def import_failures(bundle_dir: Path, python: Path) -> dict[str, str]:
-    """module -> why it did not import, for `main` and every module in the bundle's manifest."""
-    assert (bundle_dir / MANIFEST_NAME).is_file(), bundle_dir
-    done = subprocess.run([str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO)], cwd=bundle_dir,
-                          env=clean_env(), capture_output=True, text=True, timeout=300)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("IMPORT-CHECK ")), None)
-    if line is None:
-        return {"(interpreter)": done.stderr[-2000:]}
-    return json.loads(line.removeprefix("IMPORT-CHECK "))
+def import_failures(bundle_dirs: list[Path], python: Path) -> dict[Path, tuple[dict[str, str], float]]:
+    """For bundles sharing one venv: directory -> (module -> why it did not import, seconds)."""
+    for directory in bundle_dirs:
+        assert (directory / MANIFEST_NAME).is_file(), directory
+    done = subprocess.run([str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO), *map(str, bundle_dirs)],
+                          cwd=bundle_dirs[0], env=clean_env(), capture_output=True, text=True, timeout=600)
+    results: dict[Path, tuple[dict[str, str], float]] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("IMPORT-CHECK "):
+            data = json.loads(line.removeprefix("IMPORT-CHECK "))
+            results[Path(data["directory"])] = (data["failures"], data["seconds"])
+    for directory in bundle_dirs:
+        results.setdefault(directory, ({"(interpreter)": done.stderr[-2000:]}, 0.0))
+    return results

@@ -89,14 +89,20 @@ def install_and_check(bundles: dict[str, Bundle], venvs: Venvs, report: Report) 
             raise RehearsalFailed("install", f"{name}: {exc}") from None
         report.bundles[name].install_s = venvs.seconds[pythons[name].parent.parent.name]
 
-    def check(name: str) -> tuple[str, dict[str, str]]:
-        started = time.perf_counter()
-        failures = import_failures(bundles[name].directory, pythons[name])
-        report.bundles[name].import_check_s = time.perf_counter() - started
-        return name, failures
+    groups: dict[Path, list[str]] = {}
+    for name, python in pythons.items():
+        groups.setdefault(python, []).append(name)
+
+    def check(python: Path) -> dict[str, dict[str, str]]:
+        names = groups[python]
+        results = import_failures([bundles[n].directory for n in names], python)
+        for name in names:
+            failures, report.bundles[name].import_check_s = results[bundles[name].directory]
+        return {name: results[bundles[name].directory][0] for name in names}
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two interpreters at a time
-        broken = {name: failures for name, failures in pool.map(check, bundles) if failures}
+        broken = {name: failures for checked in pool.map(check, groups) for name, failures in checked.items()
+                  if failures}
     if broken:
         raise RehearsalFailed("imports", json.dumps(broken, indent=1))
     return pythons
