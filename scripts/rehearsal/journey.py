@@ -4,7 +4,8 @@ Sign in (a Supabase-shaped token), connect the four platforms through OAuth, the
 plan's Scheduler jobs send them (their URI and OIDC audience, a Google ID token of the scheduler
 account): refresh, fetch (fanning out to the worker through the Cloud Tasks stand-in), trends, weekly
 patterns; then every GET endpoint, patterns, recommendations, a CORS preflight and a disconnect. Also
-what must be refused: an unknown path, a cron without a Google token, a cron called by the wrong account.
+what must be refused: an unknown path, a cron without a Google token, a cron called by the wrong account;
+and a bundle started with a bad setting must answer problem JSON.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import psycopg
 
 from scripts.deploy.scheduler import describe_job
 from scripts.localstack.identity import create_user, mint_token
+from scripts.rehearsal.processes import FunctionProcess
 from scripts.rehearsal.run import FRONTEND, Rehearsal, RehearsalFailed
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
@@ -108,6 +110,7 @@ class Journey:
             raise RehearsalFailed("journey", f"preflight without CORS headers: {dict(preflight.headers)}")
         self.step("DELETE /api/auth/tiktok", self.http.delete("/api/auth/tiktok", headers=auth), 200)
         self.refusals(auth)
+        self.misconfigured()
         self.r.report.seconds["journey"] = time.perf_counter() - started
 
     def check_overview(self, overview: dict[str, Any]) -> None:
@@ -127,3 +130,17 @@ class Journey:
                   self.cron("cron-detect-trends", account=self.r.plan.config.tasks_sa), 403)
         self.step("GET /api/analytics/overview without a token (function 401)",
                   self.http.get("/api/analytics/overview"), 401)
+
+    def misconfigured(self) -> None:
+        """A bundle started with a bad setting answers problem JSON, not functions-framework's HTML 500."""
+        served = self.r.processes["analytics_overview"]
+        bad = FunctionProcess("analytics_overview (bad setting)", served.directory, served.python,
+                              {**served.env, "DB_POOL_MAX_SIZE": "lots"}).start()
+        try:
+            response = httpx.get(f"{bad.base_url}/api/analytics/overview", timeout=30)
+        finally:
+            bad.stop()
+        self.step("GET /api/analytics/overview with DB_POOL_MAX_SIZE=lots (problem JSON)", response, 500)
+        if response.headers.get("content-type") != "application/problem+json" or not response.json().get(
+                "type", "").endswith("/misconfigured"):
+            raise RehearsalFailed("journey", f"misconfiguration answered {response.headers} {response.text[:300]}")

@@ -3,7 +3,8 @@
 The plan is the deploy's own (`build_plan`) with the local stand-ins as the only substitutions:
 PUBLIC_BASE_URL is the proxy, SUPABASE_URL the identity stand-in, and each function gets exactly the
 secrets the plan mounts, as env vars with local values. Four settings exist only here: platform hosts
-(the sandbox), platform limits, the Google certs URL and the Cloud Tasks API endpoint.
+(the sandbox), platform limits, the Google certs URL and the Cloud Tasks API endpoint; and the fetch
+cron keeps only one connection for itself (FETCH_FANOUT_THRESHOLD=1) so that its fan-out runs.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.manifest import FUNCTIONS
-from scripts.deploy.__main__ import Plan, build_plan
+from scripts.deploy.plan import Plan, build_plan
 from scripts.deploy.bundle import Bundle, build_bundle
 from scripts.deploy.config import DeployConfig
 from scripts.deploy.requirements import load_lock

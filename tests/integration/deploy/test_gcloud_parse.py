@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from functions.manifest import FUNCTIONS
-from scripts.deploy.__main__ import build_plan
+from scripts.deploy.plan import build_plan
 from scripts.deploy.config import load_config
 from scripts.deploy.gcloud import Command
 from scripts.deploy.gcloud_check import check_commands, sdk_root

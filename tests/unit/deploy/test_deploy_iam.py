@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from functions.manifest import FUNCTIONS, by_name
-from scripts.deploy.__main__ import build_plan
+from scripts.deploy.plan import build_plan
 from scripts.deploy.config import load_config
 from scripts.deploy.iam import ACT_AS, ENQUEUER, SECRET_ACCESSOR, grant_commands, iam_table
 
