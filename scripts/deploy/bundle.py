@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from scripts.deploy.requirements import ALWAYS, Lock, distribution_index
@@ -101,6 +102,23 @@ def collect_imports(source: str, filename: str, package: str = "") -> list[Impor
     return collector.refs
 
 
+@lru_cache(maxsize=1024)
+def _parsed(path: Path, stamp: tuple[int, int]) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def parsed(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once per content (18 bundles walk mostly the same shared/ files)."""
+    stat = path.stat()
+    return _parsed(path, (stat.st_mtime_ns, stat.st_size))
+
+
+def imports_of(path: Path, package: str) -> list[ImportRef]:
+    collector = _ImportCollector(package)
+    collector.visit(parsed(path))
+    return collector.refs
+
+
 @dataclass
 class Analysis:
     """What one entry needs: local files, third-party distributions, and what could not be placed."""
@@ -143,7 +161,7 @@ def settings_read(paths: list[Path], fields: frozenset[str]) -> list[str]:
     """Which of the settings `fields` these files read (`<x>.<field>`): the secrets a function needs."""
     found: set[str] = set()
     for path in paths:
-        found.update(n.attr for n in ast.walk(ast.parse(path.read_text()))
+        found.update(n.attr for n in ast.walk(parsed(path))
                      if isinstance(n, ast.Attribute) and n.attr in fields)
     return sorted(found)
 
@@ -181,7 +199,7 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
         if path in analysed:
             continue
         analysed.add(path)
-        for ref in collect_imports(path.read_text(), str(path), package):
+        for ref in imports_of(path, package):
             top = ref.module.split(".")[0]
             if top == "__future__" or top in stdlib:
                 continue
