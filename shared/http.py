@@ -191,7 +191,7 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
         @functools.wraps(fn)
         def handler(request: flask.Request) -> flask.Response:
             started = time.perf_counter()
-            settings = _settings_or_problem(request)
+            settings = _settings_or_problem()
             if isinstance(settings, ConfigurationError):
                 return _misconfigured(settings, request, started)
             configure_logging(settings.log_level, settings.gcp_project)
@@ -220,7 +220,7 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
     return decorate
 
 
-def _settings_or_problem(request: flask.Request) -> Settings | ConfigurationError:
+def _settings_or_problem() -> Settings | ConfigurationError:
     """The settings, or the error that says which fields are wrong (never their values)."""
     from shared.config import get_settings
 

@@ -95,13 +95,6 @@ class _ImportCollector(ast.NodeVisitor):
 _MODEL_REF = re.compile(r"^shared(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
 
 
-def collect_imports(source: str, filename: str, package: str = "") -> list[ImportRef]:
-    """Every import in a file, at any depth (function bodies included), in source order."""
-    collector = _ImportCollector(package)
-    collector.visit(ast.parse(source, filename=filename))
-    return collector.refs
-
-
 @lru_cache(maxsize=1024)
 def _parsed(path: Path, stamp: tuple[int, int]) -> ast.Module:
     return ast.parse(path.read_text(), filename=str(path))
@@ -114,6 +107,7 @@ def parsed(path: Path) -> ast.Module:
 
 
 def imports_of(path: Path, package: str) -> list[ImportRef]:
+    """Every import in a file, at any depth (function bodies included), in source order."""
     collector = _ImportCollector(package)
     collector.visit(parsed(path))
     return collector.refs

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.manifest import FUNCTIONS, by_name
+from functions.manifest import FUNCTIONS
 from scripts.deploy.bundle import analyze_entry, build_bundle, library_files, requirements_for
 from scripts.deploy.requirements import load_lock
 
@@ -172,7 +172,6 @@ def test_secret_settings_follow_the_code_each_function_reaches(all_bundles):
     assert "token_keys" not in all_bundles["trends_topics"].settings_read
     assert "platform_credentials" not in all_bundles["analytics_overview"].settings_read
     assert "trends_pinterest_token" in all_bundles["cron_detect_trends"].settings_read
-    assert by_name("ai_recommend").uses_llm
 
 
 def test_f_string_import_of_a_package_reaches_every_module_in_it(tmp_path):
