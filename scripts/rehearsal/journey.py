@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -30,6 +29,8 @@ GETS = {"analytics/overview": {"period": "30d"}, "analytics/growth": {}, "analyt
 
 
 class Journey:
+    """The calls, in order, against a serving Rehearsal; each one recorded in its report."""
+
     def __init__(self, rehearsal: Rehearsal):
         self.r = rehearsal
         self.http = httpx.Client(base_url=rehearsal.proxy.base_url, timeout=600, follow_redirects=False)
@@ -47,7 +48,7 @@ class Journey:
     def sign_in(self) -> dict[str, str]:
         email = f"rehearsal-{uuid.uuid4().hex[:8]}@example.com"
         user_id = create_user(self.r.database_url, email)
-        with psycopg.connect(self.r.database_url, autocommit=True) as conn:  # what the frontend does via PostgREST
+        with psycopg.connect(self.r.database_url, autocommit=True) as conn:  # the frontend does it via PostgREST
             conn.execute("update profiles set niche_keywords = %s where id = %s", (NICHE, user_id))
         token = mint_token(self.r.supabase_key, user_id=user_id, email=email,
                            issuer=f"{self.r.identity.base_url}/auth/v1")
@@ -67,9 +68,10 @@ class Journey:
     def cron(self, job: str, account: str | None = None) -> httpx.Response:
         """What Cloud Scheduler sends for a planned job (or, with `account`, another caller's token)."""
         d = self.jobs[job]
+        if not d["uri"].startswith(f"{self.r.proxy.base_url}/api/"):
+            raise RehearsalFailed("journey", f"job {job} targets {d['uri']}, not the public host")
         token = self.r.google.id_token(account or d["oidc_service_account"], d["oidc_audience"])
-        path = urlsplit(d["uri"]).path
-        return self.http.post(path, content=d["body"], headers={**d["headers"], "Authorization": f"Bearer {token}"})
+        return self.http.post(d["uri"], content=d["body"], headers={**d["headers"], "Authorization": f"Bearer {token}"})
 
     def run(self) -> None:
         started = time.perf_counter()
