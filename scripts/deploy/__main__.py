@@ -23,6 +23,8 @@ from scripts.deploy.plan import PLAN_NAME, Plan, build_plan, select, write_opena
 from scripts.deploy.scheduler import upsert_jobs
 from scripts.deploy.tasks_queue import upsert_queue
 
+IAM_ATTEMPTS = 5
+
 def print_plan(plan: Plan, out: Any = None) -> None:
     out = out or sys.stdout
     data = plan.to_json()
@@ -61,7 +63,7 @@ def execute(plan: Plan) -> None:
         ensure(iam.create_account(config, account))
     for account in plan.accounts:
         for command in iam.grant_commands(config, account):
-            run(command)
+            run(command, attempts=IAM_ATTEMPTS)  # a new account takes a moment to be visible to IAM
     gateway = plan.gateway
     ensure(gateway.api)
     run(gateway.enable_managed_service(read(gateway.managed_service), config))

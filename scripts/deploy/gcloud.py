@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,10 +179,16 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
     )
 
 
-def run(command: Command) -> None:
-    """Run one command, echoing it; a failure stops the deploy."""
+def run(command: Command, attempts: int = 1, wait_s: float = 10.0) -> None:
+    """Run one command, echoing it; a failure (after `attempts`) stops the deploy."""
     print(f"$ {command.shell}", flush=True)
-    subprocess.run(command.argv, check=True, cwd=REPO_ROOT)
+    for attempt in range(1, attempts + 1):
+        if subprocess.run(command.argv, cwd=REPO_ROOT).returncode == 0:
+            return
+        if attempt < attempts:
+            print(f"# attempt {attempt} failed; again in {wait_s:.0f} s", flush=True)
+            time.sleep(wait_s)
+    raise subprocess.CalledProcessError(1, command.argv)
 
 
 def read(command: Command) -> str:
