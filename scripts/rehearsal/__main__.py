@@ -1,6 +1,6 @@
 """Rehearse a deploy on this machine: `uv run python -m scripts.rehearsal [--build-dir build/rehearsal]`.
 
-Starts its own Postgres (embedded, or DATABASE_URL) and platform sandbox, then runs every stage
+Starts its own Postgres (embedded, in a temporary directory) and platform sandbox, then runs every stage
 (scripts/rehearsal/rehearse.py) and prints the cold start of each bundle. Exit 1 if a stage fails.
 """
 from __future__ import annotations
@@ -10,18 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts.rehearsal.run import ROOT, RehearsalFailed, Report
-
-
-def print_report(report: Report) -> None:
-    print(f"{'bundle':24} {'reqs':>4} {'install':>8} {'imports':>8} {'cold start':>10} {'1st request':>11}  status")
-    for name, b in report.bundles.items():
-        cold = f"{b.cold_start_s * 1000:8.0f}ms" if b.cold_start_s is not None else "         -"
-        first = f"{b.first_request_s * 1000:9.0f}ms" if b.first_request_s is not None else "          -"
-        print(f"{name:24} {b.requirements:4} {b.install_s:7.1f}s {b.import_check_s:7.1f}s {cold}  {first}  "
-              f"{b.first_status or '-'}")
-    print(f"journey: {len(report.steps)} calls through the gateway; {len(report.tasks)} Cloud Tasks delivered; "
-          + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()))
+from scripts.rehearsal.run import ROOT, RehearsalFailed
 
 
 def main() -> int:
@@ -46,7 +35,7 @@ def main() -> int:
     finally:
         sandbox.stop()
         database.stop()
-    print_report(report)
+    print("\n".join(report.table()))
     print(f"report: {args.build_dir / 'rehearsal-report.json'}")
     return 0
 

@@ -67,6 +67,18 @@ class Report:
         return {"bundles": {k: vars(v) for k, v in self.bundles.items()}, "steps": self.steps,
                 "tasks": self.tasks, "seconds": self.seconds}
 
+    def table(self) -> list[str]:
+        """Per bundle: requirements, venv install, import check, cold start, first request; then totals."""
+        lines = [f"{'bundle':24} {'reqs':>4} {'venv':>6} {'imports':>7} {'cold start':>10} {'1st request':>11}  status"]
+        for name, b in self.bundles.items():
+            cold = f"{b.cold_start_s * 1000:8.0f}ms" if b.cold_start_s is not None else f"{'-':>10}"
+            first = f"{b.first_request_s * 1000:9.0f}ms" if b.first_request_s is not None else f"{'-':>11}"
+            lines.append(f"{name:24} {b.requirements:4} {b.install_s:5.1f}s {b.import_check_s:6.1f}s {cold} {first}"
+                         f"  {b.first_status or '-'}")
+        lines.append(f"journey: {len(self.steps)} calls through the gateway; {len(self.tasks)} Cloud Tasks delivered; "
+                     + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
+        return lines
+
 
 def build_all(out: Path, tamper: Callable[[dict[str, Bundle]], None] | None = None,
               only: set[str] | None = None) -> dict[str, Bundle]:

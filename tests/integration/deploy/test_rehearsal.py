@@ -46,9 +46,11 @@ def venvs(tmp_path_factory) -> Venvs:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, database_url, sandbox, venvs):
+def report(request, tmp_path_factory, database_url, sandbox, venvs):
     build = tmp_path_factory.mktemp("rehearsal")
-    return rehearse(build, database_url, sandbox.base_url, venvs), build
+    result = rehearse(build, database_url, sandbox.base_url, venvs)
+    request.config.rehearsal_report = result  # printed by conftest.py at the end of the run
+    return result, build
 
 
 def test_every_bundle_is_served_alone_and_answers_a_business_request(report):
