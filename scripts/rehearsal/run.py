@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from functions.manifest import FUNCTIONS
-from scripts.deploy.plan import Plan, build_plan
 from scripts.deploy.bundle import Bundle, build_bundle
 from scripts.deploy.config import DeployConfig
+from scripts.deploy.plan import Plan, build_plan
 from scripts.deploy.requirements import load_lock
 from scripts.deploy.tasks_queue import queue_path
 from scripts.localstack.identity import SigningKey

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from functions.manifest import FUNCTIONS
-from scripts.deploy.plan import build_plan
 from scripts.deploy.config import load_config
 from scripts.deploy.gcloud import Command
 from scripts.deploy.gcloud_check import check_commands, sdk_root
+from scripts.deploy.plan import build_plan
 
 pytestmark = pytest.mark.skipif(sdk_root() is None, reason="gcloud (Cloud SDK) is not installed")
 SETTINGS = {"project": "acme-creators", "region": "europe-west1", "public_base_url": "https://ci-abc.ew.gateway.dev",

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from functions.manifest import FUNCTIONS, by_name
-from scripts.deploy.plan import build_plan
 from scripts.deploy.config import load_config
 from scripts.deploy.iam import ACT_AS, ENQUEUER, SECRET_ACCESSOR, grant_commands, iam_table
+from scripts.deploy.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[3]
 SETTINGS = {"project": "acme-creators", "region": "europe-west1",
