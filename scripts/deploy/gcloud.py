@@ -78,7 +78,7 @@ class FunctionDeploy:
         argv = [
             "gcloud", "functions", "deploy", self.spec.deploy_name, "--gen2",
             f"--project={config.project}", f"--region={config.region}", f"--runtime={config.runtime}",
-            f"--source={_shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
+            f"--source={shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
             "--no-allow-unauthenticated", f"--service-account={self.service_account}",
             f"--build-service-account=projects/{config.project}/serviceAccounts/{config.build_sa}",
             f"--set-secrets={_joined({k: v.flag_value for k, v in self.secrets.items()})}",
@@ -96,7 +96,7 @@ class FunctionDeploy:
         return Command(argv, f"let {self.invoker} invoke {self.spec.deploy_name}")
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """Repository-relative when possible (commands run from the repository root)."""
     try:
         return path.resolve().relative_to(REPO_ROOT).as_posix()

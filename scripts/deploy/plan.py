@@ -12,7 +12,7 @@ from scripts.deploy.bundle import Bundle, build_bundle
 from scripts.deploy.config import DeployConfig, DeployConfigError
 from scripts.deploy.gateway import GatewayCommands, build_gateway_spec, config_id, gateway_commands
 from scripts.deploy.gcloud import REPO_ROOT as ROOT
-from scripts.deploy.gcloud import Command, FunctionDeploy, plan_function, unset
+from scripts.deploy.gcloud import Command, FunctionDeploy, plan_function, shown_path, unset
 from scripts.deploy.requirements import load_lock
 from scripts.deploy.scheduler import build_jobs, describe_job, gcloud_equivalent, gcloud_equivalent_argv
 from scripts.deploy.tasks_queue import build_queue, create_command, describe_queue
@@ -40,7 +40,7 @@ class Plan:
 
     @property
     def gateway(self) -> GatewayCommands:
-        return gateway_commands(self.config, _shown(self.gateway_spec), config_id(self.gateway_document))
+        return gateway_commands(self.config, shown_path(self.gateway_spec), config_id(self.gateway_document))
 
     def gcloud_commands(self) -> list[Command]:
         """Every gcloud line the deploy may run (or that stands for a client call), for the parse check."""
@@ -62,8 +62,8 @@ class Plan:
             "project": c.project,
             "region": c.region,
             "public_base_url": c.base_url,
-            "service_accounts": {a.account_id: {"email": a.email, "purpose": a.purpose, "grants": a.grants}
-                                 for a in self.accounts},
+            "service_accounts": {a.account_id: {"email": a.email, "purpose": a.purpose, "secrets": a.secrets,
+                                                "grants": a.grants} for a in self.accounts},
             "secrets": {name: ref.flag_value for name, ref in c.secret_refs().items()},
             "skipped": self.skipped,
             "warnings": self.warnings,
@@ -76,7 +76,7 @@ class Plan:
                 *({"step": "service-account", "account": a.account_id,
                    "command": iam.create_account(c, a).create.shell,
                    "grants": [g.shell for g in iam.grant_commands(c, a)]} for a in self.accounts),
-                {"step": "gateway", "config": config_id(self.gateway_document), "spec": _shown(self.gateway_spec),
+                {"step": "gateway", "config": config_id(self.gateway_document), "spec": shown_path(self.gateway_spec),
                  "commands": [command.shell for command in self.gateway.commands]},
                 *({"step": "deploy", "function": d.spec.name, "url": d.url, "public_url": c.public_url(d.spec.route),
                    "auth": d.spec.auth, "service_account": d.service_account,
@@ -89,13 +89,6 @@ class Plan:
                   for job in self.jobs),
             ],
         }
-
-
-def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def migrations_command(config: DeployConfig) -> str:
