@@ -109,7 +109,9 @@ class GatewayRoute:
 
 
 def gateway_routes(document: dict[str, Any]) -> list[GatewayRoute]:
-    """Every operation, literal paths first (ESPv2 matches literal segments before variables)."""
+    """Every operation, literal paths first: ESPv2 orders its routes exact segments before variables
+    (GoogleCloudPlatform/esp-v2 src/go/util/httppattern/sort_impl.go), so GET /api/auth/callback is
+    the callback, not a platform named "callback"."""
     definition = document.get("securityDefinitions", {}).get(SCHEME, {})
     audiences = tuple(a for a in definition.get("x-google-audiences", "").split(",") if a)
     routes = []
