@@ -45,8 +45,8 @@ def _is_array(prop: dict[str, Any]) -> bool:
     return prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", []))
 
 
-def build_openapi() -> dict[str, Any]:
-    """The document, built from each function's endpoint spec."""
+def build_openapi(server: str = "/") -> dict[str, Any]:
+    """The document, built from each function's endpoint spec; `server` is the public base URL (a deploy's)."""
     paths: dict[str, dict[str, Any]] = {}
     models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
     specs = []
@@ -68,7 +68,7 @@ def build_openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Creator Intelligence API", "version": "1.0.0",
                  "description": "Errors are RFC 9457 problem JSON; times are UTC ISO 8601; fields snake_case."},
-        "servers": [{"url": "/"}],
+        "servers": [{"url": server}],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),

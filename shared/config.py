@@ -51,6 +51,12 @@ class Settings(BaseModel):
     cron_secret: SecretStr | None = None
     cron_audience: str | None = None
     cron_service_account: str | None = None
+    # Where Google's ID-token signing certs are (x509 map or JWK set); the deploy rehearsal points it at
+    # its local stand-in for Google. Unset: Google's own.
+    cron_oidc_certs_url: str | None = None
+    # The header carrying the caller's token. Behind API Gateway the gateway's own ID token (for the
+    # function's IAM check) takes Authorization and the caller's moves to X-Forwarded-Authorization.
+    caller_auth_header: str = "Authorization"
 
     # "kid:base64key,kid:base64key"; the last one encrypts, all decrypt.
     token_keys: SecretStr | None = None
@@ -82,7 +88,12 @@ class Settings(BaseModel):
     tasks_queue: str | None = None
     tasks_location: str | None = None
     tasks_worker_url: str | None = None
+    # The OIDC audience of the tasks' tokens: the worker function's own URL (it checks aud against its
+    # CRON_AUDIENCE) while the task is delivered through the public API host. Unset: the worker URL.
+    tasks_worker_audience: str | None = None
     tasks_service_account: str | None = None
+    # A Cloud Tasks API stand-in (REST, no credentials): the deploy rehearsal's. Unset in production.
+    tasks_api_endpoint: str | None = None
 
     # Trend detection (shared/services/trend_detection.py). Lists accept JSON or comma-separated text.
     trends_region: str = "US"
@@ -140,6 +151,7 @@ _ENV_NAMES = {
     "supabase_jwks_url": "SUPABASE_JWKS_URL", "frontend_origin": "FRONTEND_ORIGIN",
     "frontend_url": "FRONTEND_URL", "public_base_url": "PUBLIC_BASE_URL", "cron_secret": "CRON_SECRET",
     "cron_audience": "CRON_AUDIENCE", "cron_service_account": "CRON_SERVICE_ACCOUNT",
+    "cron_oidc_certs_url": "CRON_OIDC_CERTS_URL", "caller_auth_header": "CALLER_AUTH_HEADER",
     "token_keys": "TOKEN_KEYS", "state_secret": "OAUTH_STATE_SECRET", "anthropic_api_key": "ANTHROPIC_API_KEY",
     "anthropic_model": "ANTHROPIC_MODEL", "anthropic_base_url": "ANTHROPIC_BASE_URL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
     "log_level": "LOG_LEVEL", "gcp_project": "GOOGLE_CLOUD_PROJECT",
@@ -147,7 +159,8 @@ _ENV_NAMES = {
     "fetch_interval_h": "FETCH_INTERVAL_H", "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
     "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD", "tasks_queue": "TASKS_QUEUE",
     "tasks_location": "TASKS_LOCATION", "tasks_worker_url": "TASKS_WORKER_URL",
-    "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "tasks_worker_audience": "TASKS_WORKER_AUDIENCE", "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "tasks_api_endpoint": "TASKS_API_ENDPOINT",
     "trends_region": "TRENDS_REGION", "trends_interests": "TRENDS_INTERESTS",
     "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
     "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN", "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",

@@ -11,6 +11,7 @@ from shared.errors import Forbidden, Unauthorized
 
 CRON_SECRET_HEADER = "X-Cron-Secret"
 _GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"  # what verify_oauth2_token uses
 _session_lock = threading.Lock()
 _google_request: Any = None
 
@@ -35,14 +36,16 @@ def verify_cron_request(headers: Any, settings: Settings) -> str:
             if hmac.compare_digest(supplied.encode(), settings.cron_secret.get_secret_value().encode()):
                 return "local-cron"
             raise Unauthorized("bad cron secret")
-    token = bearer_token(headers.get("Authorization"))
+    token = bearer_token(headers.get(settings.caller_auth_header))
     if not settings.cron_audience or not settings.cron_service_account:
         raise Unauthorized("cron authentication is not configured")
     from google.auth import exceptions as google_exceptions
     from google.oauth2 import id_token
 
+    certs = settings.cron_oidc_certs_url or GOOGLE_CERTS_URL
     try:
-        claims = id_token.verify_oauth2_token(token, _cached_google_request(), audience=settings.cron_audience)
+        claims = id_token.verify_token(token, _cached_google_request(), audience=settings.cron_audience,
+                                       certs_url=certs)
     except (ValueError, google_exceptions.GoogleAuthError):
         # A Supabase user JWT lands here too: it is not Google-signed, so it never opens a cron.
         raise Unauthorized("cron token not accepted") from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import (
-    PROBLEM_CONTENT_TYPE, AppError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
+    PROBLEM_CONTENT_TYPE, AppError, ConfigurationError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
     UnsupportedMediaType, to_problem,
 )
 from shared.logging import configure_logging, get_logger, request_id_var, trace_var
@@ -127,7 +127,8 @@ def _authenticate(ctx: RequestContext, auth: AuthMode) -> None:
     if auth == "user":
         from shared.auth import bearer_token, verify_user_token
 
-        ctx.claims = verify_user_token(bearer_token(ctx.request.headers.get("Authorization")), ctx.settings)
+        header = ctx.request.headers.get(ctx.settings.caller_auth_header)
+        ctx.claims = verify_user_token(bearer_token(header), ctx.settings)
     elif auth == "cron":
         from shared.cron_auth import verify_cron_request
 
@@ -189,11 +190,11 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
     def decorate(fn: Callable[[RequestContext], Any]) -> Callable[[flask.Request], flask.Response]:
         @functools.wraps(fn)
         def handler(request: flask.Request) -> flask.Response:
-            from shared.config import get_settings
-
-            settings = get_settings()
-            configure_logging(settings.log_level, settings.gcp_project)
             started = time.perf_counter()
+            settings = _settings_or_problem()
+            if isinstance(settings, ConfigurationError):
+                return _misconfigured(settings, request, started)
+            configure_logging(settings.log_level, settings.gcp_project)
             request_id = _begin(request)
             cors = _cors_headers(request, settings, methods)
             ctx = RequestContext(request=request, settings=settings, request_id=request_id)
@@ -217,6 +218,28 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
         return handler
 
     return decorate
+
+
+def _settings_or_problem() -> Settings | ConfigurationError:
+    """The settings, or the error that says which fields are wrong (never their values)."""
+    from shared.config import get_settings
+
+    try:
+        return get_settings()
+    except ConfigurationError as error:
+        return error
+
+
+def _misconfigured(error: ConfigurationError, request: flask.Request, started: float) -> flask.Response:
+    # Bad settings must not become functions-framework's HTML 500: answer problem JSON and say why in
+    # the log (field names only), with the logging defaults since the configured level is unknown.
+    configure_logging()
+    request_id = _begin(request)
+    log.error("configuration error", extra={"fields": {"detail": error.detail, "path": request.path}})
+    response = _problem(error, request, request_id)
+    response.headers["X-Request-Id"] = request_id
+    _log_request(request, response.status_code, started, None)
+    return response
 
 
 def _run(fn: Callable[[RequestContext], Any], ctx: RequestContext, auth: AuthMode, methods: tuple[str, ...],
@@ -252,12 +275,12 @@ def _problem(error: AppError, request: flask.Request, request_id: str) -> flask.
     return response
 
 
-def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext) -> None:
+def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext | None) -> None:
     # Path only: query strings carry OAuth codes and states.
     fields = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
                               "latency": f"{time.perf_counter() - started:.6f}s",
                               "userAgent": request.headers.get("User-Agent", "")[:200]}}
-    if ctx.claims is not None:
+    if ctx is not None and ctx.claims is not None:
         fields["user_id"] = ctx.claims.user_id
     level = 40 if status >= 500 else 20
     log.log(level, f"{request.method} {request.path} {status}", extra={"fields": fields})

@@ -1,7 +1,7 @@
 """Cold start of every deploy bundle: import time and first-request time, as ratios to a bare function.
 
-Each function's bundle is built exactly as the deploy builds it (its main.py, only the parts of
-shared/ it imports) and probed from inside the bundle directory, without the repository on the path.
+Each function's bundle is built exactly as the deploy builds it (its main.py and the whole shared/
+library, loaded lazily) and probed from inside the bundle directory, without the repository on the path.
 Each measurement runs in a fresh interpreter (that is what a cold start is), alternating the baseline
 (a bare functions-framework function) and the bundle so machine noise hits both alike; medians of
 several rounds. The first request is one without credentials (401 for user and cron functions, the

@@ -1,8 +1,12 @@
-"""One deployable directory per function: its main.py, the shared/ modules it imports, requirements.txt.
+"""One deployable directory per function: its main.py, the whole shared/ library, requirements.txt.
 
-The shared/ files are found by static analysis (ast) of the entry and, transitively, of every
-shared module it reaches, including imports inside function bodies (lazy imports are the norm
-here). `if TYPE_CHECKING:` blocks are skipped: they never run.
+Every bundle ships all of shared/ (loading is lazy, so unused modules cost no cold start): no module
+can be missing because an import was not seen. The requirements come from static analysis (ast) of
+the entry and, transitively, of every shared module it can reach, including imports inside function
+bodies (lazy imports are the norm here), `importlib.import_module("shared.x")` and registries that
+import `f"shared.platforms.{name}"` (every module of that package counts as reachable). `if
+TYPE_CHECKING:` blocks are skipped: they never run. bundle.json lists the reachable modules; the
+deploy rehearsal imports each of them from the installed bundle.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from scripts.deploy.requirements import ALWAYS, Lock, distribution_index
@@ -35,6 +40,7 @@ class ImportRef:
 
     module: str
     names: tuple[str, ...] = ()
+    every_submodule: bool = False  # import_module(f"pkg.{name}"): any module of the package
 
 
 class _ImportCollector(ast.NodeVisitor):
@@ -68,9 +74,15 @@ class _ImportCollector(ast.NodeVisitor):
         # importlib.import_module("shared.x") with a literal name is an import too.
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name == "import_module" and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str) and not node.args[0].value.startswith("."):
-            self.refs.append(ImportRef(node.args[0].value))
+        argument = node.args[0] if name == "import_module" and node.args else None
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
+                and not argument.value.startswith("."):
+            self.refs.append(ImportRef(argument.value))
+        elif isinstance(argument, ast.JoinedStr) and argument.values:
+            # import_module(f"shared.platforms.{name}"): the registry pattern; the prefix names the package.
+            head = argument.values[0]
+            if isinstance(head, ast.Constant) and isinstance(head.value, str) and head.value.endswith("."):
+                self.refs.append(ImportRef(head.value.rstrip("."), every_submodule=True))
         self.generic_visit(node)
 
 
@@ -83,26 +95,33 @@ class _ImportCollector(ast.NodeVisitor):
 _MODEL_REF = re.compile(r"^shared(\.[A-Za-z_]\w*)+:[A-Za-z_]\w*$")
 
 
-def collect_imports(source: str, filename: str, package: str = "") -> list[ImportRef]:
+@lru_cache(maxsize=1024)
+def _parsed(path: Path, stamp: tuple[int, int]) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def parsed(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once per content (18 bundles walk mostly the same shared/ files)."""
+    stat = path.stat()
+    return _parsed(path, (stat.st_mtime_ns, stat.st_size))
+
+
+def imports_of(path: Path, package: str) -> list[ImportRef]:
     """Every import in a file, at any depth (function bodies included), in source order."""
     collector = _ImportCollector(package)
-    collector.visit(ast.parse(source, filename=filename))
+    collector.visit(parsed(path))
     return collector.refs
-
-
-def reads_attribute(source: str, attribute: str) -> bool:
-    """Whether the file reads `<something>.<attribute>` anywhere."""
-    return any(isinstance(n, ast.Attribute) and n.attr == attribute for n in ast.walk(ast.parse(source)))
 
 
 @dataclass
 class Analysis:
     """What one entry needs: local files, third-party distributions, and what could not be placed."""
 
-    files: list[str]                    # repo-relative posix paths, bundle layout (main.py first)
+    files: list[str]                    # reachable files, repo-relative posix paths (main.py first)
     distributions: list[str]            # canonical names, sorted
     warnings: list[str] = field(default_factory=list)
-    modules: list[str] = field(default_factory=list)  # dotted shared modules bundled
+    modules: list[str] = field(default_factory=list)  # dotted shared modules the entry can reach
+    external: list[str] = field(default_factory=list)  # third-party modules those import (lazily or not)
 
 
 def _module_file(root: Path, module: str) -> Path | None:
@@ -117,6 +136,30 @@ def _is_package_dir(root: Path, module: str) -> bool:
     return root.joinpath(*module.split(".")).is_dir()
 
 
+def _submodules(root: Path, package: str) -> list[str]:
+    """Every module directly inside a package directory (what an f-string import may name)."""
+    directory = root.joinpath(*package.split("."))
+    if not directory.is_dir():
+        return []
+    return sorted(f"{package}.{p.stem}" for p in directory.glob("*.py") if p.stem != "__init__")
+
+
+def library_files(root: Path) -> list[str]:
+    """Every file of the shared/ library (all of it ships), repo-relative, without caches."""
+    base = root / LOCAL_PACKAGE
+    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+
+
+def settings_read(paths: list[Path], fields: frozenset[str]) -> list[str]:
+    """Which of the settings `fields` these files read (`<x>.<field>`): the secrets a function needs."""
+    found: set[str] = set()
+    for path in paths:
+        found.update(n.attr for n in ast.walk(parsed(path))
+                     if isinstance(n, ast.Attribute) and n.attr in fields)
+    return sorted(found)
+
+
 def analyze_entry(entry: Path, root: Path) -> Analysis:
     """Walk the imports of `entry` through shared/ and classify every module it reaches."""
     index = distribution_index()
@@ -124,6 +167,7 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
     files: set[Path] = set()
     modules: set[str] = set()
     distributions: set[str] = set(ALWAYS)
+    external: set[str] = set()
     warnings: set[str] = set()
     queue: list[tuple[Path, str, str]] = [(entry, "", "main.py")]  # (file, package, shown as)
     analysed: set[Path] = set()
@@ -149,12 +193,15 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
         if path in analysed:
             continue
         analysed.add(path)
-        for ref in collect_imports(path.read_text(), str(path), package):
+        for ref in imports_of(path, package):
             top = ref.module.split(".")[0]
             if top == "__future__" or top in stdlib:
                 continue
             if top == LOCAL_PACKAGE:
                 add_local(ref.module, shown)
+                if ref.every_submodule:
+                    for submodule in _submodules(root, ref.module):
+                        add_local(submodule, shown)
                 for name in ref.names:  # `from shared.x import y` where y is a module
                     candidate = f"{ref.module}.{name}"
                     if _module_file(root, candidate) is not None:
@@ -163,18 +210,21 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
             if top in NEVER_BUNDLED:
                 warnings.add(f"{shown}: imports {ref.module}; {top}/ is never deployed")
                 continue
-            dist = index.distribution_of(ref.module)
+            # `from google.cloud import tasks_v2`: the namespace is shared, the submodule is not.
+            submodules = [f"{ref.module}.{n}" for n in ref.names if index.is_module(f"{ref.module}.{n}")]
+            dist = index.distribution_of(submodules[0] if submodules else ref.module)
             if dist is None:
                 warnings.add(f"{shown}: imports {ref.module}, which no installed distribution provides")
             else:
                 distributions.add(dist)
+                external.update(submodules or [ref.module])
 
     root_init = root / LOCAL_PACKAGE / "__init__.py"
     if root_init.is_file():
         files.add(root_init)
     local = sorted(p.relative_to(root).as_posix() for p in files)
     return Analysis(files=["main.py", *local], distributions=sorted(distributions),
-                    warnings=sorted(warnings), modules=sorted(modules))
+                    warnings=sorted(warnings), modules=sorted(modules), external=sorted(external))
 
 
 def requirements_for(analysis: Analysis, lock: Lock) -> tuple[list[str], list[str]]:
@@ -199,13 +249,22 @@ class Bundle:
     files: list[str]
     requirements: list[str]
     warnings: list[str]
-    needs_platform_credentials: bool
-    imports_llm: bool
+    modules: list[str] = field(default_factory=list)        # shared modules the entry can reach
+    external: list[str] = field(default_factory=list)       # third-party modules they import
+    settings_read: list[str] = field(default_factory=list)  # secret settings those modules read
 
     def manifest(self) -> dict[str, object]:
         return {"function": self.name, "files": self.files, "requirements": self.requirements,
-                "warnings": self.warnings, "needs_platform_credentials": self.needs_platform_credentials,
-                "imports_llm": self.imports_llm}
+                "warnings": self.warnings, "modules": self.modules, "external": self.external,
+                "settings_read": self.settings_read}
+
+
+def secret_fields() -> frozenset[str]:
+    """The Settings fields that hold secrets (SecretStr, or a mapping of credentials)."""
+    from shared.config import Settings
+
+    return frozenset(name for name, info in Settings.model_fields.items()
+                     if "Secret" in str(info.annotation) or "Credentials" in str(info.annotation))
 
 
 def build_bundle(name: str, entry: Path, root: Path, out_dir: Path, lock: Lock) -> Bundle:
@@ -216,21 +275,19 @@ def build_bundle(name: str, entry: Path, root: Path, out_dir: Path, lock: Lock) 
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    sources: dict[str, str] = {}
-    for relative in analysis.files:
-        source = entry if relative == "main.py" else root / relative
+    files = ["main.py", *library_files(root)]
+    for relative in files:
         target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        sources[relative] = source.read_text()
+        shutil.copyfile(entry if relative == "main.py" else root / relative, target)
     (directory / "requirements.txt").write_text("\n".join(requirements) + "\n")
     (directory / ".gcloudignore").write_text(GCLOUDIGNORE)
+    reachable = [entry, *(path for m in analysis.modules if (path := _module_file(root, m)) is not None)]
     bundle = Bundle(
-        name=name, directory=directory, files=[*analysis.files, "requirements.txt"],
-        requirements=requirements, warnings=sorted({*analysis.warnings, *requirement_warnings}),
-        needs_platform_credentials=any(m.startswith(f"{LOCAL_PACKAGE}.platforms.") for m in analysis.modules)
-        or any(reads_attribute(text, "platform_credentials") for text in sources.values()),
-        imports_llm="anthropic" in analysis.distributions,
+        name=name, directory=directory, files=[*files, "requirements.txt"], requirements=requirements,
+        warnings=sorted({*analysis.warnings, *requirement_warnings}), modules=analysis.modules,
+        external=analysis.external,
+        settings_read=settings_read(reachable, secret_fields()),
     )
     manifest = bundle.manifest()
     manifest["sha256"] = {rel: hashlib.sha256((directory / rel).read_bytes()).hexdigest() for rel in bundle.files}

@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_URL_TEMPLATE = "https://{region}-{project}.cloudfunctions.net/{name}"
+# Until the gateway exists its host is unknown; the deploy reads it back and fills it in.
+GATEWAY_HOST_PLACEHOLDER = "https://GATEWAY_HOST"
 CLOUD_RUN_URL_TEMPLATE = "https://{name}-{project_number}.{region}.run.app"
 _SA = r"^[a-z][a-z0-9-]{4,29}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$"
 _URL = r"^https?://[^\s/]+(/[^\s]*)?$"
@@ -45,8 +47,11 @@ DEFAULT_SECRETS: dict[str, SecretRef] = {
     "ANTHROPIC_API_KEY": SecretRef(secret="anthropic-api-key"),
     "PLATFORM_CREDENTIALS_JSON": SecretRef(secret="platform-credentials"),
 }
-# SUPABASE_JWT_SECRET is optional: only projects still on the legacy HS256 secret set it.
-OPTIONAL_SECRETS = ("SUPABASE_JWT_SECRET",)
+# Optional: SUPABASE_JWT_SECRET only for projects still on the legacy HS256 secret; TRENDS_PINTEREST_TOKEN
+# only when the app's own Pinterest account should back trend detection. Configure them to deploy them.
+OPTIONAL_SECRETS = ("SUPABASE_JWT_SECRET", "TRENDS_PINTEREST_TOKEN")
+# Read by shared/config.py but never deployed: production ignores the local cron secret.
+LOCAL_ONLY_SECRETS = ("CRON_SECRET",)
 
 
 class FunctionOverrides(BaseModel):
@@ -81,6 +86,17 @@ class QueueSettings(BaseModel):
         return self
 
 
+class GatewaySettings(BaseModel):
+    """The API Gateway that is the one public host (https://<gateway>-<hash>.<region>.gateway.dev)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api: str = Field(default="creator-intelligence", pattern=r"^[a-z][a-z0-9-]{2,62}$")
+    gateway: str = Field(default="creator-intelligence", pattern=r"^[a-z][a-z0-9-]{2,48}$")
+    # API Gateway runs in a subset of regions; the gateway's region may differ from the functions'.
+    region: str | None = Field(default=None, pattern=r"^[a-z]+-[a-z]+[0-9]+$")
+
+
 class DeployConfig(BaseModel):
     """Where and how to deploy; service accounts default to this project's conventional names."""
 
@@ -92,9 +108,10 @@ class DeployConfig(BaseModel):
     project_number: str | None = Field(default=None, pattern=r"^[0-9]{6,20}$")
     runtime: str = "python312"
 
-    runtime_service_account: str | None = Field(default=None, pattern=_SA)
     scheduler_service_account: str | None = Field(default=None, pattern=_SA)
     tasks_service_account: str | None = Field(default=None, pattern=_SA)
+    gateway_service_account: str | None = Field(default=None, pattern=_SA)
+    build_service_account: str | None = Field(default=None, pattern=_SA)
 
     supabase_url: str | None = Field(default=None, pattern=_URL)
     supabase_project_ref: str | None = Field(default=None, pattern=r"^[a-z0-9]{20}$")
@@ -109,6 +126,7 @@ class DeployConfig(BaseModel):
     concurrency: int = Field(default=1, ge=1, le=1000)
     functions: dict[str, FunctionOverrides] = Field(default_factory=dict)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @field_validator("supabase_url", "frontend_origin", "frontend_url", "public_base_url")
     @classmethod
@@ -137,9 +155,24 @@ class DeployConfig(BaseModel):
     def _account(self, explicit: str | None, default_id: str) -> str:
         return explicit or f"{default_id}@{self.project}.iam.gserviceaccount.com"
 
+    def function_sa(self, deploy_name: str) -> str:
+        """Each function runs as its own account, holding only its own secrets and roles."""
+        account_id = f"fn-{deploy_name}"
+        if len(account_id) > 30:
+            raise DeployConfigError(f"service account id {account_id} is longer than 30 characters")
+        return self._account(None, account_id)
+
     @property
-    def runtime_sa(self) -> str:
-        return self._account(self.runtime_service_account, "fn-runtime")
+    def gateway_sa(self) -> str:
+        return self._account(self.gateway_service_account, "api-gateway")
+
+    @property
+    def build_sa(self) -> str:
+        return self._account(self.build_service_account, "fn-builder")
+
+    @property
+    def gateway_region(self) -> str:
+        return self.gateway.region or self.region
 
     @property
     def scheduler_sa(self) -> str:
@@ -155,16 +188,16 @@ class DeployConfig(BaseModel):
                                                  project_number=self.project_number or "")
 
     @property
-    def base_url(self) -> str | None:
-        """PUBLIC_BASE_URL: configured, or the cloudfunctions.net host all functions share."""
-        if self.public_base_url:
-            return self.public_base_url
-        if self.function_url_template == DEFAULT_URL_TEMPLATE:
-            return f"https://{self.region}-{self.project}.cloudfunctions.net"
-        return None
+    def base_url(self) -> str:
+        """PUBLIC_BASE_URL: the gateway's host (read back after creating it) or a configured custom domain."""
+        return self.public_base_url or GATEWAY_HOST_PLACEHOLDER
+
+    def public_url(self, route: str) -> str:
+        """Where a manifest route is served for everyone: the one public host + the seed's /api/... path."""
+        return f"{self.base_url}{route}"
 
     def secret_refs(self) -> dict[str, SecretRef]:
-        """Defaults overlaid with the configured ones (null removes one)."""
+        """Defaults overlaid with the configured ones (null removes one; optional ones only when configured)."""
         merged: dict[str, SecretRef | None] = {**DEFAULT_SECRETS, **self.secrets}
         return {name: ref for name, ref in sorted(merged.items()) if ref is not None}
 
@@ -173,8 +206,6 @@ class DeployConfig(BaseModel):
         missing = [f for f in ("supabase_url", "frontend_origin") if getattr(self, f) is None]
         if self.supabase_project_ref is None:
             missing.append("supabase_project_ref")
-        if self.base_url is None:
-            missing.append("public_base_url")
         return missing
 
 

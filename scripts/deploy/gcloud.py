@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.manifest import FunctionSpec, by_name
 from scripts.deploy.bundle import Bundle
-from scripts.deploy.config import OPTIONAL_SECRETS, DeployConfig, SecretRef
+from scripts.deploy.config import LOCAL_ONLY_SECRETS, OPTIONAL_SECRETS, DeployConfig, SecretRef
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINT = "handler"
-ALWAYS_SECRETS = ("DATABASE_URL", "TOKEN_KEYS", "OAUTH_STATE_SECRET", "SUPABASE_JWT_SECRET")
+# API Gateway sends its own ID token in Authorization and moves the caller's here.
+GATEWAY_FORWARDED_AUTHORIZATION = "X-Forwarded-Authorization"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,19 @@ class Command:
     @property
     def shell(self) -> str:
         return shlex.join(self.argv)
+
+
+@dataclass(frozen=True)
+class Ensure:
+    """Idempotent creation: run `create` unless `exists` succeeds, in which case run `update` (if any)."""
+
+    exists: Command
+    create: Command
+    update: Command | None = None
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return (self.exists, self.create, *((self.update,) if self.update else ()))
 
 
 def unset(field_name: str) -> str:
@@ -53,22 +68,19 @@ class FunctionDeploy:
     min_instances: int
     max_instances: int
     concurrency: int
-    invoker: str | None           # the one service account allowed to call a private function
+    service_account: str          # what the function runs as (its own: scripts/deploy/iam.py)
+    invoker: str                  # the one account allowed to call it: API Gateway's
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def private(self) -> bool:
-        # Cron and task workers are private at the IAM layer; user and public endpoints authenticate
-        # the Supabase JWT (or nothing) in the function itself.
-        return self.spec.auth == "cron"
-
     def deploy_command(self, config: DeployConfig) -> Command:
+        # Every function is private at the IAM layer; the public reaches them only through the gateway,
+        # and user endpoints still verify the caller's Supabase JWT themselves.
         argv = [
             "gcloud", "functions", "deploy", self.spec.deploy_name, "--gen2",
             f"--project={config.project}", f"--region={config.region}", f"--runtime={config.runtime}",
-            f"--source={_shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
-            "--no-allow-unauthenticated" if self.private else "--allow-unauthenticated",
-            f"--service-account={config.runtime_sa}",
+            f"--source={shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
+            "--no-allow-unauthenticated", f"--service-account={self.service_account}",
+            f"--build-service-account=projects/{config.project}/serviceAccounts/{config.build_sa}",
             f"--set-secrets={_joined({k: v.flag_value for k, v in self.secrets.items()})}",
             f"--set-env-vars={_joined(self.env)}",
             f"--memory={self.memory}", f"--timeout={self.timeout_s}s",
@@ -77,16 +89,14 @@ class FunctionDeploy:
         ]
         return Command(tuple(argv), f"deploy {self.spec.name} ({self.spec.auth})")
 
-    def invoker_command(self, config: DeployConfig) -> Command | None:
-        if not self.private or self.invoker is None:
-            return None
+    def invoker_command(self, config: DeployConfig) -> Command:
         argv = ("gcloud", "functions", "add-invoker-policy-binding", self.spec.deploy_name,
                 f"--project={config.project}", f"--region={config.region}",
                 f"--member=serviceAccount:{self.invoker}")
         return Command(argv, f"let {self.invoker} invoke {self.spec.deploy_name}")
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """Repository-relative when possible (commands run from the repository root)."""
     try:
         return path.resolve().relative_to(REPO_ROOT).as_posix()
@@ -103,6 +113,15 @@ def _joined(values: dict[str, str]) -> str:
     return f"^{delimiter}^" + delimiter.join(body)
 
 
+def secrets_needed(bundle: Bundle) -> list[str]:
+    """The secret env vars a function gets: those whose settings its reachable code reads."""
+    from shared.config import _ENV_NAMES, _JSON_ENV_NAMES
+
+    names = {**_ENV_NAMES, **_JSON_ENV_NAMES}
+    return sorted(names[field] for field in bundle.settings_read
+                  if field in names and names[field] not in LOCAL_ONLY_SECRETS)
+
+
 def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> FunctionDeploy:
     """The deploy of one function: secrets and environment it needs, sizes, who may invoke it."""
     overrides = config.functions.get(spec.name)
@@ -110,11 +129,7 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
     warnings: list[str] = []
 
     refs = config.secret_refs()
-    wanted = list(ALWAYS_SECRETS)
-    if spec.uses_llm or bundle.imports_llm:
-        wanted.append("ANTHROPIC_API_KEY")
-    if bundle.needs_platform_credentials:
-        wanted.append("PLATFORM_CREDENTIALS_JSON")
+    wanted = secrets_needed(bundle)
     secrets = {name: refs[name] for name in wanted if name in refs}
     for name in wanted:
         if name not in refs and name not in OPTIONAL_SECRETS:
@@ -126,19 +141,21 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         "SUPABASE_URL": config.supabase_url or unset("supabase_url"),
         "FRONTEND_ORIGIN": config.frontend_origin or unset("frontend_origin"),
         "FRONTEND_URL": config.frontend_url or config.frontend_origin or unset("frontend_url"),
-        "PUBLIC_BASE_URL": config.base_url or unset("public_base_url"),
+        "PUBLIC_BASE_URL": config.base_url,
+        "CALLER_AUTH_HEADER": GATEWAY_FORWARDED_AUTHORIZATION,
     }
-    invoker = None
     if spec.auth == "cron":
-        # Scheduled crons are called by Cloud Scheduler; unscheduled ones are Cloud Tasks workers.
-        invoker = config.scheduler_sa if spec.schedule else config.tasks_sa
+        # Scheduled crons are called by Cloud Scheduler; unscheduled ones are Cloud Tasks workers. Both
+        # come through the gateway with a Google ID token whose audience is this function's own URL.
         env["CRON_AUDIENCE"] = url
-        env["CRON_SERVICE_ACCOUNT"] = invoker
+        env["CRON_SERVICE_ACCOUNT"] = config.scheduler_sa if spec.schedule else config.tasks_sa
     if spec.name == "cron_fetch_analytics":
-        # The fan-out: one Cloud Task per connection to the worker, with an OIDC token for its URL.
+        # The fan-out: one Cloud Task per connection, to the worker's public route, OIDC for its URL.
+        worker = by_name("tasks_fetch_connection")
         env["TASKS_QUEUE"] = config.queue.name
         env["TASKS_LOCATION"] = config.region
-        env["TASKS_WORKER_URL"] = config.function_url(by_name("tasks_fetch_connection").deploy_name)
+        env["TASKS_WORKER_URL"] = config.public_url(worker.route)
+        env["TASKS_WORKER_AUDIENCE"] = config.function_url(worker.deploy_name)
         env["TASKS_SERVICE_ACCOUNT"] = config.tasks_sa
     env.update(config.env)
     if overrides:
@@ -158,11 +175,34 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         min_instances=overrides.min_instances if overrides and overrides.min_instances is not None else 0,
         max_instances=(overrides and overrides.max_instances) or config.max_instances,
         concurrency=(overrides and overrides.concurrency) or config.concurrency,
-        invoker=invoker, warnings=warnings,
+        service_account=config.function_sa(spec.deploy_name), invoker=config.gateway_sa, warnings=warnings,
     )
 
 
-def run(command: Command) -> None:
-    """Run one command, echoing it; a failure stops the deploy."""
+def run(command: Command, attempts: int = 1, wait_s: float = 10.0) -> None:
+    """Run one command, echoing it; a failure (after `attempts`) stops the deploy."""
     print(f"$ {command.shell}", flush=True)
-    subprocess.run(command.argv, check=True, cwd=REPO_ROOT)
+    for attempt in range(1, attempts + 1):
+        if subprocess.run(command.argv, cwd=REPO_ROOT).returncode == 0:
+            return
+        if attempt < attempts:
+            print(f"# attempt {attempt} failed; again in {wait_s:.0f} s", flush=True)
+            time.sleep(wait_s)
+    raise subprocess.CalledProcessError(1, command.argv)
+
+
+def read(command: Command) -> str:
+    """Run a describe-style command and return what it printed."""
+    print(f"$ {command.shell}", flush=True)
+    return subprocess.run(command.argv, check=True, cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def ensure(step: Ensure) -> None:
+    """Create what does not exist yet; update what does (when an update is planned)."""
+    found = subprocess.run(step.exists.argv, cwd=REPO_ROOT, capture_output=True, text=True).returncode == 0
+    if not found:
+        run(step.create)
+    elif step.update is not None:
+        run(step.update)
+    else:
+        print(f"# exists: {step.exists.why}", flush=True)

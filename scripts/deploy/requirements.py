@@ -134,6 +134,11 @@ class DistributionIndex:
             if (top,) not in self._providers:
                 self._providers[(top,)].update(canonical(n) for n in names)
 
+    def is_module(self, name: str) -> bool:
+        """Whether an installed distribution ships `name` as a module or package (not a class in one)."""
+        parts = tuple(name.split("."))
+        return len(parts) <= _MAX_PREFIX_DEPTH and parts in self._providers
+
     def distribution_of(self, module: str) -> str | None:
         """The one distribution that provides `module`, or None when unknown or ambiguous."""
         parts = tuple(module.split("."))

@@ -28,10 +28,15 @@ def attempt_deadline_s(timeout_s: int) -> int:
 
 
 def build_job(spec: FunctionSpec, config: DeployConfig, timeout_s: int | None = None) -> scheduler_v1.Job:
-    """The job that calls one scheduled function; the audience is the URL the function checks."""
+    """The job that POSTs to the function's public route; its token's audience is the function's own URL.
+
+    The gateway accepts the token for any cron function's URL; the function checks its exact URL and
+    the scheduler account (shared/cron_auth.py).
+    """
     if not spec.schedule:
         raise ValueError(f"{spec.name} has no schedule")
-    url = config.function_url(spec.deploy_name)
+    url = config.public_url(spec.route)
+    audience = config.function_url(spec.deploy_name)
     return scheduler_v1.Job(
         name=f"projects/{config.project}/locations/{config.region}/jobs/{spec.deploy_name}",
         description=spec.summary,
@@ -42,7 +47,7 @@ def build_job(spec: FunctionSpec, config: DeployConfig, timeout_s: int | None = 
             http_method=scheduler_v1.HttpMethod.POST,
             body=b"{}",
             headers={"Content-Type": "application/json"},
-            oidc_token=scheduler_v1.OidcToken(service_account_email=config.scheduler_sa, audience=url),
+            oidc_token=scheduler_v1.OidcToken(service_account_email=config.scheduler_sa, audience=audience),
         ),
         retry_config=scheduler_v1.RetryConfig(
             retry_count=RETRY_COUNT,
@@ -101,9 +106,13 @@ def gcloud_equivalent(job: scheduler_v1.Job) -> str:
     """The same job as a `gcloud scheduler jobs create http` line, for people who prefer the CLI."""
     import shlex
 
+    return shlex.join(gcloud_equivalent_argv(job))
+
+
+def gcloud_equivalent_argv(job: scheduler_v1.Job) -> tuple[str, ...]:
     d = describe_job(job)
     _, project, _, location, _, name = job.name.split("/")
-    return shlex.join([
+    return tuple([
         "gcloud", "scheduler", "jobs", "create", "http", name, f"--project={project}", f"--location={location}",
         f"--schedule={d['schedule']}", f"--time-zone={d['time_zone']}", f"--uri={d['uri']}",
         "--http-method=POST", "--message-body={}", "--headers=Content-Type=application/json",

@@ -68,8 +68,9 @@ def build_task_request(settings: Settings, connection_id: str, lease_owner: str,
             "http_method": "POST", "url": settings.tasks_worker_url,
             "headers": {"Content-Type": "application/json"},
             "body": body.model_dump_json().encode(),
-            # The worker checks aud == its own URL and email == its CRON_SERVICE_ACCOUNT (shared/cron_auth.py).
-            "oidc_token": {"service_account_email": service_account, "audience": settings.tasks_worker_url},
+            # The worker checks aud == its CRON_AUDIENCE and email == its CRON_SERVICE_ACCOUNT (shared/cron_auth.py).
+            "oidc_token": {"service_account_email": service_account,
+                           "audience": settings.tasks_worker_audience or settings.tasks_worker_url},
         },
         "dispatch_deadline": {"seconds": DISPATCH_DEADLINE_S},
     }}
@@ -78,14 +79,25 @@ def build_task_request(settings: Settings, connection_id: str, lease_owner: str,
 _client: Any = None
 
 
-def enqueue(requests: list[dict[str, Any]]) -> tuple[int, int]:
+def tasks_client(settings: Settings) -> Any:
+    """Cloud Tasks with the function's own credentials, or the rehearsal's stand-in API (REST, anonymous)."""
+    from google.cloud import tasks_v2
+
+    if not settings.tasks_api_endpoint:
+        return tasks_v2.CloudTasksClient()
+    from google.auth.credentials import AnonymousCredentials
+
+    return tasks_v2.CloudTasksClient(transport="rest", credentials=AnonymousCredentials(),
+                                     client_options={"api_endpoint": settings.tasks_api_endpoint})
+
+
+def enqueue(settings: Settings, requests: list[dict[str, Any]]) -> tuple[int, int]:
     """Create the tasks (blocking; run in a thread). Returns (created, already_existing)."""
     global _client
     from google.api_core.exceptions import AlreadyExists
-    from google.cloud import tasks_v2
 
     if _client is None:
-        _client = tasks_v2.CloudTasksClient()
+        _client = tasks_client(settings)
     created = existing = 0
     for request in requests:
         try:

@@ -197,7 +197,7 @@ async def _fan_out(ctx: FetchContext, tally: RunTally, run_id: str, count: int,
     tally.fanned_out = len(rows)
     if fetch_fanout.uses_cloud_tasks(ctx.settings):
         requests = [fetch_fanout.build_task_request(ctx.settings, str(r["id"]), run_id) for r in rows]
-        created, existing = await asyncio.to_thread(fetch_fanout.enqueue, requests)
+        created, existing = await asyncio.to_thread(fetch_fanout.enqueue, ctx.settings, requests)
         log.info("fetch tasks enqueued", extra={"fields": {"created": created, "existing": existing}})
         return
     for row in rows:

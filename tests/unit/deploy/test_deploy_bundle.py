@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.deploy.bundle import analyze_entry, build_bundle, requirements_for
+from functions.manifest import FUNCTIONS
+from scripts.deploy.bundle import analyze_entry, build_bundle, library_files, requirements_for
 from scripts.deploy.requirements import load_lock
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,14 +41,14 @@ def write(root: Path, relative: str, text: str) -> Path:
     return path
 
 
-def test_growth_bundle_holds_the_shared_modules_it_imports(growth_bundle):
+def test_growth_bundle_ships_the_whole_library_and_lists_what_it_reaches(growth_bundle):
     files = set(growth_bundle.files)
-    for needed in ("main.py", "shared/__init__.py", "shared/http.py", "shared/db.py", "shared/services/growth.py",
-                   "shared/models/growth.py", "shared/models/__init__.py", "shared/services/__init__.py",
-                   "shared/auth.py", "shared/cron_auth.py", "requirements.txt"):
-        assert needed in files
-    assert not any(f.startswith(("scripts/", "tests/", "functions/")) for f in files)
-    assert not any(f.startswith("shared/engines/") for f in files)  # growth does not reach the engines
+    assert {"main.py", "requirements.txt", *library_files(ROOT)} == files
+    assert "shared/platforms/tiktok.py" in files and "shared/engines/patterns.py" in files
+    assert not any(f.startswith(("scripts/", "tests/", "functions/")) or "__pycache__" in f for f in files)
+    for reached in ("shared.http", "shared.db", "shared.services.growth", "shared.models.growth", "shared.auth"):
+        assert reached in growth_bundle.modules
+    assert not any(m.startswith("shared.engines") for m in growth_bundle.modules)  # nor their requirements
     on_disk = sorted(p.relative_to(growth_bundle.directory).as_posix()
                      for p in growth_bundle.directory.rglob("*") if p.is_file())
     assert on_disk == sorted([*growth_bundle.files, ".gcloudignore", "bundle.json"])
@@ -137,3 +138,50 @@ def test_version_split_by_python_is_written_with_markers(lock):
         assert all(" ; python_full_version" in line for line in numpy)
     else:
         assert numpy == [f"numpy=={locked_version('numpy')}"]
+
+
+@pytest.fixture(scope="module")
+def all_bundles(tmp_path_factory, lock):
+    out = tmp_path_factory.mktemp("all")
+    return {spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock) for spec in FUNCTIONS
+            if spec.entry.is_file()}
+
+
+def test_registry_loaded_platform_modules_count_as_reached(all_bundles):
+    for name in ("auth_start", "auth_callback", "auth_disconnect", "auth_refresh", "cron_fetch_analytics",
+                 "tasks_fetch_connection"):
+        modules = set(all_bundles[name].modules)
+        assert {f"shared.platforms.{p}" for p in ("instagram", "youtube", "pinterest", "tiktok")} <= modules, name
+        assert any(line.startswith("httpx==") for line in all_bundles[name].requirements), name
+
+
+def test_fetch_fanout_bundles_require_google_cloud_tasks(all_bundles):
+    for name in ("cron_fetch_analytics", "tasks_fetch_connection"):
+        assert f"google-cloud-tasks=={locked_version('google-cloud-tasks')}" in all_bundles[name].requirements
+    assert not any("google-cloud-tasks" in line for line in all_bundles["analytics_growth"].requirements)
+
+
+def test_no_bundle_has_an_import_the_analyzer_could_not_place(all_bundles):
+    assert {name: b.warnings for name, b in all_bundles.items() if b.warnings} == {}
+
+
+def test_secret_settings_follow_the_code_each_function_reaches(all_bundles):
+    assert "anthropic_api_key" in all_bundles["ai_recommend"].settings_read
+    assert "anthropic_api_key" not in all_bundles["analytics_growth"].settings_read
+    assert "token_keys" in all_bundles["auth_callback"].settings_read
+    assert "token_keys" not in all_bundles["trends_topics"].settings_read
+    assert "platform_credentials" not in all_bundles["analytics_overview"].settings_read
+    assert "trends_pinterest_token" in all_bundles["cron_detect_trends"].settings_read
+
+
+def test_f_string_import_of_a_package_reaches_every_module_in_it(tmp_path):
+    root = tmp_path / "repo"
+    write(root, "shared/__init__.py", "")
+    write(root, "shared/kinds/__init__.py", "")
+    write(root, "shared/kinds/a.py", "import numpy\n")
+    write(root, "shared/kinds/b.py", "from google.cloud import tasks_v2\n")
+    entry = write(root, "functions/f/main.py",
+                  "import importlib\ndef load(k):\n    return importlib.import_module(f'shared.kinds.{k}')\n")
+    analysis = analyze_entry(entry, root)
+    assert {"shared.kinds.a", "shared.kinds.b"} <= set(analysis.modules)
+    assert {"numpy", "google-cloud-tasks"} <= set(analysis.distributions)

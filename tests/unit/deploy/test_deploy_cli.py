@@ -83,3 +83,19 @@ def test_real_deploy_refuses_incomplete_settings(tmp_path, capsys):
 def test_bad_region_is_a_clear_error(tmp_path, capsys):
     assert main(["--project", "demo", "--region", "Europe West", "--dry-run", "--build-dir", str(tmp_path)]) == 2
     assert "region" in capsys.readouterr().err
+
+
+def test_one_public_host_feeds_env_scheduler_and_openapi_servers(tmp_path):
+    host = "https://api.example.com"
+    assert main(["--project", "demo-project", "--region", "europe-west1", "--dry-run", "--public-base-url", host,
+                 "--build-dir", str(tmp_path)]) == 0
+    plan = json.loads((tmp_path / "deploy-plan.json").read_text())
+    assert plan["public_base_url"] == host
+    deploys = [s for s in plan["steps"] if s["step"] == "deploy"]
+    assert all(f"PUBLIC_BASE_URL={host}" in s["command"] for s in deploys)
+    assert {s["public_url"] for s in deploys} >= {f"{host}/api/auth/callback", f"{host}/api/cron/detect-trends"}
+    jobs = [s["job"] for s in plan["steps"] if s["step"] == "scheduler"]
+    assert jobs and all(job["uri"].startswith(f"{host}/api/") for job in jobs)
+    assert json.loads((tmp_path / "openapi.json").read_text())["servers"] == [{"url": host}]
+    gateway = json.loads((tmp_path / "gateway-openapi.json").read_text())
+    assert gateway["swagger"] == "2.0"

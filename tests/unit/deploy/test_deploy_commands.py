@@ -26,59 +26,90 @@ def config(**changes) -> DeployConfig:
     return DeployConfig.model_validate({**CONFIG, **changes})
 
 
-def bundle(name: str, *, platforms: bool = False, llm: bool = False) -> Bundle:
+CORE = ["database_url", "state_secret", "supabase_jwt_secret", "token_keys"]
+
+
+def bundle(name: str, *, platforms: bool = False, llm: bool = False, reads: list[str] | None = None) -> Bundle:
+    read = list(CORE if reads is None else reads)
+    read += ["platform_credentials"] if platforms else []
+    read += ["anthropic_api_key"] if llm else []
     return Bundle(name=name, directory=Path("/tmp/bundles") / name, files=["main.py"], requirements=[],
-                  warnings=[], needs_platform_credentials=platforms, imports_llm=llm)
+                  warnings=[], settings_read=read)
 
 
 def flags(argv: tuple[str, ...]) -> dict[str, str]:
     return {a.split("=", 1)[0]: (a.split("=", 1)[1] if "=" in a else "") for a in argv if a.startswith("--")}
 
 
-def test_user_endpoint_is_public_at_iam_and_gets_core_secrets_by_name():
-    deploy = plan_function(by_name("analytics_growth"), bundle("analytics_growth"), config())
-    command = deploy.deploy_command(config())
+GATEWAY = "api-gateway@acme-creators.iam.gserviceaccount.com"
+FUNCTIONS_HOST = "https://europe-west1-acme-creators.cloudfunctions.net"
+PUBLIC = "https://creator-intelligence-abc123.ew.gateway.dev"
+
+
+def test_user_endpoint_is_private_at_iam_runs_as_itself_and_gets_its_secrets_by_name():
+    cfg = config(public_base_url=PUBLIC)
+    deploy = plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg)
+    command = deploy.deploy_command(cfg)
     f = flags(command.argv)
     assert command.argv[:4] == ("gcloud", "functions", "deploy", "analytics-growth")
-    assert "--allow-unauthenticated" in f and "--no-allow-unauthenticated" not in f
+    assert "--no-allow-unauthenticated" in f and "--allow-unauthenticated" not in f
     assert f["--gen2"] == "" and f["--trigger-http"] == ""
     assert f["--runtime"] == "python312" and f["--entry-point"] == "handler" and f["--region"] == "europe-west1"
-    assert f["--service-account"] == "fn-runtime@acme-creators.iam.gserviceaccount.com"
+    assert f["--service-account"] == "fn-analytics-growth@acme-creators.iam.gserviceaccount.com"
+    assert f["--build-service-account"] == (
+        "projects/acme-creators/serviceAccounts/fn-builder@acme-creators.iam.gserviceaccount.com")
     assert f["--set-secrets"] == "DATABASE_URL=db-url:3,OAUTH_STATE_SECRET=oauth-state:1,TOKEN_KEYS=token-keys:2"
     env = dict(pair.split("=", 1) for pair in f["--set-env-vars"].split(","))
     assert env == {"APP_ENV": "production", "GOOGLE_CLOUD_PROJECT": "acme-creators",
                    "SUPABASE_URL": "https://abcdefghijklmnopqrst.supabase.co",
                    "FRONTEND_ORIGIN": "https://app.example.com", "FRONTEND_URL": "https://app.example.com",
-                   "PUBLIC_BASE_URL": "https://europe-west1-acme-creators.cloudfunctions.net"}
+                   "PUBLIC_BASE_URL": PUBLIC, "CALLER_AUTH_HEADER": "X-Forwarded-Authorization"}
     assert (f["--memory"], f["--timeout"], f["--min-instances"], f["--max-instances"], f["--concurrency"]) == (
         "512Mi", "60s", "0", "10", "1")
-    assert deploy.invoker_command(config()) is None
+    binding = deploy.invoker_command(cfg).argv
+    assert binding[:4] == ("gcloud", "functions", "add-invoker-policy-binding", "analytics-growth")
+    assert f"--member=serviceAccount:{GATEWAY}" in binding
 
 
-def test_scheduled_cron_is_private_and_only_the_scheduler_may_invoke_it():
+def test_only_secrets_the_code_reads_are_mounted():
+    deploy = plan_function(by_name("analytics_overview"), bundle("analytics_overview", reads=["database_url"]),
+                           config())
+    assert list(deploy.secrets) == ["DATABASE_URL"]
+
+
+def test_scheduled_cron_checks_the_scheduler_token_for_its_own_url_and_only_the_gateway_invokes_it():
     deploy = plan_function(by_name("cron_detect_trends"), bundle("cron_detect_trends"), config())
     f = flags(deploy.deploy_command(config()).argv)
     assert "--no-allow-unauthenticated" in f and "--allow-unauthenticated" not in f
     env = dict(pair.split("=", 1) for pair in f["--set-env-vars"].split(","))
-    assert env["CRON_AUDIENCE"] == "https://europe-west1-acme-creators.cloudfunctions.net/cron-detect-trends"
+    assert env["CRON_AUDIENCE"] == f"{FUNCTIONS_HOST}/cron-detect-trends"
     assert env["CRON_SERVICE_ACCOUNT"] == "scheduler-invoker@acme-creators.iam.gserviceaccount.com"
     assert (f["--memory"], f["--timeout"]) == ("1Gi", "540s")
-    binding = deploy.invoker_command(config())
-    assert binding.argv[:4] == ("gcloud", "functions", "add-invoker-policy-binding", "cron-detect-trends")
-    assert "--member=serviceAccount:scheduler-invoker@acme-creators.iam.gserviceaccount.com" in binding.argv
+    assert f"--member=serviceAccount:{GATEWAY}" in deploy.invoker_command(config()).argv
 
 
-def test_task_worker_is_private_and_invoked_by_the_tasks_account():
+def test_fetch_cron_enqueues_to_the_workers_public_route_with_the_worker_function_as_audience():
+    cfg = config(public_base_url=PUBLIC, tasks_service_account="fanout@acme-creators.iam.gserviceaccount.com")
+    deploy = plan_function(by_name("cron_fetch_analytics"), bundle("cron_fetch_analytics", platforms=True), cfg)
+    env = deploy.env
+    assert env["TASKS_WORKER_URL"] == f"{PUBLIC}/api/tasks/fetch-connection"
+    assert env["TASKS_WORKER_AUDIENCE"] == f"{FUNCTIONS_HOST}/tasks-fetch-connection"
+    assert env["TASKS_SERVICE_ACCOUNT"] == "fanout@acme-creators.iam.gserviceaccount.com"
+    assert (env["TASKS_QUEUE"], env["TASKS_LOCATION"]) == ("fetch-connections", "europe-west1")
+
+
+def test_task_worker_accepts_only_the_tasks_account():
     cfg = config(tasks_service_account="fanout@acme-creators.iam.gserviceaccount.com")
     deploy = plan_function(by_name("tasks_fetch_connection"), bundle("tasks_fetch_connection", platforms=True), cfg)
     f = flags(deploy.deploy_command(cfg).argv)
     assert "--no-allow-unauthenticated" in f
     assert "PLATFORM_CREDENTIALS_JSON=platform-apps:5" in f["--set-secrets"]
-    assert "--member=serviceAccount:fanout@acme-creators.iam.gserviceaccount.com" in deploy.invoker_command(cfg).argv
+    assert deploy.env["CRON_SERVICE_ACCOUNT"] == "fanout@acme-creators.iam.gserviceaccount.com"
+    assert deploy.env["CRON_AUDIENCE"] == f"{FUNCTIONS_HOST}/tasks-fetch-connection"
 
 
 def test_anthropic_key_goes_only_to_functions_that_use_the_llm():
-    llm = plan_function(by_name("ai_recommend"), bundle("ai_recommend"), config())
+    llm = plan_function(by_name("ai_recommend"), bundle("ai_recommend", llm=True), config())
     plain = plan_function(by_name("ai_patterns"), bundle("ai_patterns"), config())
     assert llm.secrets["ANTHROPIC_API_KEY"].flag_value == "anthropic:4"
     assert "ANTHROPIC_API_KEY" not in plain.secrets

@@ -49,15 +49,16 @@ def test_every_scheduled_function_gets_one_job_with_its_schedule():
     assert all(job.time_zone == "Etc/UTC" for job in jobs)
 
 
-def test_job_posts_json_with_an_oidc_token_whose_audience_is_the_target():
-    (job,) = build_jobs([by_name("cron_fetch_analytics")], CONFIG)
+def test_job_posts_json_to_the_public_route_with_a_token_for_the_function_url():
+    config = CONFIG.model_copy(update={"public_base_url": "https://ci-abc123.ew.gateway.dev"})
+    (job,) = build_jobs([by_name("cron_fetch_analytics")], config)
     target = job.http_target
-    assert target.uri == f"{BASE}/cron-fetch-analytics"
+    assert target.uri == "https://ci-abc123.ew.gateway.dev/api/cron/fetch-analytics"
     assert target.http_method.name == "POST"
     assert target.body == b"{}"
     assert dict(target.headers) == {"Content-Type": "application/json"}
     assert target.oidc_token.service_account_email == "cron-caller@acme-creators.iam.gserviceaccount.com"
-    assert target.oidc_token.audience == target.uri
+    assert target.oidc_token.audience == f"{BASE}/cron-fetch-analytics"
 
 
 def test_jobs_retry_with_backoff_and_wait_for_the_function_timeout():

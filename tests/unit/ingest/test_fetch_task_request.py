@@ -52,3 +52,11 @@ def test_only_production_with_a_queue_enqueues():
     assert uses_cloud_tasks(_production())
     assert not uses_cloud_tasks(_production().model_copy(update={"environment": "local"}))
     assert not uses_cloud_tasks(_production().model_copy(update={"tasks_queue": None}))
+
+
+def test_tasks_through_the_public_host_carry_the_worker_function_as_audience():
+    public = "https://ci-gw-abc123.ew.gateway.dev/api/tasks/fetch-connection"
+    settings = _production().model_copy(update={"tasks_worker_url": public, "tasks_worker_audience": WORKER})
+    http = build_task_request(settings, CONNECTION, "run-1")["task"]["http_request"]
+    assert http["url"] == public
+    assert http["oidc_token"]["audience"] == WORKER

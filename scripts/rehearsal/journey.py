@@ -1,0 +1,148 @@
+"""The whole product through the public host, as a creator's browser, Cloud Scheduler and Cloud Tasks call it.
+
+Sign in (a Supabase-shaped token), connect the four platforms through OAuth, then the crons as the
+plan's Scheduler jobs send them (their URI and OIDC audience, a Google ID token of the scheduler
+account): refresh, fetch (fanning out to the worker through the Cloud Tasks stand-in), trends, weekly
+patterns; then every GET endpoint, patterns, recommendations, a CORS preflight and a disconnect. Also
+what must be refused: an unknown path, a cron without a Google token, a cron called by the wrong account;
+and a bundle started with a bad setting must answer problem JSON.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+
+from scripts.deploy.scheduler import describe_job
+from scripts.localstack.identity import create_user, mint_token
+from scripts.rehearsal.processes import FunctionProcess
+from scripts.rehearsal.run import FRONTEND, Rehearsal, RehearsalFailed
+
+PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
+NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
+GETS = {"analytics/overview": {"period": "30d"}, "analytics/growth": {}, "analytics/posts": {"limit": 5},
+        "analytics/signals": {}, "trends/topics": {}, "trends/keywords": {}, "creators/trending": {},
+        "opportunities": {}}
+
+
+class Journey:
+    """The calls, in order, against a serving Rehearsal; each one recorded in its report."""
+
+    def __init__(self, rehearsal: Rehearsal):
+        self.r = rehearsal
+        self.http = httpx.Client(base_url=rehearsal.proxy.base_url, timeout=600, follow_redirects=False)
+        self.jobs = {describe_job(job)["name"].rsplit("/", 1)[1]: describe_job(job) for job in rehearsal.plan.jobs}
+
+    def step(self, name: str, response: httpx.Response, expected: int) -> httpx.Response:
+        """Record one call; anything but the expected status fails the rehearsal."""
+        self.r.report.steps.append({"step": name, "status": response.status_code,
+                                    "seconds": round(response.elapsed.total_seconds(), 3)})
+        if response.status_code != expected:
+            raise RehearsalFailed("journey", f"{name}: {response.status_code} (wanted {expected}): "
+                                             f"{response.text[:1500]}")
+        return response
+
+    def sign_in(self) -> dict[str, str]:
+        email = f"rehearsal-{uuid.uuid4().hex[:8]}@example.com"
+        user_id = create_user(self.r.database_url, email)
+        with psycopg.connect(self.r.database_url, autocommit=True) as conn:  # the frontend does it via PostgREST
+            conn.execute("update profiles set niche_keywords = %s where id = %s", (NICHE, user_id))
+        token = mint_token(self.r.supabase_key, user_id=user_id, email=email,
+                           issuer=f"{self.r.identity.base_url}/auth/v1")
+        return {"Authorization": f"Bearer {token}"}
+
+    def connect(self, platform: str, auth: dict[str, str]) -> None:
+        """Our start endpoint, the platform's consent page, our callback (the redirect URI), the frontend."""
+        start = self.step(f"GET /api/auth/{platform}", self.http.get(f"/api/auth/{platform}", headers=auth), 200)
+        consent = httpx.get(start.json()["authorize_url"], follow_redirects=False, timeout=30)
+        callback = consent.headers["location"]
+        if not callback.startswith(f"{self.r.proxy.base_url}/api/auth/callback"):
+            raise RehearsalFailed("journey", f"redirect URI {callback} is not the public host's callback")
+        done = self.step(f"GET /api/auth/callback ({platform})", self.http.get(callback.split("#")[0]), 302)
+        if not done.headers["location"].startswith(f"{FRONTEND}/connections?connected={platform}"):
+            raise RehearsalFailed("journey", f"connect {platform} ended at {done.headers['location']}")
+
+    def cron(self, job: str, account: str | None = None) -> httpx.Response:
+        """What Cloud Scheduler sends for a planned job (or, with `account`, another caller's token)."""
+        d = self.jobs[job]
+        if not d["uri"].startswith(f"{self.r.proxy.base_url}/api/"):
+            raise RehearsalFailed("journey", f"job {job} targets {d['uri']}, not the public host")
+        token = self.r.google.id_token(account or d["oidc_service_account"], d["oidc_audience"])
+        return self.http.post(d["uri"], content=d["body"], headers={**d["headers"], "Authorization": f"Bearer {token}"})
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        auth = self.sign_in()
+        for platform in PLATFORMS:
+            self.connect(platform, auth)
+        self.step("POST /api/auth/refresh (Scheduler)", self.cron("auth-refresh"), 200)
+        fetched = self.step("POST /api/cron/fetch-analytics (Scheduler)", self.cron("cron-fetch-analytics"),
+                            200).json()
+        assert self.r.tasks is not None
+        if not self.r.tasks.wait_idle(timeout_s=300):
+            raise RehearsalFailed("journey", "Cloud Tasks deliveries did not finish")
+        deliveries = list(self.r.tasks.deliveries.values())
+        self.r.report.tasks = [{"task": d.name.rsplit("/", 1)[1], "url": d.url, "statuses": d.statuses}
+                               for d in deliveries]
+        if fetched["fanned_out"] < 1 or len(deliveries) != fetched["fanned_out"] or not all(
+                d.succeeded for d in deliveries):
+            raise RehearsalFailed("journey", f"fan-out: run {fetched}, deliveries {self.r.report.tasks}, "
+                                             f"refused {self.r.tasks.refused}")
+        if fetched["connections_done"] + fetched["fanned_out"] != len(PLATFORMS):
+            raise RehearsalFailed("journey", f"fetch run did not cover the four connections: {fetched}")
+        self.step("POST /api/cron/detect-trends (Scheduler)", self.cron("cron-detect-trends"), 200)
+        self.step("POST /api/cron/weekly-patterns (Scheduler)", self.cron("cron-weekly-patterns"), 200)
+        answers = {path: self.step(f"GET /api/{path}", self.http.get(f"/api/{path}", params=params, headers=auth),
+                                   200).json() for path, params in GETS.items()}
+        self.check_overview(answers["analytics/overview"])
+        self.step("POST /api/ai/patterns", self.http.post("/api/ai/patterns", json={}, headers=auth), 200)
+        briefs = self.step("POST /api/ai/recommend", self.http.post(
+            "/api/ai/recommend", json={"count": 2}, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}),
+            200).json()
+        if not briefs.get("recommendations"):
+            raise RehearsalFailed("journey", f"no recommendations: {briefs}")
+        preflight = self.http.options("/api/analytics/overview", headers={
+            "Origin": FRONTEND, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        self.step("OPTIONS /api/analytics/overview (CORS preflight)", preflight, 204)
+        if preflight.headers.get("access-control-allow-origin") != FRONTEND:
+            raise RehearsalFailed("journey", f"preflight without CORS headers: {dict(preflight.headers)}")
+        self.step("DELETE /api/auth/tiktok", self.http.delete("/api/auth/tiktok", headers=auth), 200)
+        self.refusals(auth)
+        self.misconfigured()
+        self.r.report.seconds["journey"] = time.perf_counter() - started
+
+    def check_overview(self, overview: dict[str, Any]) -> None:
+        """All four connected and fetched, by the cron itself or by its Cloud Tasks worker."""
+        platforms = {p["platform"]: p for p in overview.get("platforms", [])}
+        fetched = {name for name, p in platforms.items() if p["connection_status"] == "active" and p["last_fetched_at"]}
+        if fetched != set(PLATFORMS):
+            raise RehearsalFailed("journey", f"not every platform was fetched: {overview.get('platforms')}")
+
+    def refusals(self, auth: dict[str, str]) -> None:
+        self.step("GET /api/nowhere (gateway 404)", self.http.get("/api/nowhere", headers=auth), 404)
+        self.step("POST /api/cron/detect-trends without a token (gateway 401)",
+                  self.http.post("/api/cron/detect-trends", json={}), 401)
+        self.step("POST /api/cron/detect-trends with a user token (gateway 401)",
+                  self.http.post("/api/cron/detect-trends", json={}, headers=auth), 401)
+        self.step("POST /api/cron/detect-trends as the tasks account (function 403)",
+                  self.cron("cron-detect-trends", account=self.r.plan.config.tasks_sa), 403)
+        self.step("GET /api/analytics/overview without a token (function 401)",
+                  self.http.get("/api/analytics/overview"), 401)
+
+    def misconfigured(self) -> None:
+        """A bundle started with a bad setting answers problem JSON, not functions-framework's HTML 500."""
+        served = self.r.processes["analytics_overview"]
+        bad = FunctionProcess("analytics_overview (bad setting)", served.directory, served.python,
+                              {**served.env, "DB_POOL_MAX_SIZE": "lots"}).start()
+        try:
+            response = httpx.get(f"{bad.base_url}/api/analytics/overview", timeout=30)
+        finally:
+            bad.stop()
+        self.step("GET /api/analytics/overview with DB_POOL_MAX_SIZE=lots (problem JSON)", response, 500)
+        if response.headers.get("content-type") != "application/problem+json" or not response.json().get(
+                "type", "").endswith("/misconfigured"):
+            raise RehearsalFailed("journey", f"misconfiguration answered {response.headers} {response.text[:300]}")
