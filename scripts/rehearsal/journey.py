@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from functions.manifest import FUNCTIONS
 from scripts.deploy.scheduler import describe_job
 from scripts.localstack.identity import create_user, mint_token
 from scripts.rehearsal.processes import FunctionProcess
@@ -23,9 +24,10 @@ from scripts.rehearsal.run import FRONTEND, Rehearsal, RehearsalFailed
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
-GETS = {"analytics/overview": {"period": "30d"}, "analytics/growth": {}, "analytics/posts": {"limit": 5},
-        "analytics/signals": {}, "trends/topics": {}, "trends/keywords": {}, "creators/trending": {},
-        "opportunities": {}}
+GET_PARAMS = {"analytics/overview": {"period": "30d"}, "analytics/posts": {"limit": 5}}
+# Every signed-in GET of the manifest, so a function added later is in the journey without an edit.
+GETS = {spec.route.removeprefix("/api/"): GET_PARAMS.get(spec.route.removeprefix("/api/"), {})
+        for spec in FUNCTIONS if spec.auth == "user" and spec.methods == ("GET",) and "{" not in spec.route}
 
 
 class Journey:
