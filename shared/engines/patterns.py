@@ -35,7 +35,7 @@ from shared.engines.count_model import CountFit, fit_count_model, independent_co
 MIN_VIEWS = 50
 MIN_STRATUM = 20
 # The smallest lift worth telling a creator about; a level must differ from her typical post by more.
-MIN_EFFECT = 1.1
+MIN_EFFECT = 1.05
 METRIC_COUNTS = {"save_rate": "saves", "share_rate": "shares"}
 UNKNOWN = "(unknown)"
 Z95 = NormalDist().inv_cdf(0.975)
