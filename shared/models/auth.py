@@ -19,6 +19,7 @@ CallbackError = Literal[
     "authorization_failed",  # the platform sent another error, or no code at all
     "exchange_failed",      # the platform refused the code (used, expired, mismatched)
     "platform_unavailable",  # the platform timed out, throttled or answered 5xx: retry later
+    "service_unavailable",  # our database was briefly unreachable: retry in a minute
     "internal",             # our bug; the redirect carries a request id to quote
 ]
 
@@ -36,6 +37,7 @@ CALLBACK_MESSAGES: dict[str, str] = {
     "authorization_failed": "The platform did not authorize the connection. Nothing was connected; try again.",
     "exchange_failed": "The platform refused to complete the connection. Nothing was connected; try again.",
     "platform_unavailable": "The platform is not answering right now. Nothing was connected; try again later.",
+    "service_unavailable": "We could not finish connecting just now. Nothing was connected; try again in a minute.",
     "internal": "Something went wrong on our side. Nothing was connected; quote the request id if it recurs.",
 }
 
