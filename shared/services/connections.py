@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 CONNECTION_COLUMNS = """id, user_id, platform::text as platform, access_token, refresh_token, scopes, token_expires_at,
     refresh_token_expires_at, platform_user_id, platform_username, connected_at, status::text as status,
-    last_refreshed_at, last_fetched_at, backfilled_at, next_fetch_at"""
+    status_reason, last_refreshed_at, last_fetched_at, backfilled_at, next_fetch_at"""
 
 
 def _seal(vault: TokenVault, tokens: TokenSet, user_id: str, platform: str) -> tuple[bytes, bytes | None]:
