@@ -67,7 +67,7 @@ class FetchContext:
     clients: dict[str, PlatformClient]
     run_id: str | None
     db_slots: asyncio.Semaphore
-    now: Callable[[], dt.datetime] = field(default=clock.now)
+    now: Callable[[], dt.datetime] = field(default=lambda: clock.now())
     lease: dt.timedelta | None = None  # renewed while a fetch runs; None: not renewed
     renew_every_s: float | None = None  # default: a third of the lease
 
