@@ -68,8 +68,6 @@ class FetchContext:
     run_id: str | None
     db_slots: asyncio.Semaphore
     now: Callable[[], dt.datetime] = field(default=lambda: clock.now())
-    lease: dt.timedelta | None = None  # renewed while a fetch runs; None: not renewed
-    renew_every_s: float | None = None  # default: a third of the lease
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Run `fn(conn, *args)` in a service transaction on a worker thread."""
@@ -81,6 +79,9 @@ class FetchContext:
 
         async with self.db_slots:
             return await asyncio.to_thread(work)
+
+    lease: dt.timedelta | None = None  # renewed while a fetch runs; None: not renewed
+    renew_every_s: float | None = None  # default: a third of the lease
 
 
 def snapshot_windows(platform: str, row: dict[str, Any], today: dt.date) -> list[tuple[dt.date, dt.date]]:
