@@ -137,6 +137,10 @@ def _fresh(column: Column) -> Any:
         return uuid.uuid4()
     if column.type in ("integer", "bigint", "smallint"):
         return 2_000_000_000 - secrets.randbelow(1_000_000)
+    if column.type.startswith("timestamp"):
+        return dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=secrets.randbelow(10**6))
+    if column.type == "date":
+        return dt.date(2100, 1, 1) + dt.timedelta(days=secrets.randbelow(1000))
     return f"fresh-{secrets.token_hex(8)}"
 
 
@@ -312,19 +316,25 @@ def _attack(world: World, conn: psycopg.Connection, table: Table, role: str, att
     who = f"{role} on {table.name}"
     where, params = _where(table, target)
 
+    # The same statement against a key no row has: its outcome must not differ from the one on A's row.
+    nowhere = {**target, **{c: _fresh(table.columns[c]) for c in (table.primary_key or [])}}
+    where_none, params_none = _where(table, nowhere)
+
     readable = role == "authenticated" and not owned and table.name in MARKET_READABLE
-    count = sql.SQL("select count(*) from {} where ").format(sql.Identifier("public", table.name)) + where
-    outcome = _attempt(conn, role, attacker, count, params)
+    count = sql.SQL("select count(*) from {} where ").format(sql.Identifier("public", table.name))
     if not readable:
-        tally.record("read", f"{who}: read the planted row", outcome)
+        tally.compare("read", f"{who}: read the planted row", _attempt(conn, role, attacker, count + where, params),
+                      _attempt(conn, role, attacker, count + where_none, params_none))
 
     updatable = next((c for c in table.columns if not table.columns[c].generated and conn.execute(
         "select has_column_privilege(%s, %s, %s, 'UPDATE')", (role, f"public.{table.name}", c)).fetchone()[0]),
         next(c for c in table.columns if not table.columns[c].generated))
-    query, args = _update_sql(table, {updatable: target[updatable]}, target)
-    tally.record("update", f"{who}: update the planted row", _attempt(conn, role, attacker, query, args))
-    query = sql.SQL("delete from {} where ").format(sql.Identifier("public", table.name)) + where
-    tally.record("delete", f"{who}: delete the planted row", _attempt(conn, role, attacker, query, params))
+    tally.compare("update", f"{who}: update the planted row",
+                  _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, target)),
+                  _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, nowhere)))
+    delete = sql.SQL("delete from {} where ").format(sql.Identifier("public", table.name))
+    tally.compare("delete", f"{who}: delete the planted row", _attempt(conn, role, attacker, delete + where, params),
+                  _attempt(conn, role, attacker, delete + where_none, params_none))
 
     query, args = _insert_sql(table, _writable_copy(table, target))
     tally.record("insert", f"{who}: insert a row {'owned by A' if owned else ''}",
