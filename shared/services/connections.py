@@ -99,8 +99,11 @@ def lock_connection(conn: Any, connection_id: str) -> dict[str, Any] | None:
 
 
 def expiring_connections(conn: Any, horizon: dt.timedelta) -> list[dict[str, Any]]:
-    """Active connections whose access token expires within `horizon` (no tokens; lock each to work on it)."""
+    """Active connections whose access token expires within `horizon` of the system clock (no tokens; lock
+    each to work on it)."""
+    from shared import clock
+
     return conn.execute(
         """select id, platform::text as platform, token_expires_at, last_refreshed_at from platform_connections
-           where status = 'active' and token_expires_at is not null and token_expires_at < now() + %s
-           order by token_expires_at""", (horizon,)).fetchall()
+           where status = 'active' and token_expires_at is not null and token_expires_at < %s
+           order by token_expires_at""", (clock.now() + horizon,)).fetchall()
