@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure_env.sh
+ensure_browser
 uv run --frozen python -m scripts.openapi --check
 exec uv run --frozen pytest "$@"

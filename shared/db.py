@@ -4,11 +4,19 @@
 does, so row-level security is the guard. `service_transaction` is for crons and background work.
 Both are transaction-scoped (`set_config(..., true)`), which is what Supabase's transaction-mode
 pooler requires; prepared statements are off for the same reason.
+
+Outages are a 503 with Retry-After, never a 500: a database that cannot be reached (or drops the
+connection mid-transaction) raises ServiceUnavailable. After a restart every pooled connection is dead;
+the first statement (BEGIN and the role settings, which have no effect yet) finds that out, the pool
+discards the connection and the transaction is retried on the next, so the first request after the
+database returns succeeds. While the database has just been unreachable, waiting for a connection is
+capped at SUSPECT_WAIT_S so a burst of requests is answered at once instead of piling up.
 """
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,6 +31,10 @@ if TYPE_CHECKING:
 
 _pool: ConnectionPool | None = None
 _pool_lock = threading.Lock()
+RETRY_AFTER_S = 5
+SUSPECT_WAIT_S = 2.0  # connection wait while the database was unreachable within SUSPECT_WINDOW_S
+SUSPECT_WINDOW_S = 10.0
+_unreachable_at: float | None = None  # monotonic time the database last failed us
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -52,6 +64,11 @@ def get_pool() -> ConnectionPool:
                             "application_name": "creator-intelligence"},
                     configure=_configure,
                     timeout=settings.db_connect_timeout_s,
+                    # Give up a failing background connect quickly (the pool's default backs off for
+                    # 5 minutes); the next request starts a fresh attempt, so a returning database is
+                    # seen within a second.
+                    reconnect_timeout=2.0,
+                    reconnect_failed=lambda pool: _note_unreachable(),
                     open=True,
                     name="app",
                 )
@@ -67,6 +84,46 @@ def close_pool() -> None:
             _pool = None
 
 
+def _note_unreachable() -> None:
+    global _unreachable_at
+    _unreachable_at = time.monotonic()
+
+
+def _connection_wait(settings_wait: float) -> float:
+    recently_down = _unreachable_at is not None and time.monotonic() - _unreachable_at < SUSPECT_WINDOW_S
+    return min(settings_wait, SUSPECT_WAIT_S) if recently_down else settings_wait
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("the database is unavailable; try again shortly", retry_after=RETRY_AFTER_S)
+
+
+def _begin(pool: ConnectionPool, statement: Any) -> psycopg.Connection[dict[str, Any]]:
+    """A pooled connection inside a fresh transaction; dead pooled connections are discarded and skipped."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    for _ in range(pool.max_size + 1):
+        try:
+            conn = pool.getconn(timeout=_connection_wait(pool.timeout))
+        except PoolTimeout as exc:
+            _note_unreachable()
+            raise _unavailable() from exc
+        try:
+            conn.execute(statement)
+            return conn
+        except psycopg.OperationalError as exc:
+            dead = conn.closed
+            pool.putconn(conn)  # a closed connection is thrown away, an open one rolled back
+            _note_unreachable()
+            if not dead:
+                raise _unavailable() from exc
+        except BaseException:
+            pool.putconn(conn)
+            raise
+    raise _unavailable()
+
+
 @contextmanager
 def _transaction(prelude: str, params: tuple[Any, ...] = ()) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """BEGIN and the role settings in one round trip (a simple-query batch), then COMMIT or ROLLBACK.
@@ -74,21 +131,27 @@ def _transaction(prelude: str, params: tuple[Any, ...] = ()) -> Iterator[psycopg
     Pool connections are in autocommit mode so psycopg sends no BEGIN of its own; `conn.transaction()`
     inside still nests as a savepoint because the session is already in a transaction.
     """
+    import psycopg
     from psycopg import sql
-    from psycopg_pool import PoolTimeout
 
     statement = sql.SQL("begin; " + prelude).format(*(sql.Literal(p) for p in params))
+    pool = get_pool()
+    conn = _begin(pool, statement)
     try:
-        with get_pool().connection() as conn:
-            conn.execute(statement)
-            try:
-                yield conn
-            except BaseException:
-                _rollback_quietly(conn)
-                raise
-            conn.execute("commit")
-    except PoolTimeout as exc:
-        raise ServiceUnavailable("the database is busy, try again shortly", retry_after=2) from exc
+        try:
+            yield conn
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+        conn.execute("commit")
+    except psycopg.OperationalError as exc:
+        # The connection went away mid-transaction (restart, failover): nothing was committed. A
+        # statement timeout or lock wait on a live connection is worth a retry too.
+        if conn.closed:
+            _note_unreachable()
+        raise _unavailable() from exc
+    finally:
+        pool.putconn(conn)
 
 
 def _rollback_quietly(conn: Any) -> None:

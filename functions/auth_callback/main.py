@@ -8,7 +8,8 @@ from shared.http import Redirect, RequestContext, endpoint
 @endpoint(auth="public", methods=("GET",), query="shared.models.auth:CallbackQuery")
 def handler(ctx: RequestContext) -> Redirect:
     from shared.services.connect import complete_connect
-    from shared.services.oauth_state import BINDING_COOKIE
+    from shared.services.oauth_state import binding_cookie_name
 
+    binding = ctx.request.cookies.get(binding_cookie_name(ctx.settings))
     return Redirect(complete_connect(ctx.query, authorization=ctx.request.headers.get("Authorization"),
-                                     binding=ctx.request.cookies.get(BINDING_COOKIE), settings=ctx.settings))
+                                     binding=binding, settings=ctx.settings))

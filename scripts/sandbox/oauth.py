@@ -5,6 +5,7 @@ import base64
 import hashlib
 import secrets
 import time
+from html import escape
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -76,6 +77,8 @@ async def _authorize(request: Request, platform: str, client_params: tuple[str, 
         return _error_page(f"sandbox_creator must be within 0..{world.config.creators - 1}.")
     if params.get("sandbox_consent") == "deny":
         return RedirectResponse(_with_query(redirect_uri, {**_DENIALS[platform], "state": state}), 302)
+    if "sandbox_consent" not in params and "sandbox_creator" not in params and _from_a_browser(request):
+        return _consent_page(request, platform, world)
     code = world.tokens.new_code(AuthCode(
         code=("AQ" if platform in ("instagram", "facebook") else "") + secrets.token_urlsafe(48),
         platform=platform, creator=creator, client_id=client_id, redirect_uri=redirect_uri,
@@ -87,6 +90,25 @@ async def _authorize(request: Request, platform: str, client_params: tuple[str, 
     if platform == "tiktok":
         query = {"code": code.code, "scopes": code.scope, "state": state}
     return RedirectResponse(_with_query(redirect_uri, query) + code_suffix, 302)
+
+
+def _from_a_browser(request: Request) -> bool:
+    """A browser navigating here asks for HTML; scripted clients (httpx: */*) are consented for at once."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _consent_page(request: Request, platform: str, world) -> HTMLResponse:
+    """The platform's consent screen: pick the account you are signed in with, or cancel."""
+    base = str(request.url)
+    accounts = "".join(
+        f'<li><a class="allow" id="allow-{i}" href="{escape(_with_query(base, {"sandbox_creator": i, "sandbox_consent": "allow"}))}">'
+        f"Continue as {escape(world.creator(i).handles.get(platform, f'creator {i}'))}</a></li>"
+        for i in range(world.config.creators))
+    cancel = escape(_with_query(base, {"sandbox_consent": "deny"}))
+    return HTMLResponse(
+        f"<!DOCTYPE html><html><head><title>Authorize app</title></head><body>"
+        f"<h1>An app wants to read your {escape(platform)} analytics</h1><ul>{accounts}</ul>"
+        f'<a id="cancel" href="{cancel}">Cancel</a></body></html>')
 
 
 def _code_problem(code: AuthCode | None, platform: str, client_id: str, redirect_uri: str | None,

@@ -14,12 +14,32 @@ CallbackError = Literal[
     "state_expired",        # older than the state lifetime (10 minutes)
     "state_replayed",       # this state was already used once
     "wrong_user",           # the browser completing the flow is signed in as someone else
+    "wrong_browser",        # the flow was not started in this browser (a consent link from someone else)
     "consent_denied",       # the creator refused on the platform's consent screen
     "authorization_failed",  # the platform sent another error, or no code at all
     "exchange_failed",      # the platform refused the code (used, expired, mismatched)
     "platform_unavailable",  # the platform timed out, throttled or answered 5xx: retry later
+    "service_unavailable",  # our database was briefly unreachable: retry in a minute
     "internal",             # our bug; the redirect carries a request id to quote
 ]
+
+
+# What the frontend says for each `?error=` (the callback never shows a page of its own).
+CALLBACK_MESSAGES: dict[str, str] = {
+    "invalid_state": "This connection link is not valid. Nothing was connected; start again from Connections.",
+    "state_expired": "This connection link expired (links last 10 minutes). Nothing was connected; start again.",
+    "state_replayed": "This connection link was already used. Nothing was connected this time.",
+    "wrong_user": "This connection was started by a different account than the one signed in here. "
+                  "Nothing was connected. If you did not start it, someone may have sent you their link.",
+    "wrong_browser": "This connection was not started in this browser. Nothing was connected. If someone sent "
+                     "you this link, ignore it; to connect your own account, start from Connections.",
+    "consent_denied": "You declined on the platform's consent screen, so nothing was connected.",
+    "authorization_failed": "The platform did not authorize the connection. Nothing was connected; try again.",
+    "exchange_failed": "The platform refused to complete the connection. Nothing was connected; try again.",
+    "platform_unavailable": "The platform is not answering right now. Nothing was connected; try again later.",
+    "service_unavailable": "We could not finish connecting just now. Nothing was connected; try again in a minute.",
+    "internal": "Something went wrong on our side. Nothing was connected; quote the request id if it recurs.",
+}
 
 
 class CallbackQuery(QueryModel):

@@ -31,6 +31,8 @@ class FetchRunResult(ResponseModel):
     connections_deferred: int = Field(description="Rate limited: next_fetch_at moved to when the platform allows")
     connections_needs_reauth: int
     connections_released: int = Field(description="Leased but not started before the budget ran out")
+    connections_lost_lease: int = Field(default=0, description="Another run took the lease over (this run "
+                                        "held it past its expiry): nothing written, not counted as done")
     fanned_out: int = Field(description="Connections handed to the fetch-connection worker as tasks")
     rows: RowsWritten
     pages: dict[str, int] = Field(description="Raw platform responses archived, by platform")
@@ -47,7 +49,7 @@ class FetchTaskRequest(BodyModel):
 
 class FetchTaskResult(ResponseModel):
     connection_id: str
-    outcome: str = Field(description="done | failed | deferred | needs_reauth | skipped")
+    outcome: str = Field(description="done | failed | deferred | needs_reauth | lost_lease | skipped")
     error_kind: str | None = None
     rows: RowsWritten
     duration_s: float

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from shared.config import Settings, get_settings
 from shared.db import service_transaction
-from shared.errors import NotFound
+from shared.errors import NotFound, ServiceUnavailable
 from shared.logging import get_logger, request_id_var
 from shared.models.auth import AuthStartResponse, CallbackError, CallbackQuery, DisconnectResponse
 from shared.models.common import PLATFORMS
@@ -93,6 +93,9 @@ def complete_connect(query: CallbackQuery, *, authorization: str | None = None, 
                 "user_id": state.user_id, "platform": platform, "platform_error": (query.error or "no code")[:60]}})
             return frontend_redirect(settings, error=error, platform=platform)
         return asyncio.run(_finish(settings, state, query.code))
+    except ServiceUnavailable:
+        log.warning("connect hit an unavailable database", extra={"fields": {"platform": platform}})
+        return frontend_redirect(settings, error="service_unavailable", platform=platform)
     except StateRefused as refusal:
         log.warning("oauth state refused",
                     extra={"fields": {"reason": refusal.reason, "platform": refusal.platform}})

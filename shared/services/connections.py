@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 CONNECTION_COLUMNS = """id, user_id, platform::text as platform, access_token, refresh_token, scopes, token_expires_at,
     refresh_token_expires_at, platform_user_id, platform_username, connected_at, status::text as status,
-    last_refreshed_at, last_fetched_at, backfilled_at, next_fetch_at"""
+    status_reason, last_refreshed_at, last_fetched_at, backfilled_at, next_fetch_at"""
 
 
 def _seal(vault: TokenVault, tokens: TokenSet, user_id: str, platform: str) -> tuple[bytes, bytes | None]:
@@ -29,25 +29,30 @@ def _seal(vault: TokenVault, tokens: TokenSet, user_id: str, platform: str) -> t
 
 def save_connection(conn: Any, vault: TokenVault, *, user_id: str, platform: str, tokens: TokenSet,
                     profile: Profile) -> str:
-    """Create or replace the user's connection to a platform (reconnecting replaces it); returns its id."""
+    """Create or replace the user's connection to a platform (reconnecting replaces it); returns its id.
+    Connected and due now by the system clock (shared/clock.py), the time the fetch leases compare with."""
+    from shared import clock
+
+    now = clock.now()
     access, refresh = _seal(vault, tokens, user_id, platform)
     row = conn.execute(
         """insert into platform_connections as c (user_id, platform, access_token, refresh_token, scopes,
                token_expires_at, refresh_token_expires_at, platform_user_id, platform_username, connected_at,
                status, status_reason, last_refreshed_at, next_fetch_at)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, now(), 'active', null, now(), now())
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'active', null, %s, %s)
            on conflict (user_id, platform) do update set
                access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                scopes = excluded.scopes, token_expires_at = excluded.token_expires_at,
                refresh_token_expires_at = excluded.refresh_token_expires_at,
                platform_user_id = excluded.platform_user_id, platform_username = excluded.platform_username,
-               connected_at = now(), status = 'active', status_reason = null, last_refreshed_at = now(),
-               next_fetch_at = now(), lease_owner = null, lease_expires_at = null,
+               connected_at = excluded.connected_at, status = 'active', status_reason = null,
+               last_refreshed_at = excluded.last_refreshed_at, next_fetch_at = excluded.next_fetch_at,
+               lease_owner = null, lease_expires_at = null,
                -- Another account on the same platform starts its history from scratch.
                backfilled_at = case when c.platform_user_id = excluded.platform_user_id then c.backfilled_at end
            returning id""",
         (user_id, platform, access, refresh, tokens.scopes, tokens.access_expires_at, tokens.refresh_expires_at,
-         profile.platform_user_id, profile.username),
+         profile.platform_user_id, profile.username, now, now, now),
     ).fetchone()
     return str(row["id"])
 
@@ -68,14 +73,16 @@ def load_tokens(vault: TokenVault, row: dict[str, Any]) -> TokenSet:
 
 def store_refreshed_tokens(conn: Any, vault: TokenVault, row: dict[str, Any], tokens: TokenSet) -> None:
     """Write a refresh's result atomically; a platform that did not rotate keeps the old refresh token."""
+    from shared import clock
+
     access, refresh = _seal(vault, tokens, str(row["user_id"]), row["platform"])
     conn.execute(
         """update platform_connections set access_token = %s,
                refresh_token = coalesce(%s, refresh_token), token_expires_at = %s,
                refresh_token_expires_at = coalesce(%s, refresh_token_expires_at),
-               last_refreshed_at = now(), status = 'active', status_reason = null
+               last_refreshed_at = %s, status = 'active', status_reason = null
            where id = %s""",
-        (access, refresh, tokens.access_expires_at, tokens.refresh_expires_at, row["id"]),
+        (access, refresh, tokens.access_expires_at, tokens.refresh_expires_at, clock.now(), row["id"]),
     )
 
 
@@ -92,8 +99,11 @@ def lock_connection(conn: Any, connection_id: str) -> dict[str, Any] | None:
 
 
 def expiring_connections(conn: Any, horizon: dt.timedelta) -> list[dict[str, Any]]:
-    """Active connections whose access token expires within `horizon` (no tokens; lock each to work on it)."""
+    """Active connections whose access token expires within `horizon` of the system clock (no tokens; lock
+    each to work on it)."""
+    from shared import clock
+
     return conn.execute(
         """select id, platform::text as platform, token_expires_at, last_refreshed_at from platform_connections
-           where status = 'active' and token_expires_at is not null and token_expires_at < now() + %s
-           order by token_expires_at""", (horizon,)).fetchall()
+           where status = 'active' and token_expires_at is not null and token_expires_at < %s
+           order by token_expires_at""", (clock.now() + horizon,)).fetchall()

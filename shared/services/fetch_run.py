@@ -60,7 +60,8 @@ async def open_context(settings: Settings, run_id: str | None):
             client = get_platform(platform).open_client(settings, platform_limits(settings, platform))
             clients[platform] = await stack.enter_async_context(client)
         yield FetchContext(settings=settings, vault=TokenVault.from_settings(settings), clients=clients,
-                           run_id=run_id, db_slots=asyncio.Semaphore(settings.db_pool_max_size))
+                           run_id=run_id, db_slots=asyncio.Semaphore(settings.db_pool_max_size),
+                           lease=dt.timedelta(seconds=settings.fetch_lease_s))
 
 
 @dataclasses.dataclass
@@ -80,7 +81,7 @@ class RunTally:
 
     def add(self, outcome: ConnectionOutcome) -> None:
         self.outcomes[outcome.outcome] += 1
-        if outcome.error_kind:
+        if outcome.error_kind and outcome.outcome != "lost_lease":
             self.errors[outcome.error_kind] += 1
         self.pages[outcome.platform] += outcome.raw_payloads
         self.rows.update(snapshots=outcome.snapshots, posts=outcome.posts, raw_payloads=outcome.raw_payloads)
@@ -103,7 +104,7 @@ async def fetch_due(settings: Settings, request: FetchRunRequest | None = None, 
     request = request or FetchRunRequest()
     budget = request.budget_s or settings.fetch_budget_s
     started = time.monotonic()
-    run_id = await asyncio.to_thread(_start_job)
+    run_id = await asyncio.to_thread(_start_job, dt.timedelta(seconds=budget + settings.fetch_lease_s))
     tally = RunTally()
     status = "failed"
     try:
@@ -121,6 +122,7 @@ async def fetch_due(settings: Settings, request: FetchRunRequest | None = None, 
 
 async def _run(ctx: FetchContext, tally: RunTally, run_id: str, deadline: float, cap: int | None,
                user_ids: list[str] | None) -> None:
+    from shared.errors import ServiceUnavailable
     from shared.services import fetch_fanout, fetch_leases
 
     lease = dt.timedelta(seconds=ctx.settings.fetch_lease_s)
@@ -144,7 +146,10 @@ async def _run(ctx: FetchContext, tally: RunTally, run_id: str, deadline: float,
             room = min(room, cap - tally.leased)
         if not exhausted and room > 0:
             want = min(room, LEASE_BATCH)
-            rows = await ctx.db(fetch_leases.lease_due_connections, run_id, lease, want, user_ids)
+            try:
+                rows = await ctx.db(fetch_leases.lease_due_connections, run_id, lease, want, user_ids)
+            except ServiceUnavailable:
+                rows, want = [], 0  # the database is down: finish what runs, lease nothing more
             exhausted = len(rows) < want or (cap is not None and tally.leased + len(rows) >= cap)
             tally.leased += len(rows)
             for row in rows:
@@ -166,7 +171,8 @@ async def _run(ctx: FetchContext, tally: RunTally, run_id: str, deadline: float,
         # Fanned-out rows may still carry the run's lease or already the worker's.
         for owner in {run_id, *(row.get("_owner", run_id) for row in running.values())}:
             ids = [str(row["id"]) for row in running.values()]
-            tally.released += await ctx.db(fetch_leases.release_leases, owner, ids)
+            with contextlib.suppress(ServiceUnavailable):  # else the leases expire
+                tally.released += await ctx.db(fetch_leases.release_leases, owner, ids)
 
 
 def _collect(done: set[asyncio.Task], running: dict[asyncio.Task, dict[str, Any]], tally: RunTally) -> None:
@@ -261,13 +267,12 @@ def _is_uuid(value: str | None) -> bool:
 
 # ---------------------------------------------------------------- job_runs
 
-def _start_job() -> str:
+def _start_job(max_duration: dt.timedelta) -> str:
     from shared.db import service_transaction
-
     from shared.services.job_runs import start_run
 
     with service_transaction() as conn:
-        return start_run(conn, JOB_NAME)
+        return start_run(conn, JOB_NAME, max_duration=max_duration)
 
 
 def _result(run_id: str, status: str, tally: RunTally, duration_s: float) -> FetchRunResult:
@@ -277,7 +282,8 @@ def _result(run_id: str, status: str, tally: RunTally, duration_s: float) -> Fet
         run_id=run_id, status=status, connections_due=tally.due, connections_leased=tally.leased,
         connections_done=tally.outcomes["done"], connections_failed=tally.outcomes["failed"],
         connections_deferred=tally.outcomes["deferred"], connections_needs_reauth=tally.outcomes["needs_reauth"],
-        connections_released=tally.released, fanned_out=tally.fanned_out,
+        connections_released=tally.released, connections_lost_lease=tally.outcomes["lost_lease"],
+        fanned_out=tally.fanned_out,
         rows=RowsWritten(**{k: tally.rows[k] for k in ("snapshots", "posts", "raw_payloads")}),
         pages=dict(tally.pages), errors=dict(tally.errors), duration_s=round(duration_s, 3))
 
@@ -286,7 +292,13 @@ def _finish_job(result: FetchRunResult, tally: RunTally) -> None:
     from shared.db import service_transaction
     from shared.services.job_runs import finish_run
 
+    from shared.errors import ServiceUnavailable
+
     stats = result.model_dump(mode="json", exclude={"run_id", "status", "errors"})
     stats["budget_exhausted"] = tally.budget_exhausted
-    with service_transaction() as conn:
-        finish_run(conn, result.run_id, result.status, stats, result.errors)
+    try:
+        with service_transaction() as conn:
+            finish_run(conn, result.run_id, result.status, stats, result.errors)
+    except ServiceUnavailable:
+        # The next run closes this one as abandoned once its deadline passes.
+        log.warning("could not record the end of the fetch run", extra={"fields": {"run_id": result.run_id}})

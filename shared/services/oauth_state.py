@@ -9,13 +9,17 @@ Verification order: malformed / unknown nonce / bad signature → invalid_state;
 state_replayed (consumption is one `update ... where used_at is null returning`, so two callbacks
 racing cannot both win); past expiry → state_expired; completed by another user → wrong_user.
 
-Cross-user detection (the callback itself is public: it is a top-level navigation from the platform):
-- a bearer token on the callback request, when present and valid, must be the state's user;
-- the binding cookie `ci_oauth_binding` (HMAC of the user id, HttpOnly, SameSite=Lax, Path=the
-  callback, 10 minutes) set on the start response, when the browser sends it back, must be the
-  state's user's. The browser keeps it only if the frontend calls start with `credentials: "include"`
-  on a same-site API (or one that allows credentials); when neither is present the state's own
-  user binding stands alone, which is safe because the connection is always saved for that user.
+Cross-user detection fails closed (the callback itself is public: it is a top-level navigation from
+the platform, so only the browser can say who is completing it):
+- the binding cookie set on the start response (an HMAC of the user id) must come back and name the
+  state's user: no cookie → wrong_browser (an attacker's consent link opened in someone else's
+  browser), another user's → wrong_user;
+- a bearer token on the callback request, when present and valid, must be the state's user too.
+The cookie is HttpOnly, SameSite=Lax (sent on the platform's top-level redirect back to us, never on a
+cross-site subrequest), 10 minutes, and, wherever the browser treats our origin as secure (https, or a
+localhost name), Secure with the `__Host-` prefix, so no sibling subdomain can plant one. The frontend
+calls start with `credentials: "include"` from a same-site origin (app.example.com → api.example.com);
+a cross-site frontend cannot receive a Lax cookie from a fetch, and its flows are refused.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,9 +41,10 @@ if TYPE_CHECKING:
 STATE_TTL = dt.timedelta(minutes=10)
 STALE_AFTER = dt.timedelta(days=1)  # used or expired states are kept this long for diagnosis, then purged
 BINDING_COOKIE = "ci_oauth_binding"
-_MAX_STATE_CHARS = 200
+# nonce (24 random bytes, base64url) "." signature (HMAC-SHA256, base64url without padding)
+_STATE_FORM = re.compile(r"[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}")
 
-Refusal = Literal["invalid_state", "state_expired", "state_replayed", "wrong_user"]
+Refusal = Literal["invalid_state", "state_expired", "state_replayed", "wrong_user", "wrong_browser"]
 
 
 class StateRefused(Exception):
@@ -118,7 +124,9 @@ def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state
         raise StateRefused("state_expired", row["platform"])
     if caller_user_id is not None and caller_user_id != row["user_id"]:
         raise StateRefused("wrong_user", row["platform"])
-    if binding is not None and not hmac.compare_digest(binding, binding_value(settings, row["user_id"])):
+    if not binding:
+        raise StateRefused("wrong_browser", row["platform"])
+    if not hmac.compare_digest(binding.encode(), binding_value(settings, row["user_id"]).encode()):
         raise StateRefused("wrong_user", row["platform"])
     verifier = None
     if used["code_verifier"] is not None:
@@ -129,11 +137,10 @@ def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state
 
 
 def _split(state: str | None) -> tuple[str, str]:
-    if not state or len(state) > _MAX_STATE_CHARS:
+    # Only the exact shape we issue reaches the database (no NUL bytes, no 5 kB strings).
+    if not state or not _STATE_FORM.fullmatch(state):
         raise StateRefused("invalid_state")
-    nonce, dot, signature = state.partition(".")
-    if not dot or not nonce or not signature:
-        raise StateRefused("invalid_state")
+    nonce, _, signature = state.partition(".")
     return nonce, signature
 
 
@@ -152,11 +159,22 @@ def binding_value(settings: Settings, user_id: str) -> str:
     return _mac(settings, f"binding|{user_id}")
 
 
-def binding_cookie(settings: Settings, user_id: str) -> dict[str, Any]:
-    """Keyword arguments for `Response.set_cookie` on the start response."""
+def _secure_origin(settings: Settings) -> bool:
+    """Whether browsers treat our public origin as secure (and so keep Secure cookies from it)."""
     from urllib.parse import urlsplit
 
-    return {"key": BINDING_COOKIE, "value": binding_value(settings, user_id),
-            "max_age": int(STATE_TTL.total_seconds()), "httponly": True,
-            "path": urlsplit(callback_url(settings)).path,
-            "secure": settings.public_base_url.startswith("https://"), "samesite": "Lax"}
+    parts = urlsplit(settings.public_base_url)
+    host = parts.hostname or ""
+    return parts.scheme == "https" or host == "localhost" or host.endswith(".localhost")
+
+
+def binding_cookie_name(settings: Settings) -> str:
+    """`__Host-` where the cookie can be Secure: the browser then refuses one set for a parent domain."""
+    return f"__Host-{BINDING_COOKIE}" if _secure_origin(settings) else BINDING_COOKIE
+
+
+def binding_cookie(settings: Settings, user_id: str) -> dict[str, Any]:
+    """Keyword arguments for `Response.set_cookie` on the start response."""
+    return {"key": binding_cookie_name(settings), "value": binding_value(settings, user_id),
+            "max_age": int(STATE_TTL.total_seconds()), "httponly": True, "path": "/",
+            "secure": _secure_origin(settings), "samesite": "Lax"}

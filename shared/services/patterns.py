@@ -132,7 +132,7 @@ def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: s
             """insert into post_attributes (post_id, user_id, attribute, level, source, confidence)
                select p, %s, a, l, s, c from unnest(%s::bigint[], %s::text[], %s::text[], %s::text[],
                                                     %s::float8[]) as t(p, a, l, s, c)
-               on conflict (post_id, attribute) do update
+               on conflict (user_id, post_id, attribute) do update
                set level = excluded.level, source = excluded.source, confidence = excluded.confidence,
                    extracted_at = now()
                where excluded.source = 'platform' or post_attributes.confidence < excluded.confidence""",

@@ -11,8 +11,17 @@ Rules per platform (docs/platform-apis.md §1.2, §2.1, §3.1, §4.1):
 Concurrency: each connection is locked with `select ... for update skip locked` in a service
 transaction held across the platform call, and its due-ness is re-checked under the lock, so two
 overlapping runs never send the same refresh token twice (the second sees the lock, or the new expiry).
-Token calls are never retried blindly (a lost response after a rotation would burn the grant);
-transient failures wait for the next run.
+Token calls are never retried blindly. A lost response (timeout, truncated body, 5xx: the platform may
+or may not have refreshed) gets exactly one immediate retry with the stored tokens, which tells what
+happened, per platform (docs/platform-apis.md):
+- Instagram and Google do not retire what we hold (Instagram's refreshed token leaves the old one
+  valid until it expires; Google does not rotate refresh tokens): the retry simply refreshes, and the
+  creator never notices.
+- Pinterest and TikTok rotate the refresh token and retire the previous one ("the previous refresh
+  token stops working once a new one is issued"); if the retry is refused, the lost response carried
+  the only live refresh token. The connection is marked needs_reauth with that reason, precisely, and
+  never retried with a dead token. If the retry cannot reach the platform either, the connection keeps
+  a `status_reason` saying its refresh is in doubt, so a later refusal is reported the same way.
 """
 from __future__ import annotations
 
@@ -37,6 +46,9 @@ JOB_NAME = "refresh_tokens"
 DEFAULT_HORIZON = dt.timedelta(hours=2)  # the cron is hourly: the next run plus an hour of margin
 INSTAGRAM_LEAD = dt.timedelta(days=7)
 INSTAGRAM_MIN_AGE = dt.timedelta(hours=24)
+# Platforms whose refresh retires the refresh token it was given (platform-apis.md §3.1, §4.1).
+RETIRES_OLD_REFRESH_TOKEN = {"pinterest": "Pinterest", "tiktok": "TikTok"}
+IN_DOUBT = "refresh response lost"
 
 OutcomeStatus = Literal["refreshed", "skipped", "busy", "needs_reauth", "failed"]
 
@@ -82,7 +94,9 @@ class RefreshRunResult:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    from shared import clock
+
+    return clock.now()
 
 
 def due_before(platform: str, now: dt.datetime, horizon: dt.timedelta) -> dt.datetime:
@@ -158,7 +172,9 @@ async def _refresh_locked(settings: Settings, vault: TokenVault, client: Platfor
     lock means another run refreshed it in between (TikTok's 2 h token would otherwise look due again).
     """
     from shared.platforms.registry import get_platform
-    from shared.platforms.transport import PermissionMissing, PlatformError, TokenExpired, TokenRevoked
+    from shared.platforms.transport import (
+        PermissionMissing, PlatformError, RateLimited, TokenExpired, TokenRevoked,
+    )
     from shared.services.connections import (
         load_tokens, lock_connection, mark_needs_reauth, store_refreshed_tokens,
     )
@@ -171,30 +187,64 @@ async def _refresh_locked(settings: Settings, vault: TokenVault, client: Platfor
         skip = _skip_reason(row, horizon, listed_expiry)
         if skip:
             return RefreshOutcome(connection_id, "skipped", skip, row["token_expires_at"])
-        module = get_platform(row["platform"])
+        module, platform = get_platform(row["platform"]), row["platform"]
         try:
             tokens = load_tokens(vault, row)
-            fresh = await module.refresh(client, settings, tokens)
         except TokenDecryptError:
+            # No retry can help: the key that sealed the token is gone. The creator must reconnect.
+            mark_needs_reauth(conn, connection_id, "stored token can no longer be decrypted (its key is gone); "
+                                                   "reconnect needed")
             log.error("stored token cannot be decrypted", extra={"fields": {"connection_id": connection_id}})
-            return RefreshOutcome(connection_id, "failed", "decrypt")
+            return RefreshOutcome(connection_id, "needs_reauth", "decrypt")
+        lost: PlatformError | None = None
+        try:
+            try:
+                fresh = await module.refresh(client, settings, tokens)
+            except (TokenRevoked, TokenExpired, PermissionMissing):
+                raise
+            except PlatformError as error:
+                if not error.retryable or isinstance(error, RateLimited):
+                    raise  # refused or throttled: the platform said it did nothing
+                lost = error  # in doubt: did the platform refresh before the response was lost?
+                log.warning("token refresh response lost; asking again", extra={"fields": {
+                    "connection_id": connection_id, "platform": platform, "kind": error.kind}})
+                fresh = await module.refresh(client, settings, tokens)
         except (TokenRevoked, TokenExpired, PermissionMissing) as error:
             # Refused at the token endpoint: only the creator can fix it by reconnecting.
-            mark_needs_reauth(conn, connection_id, f"token refresh refused ({error.kind})")
+            in_doubt = lost is not None or (row.get("status_reason") or "").startswith(IN_DOUBT)
+            reason = _refusal_reason(platform, error.kind, in_doubt)
+            mark_needs_reauth(conn, connection_id, reason)
             log.warning("token refresh refused", extra={"fields": {
-                "connection_id": connection_id, "platform": row["platform"], "kind": error.kind,
-                "status": error.status}})
-            return RefreshOutcome(connection_id, "needs_reauth", error.kind)
+                "connection_id": connection_id, "platform": platform, "kind": error.kind,
+                "status": error.status, "after_lost_response": in_doubt}})
+            return RefreshOutcome(connection_id, "needs_reauth",
+                                  "refresh_response_lost" if in_doubt and platform in RETIRES_OLD_REFRESH_TOKEN
+                                  else error.kind)
         except PlatformError as error:
+            if lost is not None:
+                conn.execute("update platform_connections set status_reason = %s where id = %s",
+                              (f"{IN_DOUBT} ({lost.kind}) and the retry failed ({error.kind}); the next run "
+                               "asks again", connection_id))
             log.warning("token refresh failed", extra={"fields": {
-                "connection_id": connection_id, "platform": row["platform"], "kind": error.kind,
+                "connection_id": connection_id, "platform": platform, "kind": error.kind,
                 "status": error.status}})
             return RefreshOutcome(connection_id, "failed", error.kind)
         store_refreshed_tokens(conn, vault, row, fresh)
-    log.info("token refreshed", extra={"fields": {"connection_id": connection_id, "platform": row["platform"],
+    log.info("token refreshed", extra={"fields": {"connection_id": connection_id, "platform": platform,
                                                   "access_expires_at": fresh.access_expires_at,
-                                                  "rotated": fresh.refresh_token != tokens.refresh_token}})
-    return RefreshOutcome(connection_id, "refreshed", None, fresh.access_expires_at)
+                                                  "rotated": fresh.refresh_token != tokens.refresh_token,
+                                                  "after_lost_response": lost is not None}})
+    return RefreshOutcome(connection_id, "refreshed", "recovered_after_lost_response" if lost else None,
+                          fresh.access_expires_at)
+
+
+def _refusal_reason(platform: str, kind: str, after_lost_response: bool) -> str:
+    """What the connection says when the platform refuses the refresh."""
+    name = RETIRES_OLD_REFRESH_TOKEN.get(platform)
+    if after_lost_response and name:
+        return (f"{IN_DOUBT}: {name} issued a new refresh token whose response never arrived and retires the "
+                "previous one, so the connection cannot be renewed; reconnect needed")
+    return f"token refresh refused ({kind})"
 
 
 def _skip_reason(row: dict[str, Any], horizon: dt.timedelta | None,

@@ -88,6 +88,31 @@ def test_state_completed_in_a_browser_bound_to_another_user_is_refused(connector
     assert connection_row(db, alice.user_id, "instagram") is None
 
 
+def test_a_consent_link_completed_without_the_starters_browser_cookie_is_refused(connector, make_user, db):
+    """The attack of issue 14: Mallory starts a flow and sends its consent link to Alice; Alice's browser
+    comes back without Mallory's binding cookie. Nothing is linked, and Mallory's own connection stays."""
+    alice, mallory = make_user("alice"), make_user("mallory")
+    connector.connect(mallory, "pinterest", creator=1)
+    before = connection_row(db, mallory.user_id, "pinterest")
+    link = connector.authorize(connector.start(mallory, "pinterest"), sandbox_creator="2")
+    refused = connector.callback(link, cookies={})
+    assert refused.outcome == {"error": "wrong_browser", "platform": "pinterest"}
+    _assert_clean(refused, query_of(link.callback_url)["code"])
+    after = connection_row(db, mallory.user_id, "pinterest")
+    assert (after["platform_user_id"], after["access_token"]) == (before["platform_user_id"], before["access_token"])
+    assert connection_row(db, alice.user_id, "pinterest") is None
+    # The state is spent: Mallory cannot finish it in her own browser afterwards either.
+    assert connector.callback(link).outcome == {"error": "state_replayed", "platform": "pinterest"}
+
+
+@pytest.mark.parametrize("state", ["\x00", "a\x00b.c", "x" * 32 + ".\x00" + "y" * 42, "é" * 32 + "." + "y" * 43])
+def test_a_state_with_a_nul_byte_or_foreign_characters_is_an_invalid_state(stack, state):
+    response = httpx.get(f"{stack.base_url}/api/auth/callback", params={"state": state, "code": "c"},
+                         follow_redirects=False)
+    assert response.status_code == 302
+    assert query_of(response.headers["location"]) == {"error": "invalid_state"}
+
+
 def test_the_owners_own_bearer_and_cookie_are_accepted(connector, make_user):
     alice = make_user("alice")
     flow = connector.authorize(connector.start(alice, "tiktok"))

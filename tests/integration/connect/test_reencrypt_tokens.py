@@ -7,7 +7,7 @@ from psycopg.rows import dict_row
 from shared.config import get_settings
 from shared.platforms.models import Profile, TokenSet
 from shared.services.connections import load_tokens, save_connection
-from shared.services.oauth_state import consume_state, issue_state
+from shared.services.oauth_state import binding_value, consume_state, issue_state
 from shared.vault import TokenVault, generate_key, parse_key_ring
 
 from scripts.reencrypt_tokens import reencrypt_table
@@ -39,7 +39,8 @@ def test_rotation_reencrypts_tokens_and_verifiers_under_the_newest_key(stack, ma
             assert tokens.refresh_token.get_secret_value() == "rft.rotate-me-refresh"
             assert first[0].by_column.get("access_token", 0) >= 1 and first[1].by_column["code_verifier"] >= 1
             assert again[0].reencrypted == 0 and again[1].reencrypted == 0  # idempotent
-            assert consume_state(conn, get_settings(), rotated, state.value).code_verifier == "verifier-" + "r" * 50
+            assert consume_state(conn, get_settings(), rotated, state.value,
+                                 binding=binding_value(get_settings(), user.user_id)).code_verifier == "verifier-" + "r" * 50
         finally:
             # Put every blob back under the app's own key for the rest of the session.
             for table in ("platform_connections", "oauth_states"):

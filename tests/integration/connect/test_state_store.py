@@ -9,7 +9,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared.config import get_settings
-from shared.services.oauth_state import StateRefused, consume_state, issue_state, purge_states
+from shared.services.oauth_state import StateRefused, binding_value, consume_state, issue_state, purge_states
 from shared.vault import TokenVault
 
 CALLBACK = "http://127.0.0.1/api/auth/callback"
@@ -26,7 +26,10 @@ def vault(stack):
     return TokenVault.from_settings(get_settings())
 
 
-def _consume(conn, value, **kw):
+def _consume(conn, value, user=None, **kw):
+    """Consume as the callback does, in the browser of `user` (its binding cookie) when given."""
+    if user is not None:
+        kw.setdefault("binding", binding_value(get_settings(), user.user_id))
     return consume_state(conn, get_settings(), TokenVault.from_settings(get_settings()), value, **kw)
 
 
@@ -34,14 +37,14 @@ def test_a_state_is_consumed_once_and_returns_what_it_was_bound_to(conn, vault, 
     user = make_user("state")
     issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="youtube",
                          redirect_uri=CALLBACK, code_verifier="v" * 64)
-    verified = _consume(conn, issued.value)
+    verified = _consume(conn, issued.value, user)
     assert (verified.user_id, verified.platform, verified.redirect_uri, verified.code_verifier) == (
         user.user_id, "youtube", CALLBACK, "v" * 64)
     row = conn.execute("select used_at, code_verifier from oauth_states where nonce = %s",
                        (issued.value.split(".")[0],)).fetchone()
     assert row["used_at"] is not None and b"v" * 64 not in bytes(row["code_verifier"])
     with pytest.raises(StateRefused) as replay:
-        _consume(conn, issued.value)
+        _consume(conn, issued.value, user)
     assert (replay.value.reason, replay.value.platform) == ("state_replayed", "youtube")
 
 
@@ -56,7 +59,7 @@ def test_two_callbacks_racing_for_one_state_have_exactly_one_winner(stack, vault
         with psycopg.connect(stack.database.url, row_factory=dict_row) as conn:
             barrier.wait()
             try:
-                _consume(conn, issued.value)
+                _consume(conn, issued.value, user)
                 outcomes.append("won")
             except StateRefused as refused:
                 outcomes.append(refused.reason)
@@ -75,13 +78,26 @@ def test_expired_and_cross_user_states_are_refused_and_spent(conn, vault, make_u
     stale = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="pinterest",
                         redirect_uri=CALLBACK, now=past)
     with pytest.raises(StateRefused, match="state_expired"):
-        _consume(conn, stale.value)
+        _consume(conn, stale.value, user)
     fresh = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="pinterest",
                         redirect_uri=CALLBACK)
     with pytest.raises(StateRefused, match="wrong_user"):
-        _consume(conn, fresh.value, caller_user_id=other.user_id)
+        _consume(conn, fresh.value, user, caller_user_id=other.user_id)
     with pytest.raises(StateRefused, match="state_replayed"):
-        _consume(conn, fresh.value, caller_user_id=user.user_id)
+        _consume(conn, fresh.value, user, caller_user_id=user.user_id)
+
+
+@pytest.mark.parametrize("browser, reason", [("none", "wrong_browser"), ("other", "wrong_user"),
+                                             ("forged", "wrong_user")])
+def test_a_state_completed_outside_its_users_browser_is_refused_and_spent(conn, vault, make_user, browser, reason):
+    user, other = make_user("state"), make_user("other")
+    issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
+    binding = {"none": None, "other": binding_value(get_settings(), other.user_id),
+               "forged": binding_value(get_settings(), user.user_id)[:-1] + "A"}[browser]
+    with pytest.raises(StateRefused, match=reason):
+        _consume(conn, issued.value, binding=binding)
+    with pytest.raises(StateRefused, match="state_replayed"):
+        _consume(conn, issued.value, user)
 
 
 def test_old_states_are_purged_and_live_ones_kept(conn, vault, make_user):

@@ -1,6 +1,7 @@
 """Whole runs: killed and re-run, overlapping runs, fan-out, re-normalization, the HTTP entry points."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import time
 import httpx
 from ingest_support import TEST_LIMITS, connection, fetch, make_due, table
 
+from shared import clock
 from shared.db import service_transaction
 
 
@@ -43,36 +45,56 @@ run_fetch(get_settings(), user_ids=[sys.argv[1]])
 
 
 def test_a_run_killed_midway_and_rerun_equals_a_clean_run(connected, clean_sandbox, settings):
+    """Time is controlled, not waited for: the killed run and its successors share one frozen clock,
+    which the test moves past the killed run's leases and deadline."""
     killed_user, killed_ids = connected(2)
     clean_user, _ = connected(2)
     clean_sandbox.add_fault(kind="latency", host="*", latency_ms=15)
-    env = {**os.environ, "FETCH_LEASE_S": "5", "PLATFORM_LIMITS_JSON": json.dumps(TEST_LIMITS), "LOG_LEVEL": "ERROR"}
+    t0 = clock.now()
+    lease, budget = dt.timedelta(seconds=60), dt.timedelta(seconds=120)
+    env = {**os.environ, "APP_CLOCK": t0.isoformat(), "FETCH_LEASE_S": str(int(lease.total_seconds())),
+           "FETCH_BUDGET_S": str(int(budget.total_seconds())), "PLATFORM_LIMITS_JSON": json.dumps(TEST_LIMITS),
+           "LOG_LEVEL": "ERROR"}
     child = subprocess.Popen([sys.executable, "-c", _CHILD, killed_user.user_id], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # kill once some connections are done and others still running
+    pause = threading.Event()
+    for _ in range(3000):  # kill once some connections are done and others still running
         done = [p for p, cid in killed_ids.items() if connection(cid)["last_fetched_at"] is not None]
-        if done:
+        if done or child.poll() is not None:
             break
-        time.sleep(0.05)
+        pause.wait(0.02)
     child.send_signal(signal.SIGKILL)
     child.wait()
     unfinished = [p for p, cid in killed_ids.items() if connection(cid)["last_fetched_at"] is None]
     assert done and unfinished, "the kill should land mid-run"
     assert all(connection(killed_ids[p])["lease_owner"] is not None for p in unfinished)
+    killed_run = _running_fetch_run_started_at(t0)
 
-    # The next run skips the live leases, then takes them once they expire.
-    assert fetch(settings, killed_user).connections_leased == 0
-    time.sleep(5.5)
-    clean_sandbox.clear_faults()
-    rerun = fetch(settings, killed_user)
-    assert rerun.connections_leased == len(unfinished) and rerun.connections_done == len(unfinished)
-    assert fetch(settings, clean_user).connections_done == 4
+    with clock.frozen_at(t0 + lease / 2):  # the killed run's leases are still live: nothing to take
+        assert fetch(settings, killed_user).connections_leased == 0
+    with clock.frozen_at(t0 + budget + lease + dt.timedelta(seconds=1)):  # past its leases and its deadline
+        clean_sandbox.clear_faults()
+        rerun = fetch(settings, killed_user)
+        assert rerun.connections_leased == len(unfinished) and rerun.connections_done == len(unfinished)
+        assert fetch(settings, clean_user).connections_done == 4
 
+    with service_transaction() as conn:
+        closed = conn.execute("select status, finished_at, errors from job_runs where id = %s",
+                              (killed_run,)).fetchone()
+    assert closed["status"] == "abandoned" and closed["finished_at"] is not None
+    assert "closed by run" in closed["errors"]["abandoned"]
     killed_snapshots, killed_posts = _tables(killed_user.user_id)
     clean_snapshots, clean_posts = _tables(clean_user.user_id)
     assert killed_snapshots == clean_snapshots
     assert killed_posts == clean_posts
+
+
+def _running_fetch_run_started_at(started_at) -> str:
+    with service_transaction() as conn:
+        row = conn.execute("select id from job_runs where job = 'fetch_analytics' and status = 'running'"
+                           " and started_at = %s", (started_at,)).fetchone()
+    assert row is not None, "the killed run should still say running"
+    return str(row["id"])
 
 
 def test_overlapping_runs_never_fetch_the_same_connection(connected, clean_sandbox, settings):

@@ -35,7 +35,8 @@ def test_signature_is_urlsafe_base64_of_sha256():
     assert len(signature) == 43 and "=" not in signature and "." not in signature
 
 
-@pytest.mark.parametrize("state", [None, "", "no-dot", ".sig", "nonce.", "x" * 201])
+@pytest.mark.parametrize("state", [None, "", "no-dot", ".sig", "nonce.", "x" * 201, "x" * 32 + "." + "y" * 42 + "\x00",
+                                   "x" * 31 + "." + "y" * 43])
 def test_malformed_states_are_refused_as_invalid(state):
     with pytest.raises(StateRefused) as refused:
         _split(state)
@@ -49,10 +50,21 @@ def test_missing_secret_is_a_configuration_error():
         sign(Settings(), "n", USER, "youtube", EXPIRY)
 
 
-def test_binding_cookie_is_httponly_lax_scoped_to_the_callback_and_names_no_user():
-    cookie = binding_cookie(SETTINGS, USER)
-    assert cookie["key"] == BINDING_COOKIE and cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert cookie["secure"] is True and cookie["path"] == "/api/auth/callback" and cookie["max_age"] == 600
-    assert USER not in cookie["value"] and cookie["value"] == binding_value(SETTINGS, USER)
-    assert binding_value(SETTINGS, USER) != binding_value(SETTINGS, "8d2f5a9e-0000-4000-8000-000000000002")
+@pytest.mark.parametrize("base, name, secure", [
+    ("https://api.example.com/", "__Host-ci_oauth_binding", True),
+    ("http://api.creator.localhost:8080", "__Host-ci_oauth_binding", True),  # browsers treat localhost as secure
+    ("http://127.0.0.1:8080", "ci_oauth_binding", False),
+])
+def test_binding_cookie_is_httponly_lax_host_only_and_names_no_user(base, name, secure):
+    settings = SETTINGS.model_copy(update={"public_base_url": base.rstrip("/")})
+    cookie = binding_cookie(settings, USER)
+    assert cookie["key"] == name and cookie["httponly"] and cookie["samesite"] == "Lax"
+    # __Host- cookies must be Secure with Path=/ and no Domain: no sibling subdomain can plant one.
+    assert cookie["secure"] is secure and cookie["path"] == "/" and "domain" not in cookie and cookie["max_age"] == 600
+    assert USER not in cookie["value"] and cookie["value"] == binding_value(settings, USER)
+    assert binding_value(settings, USER) != binding_value(settings, "8d2f5a9e-0000-4000-8000-000000000002")
+
+
+def test_callback_url_is_under_the_public_base_url():
     assert callback_url(SETTINGS) == "https://api.example.com/api/auth/callback"
+    assert BINDING_COOKIE == "ci_oauth_binding"
