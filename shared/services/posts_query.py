@@ -2,20 +2,18 @@
 
 Each page reads at most two index ranges of `(user_id, <sort> desc nulls last, id desc)`: the posts
 with a value (forward scan for desc, backward for asc) and, once those run out, the posts without
-one, by id. The cursor is base64url JSON of the last row's phase, sort value and id plus a
+one, by id. The cursor (shared/cursors.py) is base64url JSON of the last row's sort value and id plus a
 fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and bound
 to the user, so a cursor from another query, another user or an edited one is refused.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import hmac
 import json
 from typing import Any
 
-from shared.config import get_settings
+from shared import cursors
 from shared.errors import InvalidInput
 from shared.models.posts import PostItem, PostsQuery, PostsResponse
 
@@ -43,45 +41,21 @@ def query_fingerprint(query: PostsQuery) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-def _cursor_key() -> bytes:
-    secret = get_settings().state_secret
-    # Without a configured secret the cursor is still checked for integrity and shape, just not secret-signed.
-    material = secret.get_secret_value().encode() if secret else b""
-    return hmac.new(material, _CURSOR_LABEL, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(payload: str, user_id: str) -> str:
-    return _b64(hmac.new(_cursor_key(), f"{payload}.{user_id}".encode(), hashlib.sha256).digest()[:18])
-
-
 def encode_cursor(query: PostsQuery, user_id: str, value: Any, post_id: int) -> str:
     """Opaque cursor after the row (value, post_id) for this query and user."""
     if isinstance(value, dt.datetime):
         value = value.isoformat()
-    payload = _b64(json.dumps({"f": query_fingerprint(query), "v": value, "i": post_id},
-                              separators=(",", ":")).encode())
-    return f"{payload}.{_signature(payload, user_id)}"
+    return cursors.sign(_CURSOR_LABEL, user_id, {"f": query_fingerprint(query), "v": value, "i": post_id})
 
 
 def decode_cursor(query: PostsQuery, user_id: str) -> tuple[Any, int]:
     """(sort value or None, id) of a cursor made for this very query and user, else InvalidInput."""
     assert query.cursor is not None
-    payload, _, signature = query.cursor.partition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(payload, user_id).encode()):
-        raise InvalidInput("invalid cursor; start again without one")
+    data = cursors.verify(_CURSOR_LABEL, user_id, query.cursor)
     try:
-        data = json.loads(_unb64(payload))
         fingerprint, value, post_id = data["f"], data["v"], data["i"]
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("invalid cursor; start again without one") from None
+    except KeyError:
+        raise InvalidInput(cursors.INVALID) from None
     if fingerprint != query_fingerprint(query):
         raise InvalidInput("this cursor belongs to another sort, order or filter; start again without one")
     return _cursor_value(query.sort, value), _positive_int(post_id)
@@ -89,7 +63,7 @@ def decode_cursor(query: PostsQuery, user_id: str) -> tuple[Any, int]:
 
 def _positive_int(value: Any) -> int:
     if type(value) is not int or value <= 0:
-        raise InvalidInput("invalid cursor; start again without one")
+        raise InvalidInput(cursors.INVALID)
     return value
 
 
@@ -108,7 +82,7 @@ def _cursor_value(sort: str, value: Any) -> Any:
         return value
     if kind == "double precision" and type(value) in (int, float):
         return float(value)
-    raise InvalidInput("invalid cursor; start again without one")
+    raise InvalidInput(cursors.INVALID)
 
 
 def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
