@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from shared import clock
 from shared.logging import get_logger
+from shared.services.outcomes import after_fetch
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -105,6 +106,7 @@ async def fetch_connection(row: dict[str, Any], ctx: FetchContext, owner: str) -
     try:
         await _fetch_with_refresh(row, ctx, result)
         await ctx.db(_finish_ok, row, owner, ctx, fetched_at)
+        await ctx.db(after_fetch, str(row["user_id"]), row["platform"])  # briefs linked and measured; never raises
     except PlatformError as error:
         result.error_kind = error.kind
         await ctx.db(_finish_error, row, owner, error, result)

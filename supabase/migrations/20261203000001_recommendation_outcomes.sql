@@ -35,6 +35,18 @@ create table public.recommendation_links (
 );
 create index recommendation_links_post on public.recommendation_links (post_id, user_id) where post_id is not null;
 
+-- Pairs she removed: the matcher never links them again (naming the post herself still does).
+create table public.recommendation_link_rejections (
+  recommendation_id uuid not null,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  platform public.platform not null,
+  platform_post_id text not null check (length(platform_post_id) between 1 and 128),
+  rejected_at timestamptz not null default now(),
+  primary key (recommendation_id, platform, platform_post_id),
+  foreign key (recommendation_id, user_id)
+    references public.content_recommendations (id, user_id) on delete cascade
+);
+
 -- How the linked post did once it had 7 days of data, and what the brief had predicted. Written by the
 -- service only (the realised outcomes feed her virality model); gone with the link it measured.
 create table public.recommendation_outcomes (
@@ -81,10 +93,11 @@ create table public.weekly_digests (
 );
 
 alter table public.recommendation_links enable row level security;
+alter table public.recommendation_link_rejections enable row level security;
 alter table public.recommendation_outcomes enable row level security;
 alter table public.weekly_digests enable row level security;
-revoke all on public.recommendation_links, public.recommendation_outcomes, public.weekly_digests
-  from anon, authenticated;
+revoke all on public.recommendation_links, public.recommendation_link_rejections, public.recommendation_outcomes,
+  public.weekly_digests from anon, authenticated;
 
 -- She reads her links, names the post that followed a brief (never the source or a confidence: an insert of
 -- hers is an explicit link) and removes a link; the composite keys keep both ends hers.
@@ -97,6 +110,12 @@ create policy recommendation_links_insert_own on public.recommendation_links for
   with check ((select auth.uid()) = user_id and source = 'explicit');
 create policy recommendation_links_delete_own on public.recommendation_links for delete to authenticated
   using ((select auth.uid()) = user_id);
+
+grant select, delete on public.recommendation_link_rejections to authenticated;
+grant insert (recommendation_id, user_id, platform, platform_post_id, rejected_at)
+  on public.recommendation_link_rejections to authenticated;
+create policy recommendation_link_rejections_own on public.recommendation_link_rejections for all to authenticated
+  using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
 
 grant select on public.recommendation_outcomes, public.weekly_digests to authenticated;
 create policy recommendation_outcomes_select_own on public.recommendation_outcomes for select to authenticated

@@ -8,7 +8,8 @@ import uuid
 import psycopg
 import pytest
 
-TABLES = ("recommendation_links", "recommendation_outcomes", "weekly_digests")
+TABLES = ("recommendation_links", "recommendation_link_rejections", "recommendation_outcomes", "weekly_digests")
+PUBLISHED = ("recommendation_links", "recommendation_outcomes", "weekly_digests")
 
 
 def _seed(conn: psycopg.Connection, user_id: str) -> dict[str, object]:
@@ -27,6 +28,8 @@ def _seed(conn: psycopg.Connection, user_id: str) -> dict[str, object]:
     conn.execute("insert into recommendation_outcomes (recommendation_id, user_id, platform, platform_post_id,"
                  " post_id, measured_at, data_days) values (%s, %s, 'instagram', %s, %s, now(), 7)",
                  (briefs[0], user_id, f"p-{post}", post))
+    conn.execute("insert into recommendation_link_rejections (recommendation_id, user_id, platform,"
+                 " platform_post_id) values (%s, %s, 'instagram', 'rejected-1')", (briefs[1], user_id))
     conn.execute("insert into weekly_digests (user_id, period_start, period_end, subject, html, text, content)"
                  " values (%s, '2026-11-23', '2026-11-30', 's', '<p>h</p>', 't', '{}')", (user_id,))
     return {"post": post, "other_post": other_post, "linked_brief": briefs[0], "open_brief": briefs[1]}
@@ -75,7 +78,7 @@ def test_she_names_the_post_that_followed_her_brief(stack, two):
 
 
 @pytest.mark.parametrize("case", ["her brief, his post", "his brief, her post", "his brief as his", "auto source",
-                                  "a confidence"])
+                                  "a confidence", "his brief rejected"])
 def test_she_cannot_link_across_owners_or_forge_a_match(stack, two, case):
     (a, mine), (b, his) = two
     insert = ("insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id)"
@@ -89,6 +92,9 @@ def test_she_cannot_link_across_owners_or_forge_a_match(stack, two, case):
         "a confidence": ("insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id,"
                          " confidence) values (%s, %s, 'instagram', 'x4', 1)", (mine["open_brief"], a.user_id)),
     }
+    attempts["his brief rejected"] = ("insert into recommendation_link_rejections (recommendation_id, user_id,"
+                                      " platform, platform_post_id) values (%s, %s, 'instagram', 'x7')",
+                                      (his["open_brief"], a.user_id))
     sql, params = attempts[case]
     assert _as(stack.database.url, a.user_id, sql, params) in ("denied", "ForeignKeyViolation")
 
@@ -130,4 +136,4 @@ def test_the_frontend_hears_links_outcomes_and_digests(stack):
     with psycopg.connect(stack.database.url) as conn:
         published = {r[0] for r in conn.execute(
             "select tablename from pg_publication_tables where pubname = 'supabase_realtime'")}
-    assert set(TABLES) <= published
+    assert set(PUBLISHED) <= published
