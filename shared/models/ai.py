@@ -148,3 +148,6 @@ class WeeklyPatternsResponse(ResponseModel):
     failed: int
     deferred: int = Field(description="Left for the next run: the time budget ran out")
     errors: dict[str, str] = Field(description="user id -> error kind")
+    briefs_linked: int = Field(default=0, description="Posts linked to briefs by the matcher")
+    briefs_measured: int = Field(default=0, description="Linked posts measured after 7 days of data")
+    digests: int = Field(default=0, description="Weekly digests written (creators with an active connection)")

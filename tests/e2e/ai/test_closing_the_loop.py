@@ -17,6 +17,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared import clock
+from shared.services.weekly_patterns import run_weekly_patterns
 from tests.e2e.ai.conftest import PLANTED
 
 D0 = dt.date(2026, 11, 20)
@@ -119,10 +120,19 @@ def _story(stack: Any, sandbox: Any, user: Any) -> dict[str, Any]:
         second = _fetch(stack, user.user_id)
         listed = httpx.get(f"{stack.base_url}/api/ai/recommendations", headers=headers, timeout=60).json()
         after = httpx.post(f"{stack.base_url}/api/ai/patterns", json={}, headers=headers, timeout=300).json()
+    with clock.frozen_at(_at(LATER, 10)):
+        weekly = run_weekly_patterns(user_ids=[user.user_id]).as_dict()
+        views = {path: httpx.get(f"{stack.base_url}/api/analytics/{path}", params=params, headers=headers,
+                                 timeout=60).json()
+                 for path, params in (("overview", {"period": "7d"}),
+                                      ("best-times", {"platform": briefs[1]["platform"]}))}
+    with psycopg.connect(stack.database.url, row_factory=dict_row) as conn:
+        digest = conn.execute("select * from weekly_digests where user_id = %s", (user.user_id,)).fetchone()
     truth = {p: sandbox.posts(p, 0) for p in {b["platform"] for b in followed}}
     return {"user": user, "briefs": briefs, "followed": followed, "ignored": ignored, "published": published,
             "fetches": (first, second), "patterns": (patterns, after), "listed": listed, "truth": truth,
-            "new_posts": _posted_between(truth, D0, LATER, sandbox)}
+            "new_posts": _posted_between(truth, D0, LATER, sandbox), "weekly": weekly, "digest": digest,
+            "views": views}
 
 
 def _posted_between(truth: dict[str, list[dict]], start: dt.date, end: dt.date, sandbox: Any) -> int:
@@ -217,3 +227,32 @@ def test_the_fetches_ran_through_the_gateway_and_only_her_briefs_were_touched(wo
         links = conn.execute("select user_id::text as user_id from recommendation_links where user_id = %s",
                              (world["user"].user_id,)).fetchall()
     assert len(links) == 2
+
+
+def test_the_weekly_digest_says_what_the_endpoints_say(world):
+    weekly, digest = world["weekly"], world["digest"]
+    assert weekly["digests"] == 1 and weekly["errors"] == {} and digest is not None
+    content = digest["content"]
+    assert content["period"] == {"start": "2026-11-27", "end": "2026-12-04"} and str(digest["period_end"]) == \
+        "2026-12-04"
+    items = {i["id"]: i for i in world["listed"]["items"]}
+    assert sorted((o["concept"], o["status"], o["top_quartile"], o["save_ratio"], o["share_ratio"])
+                  for o in content["outcomes"]) == sorted(
+        (items[b["id"]]["concept"], "measured", items[b["id"]]["outcome"]["top_quartile"],
+         items[b["id"]]["outcome"]["save_ratio"], items[b["id"]]["outcome"]["share_ratio"]) for b in world["followed"])
+    # The best next post is the brief she has not posted, at the best window best-times gives its platform.
+    ignored, best = world["ignored"], world["views"]["best-times"]["platforms"][0]["best"][0]
+    assert content["next_post"]["concept"] == ignored["concept"]
+    assert {k: content["next_post"]["when"][k] for k in ("weekday", "block", "ratio", "ci_low", "ci_high")} == \
+        {k: best[k] for k in ("weekday", "block", "ratio", "ci_low", "ci_high")}
+    overview = {p["platform"]: p["metrics"] for p in world["views"]["overview"]["platforms"]}
+    for change in content["changes"]:
+        assert change["views"] == {k: overview[change["platform"]]["views"][k] for k in ("value", "change",
+                                                                                        "change_pct")}
+    found = [i["insight"] for i in world["patterns"][1]["insights"] if i["category"] != "pattern_coverage"]
+    assert sorted(f["text"] for f in content["findings"]) == sorted(found) and all(f["new"] for f in content["findings"])
+    # Email-ready: the facts in both versions, every style inline, nothing executable.
+    html, text = digest["html"], digest["text"]
+    assert ignored["concept"] in text and "<script" not in html and "<style" not in html and 'style="' in html
+    assert f"{best['ratio']:.2f}×" in text and f"{best['ratio']:.2f}×" in html
+    print(text)
