@@ -5,8 +5,8 @@
   platform, in her tier on that platform.
 - Engagement rate, like for like: (likes + comments) / views of a post with at least MIN_VIEWS views: the
   public counts other accounts expose (their saves and shares are not public, so hers are left out here);
-  a creator's value = the median over her RECENT_POSTS most recent such posts, as a tracked creator's last
-  check sees its own.
+  a creator's value = the median over those of her RECENT_POSTS most recent posts, as a tracked creator's
+  last check sees its own latest uploads.
 - Follower growth: 30-day growth from the log-linear fit of follower counts (engines/creators.creator_growth),
   the estimator tracked creators' growth comes from.
 - Percentile = mid-rank of her value among her peers' (0-100; 100 = above every peer). 95 % interval by a
@@ -37,13 +37,14 @@ def follower_tier(followers: int) -> tuple[str, int, int | None]:
 
 
 def engagement_per_view(posts: pl.DataFrame) -> np.ndarray:
-    """(likes + comments) / views of each of the RECENT_POSTS most recent posts with MIN_VIEWS views and a
-    known like or comment count (posts: posted_at, views, likes, comments)."""
-    usable = posts.filter((pl.col("views").fill_null(0) >= MIN_VIEWS)
-                          & (pl.col("likes").is_not_null() | pl.col("comments").is_not_null()))
-    recent = usable.sort("posted_at", descending=True, nulls_last=True).head(RECENT_POSTS)
+    """(likes + comments) / views of those of the RECENT_POSTS most recent posts that have MIN_VIEWS views and
+    a known like or comment count (posts: posted_at, views, likes, comments): what a check of the latest
+    uploads sees."""
+    recent = posts.sort("posted_at", descending=True, nulls_last=True).head(RECENT_POSTS)
+    usable = recent.filter((pl.col("views").fill_null(0) >= MIN_VIEWS)
+                           & (pl.col("likes").is_not_null() | pl.col("comments").is_not_null()))
     rates = (pl.col("likes").fill_null(0) + pl.col("comments").fill_null(0)) / pl.col("views")
-    return recent.select(rates).to_series().to_numpy().astype(float)
+    return usable.select(rates).to_series().to_numpy().astype(float)
 
 
 def percentile(value: float, others: Sequence[float]) -> float:
