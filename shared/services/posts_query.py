@@ -152,3 +152,71 @@ def list_posts(conn: Any, query: PostsQuery, user_id: str) -> PostsResponse:
         last = rows[query.limit - 1]
         next_cursor = encode_cursor(query, user_id, last[query.sort], last["id"])
     return PostsResponse(items=items, next_cursor=next_cursor)
+
+
+# CSV export --------------------------------------------------------------------------------------------
+
+CSV_PAGE = 500
+# OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def wants_csv(request: Any) -> bool:
+    """True when the Accept header prefers text/csv to JSON (JSON stays the default)."""
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text that would start a formula gets a leading apostrophe; unknown is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_rows(conn: Any, query: PostsQuery, user_id: str, cap: int | None) -> Any:
+    """Every matching post (at most `cap`), in the query's order, as CSV lines: the listing's own keyset pages."""
+    import csv
+    import io
+
+    columns = list(PostItem.model_fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    sent, cursor = 0, None
+    while True:
+        size = CSV_PAGE if cap is None else min(CSV_PAGE, cap - sent)
+        page = list_posts(conn, query.model_copy(update={"limit": size, "cursor": cursor}), user_id)
+        for item in page.items:
+            writer.writerow([csv_cell(getattr(item, c)) for c in columns])
+        sent += len(page.items)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        cursor = page.next_cursor
+        if cursor is None or (cap is not None and sent >= cap):
+            return
+
+
+def csv_response(claims: Any, query: PostsQuery) -> Any:
+    """GET /api/analytics/posts as CSV: streamed page by page in one transaction as the caller (RLS applies);
+    every matching post, or the first `limit` when a limit is given; no cursor."""
+    import flask
+
+    from shared.db import user_transaction
+
+    if query.cursor is not None:
+        raise InvalidInput("a CSV export holds every matching post: send no cursor (a limit caps it)")
+    cap = query.limit if "limit" in query.model_fields_set else None
+
+    def stream() -> Any:
+        with user_transaction(claims) as conn:
+            yield from csv_rows(conn, query, claims.user_id, cap)
+
+    response = flask.Response(stream(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="posts.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
