@@ -71,8 +71,11 @@ def _when_line(next_post: dict[str, Any]) -> str:
     when = next_post.get("when")
     if not when:
         return f"When: {next_post.get('when_reason') or 'not enough data to say'}"
+    # An interval that holds 1 is no evidence this window beats any other: say so rather than imply it.
+    unsure = "; not clearly better than any other time" if when["ci_low"] <= 1 <= when["ci_high"] else ""
     return (f"When: {when['weekday'].title()} {when['block']} ({when['hours']}, {when['timezone']}): "
-            f"{when['ratio']:.2f}× your average engagement (95% CI {when['ci_low']:.2f}–{when['ci_high']:.2f})")
+            f"{when['ratio']:.2f}× your average engagement (95% CI {when['ci_low']:.2f}–{when['ci_high']:.2f})"
+            f"{unsure}")
 
 
 def render_text(content: dict[str, Any]) -> str:

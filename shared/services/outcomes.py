@@ -59,6 +59,8 @@ class LoopTally:
 
 def close_the_loop(conn: Any, user_id: str) -> LoopTally:
     """Resolve links to posts that arrived, link new posts to briefs, measure what has 7 days of data."""
+    # One pass per creator at a time: a fetch run's connections finish together and each one's hook runs this.
+    conn.execute("select pg_advisory_xact_lock(hashtextextended('outcomes:' || %s, 0))", (user_id,))
     now = clock.now()
     tally = LoopTally(resolved=resolve_links(conn, user_id))
     tally.linked, tally.unlinked = auto_link(conn, user_id, now)

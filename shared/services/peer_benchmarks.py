@@ -120,6 +120,10 @@ def _growth(conn: Any, platform: str, now: dt.datetime, peer_growth: list[float 
     return _scored("follower_growth", float(value), np.array([value]), known, [np.array([g]) for g in known])
 
 
+def _creators(n: int) -> str:
+    return f"{n} tracked creator{'' if n == 1 else 's'}"
+
+
 def _not_enough(key: str, n_peers: int, why: str) -> PeerMetric:
     return PeerMetric(key=key, label=_LABELS[key], status="not_enough_data", percentile=None, ci_low=None,
                       ci_high=None, value=None, peer_median=None, n_peers=n_peers, explanation=f"Not enough data: {why}.")
@@ -136,8 +140,9 @@ def _scored(key: str, value: float, mine: Any, peer_values: list[float], peer_sa
     if len(peer_values) < MIN_PEERS:
         return PeerMetric(**common, status="no_peers", percentile=None, ci_low=None, ci_high=None,
                           peer_median=float(np.median(peer_values)) if peer_values else None,
-                          explanation=f"No peers yet: {len(peer_values)} tracked creators of your size in your niche "
-                                      f"report this; {MIN_PEERS} are needed for a percentile. Yours: {shown}.")
+                          explanation=f"No peers yet: {_creators(len(peer_values))} of your size in your niche "
+                                      f"{'reports' if len(peer_values) == 1 else 'report'} this; {MIN_PEERS} are "
+                                      f"needed for a percentile. Yours: {shown}.")
     point = percentile(value, peer_values)
     low, high = percentile_interval(mine, peer_samples)
     median = float(np.median(peer_values))

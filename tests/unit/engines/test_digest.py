@@ -55,3 +55,7 @@ def test_an_empty_week_says_so():
     no_when = {**CONTENT, "next_post": {**CONTENT["next_post"], "when": None,
                                          "when_reason": "not enough posts on pinterest in the last year to say when"}}
     assert "When: not enough posts on pinterest in the last year to say when" in render_text(no_when)
+    unsure = {**CONTENT, "next_post": {**CONTENT["next_post"], "when": {**CONTENT["next_post"]["when"],
+                                                                        "ratio": 1.05, "ci_low": 0.94}}}
+    assert "1.05× your average engagement (95% CI 0.94–1.35); not clearly better than any other time" \
+        in render_text(unsure)
