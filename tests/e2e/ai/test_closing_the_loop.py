@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -93,7 +94,25 @@ def world(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
             reset_settings()
 
 
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _story(stack: Any, sandbox: Any, user: Any) -> dict[str, Any]:
+    errors = _Errors()
+    logging.getLogger("shared.services.outcomes").addHandler(errors)
+    try:
+        return {**_what_happened(stack, sandbox, user), "loop_errors": errors.messages}
+    finally:
+        logging.getLogger("shared.services.outcomes").removeHandler(errors)
+
+
+def _what_happened(stack: Any, sandbox: Any, user: Any) -> dict[str, Any]:
     headers = user.headers
     profile = sandbox.creators()[0]
     with psycopg.connect(stack.database.url) as conn:
@@ -156,6 +175,8 @@ def test_the_two_followed_briefs_are_linked_automatically_and_the_third_stays_op
     print(f"auto-link: {len(linked)} linked of {world['new_posts']} posts published in the window; "
           f"confidences {[round(i['link']['confidence'], 3) for i in linked]}")
     assert len(linked) == 2 and world["new_posts"] > 10
+    # The four connections' hooks ran concurrently; none of them tripped over another's links.
+    assert world["loop_errors"] == []
 
 
 def _truth_frame(posts: list[dict], until: dt.date) -> pl.DataFrame:
