@@ -10,6 +10,6 @@ from shared.http import RequestContext, endpoint
 @endpoint(auth="user", methods=("POST",), body="shared.models.outcomes:PostedBody",
           response="shared.models.outcomes:RecommendationItem", path="/api/ai/recommendations/{id}/posted")
 def handler(ctx: RequestContext) -> Any:
-    from shared.services.outcomes import link_post
+    from shared.services.recommendations import link_post
 
     return link_post(ctx.user, ctx.path_params["id"], ctx.body)

@@ -10,6 +10,6 @@ from shared.http import RequestContext, endpoint
 @endpoint(auth="user", methods=("DELETE",), response="shared.models.outcomes:RecommendationItem",
           path="/api/ai/recommendations/{id}/posted")
 def handler(ctx: RequestContext) -> Any:
-    from shared.services.outcomes import unlink_post
+    from shared.services.recommendations import unlink_post
 
     return unlink_post(ctx.user, ctx.path_params["id"])

@@ -11,7 +11,7 @@ from shared.http import RequestContext, endpoint
 @endpoint(auth="user", methods=("GET",), query="shared.models.outcomes:RecommendationsQuery",
           response="shared.models.outcomes:RecommendationsResponse")
 def handler(ctx: RequestContext) -> Any:
-    from shared.services.outcomes import list_recommendations
+    from shared.services.recommendations import list_recommendations
 
     with user_transaction(ctx.user) as conn:
         return list_recommendations(conn, ctx.user.user_id, ctx.query)
