@@ -179,3 +179,23 @@ def test_her_link_never_reaches_another_users_post(stack, creator, make_user):
     _close_the_loop(creator.user_id)
     still = next(i for i in _list(stack, creator).json()["items"] if i["id"] == creator.briefs[0])
     assert still["link"]["post_id"] is None and still["outcome"] is None
+
+
+def test_a_post_she_linked_carries_the_briefs_levels_where_no_rule_read_one(stack, creator):
+    import polars as pl
+
+    from shared.db import service_transaction
+    from shared.engines.patterns import known_levels
+    from shared.services.patterns import with_brief_levels
+
+    insert_rows(stack.database.url, "posts", [_reel(creator.user_id, "plain", T0 + 2 * DAY, 3, 1)])
+    _posted(stack, creator, creator.briefs[0], platform="instagram", platform_post_id="plain")
+    with service_transaction() as conn:
+        post_id = str(conn.execute("select id from posts where user_id = %s and platform_post_id = 'plain'",
+                                   (creator.user_id,)).fetchone()["id"])
+        read = pl.DataFrame([(post_id, "has_question", "no", "rules", 0.9)],
+                            schema=["post_id", "attribute", "level", "source", "confidence"], orient="row")
+        levels = dict(known_levels(with_brief_levels(conn, creator.user_id, read))
+                      .filter(pl.col("post_id") == post_id).select("attribute", "level").iter_rows())
+    # What a rule read stays; what none could read comes from the brief she followed.
+    assert levels == {"has_question": "no", "content_format": "tutorial", "camera_angle": "overhead", "has_cta": "yes"}
