@@ -2,7 +2,8 @@
 
 Starts Postgres, the platform sandbox and the gateway; signs in the demo creator; connects her
 four platforms through the real OAuth redirects; runs the crons (refresh, fetch, trends); and
-prints her overview, trends, creators, opportunities, insights and three ranked briefs.
+prints her overview, trends, creators, opportunities, insights and three ranked briefs; then when to post, and,
+two weeks later in the sandbox, what the briefs she followed did, her standing among peers and her digest.
 `--serve` keeps the stack running afterwards (gateway URL and a token are printed).
 """
 from __future__ import annotations
@@ -18,13 +19,13 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from scripts.demo_report import print_briefs, print_creators, print_insights, print_keywords, print_opportunities, \
-    print_overview, print_topics, section
+from scripts.demo_report import print_best_times, print_briefs, print_creators, print_digest, print_insights, \
+    print_keywords, print_opportunities, print_outcomes, print_overview, print_peers, print_topics, section
 
 SCENARIOS = Path(__file__).resolve().parent / "sandbox" / "scenarios"
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
-CREATORS = 12
+CREATORS = 40  # enough niche creators of her size for a peer percentile
 MARKET_ACCOUNT = CREATORS - 1
 
 
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> None:
         briefs = http.post("/api/ai/recommend", headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
                            json={"count": 3}).json()
         print_briefs(briefs)
+        print_best_times(http.get("/api/analytics/best-times", headers=auth).json())
+        _follow_two_briefs(stack, http, user, briefs)
         section(f"Done in {time.perf_counter() - t0:.1f}s")
         if args.serve:
             print(f"Serving. Gateway: {stack.base_url}  OpenAPI: {stack.base_url}/openapi.json\n"
@@ -85,6 +88,58 @@ def run(args: argparse.Namespace) -> None:
                 time.sleep(3600)
     finally:
         stack.stop()
+
+
+def _follow_two_briefs(stack: Any, http: httpx.Client, user: Any, briefs: dict[str, Any]) -> None:
+    """Two weeks on: she posted the first and the third brief (published in the sandbox, as she would on the
+    platform), the clock and the sandbox move 14 days, the fetch cron runs (briefs linked and measured), her
+    standing among peers is read, and the weekly cron writes her digest."""
+    import datetime as dt
+
+    from shared import clock
+
+    auth, cron = user.headers, stack.cron_headers
+    start = clock.now()
+    followed = [briefs["recommendations"][0], briefs["recommendations"][2]]
+    for brief, days in zip(followed, (1, 3)):
+        caption = f"{brief['caption']} {' '.join(brief['hashtags'][:4])}"
+        stack.sandbox.publish(brief["platform"], 0, caption=caption[:150] if brief["platform"] == "tiktok" else caption,
+                              title=brief["concept"], posted_at=start + dt.timedelta(days=days, hours=2),
+                              attributes={k: v for k, v in brief["attributes"].items()
+                                          if k in ("camera_angle", "audio_type", "content_format", "hook_speed")})
+    later = start + dt.timedelta(days=14)
+    clock.set_now(later)
+    stack.sandbox.set_today(later.date())
+    _due_again(user)  # the scheduler would have fetched her every day of those two weeks
+    fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
+    print(f"\n  two weeks later ({later.date()}): she posted briefs #1 and #3, not #2; fetch run: "
+          f"{json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows')})}")
+    listed = http.get("/api/ai/recommendations", headers=auth).json()
+    realised = http.post("/api/ai/patterns", headers=auth, json={}).json()["virality_model"].get("realised")
+    print_outcomes({"items": [i for i in listed["items"] if i["id"] in {b["id"] for b in briefs["recommendations"]}]},
+                   realised)
+    print_peers(http.get("/api/analytics/signals", headers=auth).json())
+    weekly = http.post("/api/cron/weekly-patterns", headers=cron).json()
+    print(f"  weekly cron: {json.dumps({k: weekly.get(k) for k in ('briefs_linked', 'briefs_measured', 'digests')})}")
+    print_digest(_latest_digest(user))
+
+
+def _due_again(user: Any) -> None:
+    # Leases follow the database's clock, which the demo cannot move: her connections are made due now.
+    from shared.db import service_transaction
+
+    with service_transaction() as conn:
+        conn.execute("update platform_connections set next_fetch_at = now() where user_id = %s", (user.user_id,))
+
+
+def _latest_digest(user: Any) -> dict[str, Any] | None:
+    # What the frontend reads through PostgREST (and hears through Realtime): her own row, under RLS.
+    from shared.auth import UserClaims
+    from shared.db import user_transaction
+
+    claims = UserClaims(user_id=user.user_id, role="authenticated", email=user.email, raw={"sub": user.user_id})
+    with user_transaction(claims) as conn:
+        return conn.execute("select subject, html, text from weekly_digests order by period_end desc limit 1").fetchone()
 
 
 def _replay_trend_history(stack: Any, days: int) -> None:

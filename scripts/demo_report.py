@@ -149,3 +149,82 @@ def print_briefs(body: dict[str, Any]) -> None:
             print(f"    {shot.get('order', '-')}. {shot.get('description')} ({shot.get('duration_s')} s)")
         print(f"  Caption: {r.get('caption')}")
         print(f"  Tags:    {' '.join(r.get('hashtags', []))}")
+
+
+def _ci(low: Any, high: Any, fmt: str = "{:.2f}") -> str:
+    return "—" if low is None or high is None else f"{fmt.format(low)}–{fmt.format(high)}"
+
+
+def print_best_times(body: dict[str, Any]) -> None:
+    section(f"When to post (her time zone, {body.get('timezone')}; engagement per reach against her average)")
+    for p in body.get("platforms", []):
+        if p["status"] != "ok":
+            print(f"  {p['platform']:10} not enough data ({p['n_posts']} posts)")
+            continue
+        best = ", ".join(f"{w['weekday'][:3]} {w['block']} {w['ratio']:.2f}x ({_ci(w['ci_low'], w['ci_high'])})"
+                         for w in p.get("best", []))
+        print(f"  {p['platform']:10} best: {best}")
+        habit = p.get("versus_habit")
+        if habit:
+            print(f"  {'':10} {habit['best_weekday'][:3]} {habit['best_block']} against her habit of the last 90 days "
+                  f"({habit['habit_posts']} posts): {habit['ratio']:.2f}x (95% CI {_ci(habit['ci_low'], habit['ci_high'])})")
+
+
+def print_peers(body: dict[str, Any]) -> None:
+    section("Against niche creators of her size (percentile among peers in her follower tier, 95% CI)")
+    for p in body.get("platforms", []):
+        peers = p.get("peers") or {}
+        tier = peers.get("tier")
+        n = peers.get("n_peers", 0)
+        head = f"  {p['platform']:10} {tier or '—'} tier ({_num(peers.get('followers'))} followers), " \
+               f"{n} peer{'' if n == 1 else 's'}"
+        if peers.get("reason"):
+            print(f"{head}: {peers['reason']}")
+            continue
+        print(head)
+        for m in peers.get("metrics", []):
+            if m["status"] == "ok":
+                print(f"    {m['label']:42} {m['percentile']:5.1f}  (95% CI {_ci(m['ci_low'], m['ci_high'], '{:.0f}')})"
+                      f"  {m['explanation']}")
+            elif m["status"] != "unavailable":
+                print(f"    {m['label']:42}     —  {m['explanation']}")
+        unavailable = [m["label"] for m in peers.get("metrics", []) if m["status"] == "unavailable"]
+        if unavailable:
+            print(f"    ({', '.join(unavailable)}: no platform API exposes other accounts' saves or shares)")
+
+
+def print_outcomes(body: dict[str, Any], realised: dict[str, Any] | None) -> None:
+    section("Did the briefs work? (a post that follows a brief is linked, then measured after 7 days of data)")
+    for item in body.get("items", []):
+        link, outcome = item.get("link"), item.get("outcome")
+        print(f"  [{item['status']:8}] #{item['rank']} {item['concept']} ({item.get('platform') or 'any'})")
+        if link:
+            how = "named by her" if link["source"] == "explicit" else \
+                f"matched automatically, confidence {link['confidence']:.2f} (text {link['match']['text']:.2f}, " \
+                f"{link['match']['agreeing']} of {link['match']['compared']} attributes agree)"
+            print(f"             post {link['platform_post_id']}: {how}")
+        if outcome:
+            ratios = ", ".join(f"{name} {outcome[key]:.2f}x her {outcome['baseline'][rate]['stratum']} mean"
+                               for name, key, rate in (("saves", "save_ratio", "save_rate"),
+                                                       ("shares", "share_ratio", "share_rate"))
+                               if outcome[key] is not None)
+            verdict = "reached" if outcome["top_quartile"] else "did not reach"
+            predicted = "—" if outcome["predicted_probability"] is None else f"{outcome['predicted_probability']:.0%}"
+            print(f"             after {outcome['data_days']:.1f} days: {ratios}; {verdict} her top quartile "
+                  f"(percentile {outcome['score_percentile']:.2f}); the brief predicted {predicted}")
+    if realised and realised.get("n"):
+        print(f"  calibration of past briefs on their outcomes: n={realised['n']}, Brier {realised['brier']:.3f} vs "
+              f"{realised['brier_base_rate']:.3f} for her base rate; bins "
+              + "; ".join(f"{b['mean_predicted']:.2f}->{b['observed_rate']:.2f} (n={b['n']})"
+                          for b in realised.get("calibration", []))
+              + ("" if realised.get("acted_on") else " (too few to act on: the score stays as the backtest earned it)"))
+
+
+def print_digest(digest: dict[str, Any] | None) -> None:
+    section("Weekly digest (stored as email-ready HTML and text; the frontend hears it through Realtime)")
+    if digest is None:
+        print("  no digest written")
+        return
+    print(f"  subject: {digest['subject']}  ({len(digest['html']):,} bytes of HTML)")
+    for line in digest["text"].splitlines():
+        print(f"  | {line}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,14 @@ from shared.models.common import Problem
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
+# Responses some endpoints also give when the Accept header asks for them.
+_OTHER_MEDIA = {"analytics_posts": {"text/csv": {"schema": {
+    "type": "string", "description": "Accept: text/csv streams every matching post (at most `limit` when given; no "
+                                     "cursor) with the same filters and sort: a header row of the JSON item's fields, "
+                                     "RFC 4180 quoting, empty cells for unknown values, and text cells that would "
+                                     "start a spreadsheet formula (= + - @ tab CR) prefixed with an apostrophe"}}}}
+_PATH_SCHEMAS = {"platform": {"type": "string", "enum": ["instagram", "youtube", "pinterest", "tiktok"]},
+                 "id": {"type": "string", "format": "uuid"}}
 _ERRORS = {"400": "Invalid input", "401": "Missing or invalid token", "403": "Forbidden", "404": "Not found",
            "405": "Method not allowed", "409": "Conflict", "413": "Body too large", "415": "Not JSON",
            "429": "Rate limited", "500": "Internal error", "502": "Upstream failed", "503": "Unavailable"}
@@ -85,9 +94,9 @@ def build_openapi(server: str = "/") -> dict[str, Any]:
 def _operation(spec: Any, endpoint: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": spec.name, "summary": spec.summary, "tags": [spec.route.split("/")[2]]}
     params = []
-    if "{platform}" in spec.route:
-        params.append({"name": "platform", "in": "path", "required": True,
-                       "schema": {"type": "string", "enum": ["instagram", "youtube", "pinterest", "tiktok"]}})
+    for name in re.findall(r"\{([a-z_]+)\}", spec.route):
+        schema = _PATH_SCHEMAS.get(name, {"type": "string"})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if endpoint.get("query") is not None:
         params.extend(_query_parameters(endpoint["query"], schemas))
     if params:
@@ -101,7 +110,7 @@ def _operation(spec: Any, endpoint: dict[str, Any], schemas: dict[str, Any]) -> 
                             "headers": {"Location": {"schema": {"type": "string"}}}}
     elif endpoint.get("response") is not None:
         responses["200"] = {"description": "OK", "content": {"application/json": {
-            "schema": {"$ref": REF.format(model=endpoint["response"].__name__)}}}}
+            "schema": {"$ref": REF.format(model=endpoint["response"].__name__)}}, **_OTHER_MEDIA.get(spec.name, {})}}
     else:
         responses["200"] = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     for status, text in _ERRORS.items():

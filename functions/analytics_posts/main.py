@@ -1,4 +1,4 @@
-"""GET /api/analytics/posts: the caller's posts sorted by any metric, filtered, keyset-paged."""
+"""GET /api/analytics/posts: the caller's posts sorted by any metric, filtered, keyset-paged; CSV when asked."""
 from typing import Any
 
 import functions_framework
@@ -11,7 +11,9 @@ from shared.http import RequestContext, endpoint
 @endpoint(auth="user", methods=("GET",), query="shared.models.posts:PostsQuery",
           response="shared.models.posts:PostsResponse")
 def handler(ctx: RequestContext) -> Any:
-    from shared.services.posts_query import list_posts
+    from shared.services.posts_query import csv_response, list_posts, wants_csv
 
+    if wants_csv(ctx.request):  # Accept: text/csv, streamed with the same filters
+        return csv_response(ctx.user, ctx.query)
     with user_transaction(ctx.user) as conn:
         return list_posts(conn, ctx.query, ctx.user.user_id)

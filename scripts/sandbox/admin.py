@@ -55,6 +55,7 @@ async def posts(request: Request) -> Response:
     if platform not in PLATFORMS or not 0 <= creator < world.config.creators:
         return _bad("unknown platform or creator")
     table = world.posts(creator, platform)
+    published = {p["id"] for p in world.published.get((creator, platform), ())}
     rows = []
     for i in range(len(table)):
         c = table.counters(i)
@@ -72,6 +73,7 @@ async def posts(request: Request) -> Response:
             "expected_share_rate": _num(float(table.expected["share_rate"][i])),
             "planted_save_lift": _num(float(table.planted_lift["save_rate"][i])),
             "planted_share_lift": _num(float(table.planted_lift["share_rate"][i])),
+            "published": table.ids[i] in published,
         })
     return JSONResponse({"platform": platform, "creator": creator, "posts": rows})
 
@@ -256,6 +258,33 @@ async def account_daily(request: Request) -> Response:
                          "days": days})
 
 
+async def clock(request: Request) -> Response:
+    """The day every platform answers for (GET), or move it (POST {"today": "YYYY-MM-DD"}): a week later,
+    last week's posts have a week of counters and the posts drawn for that week exist."""
+    world = request.app.state.world
+    if request.method == "POST":
+        try:
+            world.set_today(date.fromisoformat(str((await _json(request)).get("today"))))
+        except ValueError:
+            return _bad("today must be YYYY-MM-DD")
+    return JSONResponse({"today": world.today.isoformat()})
+
+
+async def publish(request: Request) -> Response:
+    """Publish a post for a creator: {caption, title?, posted_at (ISO, with zone), attributes {attribute: level}
+    (camera_angle, audio_type, content_format, hook_speed, duration_bucket), kind?, duration_s?}. It is served
+    in the platform's wire format once the sandbox's today is past posted_at."""
+    world = request.app.state.world
+    platform, creator = request.path_params["platform"], int(request.path_params["creator"])
+    if platform not in PLATFORMS or not 0 <= creator < world.config.creators:
+        return _bad("unknown platform or creator")
+    try:
+        post = world.publish(creator, platform, await _json(request))
+    except (SandboxConfigError, ValueError, TypeError) as exc:
+        return _bad(str(exc))
+    return JSONResponse({"platform": platform, "creator": creator, **post})
+
+
 def routes() -> list:
     return [
         Route("/creators", creators), Route("/effects", effects),
@@ -269,4 +298,6 @@ def routes() -> list:
         Route("/trends/truth", trends_truth),
         Route("/market/truth", market_truth),
         Route("/account_daily/{platform}/{creator:int}", account_daily),
+        Route("/clock", clock, methods=["GET", "POST"]),
+        Route("/publish/{platform}/{creator:int}", publish, methods=["POST"]),
     ]

@@ -22,7 +22,7 @@ import numpy as np
 
 from scripts.sandbox.captions import write_caption, youtube_title
 from scripts.sandbox.creators import PLATFORM_CODE, REFERENCE_DATE, CreatorProfile
-from shared.attributes import LEVELS
+from shared.attributes import LEVELS, duration_bucket
 
 EPOCH_MONDAY = date(2020, 1, 6)
 HISTORY_DAYS = 730
@@ -183,30 +183,41 @@ def _levels_for(platform: str, attribute: str) -> tuple[str, ...]:
 
 
 def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: date,
-                   effects: list[dict]) -> PostTable:
+                   effects: list[dict], published: Sequence[dict] = ()) -> PostTable:
     """Draw the creator's posts on a platform for the two years before `today` (vectorised: benchmarks
-    touch 1,000 creators)."""
+    touch 1,000 creators), plus the posts published through the admin API (`published_post`) so far."""
     as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
     u, z, week_arr, k_arr = _draws(seed, creator, platform)
     first_week = ((today - timedelta(days=HISTORY_DAYS + 7)) - EPOCH_MONDAY).days // 7
     last_week = (today - EPOCH_MONDAY).days // 7
     window = (week_arr >= first_week) & (week_arr <= last_week)
     u, z, week_arr, k_arr = u[window], z[window], week_arr[window], k_arr[window]
+    all_ids = [_post_id(platform, creator.index, int(w), int(k)) for w, k in zip(week_arr, k_arr)]
+    n_drawn = len(u)
+    if published:
+        extra = [_published_draws(seed, creator, platform, post) for post in published]
+        u, z = np.vstack([u, *(e[0] for e in extra)]), np.vstack([z, *(e[1] for e in extra)])
+        all_ids += [post["id"] for post in published]
     kinds = _kinds(platform, u[:, 0])
-    is_video = ~np.isin(kinds, ("IMAGE", "CAROUSEL_ALBUM", "image"))
     level_idx = {}
     for j, attribute in enumerate(LEVELS):
         n_levels = len(_levels_for(platform, attribute))
         level_idx[attribute] = np.minimum((u[:, 1 + j] * n_levels).astype(int), n_levels - 1)
     _apply_co_occurrences(platform, effects, level_idx, u[:, 25])
+    given = _given_levels(platform, creator, published, kinds, level_idx, n_drawn)
+    is_video = ~np.isin(kinds, ("IMAGE", "CAROUSEL_ALBUM", "image"))
     known = {a: np.ones(len(u), dtype=bool) for a in LEVELS}
     for attribute in VIDEO_ONLY:
         known[attribute] = is_video.copy()
+    for row, post_known in given.items():
+        for attribute, is_known in post_known.items():
+            known[attribute][row] = known[attribute][row] and is_known
     buckets = LEVELS["duration_bucket"]
     hidden = level_idx["duration_bucket"].copy()
     if platform == "instagram":
         known["duration_bucket"][:] = False  # IG exposes no duration: the bucket stays unobservable
         hidden = np.minimum((u[:, 11] * 4).astype(int), 3)
+        hidden[n_drawn:] = level_idx["duration_bucket"][n_drawn:]
     if platform == "youtube":
         kinds = np.where(hidden == buckets.index("over_180s"), "long", "short")
     lo = np.array([_DURATION_RANGE[b][0] for b in buckets])[hidden]
@@ -215,20 +226,127 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
         hi = np.where(hidden == buckets.index("over_180s"), 600, hi)
     duration = lo + (hi - lo) * u[:, 12]
     duration = np.round(duration, 3) if platform == "pinterest" else np.clip(np.round(duration), np.ceil(lo), np.floor(hi))
+    for row, post in zip(range(n_drawn, len(u)), published):
+        if post.get("duration_s") is not None:
+            duration[row] = float(post["duration_s"])
     duration = np.where(is_video, duration, np.nan)
     hook_levels = LEVELS["hook_speed"]
     hook_lo = np.array([_HOOK_SECONDS[h][0] for h in hook_levels])[level_idx["hook_speed"]]
     hook_hi = np.array([_HOOK_SECONDS[h][1] for h in hook_levels])[level_idx["hook_speed"]]
     hook = np.where(known["hook_speed"], hook_lo + (hook_hi - hook_lo) * u[:, 13], np.nan)
-    ts = _timestamps(creator, u, week_arr, level_idx)
+    ts = np.concatenate([_timestamps(creator, u[:n_drawn], week_arr, level_idx, n_drawn),
+                         np.array([float(post["timestamp"]) for post in published])])
     rates = _expected_rates(platform, creator, z, level_idx, known, effect_lifts(effects, platform))
     keep = (ts < as_of.timestamp()) & (ts >= as_of.timestamp() - HISTORY_DAYS * 86400)
     idx = np.flatnonzero(keep)[np.argsort(-ts[keep], kind="stable")]
     attrs = LazyAttrs(platform, {a: level_idx[a][idx] for a in LEVELS}, {a: known[a][idx] for a in LEVELS})
-    ids = [_post_id(platform, creator.index, int(week_arr[i]), int(k_arr[i])) for i in idx]
-    return _assemble(platform, creator, seed, as_of, ids, ts[idx], [str(k) for k in kinds[idx]], attrs, duration[idx],
-                     hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx],
-                     {metric: lift[idx] for metric, lift in rates[2].items()})
+    ids = [all_ids[i] for i in idx]
+    table = _assemble(platform, creator, seed, as_of, ids, ts[idx], [str(k) for k in kinds[idx]], attrs,
+                      duration[idx], hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx],
+                      {metric: lift[idx] for metric, lift in rates[2].items()})
+    for post in published:
+        if post["id"] in table.index_of:
+            table._text[table.index_of[post["id"]]] = _published_text(post)
+    return table
+
+
+# Posts published through the admin API ------------------------------------------------------------
+
+def published_post(platform: str, creator: CreatorProfile, serial: int, body: dict) -> dict:
+    """A post a test or the demo publishes for a creator: caption, title, time, the attributes it was made
+    with (camera, audio, format, hook, duration), and its media kind; validated, with an id in the
+    platform's own shape. Posting time, weekday and the caption's own levels follow from time and text."""
+    from scripts.sandbox.config import SandboxConfigError
+
+    caption = body.get("caption")
+    if not isinstance(caption, str) or not caption.strip() or len(caption) > 2200:
+        raise SandboxConfigError("caption must be 1-2200 characters")
+    if platform == "tiktok" and len(caption) > 150:
+        raise SandboxConfigError("TikTok descriptions here are at most 150 characters")
+    try:
+        moment = datetime.fromisoformat(str(body.get("posted_at")).replace("Z", "+00:00"))
+    except ValueError:
+        raise SandboxConfigError("posted_at must be an ISO 8601 date-time with a time zone") from None
+    if moment.tzinfo is None:
+        raise SandboxConfigError("posted_at must carry a time zone")
+    attributes = dict(body.get("attributes") or {})
+    for attribute, level in attributes.items():
+        if level is not None and level not in LEVELS.get(attribute, ()):
+            raise SandboxConfigError(f"unknown level {level!r} of {attribute!r}")
+    kind = body.get("kind") or _DEFAULT_KIND[platform]
+    if kind not in _PUBLISHED_KINDS[platform]:
+        raise SandboxConfigError(f"kind on {platform} is one of {list(_PUBLISHED_KINDS[platform])}")
+    duration = body.get("duration_s")
+    if duration is not None and not (isinstance(duration, (int, float)) and 1 <= duration <= 3600):
+        raise SandboxConfigError("duration_s must be 1-3600 seconds")
+    if duration is None and kind not in ("IMAGE", "CAROUSEL_ALBUM", "image"):
+        default = "over_180s" if kind == "long" else "30_60s"
+        low, high = _DURATION_RANGE[attributes.get("duration_bucket") or default]
+        duration = float(round((low + high) / 2))
+    if duration is not None:
+        attributes["duration_bucket"] = duration_bucket(duration)
+    title = body.get("title")
+    return {"id": _published_id(platform, creator.index, serial), "timestamp": moment.timestamp(),
+            "caption": caption.strip(), "title": (title or caption.split(".")[0]).strip()[:100],
+            "attributes": attributes, "kind": kind, "duration_s": duration}
+
+
+_DEFAULT_KIND = {"instagram": "REELS", "youtube": "short", "pinterest": "video", "tiktok": "video"}
+_PUBLISHED_KINDS = {"instagram": ("REELS", "IMAGE", "CAROUSEL_ALBUM"), "youtube": ("short", "long"),
+                    "pinterest": ("video", "image"), "tiktok": ("video",)}
+
+
+def _published_id(platform: str, creator: int, serial: int) -> str:
+    # Outside the drawn posts' id space (their week numbers stay below MAX_WEEK).
+    if platform == "instagram":
+        return f"19{creator:06d}{serial:08d}"
+    if platform == "pinterest":
+        return f"8{creator:07d}{serial:08d}00"
+    if platform == "tiktok":
+        return f"74{creator:07d}{serial:08d}00"
+    return _post_id("youtube", creator, MAX_WEEK + serial, 63)
+
+
+def _published_draws(seed: int, creator: CreatorProfile, platform: str, post: dict) -> tuple[np.ndarray, ...]:
+    """The noise of a published post: its own stream, so publishing one post changes no other post."""
+    from scripts.sandbox.creators import stable_seed
+
+    rng = np.random.default_rng(stable_seed(seed, creator.index, platform, "published", post["id"]))
+    return rng.random((1, N_UNIFORMS)), rng.standard_normal((1, N_NORMALS))
+
+
+def _given_levels(platform: str, creator: CreatorProfile, published: Sequence[dict], kinds: np.ndarray,
+                  level_idx: dict[str, np.ndarray], n_drawn: int) -> dict[int, dict[str, bool]]:
+    """Write the published posts' levels and kinds into the drawn arrays (row n_drawn + i is post i);
+    returns which attributes each of them has (a level given as null, or not given, is not known)."""
+    from shared.attributes import HAS_CTA, HAS_QUESTION, caption_length, posting_time
+    from shared.attribute_cues import CTA_PHRASES
+
+    known: dict[int, dict[str, bool]] = {}
+    for row, post in zip(range(n_drawn, n_drawn + len(published)), published):
+        local = datetime.fromtimestamp(post["timestamp"], timezone.utc).astimezone(ZoneInfo(creator.time_zone))
+        text = post["caption"]
+        levels = {**post["attributes"], "posting_time": posting_time(local.hour),
+                  "weekday": _weekday_level(local.date()), "caption_length": caption_length(text),
+                  HAS_QUESTION: "yes" if "?" in text else "no",
+                  HAS_CTA: "yes" if any(p in text.lower() for p in CTA_PHRASES) else "no"}
+        kinds[row] = post["kind"]
+        known[row] = {}
+        for attribute in LEVELS:
+            level = levels.get(attribute)
+            choices = _levels_for(platform, attribute)
+            known[row][attribute] = level in choices
+            if level in choices:
+                level_idx[attribute][row] = choices.index(level)
+    return known
+
+
+def _published_text(post: dict) -> dict:
+    from scripts.sandbox.captions import mentioned_cues
+
+    found = mentioned_cues(post["caption"])
+    cues = {attribute: sorted(levels)[0] for attribute, levels in found.items() if attribute != "cta"}
+    return {"caption": post["caption"], "title": post["title"], "cues": cues}
 
 
 MAX_WEEK = 1200  # weeks after EPOCH_MONDAY drawn up front (to 2043): a post's draws never depend on `today`
@@ -276,9 +394,12 @@ def _kinds(platform: str, u: np.ndarray) -> np.ndarray:
     return np.full(len(u), "video")
 
 
-def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, level_idx: dict) -> np.ndarray:
-    """UTC seconds whose local date and hour render the drawn weekday and posting_time levels."""
+def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, level_idx: dict,
+                n: int | None = None) -> np.ndarray:
+    """UTC seconds whose local date and hour render the drawn weekday and posting_time levels (of the
+    first `n` posts, the drawn ones)."""
     tz = ZoneInfo(creator.time_zone)
+    level_idx = {a: idx[:n] for a, idx in level_idx.items()}
     weekend = np.array(LEVELS["weekday"])[level_idx["weekday"]] == "weekend"
     day = np.where(weekend, 5 + (u[:, 14] * 2).astype(int), (u[:, 14] * 5).astype(int))
     times = LEVELS["posting_time"]

@@ -65,6 +65,17 @@ class SandboxHandle:
         """A creator's true daily account metrics on a platform, up to the platform's last final day."""
         return self._call("GET", f"/account_daily/{platform}/{creator}")  # type: ignore[return-value]
 
+    def set_today(self, day: object) -> dict:
+        """Move the day every platform answers for (YYYY-MM-DD or a date)."""
+        return self._call("POST", "/clock", {"today": str(day)})  # type: ignore[return-value]
+
+    def publish(self, platform: str, creator: int = 0, **post: object) -> dict:
+        """Publish a post for a creator (caption, posted_at, attributes, ...; see admin.publish); returns it
+        with its platform post id."""
+        if hasattr(post.get("posted_at"), "isoformat"):
+            post["posted_at"] = post["posted_at"].isoformat()  # type: ignore[union-attr]
+        return self._call("POST", f"/publish/{platform}/{creator}", post)  # type: ignore[return-value]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

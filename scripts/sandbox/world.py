@@ -11,7 +11,7 @@ import numpy as np
 
 from scripts.sandbox.config import SandboxConfig, validate_fault
 from scripts.sandbox.creators import PLATFORMS, CreatorProfile, _user_ids, creator_profile
-from scripts.sandbox.posts import PostTable, generate_posts
+from scripts.sandbox.posts import PostTable, generate_posts, published_post
 from scripts.sandbox.tokens import TokenStore
 
 _CACHE_SIZE = 1024  # (creator, platform) tables kept; regeneration is deterministic, so eviction is safe
@@ -30,10 +30,30 @@ class World:
         self._tables: OrderedDict[tuple[int, str], PostTable] = OrderedDict()
         self._lock = threading.Lock()
         self._user_index: dict[str, dict[str, int]] | None = None
+        self.published: dict[tuple[int, str], list[dict]] = {}
 
     @property
     def today(self) -> date:
         return self.config.today
+
+    def set_today(self, day: date) -> None:
+        """Move the day every platform answers for (posts drawn for the new weeks appear, counters age);
+        only forward or back in whole days, and every post drawn so far stays what it was."""
+        with self._lock:
+            self.config.today = day
+            self._tables.clear()
+            self.__dict__.pop("yt_search_index", None)
+
+    def publish(self, index: int, platform: str, body: dict) -> dict:
+        """Add a post the creator publishes (a test or the demo following a brief); visible once `today`
+        is past its time, in every endpoint's wire format, with the planted effects of its levels."""
+        with self._lock:
+            posts = self.published.setdefault((index, platform), [])
+            post = published_post(platform, self.creator(index), len(posts) + 1, body)
+            posts.append(post)
+            self._tables.pop((index, platform), None)
+            self.__dict__.pop("yt_search_index", None)
+        return post
 
     def creator(self, index: int) -> CreatorProfile:
         return creator_profile(self.config.seed, index)
@@ -45,7 +65,8 @@ class World:
             if table is not None:
                 self._tables.move_to_end(key)
                 return table
-        table = generate_posts(self.config.seed, self.creator(index), platform, self.today, self.config.effects)
+        table = generate_posts(self.config.seed, self.creator(index), platform, self.today, self.config.effects,
+                               list(self.published.get(key, ())))
         with self._lock:
             self._tables[key] = table
             while len(self._tables) > _CACHE_SIZE:

@@ -17,6 +17,17 @@ Statistical choices:
   calibration bins, and a bootstrap 95 % interval of the skill. The score "earns" its decimals only
   when that interval lies above 0; otherwise it is reported as no better than the base rate.
 - Under MIN_HISTORY labelled posts the model answers the base rate and says so.
+- Realised outcomes (what the briefs' posts did, engines/outcomes.py) are a prospective test of the score
+  as it was shown: `realised_calibration` scores each measured brief's predicted probability against whether
+  its post reached her top quartile (Brier against the base rate she had then, reliability bins, n). The
+  refit uses them in two ways, and only these: (1) the report carries that calibration, and once
+  MIN_REALISED briefs are measured, a skill interval wholly below 0 withdraws `earned` (the score stops
+  being shown however well the backtest went); below MIN_REALISED it is reported, not acted on, so in
+  practice it changes nothing for the first few dozen briefs. (2) Posts she linked to a brief herself carry
+  the brief's attribute levels where the rules could not read them (services/patterns.py), so the fit and
+  the backtest see what those posts were made with; a handful of posts among hundreds, a small change.
+  Linked posts are not weighted more: a realised outcome is one more labelled post, no more informative
+  than any other of hers.
 """
 from __future__ import annotations
 
@@ -31,6 +42,8 @@ from pydantic import BaseModel, Field
 from shared.engines.patterns import UNKNOWN, Z95, PatternResult, detect_patterns, known_levels, rate_frame
 
 MIN_HISTORY = 120
+# Measured briefs before their realised calibration may withdraw the score (see the module docstring).
+MIN_REALISED = 30
 TOP_QUANTILE = 0.75
 # Fractions of the time-ordered posts where each evaluation block starts (and the last one ends).
 EVALUATION_CUTS = (0.5, 0.625, 0.75, 0.875, 1.0)
@@ -55,6 +68,22 @@ class CalibrationBin(BaseModel):
     observed_rate: float
 
 
+class RealisedCalibration(BaseModel):
+    """The briefs' predictions scored on what their posts did (measured briefs only)."""
+
+    n: int
+    n_top_quartile: int = 0
+    mean_predicted: float | None = None
+    observed_rate: float | None = None
+    brier: float | None = None
+    brier_base_rate: float | None = Field(default=None, description="Of her base rate when each brief was made")
+    skill: float | None = None
+    skill_ci: list[float] | None = None
+    calibration: list[CalibrationBin] = Field(default_factory=list)
+    acted_on: bool = Field(default=False, description=f"At least {MIN_REALISED} measured briefs: a skill interval "
+                                                      "below 0 withdraws the score")
+
+
 class ViralityReport(BaseModel):
     """How the model was fitted and how well it predicted posts it had not seen."""
 
@@ -73,6 +102,7 @@ class ViralityReport(BaseModel):
     earned: bool = Field(default=False, description="The skill's 95 % interval lies above 0")
     calibration: list[CalibrationBin] = Field(default_factory=list)
     coefficients: dict[str, float] = Field(default_factory=dict)
+    realised: RealisedCalibration | None = None
 
 
 class LevelEffect(BaseModel):
@@ -159,8 +189,10 @@ def virality_labels(posts: pl.DataFrame) -> pl.DataFrame:
 
 
 def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, patterns: PatternResult | None = None,
-                       fit_patterns: PatternFitter | None = None, seed: int = 0) -> ViralityModel:
-    """Evaluate on time-ordered blocks, then fit on everything (`patterns`: the full-history result)."""
+                       fit_patterns: PatternFitter | None = None, seed: int = 0,
+                       realised: RealisedCalibration | None = None) -> ViralityModel:
+    """Evaluate on time-ordered blocks, then fit on everything (`patterns`: the full-history result;
+    `realised`: the briefs' realised calibration, see the module docstring)."""
     fit_patterns = fit_patterns or (lambda p, a: detect_patterns(p, a))
     labels = virality_labels(posts)
     y = labels.get_column("label").to_numpy().astype(float)
@@ -168,7 +200,7 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
         # Top quartile by construction: 25 % is the honest prior; a few posts' mean would be noise.
         base = 1 - TOP_QUANTILE
         return ViralityModel(intercept=_logit(base), report=ViralityReport(
-            status="insufficient_history", n_posts=len(y), base_rate=base))
+            status="insufficient_history", n_posts=len(y), base_rate=base, realised=realised))
     levels = _levels_by_post(attributes)
     ids = labels.get_column("post_id").to_list()
     platforms = labels.get_column("platform").to_list()
@@ -194,10 +226,35 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
     report = ViralityReport(
         status="ok", n_posts=len(y), n_train=cuts[0], n_test=len(t), base_rate=float(y.mean()),
         brier=brier, brier_base_rate=brier_base, skill=1 - brier / brier_base if brier_base > 0 else None,
-        skill_ci=skill_ci, auc=auc(p, t), earned=skill_ci is not None and skill_ci[0] > 0,
-        calibration=_calibration(p, t), coefficients=dict(zip(keys, (float(w) for w in final[1:]))))
+        skill_ci=skill_ci, auc=auc(p, t), earned=skill_ci is not None and skill_ci[0] > 0 and not _refuted(realised),
+        calibration=_calibration(p, t), coefficients=dict(zip(keys, (float(w) for w in final[1:]))),
+        realised=realised)
     return ViralityModel(effects=effects, weights=report.coefficients, intercept=float(final[0]),
                          covariance=covariance.tolist(), report=report)
+
+
+def realised_calibration(predicted: np.ndarray, observed: np.ndarray, base_rates: np.ndarray, *,
+                         seed: int = 0) -> RealisedCalibration:
+    """Brier of the briefs' predicted probabilities on whether their posts reached her top quartile, against
+    the base rate each brief was made with; skill with a bootstrap 95 % interval (from 10 briefs on)."""
+    predicted, observed = np.asarray(predicted, dtype=float), np.asarray(observed, dtype=float)
+    n = len(predicted)
+    if n == 0:
+        return RealisedCalibration(n=0)
+    base = np.asarray(base_rates, dtype=float)
+    brier, brier_base = float(np.mean((predicted - observed) ** 2)), float(np.mean((base - observed) ** 2))
+    skill_ci = _skill_interval(predicted, base, observed, np.random.default_rng(seed)) if n >= 10 else None
+    return RealisedCalibration(
+        n=n, n_top_quartile=int(observed.sum()), mean_predicted=float(predicted.mean()),
+        observed_rate=float(observed.mean()), brier=brier, brier_base_rate=brier_base,
+        skill=1 - brier / brier_base if brier_base > 0 else None, skill_ci=skill_ci,
+        calibration=_calibration(predicted, observed), acted_on=n >= MIN_REALISED)
+
+
+def _refuted(realised: RealisedCalibration | None) -> bool:
+    """Enough measured briefs, and their skill interval lies wholly below 0."""
+    return (realised is not None and realised.acted_on and realised.skill_ci is not None
+            and realised.skill_ci[1] < 0)
 
 
 def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
@@ -277,7 +334,8 @@ def _skill_interval(p: np.ndarray, b: np.ndarray, y: np.ndarray, rng: np.random.
 
 
 def _calibration(predicted: np.ndarray, y: np.ndarray) -> list[CalibrationBin]:
-    edges = np.linspace(0, 1, CALIBRATION_BINS + 1)
+    # k / bins, not linspace: linspace's 0.6000000000000001 put a prediction of 0.6 in the bin below.
+    edges = np.arange(CALIBRATION_BINS + 1) / CALIBRATION_BINS
     which = np.clip(np.digitize(predicted, edges) - 1, 0, CALIBRATION_BINS - 1)
     return [CalibrationBin(lower=float(edges[b]), upper=float(edges[b + 1]), n=int((which == b).sum()),
                            mean_predicted=float(predicted[which == b].mean()),

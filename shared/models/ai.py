@@ -51,6 +51,22 @@ class NotEnoughData(ResponseModel):
     n: int = Field(description="Posts at this level with the metric measured")
 
 
+class RealisedCalibrationSummary(ResponseModel):
+    """Her briefs' predictions scored on what their posts did (briefs measured after 7 days of data)."""
+
+    n: int = Field(description="Measured briefs with a prediction")
+    n_top_quartile: int = Field(description="Of those, posts that reached her top quartile")
+    mean_predicted: float | None
+    observed_rate: float | None
+    brier: float | None = Field(description="Mean squared error of the predicted probabilities")
+    brier_base_rate: float | None = Field(description="Of her base rate when each brief was made")
+    skill: float | None = Field(description="1 - brier / brier_base_rate")
+    skill_ci: list[float] | None = Field(description="95 % bootstrap interval (from 10 measured briefs)")
+    calibration: list[dict[str, Any]] = Field(description="Reliability bins: lower, upper, n, mean_predicted, "
+                                                          "observed_rate")
+    acted_on: bool = Field(description="30 or more measured briefs: a skill interval below 0 withdraws the score")
+
+
 class ViralitySummary(ResponseModel):
     status: Literal["ok", "insufficient_history"]
     label_rule: str
@@ -67,6 +83,8 @@ class ViralitySummary(ResponseModel):
     earned: bool | None = Field(description="True when the skill's interval lies above 0: only then does a "
                                             "brief show a probability")
     calibration: list[dict[str, Any]]
+    realised: RealisedCalibrationSummary | None = Field(
+        default=None, description="The calibration of past briefs' predictions on their realised outcomes")
 
 
 class PatternsResponse(ResponseModel):
@@ -130,3 +148,6 @@ class WeeklyPatternsResponse(ResponseModel):
     failed: int
     deferred: int = Field(description="Left for the next run: the time budget ran out")
     errors: dict[str, str] = Field(description="user id -> error kind")
+    briefs_linked: int = Field(default=0, description="Posts linked to briefs by the matcher")
+    briefs_measured: int = Field(default=0, description="Linked posts measured after 7 days of data")
+    digests: int = Field(default=0, description="Weekly digests written (creators with an active connection)")

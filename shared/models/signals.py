@@ -44,10 +44,37 @@ class Signal(ResponseModel):
     niche_reason: str | None = None
 
 
+class PeerMetric(ResponseModel):
+    key: Literal["engagement_rate", "save_rate", "share_rate", "follower_growth"]
+    label: str
+    status: Literal["ok", "no_peers", "unavailable", "not_enough_data"]
+    percentile: float | None = Field(description="0-100: where her value falls among her peers' (mid-rank)")
+    ci_low: float | None = Field(description="95 % bootstrap interval of the percentile")
+    ci_high: float | None
+    value: float | None = Field(description="Hers: engagement per view (median of her 12 latest posts) or "
+                                            "30-day follower growth")
+    peer_median: float | None
+    n_peers: int = Field(description="Peers with this metric")
+    explanation: str
+
+
+class PeerBenchmarks(ResponseModel):
+    tier: str | None = Field(description="Her follower tier on this platform: starter < 1k, nano < 10k, micro "
+                                         "< 100k, mid < 500k, macro < 1M, mega; null without a follower count")
+    tier_range: list[int | None] = Field(description="[lower, upper) followers of the tier; upper null for mega")
+    followers: int | None
+    n_peers: int = Field(description="Tracked niche creators on this platform in her tier")
+    reason: str | None = Field(description="Why there are no peers, when there are none")
+    metrics: list[PeerMetric]
+
+
 class PlatformSignals(ResponseModel):
     platform: Platform
     connection_status: Literal["active", "needs_reauth", "revoked"]
     signals: list[Signal]
+    peers: PeerBenchmarks | None = Field(default=None, description="Her engagement, save, share and follower "
+                                                                   "growth as percentiles among niche creators "
+                                                                   "of her size")
 
 
 class SignalsResponse(ResponseModel):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from shared import clock
 from shared.logging import get_logger
+from shared.services.outcomes import after_fetch
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -120,6 +121,8 @@ async def fetch_connection(row: dict[str, Any], ctx: FetchContext, owner: str) -
         parts = await _while_leased(_fetch_with_refresh(row, ctx, result), row, ctx, owner)
         if parts is None or not await ctx.db(_write_unit, row, owner, ctx, fetched_at, parts, result):
             result.outcome, result.error_kind = "lost_lease", "lost_lease"
+        else:
+            await ctx.db(after_fetch, str(row["user_id"]), row["platform"])  # briefs linked and measured; never raises
     except PlatformError as error:
         result.error_kind = error.kind
         await _record(ctx, _finish_error, row, owner, error, result)

@@ -67,7 +67,9 @@ def run_pattern_detection(conn: Any, user_id: str, *, window_days: int = 365, mi
 
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
-    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id), settings=settings)
+    attributes = with_brief_levels(conn, user_id, refresh_attributes(conn, user_id, posts,
+                                                                      profile_timezone(conn, user_id),
+                                                                      settings=settings))
     result = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr)
     coverage = [{**row, "text": coverage_text(row)} for row in result.coverage.iter_rows(named=True)]
     stored = replace_pattern_insights(conn, user_id, findings(result), not_judged(coverage, min_posts_per_level))
@@ -209,12 +211,26 @@ def replace_pattern_insights(conn: Any, user_id: str, found: list[Any],
     return stored
 
 
+def with_brief_levels(conn: Any, user_id: str, attributes: pl.DataFrame) -> pl.DataFrame:
+    """Her stored attributes, plus the brief's levels on posts she said followed a brief, where no rule or
+    model read that attribute (the stored level wins: engines keep the first level per post and attribute)."""
+    import polars as pl
+
+    from shared.services.outcomes import brief_levels_of_linked_posts
+
+    briefed = brief_levels_of_linked_posts(conn, user_id)
+    return attributes if briefed.is_empty() else pl.concat([attributes, briefed.select(attributes.columns)])
+
+
 def store_virality_model(conn: Any, user_id: str, posts: pl.DataFrame, attributes: pl.DataFrame,
                          patterns: Any = None, fit_patterns: Any = None) -> ViralityModel:
-    """Fit her virality model (on `patterns`, the run's full-history result, when given) and upsert it."""
+    """Fit her virality model (on `patterns`, the run's full-history result, when given; with her briefs'
+    realised calibration) and upsert it."""
     from shared.engines.virality import fit_virality_model
+    from shared.services.outcomes import realised_report
 
-    model = fit_virality_model(posts, attributes, patterns=patterns, fit_patterns=fit_patterns)
+    model = fit_virality_model(posts, attributes, patterns=patterns, fit_patterns=fit_patterns,
+                               realised=realised_report(conn, user_id))
     conn.execute(
         # fitted_at is bookkeeping the weekly cron compares with posts.fetched_at: both database time.
         """insert into virality_models (user_id, model, report, fitted_at) values (%s, %s, %s, now())
@@ -238,8 +254,9 @@ def load_or_fit_virality_model(conn: Any, user_id: str, *, window_days: int = 36
     posts = load_posts(conn, user_id, window_days)
     # Inside a recommend request: no model calls beyond the concepts (her quota); the next pattern
     # run reads the posts.
-    attributes = refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id),
-                                    read_with_llm=False)
+    attributes = with_brief_levels(conn, user_id, refresh_attributes(conn, user_id, posts,
+                                                                      profile_timezone(conn, user_id),
+                                                                      read_with_llm=False))
     return store_virality_model(conn, user_id, posts, attributes)
 
 

@@ -2,20 +2,18 @@
 
 Each page reads at most two index ranges of `(user_id, <sort> desc nulls last, id desc)`: the posts
 with a value (forward scan for desc, backward for asc) and, once those run out, the posts without
-one, by id. The cursor is base64url JSON of the last row's phase, sort value and id plus a
+one, by id. The cursor (shared/cursors.py) is base64url JSON of the last row's sort value and id plus a
 fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and bound
 to the user, so a cursor from another query, another user or an edited one is refused.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import hmac
 import json
 from typing import Any
 
-from shared.config import get_settings
+from shared import cursors
 from shared.errors import InvalidInput
 from shared.models.posts import PostItem, PostsQuery, PostsResponse
 
@@ -43,45 +41,21 @@ def query_fingerprint(query: PostsQuery) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-def _cursor_key() -> bytes:
-    secret = get_settings().state_secret
-    # Without a configured secret the cursor is still checked for integrity and shape, just not secret-signed.
-    material = secret.get_secret_value().encode() if secret else b""
-    return hmac.new(material, _CURSOR_LABEL, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(payload: str, user_id: str) -> str:
-    return _b64(hmac.new(_cursor_key(), f"{payload}.{user_id}".encode(), hashlib.sha256).digest()[:18])
-
-
 def encode_cursor(query: PostsQuery, user_id: str, value: Any, post_id: int) -> str:
     """Opaque cursor after the row (value, post_id) for this query and user."""
     if isinstance(value, dt.datetime):
         value = value.isoformat()
-    payload = _b64(json.dumps({"f": query_fingerprint(query), "v": value, "i": post_id},
-                              separators=(",", ":")).encode())
-    return f"{payload}.{_signature(payload, user_id)}"
+    return cursors.sign(_CURSOR_LABEL, user_id, {"f": query_fingerprint(query), "v": value, "i": post_id})
 
 
 def decode_cursor(query: PostsQuery, user_id: str) -> tuple[Any, int]:
     """(sort value or None, id) of a cursor made for this very query and user, else InvalidInput."""
     assert query.cursor is not None
-    payload, _, signature = query.cursor.partition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(payload, user_id).encode()):
-        raise InvalidInput("invalid cursor; start again without one")
+    data = cursors.verify(_CURSOR_LABEL, user_id, query.cursor)
     try:
-        data = json.loads(_unb64(payload))
         fingerprint, value, post_id = data["f"], data["v"], data["i"]
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("invalid cursor; start again without one") from None
+    except KeyError:
+        raise InvalidInput(cursors.INVALID) from None
     if fingerprint != query_fingerprint(query):
         raise InvalidInput("this cursor belongs to another sort, order or filter; start again without one")
     return _cursor_value(query.sort, value), _positive_int(post_id)
@@ -89,7 +63,7 @@ def decode_cursor(query: PostsQuery, user_id: str) -> tuple[Any, int]:
 
 def _positive_int(value: Any) -> int:
     if type(value) is not int or value <= 0:
-        raise InvalidInput("invalid cursor; start again without one")
+        raise InvalidInput(cursors.INVALID)
     return value
 
 
@@ -108,7 +82,7 @@ def _cursor_value(sort: str, value: Any) -> Any:
         return value
     if kind == "double precision" and type(value) in (int, float):
         return float(value)
-    raise InvalidInput("invalid cursor; start again without one")
+    raise InvalidInput(cursors.INVALID)
 
 
 def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
@@ -178,3 +152,71 @@ def list_posts(conn: Any, query: PostsQuery, user_id: str) -> PostsResponse:
         last = rows[query.limit - 1]
         next_cursor = encode_cursor(query, user_id, last[query.sort], last["id"])
     return PostsResponse(items=items, next_cursor=next_cursor)
+
+
+# CSV export --------------------------------------------------------------------------------------------
+
+CSV_PAGE = 500
+# OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def wants_csv(request: Any) -> bool:
+    """True when the Accept header prefers text/csv to JSON (JSON stays the default)."""
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text that would start a formula gets a leading apostrophe; unknown is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_rows(conn: Any, query: PostsQuery, user_id: str, cap: int | None) -> Any:
+    """Every matching post (at most `cap`), in the query's order, as CSV lines: the listing's own keyset pages."""
+    import csv
+    import io
+
+    columns = list(PostItem.model_fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    sent, cursor = 0, None
+    while True:
+        size = CSV_PAGE if cap is None else min(CSV_PAGE, cap - sent)
+        page = list_posts(conn, query.model_copy(update={"limit": size, "cursor": cursor}), user_id)
+        for item in page.items:
+            writer.writerow([csv_cell(getattr(item, c)) for c in columns])
+        sent += len(page.items)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        cursor = page.next_cursor
+        if cursor is None or (cap is not None and sent >= cap):
+            return
+
+
+def csv_response(claims: Any, query: PostsQuery) -> Any:
+    """GET /api/analytics/posts as CSV: streamed page by page in one transaction as the caller (RLS applies);
+    every matching post, or the first `limit` when a limit is given; no cursor."""
+    import flask
+
+    from shared.db import user_transaction
+
+    if query.cursor is not None:
+        raise InvalidInput("a CSV export holds every matching post: send no cursor (a limit caps it)")
+    cap = query.limit if "limit" in query.model_fields_set else None
+
+    def stream() -> Any:
+        with user_transaction(claims) as conn:
+            yield from csv_rows(conn, query, claims.user_id, cap)
+
+    response = flask.Response(stream(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="posts.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

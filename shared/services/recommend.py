@@ -247,11 +247,13 @@ def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float 
     used = model.levels_used()
     wanted = [f"{a}={lv}" for a, lv in sorted(concept.attributes.items())]
     earned = report.status == "ok" and report.earned
-    probability, low, high = model.predict_interval(concept.attributes, concept.platform)
+    raw, low, high = model.predict_interval(concept.attributes, concept.platform)
     interval = [low, high] if earned and high > low else None
-    probability = probability if earned else None
+    probability = raw if earned else None
     return probability, {
         "probability": probability, "probability_ci": interval, "earned": earned,
+        # What the model said even when it is not shown: realised outcomes are scored against it.
+        "model_probability": raw if report.status == "ok" else None,
         "statement": score_statement(report, probability, interval),
         "base_rate": report.base_rate, "model_status": report.status, "brier": report.brier,
         "brier_base_rate": report.brier_base_rate, "skill": report.skill, "skill_ci": report.skill_ci,
@@ -287,9 +289,11 @@ def rank_concepts(concepts: list[ContentConcept], model: ViralityModel,
 def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LLMProvider,
                           ranked: list[tuple[ContentConcept, float | None, dict[str, Any]]]) -> RecommendResponse:
     """Step 3: the concepts and the request's success in one transaction."""
-    done = conn.execute("update recommendation_requests set status = 'succeeded', completed_at = now()"
+    # The clock's now, not the database's: outcome tracking links posts published within 14 days of it.
+    now = clock.now()
+    done = conn.execute("update recommendation_requests set status = 'succeeded', completed_at = %s"
                         " where id = %s and user_id = %s and status = 'pending' returning id",
-                        (request_id, user_id)).fetchone()
+                        (now, request_id, user_id)).fetchone()
     if done is None:
         raise Conflict("this request was taken over by a retry with the same idempotency key")
     for rank, (c, score, details) in enumerate(ranked, start=1):
@@ -297,12 +301,12 @@ def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LL
             """insert into content_recommendations (user_id, request_id, rank, platform, concept, hook,
                  video_length, shot_list, editing_style, music, caption, hashtags, attributes, rationale,
                  trend_topic, virality_score, score_details, provider, offline, generated_at)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())""",
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (user_id, request_id, rank, c.platform, c.concept, c.hook, c.video_length_s,
              json.dumps([s.model_dump() for s in c.shot_list]), c.editing_style, c.music, c.caption,
              c.hashtags, json.dumps(c.attributes), c.rationale, c.trend_topic,
              None if score is None else min(max(score, 0.0), 1.0),
-             json.dumps(details), provider.name, provider.offline))
+             json.dumps(details), provider.name, provider.offline, now))
     return load_response(conn, request_id, replayed=False)
 
 

@@ -14,6 +14,8 @@ signal -> score null with a reason. Medians and p25/p75 interpolate linearly bet
 The niche score is the same percentile within the pooled recent posts of the tracked creators
 (trending_creators whose niche is one of her niche keywords, latest creator_observations.recent_posts,
 whose entries use the posts column names: views, reach, likes, comments, saves, shares, ...).
+Peers (services/peer_benchmarks.py): her engagement and follower growth as percentiles among tracked niche
+creators in her follower tier, with intervals; save and share rates say why they cannot be compared.
 """
 from __future__ import annotations
 
@@ -91,7 +93,9 @@ SIGNALS: dict[str, tuple[SignalSpec, ...]] = {
 }
 METHOD = ("score = mid-rank percentile (0-100) of the median of your last 30 days' posts within your posts "
           "of the 150 days before (reversed where lower is better); the niche score places the same median "
-          "among tracked niche creators' recent posts. Fewer than 5 posts -> no score.")
+          "among tracked niche creators' recent posts. Fewer than 5 posts -> no score. peers: your engagement per "
+          "view (median of your 12 latest posts) and 30-day follower growth as percentiles among tracked niche "
+          "creators in your follower tier, 95% bootstrap interval; fewer than 5 peers -> no percentile.")
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -207,8 +211,11 @@ def _niche_posts(conn: Any) -> tuple[dict[str, list[dict[str, Any]]], dict[str, 
 
 
 def signals(conn: Any, now: dt.datetime | None = None) -> SignalsResponse:
-    """Score every connected platform's signals for the caller (RLS-scoped connection)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    """Score every connected platform's signals, and her standing among peers, for the caller (RLS-scoped)."""
+    from shared import clock
+    from shared.services.peer_benchmarks import peer_benchmarks
+
+    now = now or clock.now()
     recent_start = now - dt.timedelta(days=RECENT_DAYS)
     connections = conn.execute("""select platform::text as platform, status::text as status
                                   from platform_connections where user_id = (select auth.uid())
@@ -224,6 +231,7 @@ def signals(conn: Any, now: dt.datetime | None = None) -> SignalsResponse:
         niche_posts = niche[0].get(platform, []) if niche else None
         n_creators = niche[1].get(platform, 0) if niche else 0
         result.append(PlatformSignals(platform=platform, connection_status=connection["status"], signals=[
-            score_signal(spec, recent, baseline, niche_posts, n_creators) for spec in SIGNALS[platform]]))
+            score_signal(spec, recent, baseline, niche_posts, n_creators) for spec in SIGNALS[platform]],
+            peers=peer_benchmarks(conn, platform, now)))
     return SignalsResponse(as_of=now, recent_days=RECENT_DAYS, baseline_days=BASELINE_DAYS, method=METHOD,
                            platforms=result)

@@ -1,8 +1,13 @@
-"""The weekly cron: re-run pattern detection for every creator with posts newer than her last run.
+"""The weekly cron: close the loop on her briefs, re-run pattern detection where there are new posts, and
+write every connected creator's weekly digest.
 
-Her last run is her virality model's `fitted_at` (every run refits it, even when no finding holds).
-Each creator runs in her own service-role transaction, so one failure rolls back only her run and
-the others go on; the run is recorded in job_runs as 'weekly_patterns'.
+1. Briefs (services/outcomes.py): for every creator with a brief of the last three weeks or a link not yet
+   measured, new posts are linked and linked posts with 7 days of data measured, before the refit reads them.
+2. Patterns: for every creator with posts newer than her last run (her virality model's `fitted_at`; every
+   run refits it, even when no finding holds).
+3. Digests (services/digest.py): for every creator with an active connection.
+Each creator's step runs in its own transaction, so one failure rolls back only hers and the others go on;
+the run is recorded in job_runs as 'weekly_patterns'.
 """
 from __future__ import annotations
 
@@ -27,6 +32,16 @@ order by max(p.fetched_at)
 """
 
 
+_LOOP_SQL = """
+select distinct c.user_id::text as user_id from content_recommendations c
+where c.generated_at > %(since)s
+   or exists (select 1 from recommendation_links l where l.recommendation_id = c.id
+              and not exists (select 1 from recommendation_outcomes o where o.recommendation_id = l.recommendation_id))
+order by 1
+"""
+_CONNECTED_SQL = "select distinct user_id::text as user_id from platform_connections where status = 'active' order by 1"
+
+
 @dataclass
 class WeeklyRun:
     run_id: str = ""
@@ -35,10 +50,14 @@ class WeeklyRun:
     failed: int = 0
     deferred: int = 0
     errors: dict[str, str] = field(default_factory=dict)
+    briefs_linked: int = 0
+    briefs_measured: int = 0
+    digests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "candidates": self.candidates, "succeeded": self.succeeded,
-                "failed": self.failed, "deferred": self.deferred, "errors": self.errors}
+                "failed": self.failed, "deferred": self.deferred, "errors": self.errors,
+                "briefs_linked": self.briefs_linked, "briefs_measured": self.briefs_measured, "digests": self.digests}
 
 
 def creators_due(conn: Any) -> list[str]:
@@ -46,21 +65,36 @@ def creators_due(conn: Any) -> list[str]:
     return [r["user_id"] for r in conn.execute(_CANDIDATES_SQL).fetchall()]
 
 
-def run_weekly_patterns(*, budget_s: float = BUDGET_S) -> WeeklyRun:
-    """Detect patterns for every due creator, each in her own transaction; record the run."""
+def run_weekly_patterns(*, budget_s: float = BUDGET_S, user_ids: list[str] | None = None) -> WeeklyRun:
+    """Briefs, patterns and digests, each creator in her own transactions; record the run.
+
+    `user_ids` limits the run to those creators (scripts and tests; the cron takes everyone)."""
+    import datetime as dt
+
+    from shared import clock
     from shared.db import service_transaction
 
     started = time.monotonic()
     run = WeeklyRun()
+    wanted = (lambda ids: [u for u in ids if u in user_ids]) if user_ids is not None else (lambda ids: ids)
     with service_transaction() as conn:
         run.run_id = start_run(conn, JOB_NAME)
-        due = creators_due(conn)
+        looped = wanted([r["user_id"] for r in conn.execute(
+            _LOOP_SQL, {"since": clock.now() - dt.timedelta(days=21)}).fetchall()])
+        due = wanted(creators_due(conn))
+        connected = wanted([r["user_id"] for r in conn.execute(_CONNECTED_SQL).fetchall()])
+    for user_id in looped:
+        _close_loop(user_id, run)
     run.candidates = len(due)
     for user_id in due:
         if time.monotonic() - started > budget_s:
             run.deferred += 1
             continue
         _run_one(user_id, run)
+    for user_id in connected:
+        if time.monotonic() - started > budget_s:
+            break  # the digest of a week is written once; a later run the same day rewrites it
+        _digest(user_id, run)
     attempted = run.succeeded + run.failed
     status = "failed" if run.failed and run.failed == attempted else ("partial" if run.failed or run.deferred
                                                                        else "succeeded")
@@ -69,6 +103,31 @@ def run_weekly_patterns(*, budget_s: float = BUDGET_S) -> WeeklyRun:
         finish_run(conn, run.run_id, status, stats, run.errors)
     log.info("weekly patterns run finished", extra={"fields": run.as_dict()})
     return run
+
+
+def _close_loop(user_id: str, run: WeeklyRun) -> None:
+    from shared.db import service_transaction
+    from shared.services.outcomes import close_the_loop
+
+    try:
+        with service_transaction() as conn:
+            tally = close_the_loop(conn, user_id)
+        run.briefs_linked += tally.linked
+        run.briefs_measured += tally.measured
+    except Exception as exc:  # noqa: BLE001 - one creator's failure must not stop the others
+        log.exception("closing the loop failed", extra={"fields": {"user_id": user_id}})
+        run.errors.setdefault(user_id, type(exc).__name__)
+
+
+def _digest(user_id: str, run: WeeklyRun) -> None:
+    from shared.services.digest import write_digest
+
+    try:
+        write_digest(user_id)
+        run.digests += 1
+    except Exception as exc:  # noqa: BLE001 - one creator's failure must not stop the others
+        log.exception("weekly digest failed", extra={"fields": {"user_id": user_id}})
+        run.errors.setdefault(user_id, type(exc).__name__)
 
 
 def _run_one(user_id: str, run: WeeklyRun) -> None:

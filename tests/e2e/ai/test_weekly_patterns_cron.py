@@ -88,3 +88,42 @@ def test_it_is_refused_without_the_cron_credentials(stack, make_user):
     user = make_user("nocron")
     assert httpx.post(f"{stack.base_url}/api/cron/weekly-patterns").status_code == 401
     assert httpx.post(f"{stack.base_url}/api/cron/weekly-patterns", headers=user.headers).status_code == 401
+
+
+def test_connected_creators_get_their_weekly_digest_and_briefs_are_measured(stack, make_user):
+    """A connected creator with a brief she followed: the cron measures it and writes her digest."""
+    from tests.e2e.analytics.analytics_support import connect_platform
+
+    from shared import clock
+
+    url = stack.database.url
+    user = make_user("digest")
+    now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+    with psycopg.connect(url) as conn:
+        for i in range(24):
+            conn.execute("insert into posts (user_id, platform, platform_post_id, type, views, saves, shares,"
+                         " posted_at) values (%s, 'instagram', %s, 'reel', 1000, %s, 5, %s)",
+                         (user.user_id, f"d-{i}", i + 1, now - dt.timedelta(days=40 - i)))
+        conn.execute("insert into posts (user_id, platform, platform_post_id, type, views, saves, shares, posted_at)"
+                     " values (%s, 'instagram', 'followed', 'reel', 1000, 30, 10, %s)",
+                     (user.user_id, now - dt.timedelta(days=8)))
+        brief = conn.execute("insert into content_recommendations (user_id, rank, platform, concept, hook, provider,"
+                             " generated_at, virality_score, score_details) values (%s, 1, 'instagram', 'Tutorial <1>',"
+                             " 'h', 'offline-rules', %s, 0.5, '{\"model_probability\": 0.5, \"base_rate\": 0.25}')"
+                             " returning id", (user.user_id, now - dt.timedelta(days=9))).fetchone()[0]
+        conn.execute("insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id)"
+                     " select %s, %s, 'instagram', 'followed', id from posts where user_id = %s"
+                     " and platform_post_id = 'followed'", (brief, user.user_id, user.user_id))
+    connect_platform(url, user.user_id, "instagram", last_fetched_at=now - dt.timedelta(hours=1))
+    try:
+        with clock.frozen_at(now):
+            body = _run(stack).json()
+        assert body["digests"] >= 1 and body["briefs_measured"] >= 1 and user.user_id not in body["errors"]
+        digest = service_rows(url, "select * from weekly_digests where user_id = %s", (user.user_id,))[0]
+        outcome = service_rows(url, "select * from recommendation_outcomes where user_id = %s", (user.user_id,))[0]
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("delete from platform_connections where user_id = %s", (user.user_id,))
+    assert outcome["save_ratio"] == pytest.approx(0.03 / 0.0125) and outcome["top_quartile"] is True
+    assert digest["content"]["outcomes"][0]["concept"] == "Tutorial <1>" and "Tutorial &lt;1&gt;" in digest["html"]
+    assert "saves 2.40×, shares 2.00× your usual; reached your top quartile; predicted 50%" in digest["text"]

@@ -62,7 +62,7 @@ def test_the_quota_resets_at_the_next_utc_midnight():
 def test_a_score_is_the_model_probability_with_what_it_rests_on():
     score, details = score_concept(MODEL, _concept("overhead"))
     assert score == pytest.approx(1 / (1 + math.exp(-(-1.2 + 2.0 * math.log(1.6)))))
-    assert details["levels_used"] == ["camera_angle=overhead"]
+    assert details["levels_used"] == ["camera_angle=overhead"] and details["model_probability"] == score
     assert details["levels_unknown"] == ["audio_type=asmr"]
     assert details["brier"] == 0.17 and details["n_test"] == 200 and details["base_rate"] == 0.25
     # Whole percentages: the model has earned a probability, not two decimals of one; and its interval.
@@ -90,6 +90,8 @@ def test_a_model_no_better_than_the_base_rate_prints_no_probability():
     assert [c.attributes["camera_angle"] for c, _, _ in ranked] == ["wide", "overhead"]  # the writer's order
     score, details = ranked[0][1], ranked[0][2]
     assert score is None and details["probability"] is None and not details["earned"]
+    # Not shown, but kept: realised outcomes are scored against what the model said.
+    assert details["model_probability"] == pytest.approx(MODEL.predict(ranked[0][0].attributes, "instagram"))
     assert details["statement"].startswith("No better than your base rate: 25% of your posts")
 
 
@@ -98,4 +100,5 @@ def test_without_enough_history_every_concept_says_so():
                                                                base_rate=0.25))
     score, details = score_concept(model, _concept("overhead"))
     assert score is None and details["model_status"] == "insufficient_history"
+    assert details["model_probability"] is None
     assert details["levels_used"] == [] and details["statement"].startswith("Not enough history yet (12 posts")

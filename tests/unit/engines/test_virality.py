@@ -113,3 +113,31 @@ def test_short_history_answers_the_base_rate():
     assert model.report.status == "insufficient_history" and not model.report.earned
     assert model.report.n_posts == 40 and model.report.brier is None and model.report.base_rate == 0.25
     assert model.predict(GOOD, "instagram") == model.predict(BAD, "pinterest") == model.report.base_rate
+
+
+def test_realised_calibration_scores_the_briefs_against_the_base_rate_they_were_made_with():
+    from shared.engines.virality import realised_calibration
+
+    report = realised_calibration(np.array([0.8, 0.2, 0.6, 0.3]), np.array([1, 0, 0, 0]), np.full(4, 0.25))
+    # (0.2² + 0.2² + 0.6² + 0.3²) / 4 = 0.1325 against (0.75² + 3 x 0.25²) / 4 = 0.1875.
+    assert report.n == 4 and report.n_top_quartile == 1 and report.observed_rate == 0.25
+    assert report.brier == pytest.approx(0.1325) and report.brier_base_rate == pytest.approx(0.1875)
+    assert report.skill == pytest.approx(1 - 0.1325 / 0.1875)
+    assert report.skill_ci is None and not report.acted_on  # 4 briefs: no interval, nothing acted on
+    assert [(b.lower, b.n, b.mean_predicted, b.observed_rate) for b in report.calibration] == [
+        (0.2, 2, pytest.approx(0.25), 0.0), (0.6, 1, 0.6, 0.0), (0.8, 1, 0.8, 1.0)]
+    assert realised_calibration(np.array([]), np.array([]), np.array([])).n == 0
+
+
+def test_enough_briefs_that_did_worse_than_the_base_rate_withdraw_the_score():
+    from shared.engines.virality import realised_calibration
+
+    posts, attributes = synthetic_history(0)
+    assert fit_virality_model(posts, attributes).report.earned
+    overconfident = realised_calibration(np.full(40, 0.9), np.r_[np.ones(8), np.zeros(32)], np.full(40, 0.25))
+    assert overconfident.acted_on and overconfident.skill_ci[1] < 0
+    refitted = fit_virality_model(posts, attributes, realised=overconfident).report
+    assert not refitted.earned and refitted.realised == overconfident
+    # Fewer than MIN_REALISED measured briefs: reported, not acted on.
+    few = realised_calibration(np.full(12, 0.9), np.zeros(12), np.full(12, 0.25))
+    assert not few.acted_on and fit_virality_model(posts, attributes, realised=few).report.earned
