@@ -106,6 +106,12 @@ class Journey:
             200).json()
         if not briefs.get("recommendations"):
             raise RehearsalFailed("journey", f"no recommendations: {briefs}")
+        brief = briefs["recommendations"][0]["id"]
+        self.step("POST /api/ai/recommendations/{id}/posted", self.http.post(
+            f"/api/ai/recommendations/{brief}/posted", json={"platform": "instagram", "platform_post_id": "1790"},
+            headers=auth), 200)
+        self.step("DELETE /api/ai/recommendations/{id}/posted", self.http.delete(
+            f"/api/ai/recommendations/{brief}/posted", headers=auth), 200)
         preflight = self.http.options("/api/analytics/overview", headers={
             "Origin": FRONTEND, "Access-Control-Request-Method": "GET",
             "Access-Control-Request-Headers": "authorization"})
