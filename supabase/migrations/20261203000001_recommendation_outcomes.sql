@@ -42,7 +42,8 @@ create table public.recommendation_link_rejections (
   platform public.platform not null,
   platform_post_id text not null check (length(platform_post_id) between 1 and 128),
   rejected_at timestamptz not null default now(),
-  primary key (recommendation_id, platform, platform_post_id),
+  -- Owner first: another user's insert can never collide with (and so reveal) her row.
+  primary key (user_id, recommendation_id, platform, platform_post_id),
   foreign key (recommendation_id, user_id)
     references public.content_recommendations (id, user_id) on delete cascade
 );

@@ -118,10 +118,12 @@ def _candidates(table: Table, column: Column) -> list[Any]:
         return [0.5, 1.0, 0.0, 50.0]
     if typ == "boolean":
         return [False, True]
+    # Several dates (a later and an earlier one) so a check ordering two of them (start < end) can be met.
     if typ == "date":
-        return [dt.date(2026, 1, 1)]
+        return [dt.date(2026, 1, 1), dt.date(2026, 1, 8), dt.date(2025, 12, 25)]
     if typ.startswith("timestamp"):
-        return [dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)]
+        return [dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 1, 8, tzinfo=dt.timezone.utc),
+                dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc)]
     if typ in ("jsonb", "json"):
         return [Jsonb({})]
     if typ == "bytea":
@@ -132,7 +134,10 @@ def _candidates(table: Table, column: Column) -> list[Any]:
 
 
 def _fresh(column: Column) -> Any:
-    """A value no row has: for keys that must not collide, and for references that point nowhere."""
+    """A value no row has: for keys that must not collide, and for references that point nowhere (an enum
+    column takes a real label: its key's other columns make the row one no one has)."""
+    if column.enum_labels:
+        return column.enum_labels[-1]
     if column.type == "uuid":
         return uuid.uuid4()
     if column.type in ("integer", "bigint", "smallint"):

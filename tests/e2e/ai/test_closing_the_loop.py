@@ -51,13 +51,17 @@ def _connect(sandbox: Any, user_id: str) -> None:
 
 def _fetch(stack: Any, user_id: str) -> dict[str, Any]:
     """The fetch cron through the gateway, with only her connections due (others are parked meanwhile)."""
+    from shared import clock
+
     url = stack.database.url
+    # Due is judged by the system clock (moved by the story), not the database's.
+    now = clock.now()
     with psycopg.connect(url) as conn:
-        conn.execute("update platform_connections set next_fetch_at = now() - interval '1 second',"
-                     " lease_owner = null, lease_expires_at = null where user_id = %s", (user_id,))
+        conn.execute("update platform_connections set next_fetch_at = %s - interval '1 second',"
+                     " lease_owner = null, lease_expires_at = null where user_id = %s", (now, user_id))
         parked = [r[0] for r in conn.execute(
             "update platform_connections set next_fetch_at = next_fetch_at + interval '100 years'"
-            " where user_id <> %s and next_fetch_at <= now() returning id", (user_id,)).fetchall()]
+            " where user_id <> %s and next_fetch_at <= %s returning id", (user_id, now)).fetchall()]
     try:
         response = httpx.post(f"{stack.base_url}/api/cron/fetch-analytics", json={}, headers=stack.cron_headers,
                               timeout=300)

@@ -92,8 +92,10 @@ def test_expired_and_cross_user_states_are_refused_and_spent(conn, vault, make_u
 def test_a_state_completed_outside_its_users_browser_is_refused_and_spent(conn, vault, make_user, browser, reason):
     user, other = make_user("state"), make_user("other")
     issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
-    binding = {"none": None, "other": binding_value(get_settings(), other.user_id),
-               "forged": binding_value(get_settings(), user.user_id)[:-1] + "A"}[browser]
+    genuine = binding_value(get_settings(), user.user_id)
+    # Forged: the genuine value with its last character changed (to a different one: one in 64 ends in A).
+    forged = genuine[:-1] + ("B" if genuine.endswith("A") else "A")
+    binding = {"none": None, "other": binding_value(get_settings(), other.user_id), "forged": forged}[browser]
     with pytest.raises(StateRefused, match=reason):
         _consume(conn, issued.value, binding=binding)
     with pytest.raises(StateRefused, match="state_replayed"):

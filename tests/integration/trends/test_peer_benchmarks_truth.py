@@ -65,9 +65,10 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
         for back in (12, 8, 4, 0):
             day = TODAY - dt.timedelta(days=back)
             sandbox.set_today(day)
-            with clock.frozen_at(noon(day)), service_transaction() as conn:
-                conn.execute("update platform_connections set next_fetch_at = now() - interval '1 second'"
-                             " where user_id = %s", (user.user_id,))
+            with clock.frozen_at(noon(day)) as now, service_transaction() as conn:
+                # Due is judged by the system clock, frozen on this day, not the database's.
+                conn.execute("update platform_connections set next_fetch_at = %s - interval '1 second'"
+                             " where user_id = %s", (now, user.user_id))
             with clock.frozen_at(noon(day)):
                 track_creators(settings, creds, {"k": KEYWORDS}, now=noon(day), deadline=time.monotonic() + 120)
                 run_fetch(settings, FetchRunRequest(), user_ids=[user.user_id])
