@@ -37,7 +37,10 @@ class FunctionSpec:
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("auth_callback", "/api/auth/callback", ("GET",), "public",
-                 "Handle the OAuth callback: verify state, exchange the code, store the connection"),
+                 "Handle the OAuth callback: verify state; in the starter's browser exchange the code and store "
+                 "the connection, elsewhere keep the code for /api/auth/complete"),
+    FunctionSpec("auth_complete", "/api/auth/complete", ("POST",), "user",
+                 "Complete a connection the callback could not tie to a browser, as the creator who started it"),
     FunctionSpec("auth_refresh", "/api/auth/refresh", ("POST",), "cron",
                  "Refresh platform tokens that expire before the next run", schedule="0 * * * *", timeout_s=300),
     FunctionSpec("auth_start", "/api/auth/{platform}", ("GET",), "user",

@@ -2,7 +2,8 @@
 
     uv run python -m scripts.reencrypt_tokens [--batch-size 200]
 
-Covers platform_connections.access_token / refresh_token and oauth_states.code_verifier. Idempotent:
+Covers platform_connections.access_token / refresh_token and oauth_states.code_verifier /
+authorization_code (a code awaiting completion, minutes old). Idempotent:
 blobs already under the newest key are left alone, so it can be re-run after an interruption. Each
 row is written only if its blob is unchanged since it was read (a refresh that raced us already wrote
 under the newest key). Prints counts, never values.
@@ -20,7 +21,7 @@ from shared.vault import TokenDecryptError, TokenVault
 # table → (key column, vault-blob columns); both tables carry user_id and platform for the AAD.
 _TABLES = {
     "platform_connections": ("id", ("access_token", "refresh_token")),
-    "oauth_states": ("nonce", ("code_verifier",)),
+    "oauth_states": ("nonce", ("code_verifier", "authorization_code")),
 }
 
 

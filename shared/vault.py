@@ -27,7 +27,8 @@ FORMAT_VERSION = 1
 NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
-COLUMNS = ("access_token", "refresh_token", "code_verifier")  # code_verifier: oauth_states (PKCE)
+# code_verifier (PKCE) and authorization_code (a code awaiting its owner's completion): oauth_states
+COLUMNS = ("access_token", "refresh_token", "code_verifier", "authorization_code")
 _KID = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 
 

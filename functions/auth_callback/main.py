@@ -1,4 +1,5 @@
-"""GET /api/auth/callback: verify the state, exchange the code, store the connection, back to the app."""
+"""GET /api/auth/callback: verify the state; in the starter's browser (its binding cookie) exchange the code and
+store the connection, elsewhere keep the code for POST /api/auth/complete; back to the app either way."""
 import functions_framework
 
 from shared.http import Redirect, RequestContext, endpoint

@@ -1,9 +1,12 @@
 """The whole product through the public host, as a creator's browser, Cloud Scheduler and Cloud Tasks call it.
 
-Sign in (a Supabase-shaped token), connect the four platforms through OAuth, then the crons as the
+Sign in (a Supabase-shaped token), connect the four platforms through OAuth (two as a same-site
+frontend's browser, which brings the binding cookie back to the callback; two as the deployed shape, a
+frontend on another site than the gateway host, whose browser never holds it: the callback keeps the
+code and the frontend completes it with POST /api/auth/complete), then the crons as the
 plan's Scheduler jobs send them (their URI and OIDC audience, a Google ID token of the scheduler
 account): refresh, fetch (fanning out to the worker through the Cloud Tasks stand-in), trends, weekly
-patterns; then every GET endpoint, patterns, recommendations, a CORS preflight and a disconnect. Also
+patterns; then every GET endpoint, patterns, recommendations, CORS preflights and a disconnect. Also
 what must be refused: an unknown path, a cron without a Google token, a cron called by the wrong account;
 and a bundle started with a bad setting must answer problem JSON.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psycopg
@@ -23,6 +27,7 @@ from scripts.rehearsal.processes import FunctionProcess
 from scripts.rehearsal.run import FRONTEND, Rehearsal, RehearsalFailed
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
+CROSS_SITE = ("pinterest", "tiktok")  # one PKCE platform on each path
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
 GET_PARAMS = {"analytics/overview": {"period": "30d"}, "analytics/posts": {"limit": 5}}
 # Every signed-in GET of the manifest, so a function added later is in the journey without an edit.
@@ -37,6 +42,7 @@ class Journey:
         self.r = rehearsal
         self.http = httpx.Client(base_url=rehearsal.proxy.base_url, timeout=600, follow_redirects=False)
         self.jobs = {describe_job(job)["name"].rsplit("/", 1)[1]: describe_job(job) for job in rehearsal.plan.jobs}
+        self.flow_secrets: list[tuple[str, str]] = []  # codes and handles: none may show up in a log
 
     def step(self, name: str, response: httpx.Response, expected: int) -> httpx.Response:
         """Record one call; anything but the expected status fails the rehearsal."""
@@ -63,9 +69,27 @@ class Journey:
         callback = consent.headers["location"]
         if not callback.startswith(f"{self.r.proxy.base_url}/api/auth/callback"):
             raise RehearsalFailed("journey", f"redirect URI {callback} is not the public host's callback")
-        done = self.step(f"GET /api/auth/callback ({platform})", self.http.get(callback.split("#")[0]), 302)
-        if not done.headers["location"].startswith(f"{FRONTEND}/connections?connected={platform}"):
-            raise RehearsalFailed("journey", f"connect {platform} ended at {done.headers['location']}")
+        self.flow_secrets.append((f"{platform} authorization code", parse_qs(urlsplit(callback).query)["code"][0]))
+        if platform not in CROSS_SITE:
+            done = self.step(f"GET /api/auth/callback ({platform}, binding cookie)",
+                             self.http.get(callback.split("#")[0]), 302)
+            if not done.headers["location"].startswith(f"{FRONTEND}/connections?connected={platform}"):
+                raise RehearsalFailed("journey", f"connect {platform} ended at {done.headers['location']}")
+            return
+        with httpx.Client(timeout=600, follow_redirects=False) as browser:  # no cookie from the start fetch
+            kept = self.step(f"GET /api/auth/callback ({platform}, no cookie: code kept)",
+                             browser.get(callback.split("#")[0]), 302).headers["location"]
+        pending = parse_qs(urlsplit(kept).fragment)
+        if not kept.startswith(f"{FRONTEND}/connections#") or pending.get("platform") != [platform]:
+            raise RehearsalFailed("journey", f"connect {platform} without the cookie ended at {kept}")
+        handle = pending["complete"][0]
+        self.flow_secrets.append((f"{platform} completion handle", handle))
+        done = self.step(f"POST /api/auth/complete ({platform})",
+                         self.http.post("/api/auth/complete", json={"handle": handle}, headers=auth), 200)
+        if done.json() != {"platform": platform, "connected": True}:
+            raise RehearsalFailed("journey", f"completing {platform} answered {done.text[:300]}")
+        self.step(f"POST /api/auth/complete ({platform}, replayed: 409)",
+                  self.http.post("/api/auth/complete", json={"handle": handle}, headers=auth), 409)
 
     def cron(self, job: str, account: str | None = None) -> httpx.Response:
         """What Cloud Scheduler sends for a planned job (or, with `account`, another caller's token)."""
@@ -118,6 +142,13 @@ class Journey:
         self.step("OPTIONS /api/analytics/overview (CORS preflight)", preflight, 204)
         if preflight.headers.get("access-control-allow-origin") != FRONTEND:
             raise RehearsalFailed("journey", f"preflight without CORS headers: {dict(preflight.headers)}")
+        preflight = self.http.options("/api/auth/complete", headers={
+            "Origin": FRONTEND, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type"})
+        self.step("OPTIONS /api/auth/complete (CORS preflight of a cross-site frontend)", preflight, 204)
+        if preflight.headers.get("access-control-allow-origin") != FRONTEND or "POST" not in preflight.headers.get(
+                "access-control-allow-methods", ""):
+            raise RehearsalFailed("journey", f"completion preflight without CORS headers: {dict(preflight.headers)}")
         self.step("DELETE /api/auth/tiktok", self.http.delete("/api/auth/tiktok", headers=auth), 200)
         self.refusals(auth)
         self.misconfigured()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import flask
@@ -45,7 +46,8 @@ class GatewayProxy:
         self._google: GoogleKey | None = None
         self._gateway_account = ""
         self._observe: Callable[[str, str, int, float], None] | None = None
-        self._client = httpx.Client(follow_redirects=False)
+        # A gateway keeps no cookies: one a function sets goes to the caller, never back on someone else's request.
+        self._client = httpx.Client(follow_redirects=False, cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])))
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway-proxy", daemon=True)
 
     def configure(self, document: dict[str, Any], backends: dict[str, str], google: GoogleKey,

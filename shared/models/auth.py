@@ -1,20 +1,20 @@
-"""The CONNECT endpoints: start, callback, refresh cron, disconnect."""
+"""The CONNECT endpoints: start, callback, completion, refresh cron, disconnect."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from shared.models.common import Platform, QueryModel, ResponseModel
+from shared.models.common import BodyModel, Platform, QueryModel, ResponseModel
 
-# What the callback tells the frontend in `?error=`; never a platform's raw message.
+# What the callback tells the frontend in `?error=`, and the completion endpoint in its problem's `code`;
+# never a platform's raw message.
 CallbackError = Literal[
-    "invalid_state",        # unknown nonce, bad signature, malformed state
-    "state_expired",        # older than the state lifetime (10 minutes)
-    "state_replayed",       # this state was already used once
-    "wrong_user",           # the browser completing the flow is signed in as someone else
-    "wrong_browser",        # the flow was not started in this browser (a consent link from someone else)
+    "invalid_state",        # unknown nonce, bad signature, malformed state; an unknown completion handle
+    "state_expired",        # older than the state's 10 minutes, or a handle past its 5 minutes
+    "state_replayed",       # this state (or completion handle) was already used once
+    "wrong_user",           # the flow is being completed by someone else than the creator who started it
     "consent_denied",       # the creator refused on the platform's consent screen
     "authorization_failed",  # the platform sent another error, or no code at all
     "exchange_failed",      # the platform refused the code (used, expired, mismatched)
@@ -27,12 +27,11 @@ CallbackError = Literal[
 # What the frontend says for each `?error=` (the callback never shows a page of its own).
 CALLBACK_MESSAGES: dict[str, str] = {
     "invalid_state": "This connection link is not valid. Nothing was connected; start again from Connections.",
-    "state_expired": "This connection link expired (links last 10 minutes). Nothing was connected; start again.",
+    "state_expired": "This connection link expired (a connection must be finished within minutes of starting it). "
+                     "Nothing was connected; start again.",
     "state_replayed": "This connection link was already used. Nothing was connected this time.",
     "wrong_user": "This connection was started by a different account than the one signed in here. "
                   "Nothing was connected. If you did not start it, someone may have sent you their link.",
-    "wrong_browser": "This connection was not started in this browser. Nothing was connected. If someone sent "
-                     "you this link, ignore it; to connect your own account, start from Connections.",
     "consent_denied": "You declined on the platform's consent screen, so nothing was connected.",
     "authorization_failed": "The platform did not authorize the connection. Nothing was connected; try again.",
     "exchange_failed": "The platform refused to complete the connection. Nothing was connected; try again.",
@@ -58,6 +57,19 @@ class CallbackQuery(QueryModel):
     def _first(cls, value: Any) -> Any:
         # A repeated parameter must not turn the callback into a 400: take the first value.
         return value[0] if isinstance(value, list) and value else value
+
+
+class CompleteBody(BodyModel):
+    """The one-time handle the callback put in the return page's fragment (`#complete=<handle>`)."""
+
+    handle: str = Field(min_length=1, max_length=128)
+
+
+class CompleteResponse(ResponseModel):
+    """The connection is stored, as the callback stores it when it can complete by itself."""
+
+    platform: Platform
+    connected: bool
 
 
 class AuthStartResponse(ResponseModel):

@@ -2,8 +2,10 @@
 
 start_connect → the platform's consent page (least-privilege scopes, signed one-time state, PKCE S256
 where the platform supports it) → complete_connect on our callback → a redirect to the frontend:
-`{frontend_url}/connections?connected=<platform>` or `?error=<CallbackError>&platform=<platform>`.
-The callback never answers 500 and never puts a code or token in a URL or a log line.
+`{frontend_url}/connections?connected=<platform>` or `?error=<CallbackError>&platform=<platform>` when the
+starter's binding cookie came back (same-site frontend), else `#complete=<handle>&platform=<platform>`
+and the signed-in frontend finishes with finish_connect (POST /api/auth/complete, the starter's token).
+The callback never answers 500 and never puts a code, token or handle in a log line.
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from urllib.parse import urlencode
 
 from shared.config import Settings, get_settings
 from shared.db import service_transaction
-from shared.errors import NotFound, ServiceUnavailable
+from shared.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable, UpstreamFailed
 from shared.logging import get_logger, request_id_var
-from shared.models.auth import AuthStartResponse, CallbackError, CallbackQuery, DisconnectResponse
+from shared.models.auth import (
+    CALLBACK_MESSAGES, AuthStartResponse, CallbackError, CallbackQuery, CompleteResponse, DisconnectResponse,
+)
 from shared.models.common import PLATFORMS
-from shared.services.oauth_state import StateRefused, callback_url, consume_state, issue_state
+from shared.services.oauth_state import StateRefused, VerifiedState, callback_url, consume_state, issue_state
 
 if TYPE_CHECKING:
     from shared.auth import UserClaims
@@ -79,20 +83,32 @@ def frontend_redirect(settings: Settings, *, connected: str | None = None, error
     return f"{settings.frontend_url}/connections?{urlencode(query)}"
 
 
+def completion_redirect(settings: Settings, handle: str, platform: str) -> str:
+    """Where the callback sends a browser it could not prove: the handle rides in the fragment, which
+    the browser never sends to any server (no access log, no Referer)."""
+    return f"{settings.frontend_url}/connections#{urlencode({'complete': handle, 'platform': platform})}"
+
+
 def complete_connect(query: CallbackQuery, *, authorization: str | None = None, binding: str | None = None,
                      settings: Settings | None = None) -> str:
     """Handle the platform's redirect; returns the frontend URL to send the browser to."""
     settings = settings or get_settings()
     platform: str | None = None
     try:
-        state = _consume(query.state, settings, authorization, binding)
+        code = None if query.error else query.code
+        state, handle = _consume(query.state, code, settings, authorization, binding)
         platform = state.platform
-        if query.error or not query.code:
+        if code is None:
             error: CallbackError = "consent_denied" if query.error in _DENIALS else "authorization_failed"
             log.info("connect not authorized", extra={"fields": {
                 "user_id": state.user_id, "platform": platform, "platform_error": (query.error or "no code")[:60]}})
             return frontend_redirect(settings, error=error, platform=platform)
-        return asyncio.run(_finish(settings, state, query.code))
+        if handle is not None:
+            log.info("connect awaiting completion", extra={"fields": {"user_id": state.user_id, "platform": platform}})
+            return completion_redirect(settings, handle, platform)
+        outcome = asyncio.run(_exchange_and_store(settings, state, code))
+        return frontend_redirect(settings, connected=platform) if outcome is None else \
+            frontend_redirect(settings, error=outcome, platform=platform)
     except ServiceUnavailable:
         log.warning("connect hit an unavailable database", extra={"fields": {"platform": platform}})
         return frontend_redirect(settings, error="service_unavailable", platform=platform)
@@ -105,18 +121,57 @@ def complete_connect(query: CallbackQuery, *, authorization: str | None = None, 
         return frontend_redirect(settings, error="internal", platform=platform)
 
 
-def _consume(state: str | None, settings: Settings, authorization: str | None, binding: str | None) -> Any:
+def _consume(state: str | None, code: str | None, settings: Settings, authorization: str | None,
+             binding: str | None) -> tuple[VerifiedState, str | None]:
+    """The verified state, and a completion handle when there is a code the browser cannot claim itself."""
+    from shared.services.oauth_completion import await_completion
+
     caller = _caller(authorization, settings)
     vault = _vault(settings)
     refusal: StateRefused | None = None
+    handle = None
     with service_transaction() as conn:
         try:
             verified = consume_state(conn, settings, vault, state, caller_user_id=caller, binding=binding)
+            if code is not None and not verified.browser_bound:
+                handle = await_completion(conn, vault, verified, code)
         except StateRefused as error:
             refusal = error  # raise after commit: the state stays spent
     if refusal is not None:
         raise refusal
-    return verified
+    return verified, handle
+
+
+def finish_connect(claims: UserClaims, handle: str, settings: Settings | None = None) -> CompleteResponse:
+    """POST /api/auth/complete: the starter's signed-in frontend completes a flow the callback kept."""
+    from shared.services.oauth_completion import claim_completion
+
+    settings = settings or get_settings()
+    vault = _vault(settings)
+    refusal: StateRefused | None = None
+    with service_transaction() as conn:
+        try:
+            pending = claim_completion(conn, vault, handle, caller_user_id=claims.user_id)
+        except StateRefused as error:
+            refusal = error  # raise after commit: the handle and its code stay spent
+    if refusal is not None:
+        log.warning("connect completion refused", extra={"fields": {
+            "user_id": claims.user_id, "reason": refusal.reason, "platform": refusal.platform}})
+        raise connect_problem(refusal.reason, refusal.platform)
+    outcome = asyncio.run(_exchange_and_store(settings, pending.state, pending.code))
+    if outcome is not None:
+        raise connect_problem(outcome, pending.state.platform)
+    return CompleteResponse(platform=pending.state.platform, connected=True)
+
+
+_PROBLEMS: dict[str, type[AppError]] = {"invalid_state": NotFound, "state_expired": Conflict,
+                                        "state_replayed": Conflict, "wrong_user": Forbidden,
+                                        "exchange_failed": UpstreamFailed, "platform_unavailable": UpstreamFailed}
+
+
+def connect_problem(code: CallbackError, platform: str | None) -> AppError:
+    """The completion endpoint's refusals: the callback's codes and messages, as problem JSON."""
+    return _PROBLEMS.get(code, AppError)(CALLBACK_MESSAGES[code], extra={"code": code, "platform": platform})
 
 
 def _caller(authorization: str | None, settings: Settings) -> str | None:
@@ -124,7 +179,6 @@ def _caller(authorization: str | None, settings: Settings) -> str | None:
     if not authorization:
         return None
     from shared.auth import bearer_token, verify_user_token
-    from shared.errors import AppError
 
     try:
         return verify_user_token(bearer_token(authorization), settings).user_id
@@ -145,7 +199,8 @@ def open_token_client(module: PlatformModule, settings: Settings) -> PlatformCli
     return module.open_client(settings, limits=_token_limits(module.PLATFORM))
 
 
-async def _finish(settings: Settings, state: Any, code: str) -> str:
+async def _exchange_and_store(settings: Settings, state: VerifiedState, code: str) -> CallbackError | None:
+    """Exchange the code and store the connection for the state's user; None when connected."""
     from shared.platforms.transport import PlatformError
     from shared.services.connections import save_connection
 
@@ -160,14 +215,15 @@ async def _finish(settings: Settings, state: Any, code: str) -> str:
         log.warning("code exchange failed", extra={"fields": {
             "user_id": state.user_id, "platform": state.platform, "kind": error.kind, "status": error.status,
             "outcome": outcome}})
-        return frontend_redirect(settings, error=outcome, platform=state.platform)
+        return outcome
     with service_transaction() as conn:
         connection_id = save_connection(conn, _vault(settings), user_id=state.user_id,
                                         platform=state.platform, tokens=tokens, profile=profile)
     log.info("platform connected", extra={"fields": {
         "user_id": state.user_id, "platform": state.platform, "connection_id": connection_id,
-        "scopes": tokens.scopes, "access_expires_at": tokens.access_expires_at}})
-    return frontend_redirect(settings, connected=state.platform)
+        "scopes": tokens.scopes, "access_expires_at": tokens.access_expires_at,
+        "completed_by": "browser" if state.browser_bound else "frontend"}})
+    return None
 
 
 def exchange_error(error: PlatformError) -> CallbackError:

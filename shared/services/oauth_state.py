@@ -3,23 +3,25 @@
 `state = f"{nonce}.{signature}"`, signature = base64url(HMAC-SHA256(OAUTH_STATE_SECRET,
 "nonce|user_id|platform|expiry_epoch")). The row in `oauth_states` keeps what the signature covers,
 the redirect URI and the PKCE verifier (vault-encrypted, column "code_verifier"), so the platform
-only ever sees the nonce and its signature.
+only ever sees the nonce and its signature. Times come from shared/clock.py.
 
 Verification order: malformed / unknown nonce / bad signature → invalid_state; already consumed →
 state_replayed (consumption is one `update ... where used_at is null returning`, so two callbacks
 racing cannot both win); past expiry → state_expired; completed by another user → wrong_user.
 
-Cross-user detection fails closed (the callback itself is public: it is a top-level navigation from
-the platform, so only the browser can say who is completing it):
-- the binding cookie set on the start response (an HMAC of the user id) must come back and name the
-  state's user: no cookie → wrong_browser (an attacker's consent link opened in someone else's
-  browser), another user's → wrong_user;
-- a bearer token on the callback request, when present and valid, must be the state's user too.
+Who completes the flow (the callback itself is public: it is a top-level navigation from the
+platform, so only the browser can say):
+- the binding cookie set on the start response (an HMAC of the user id) names the state's user: the
+  browser is proven, the callback completes at once; another user's cookie → wrong_user;
+- a bearer token on the callback request, when present and valid, must be the state's user too;
+- no cookie (a frontend on another site than the API never holds it, and neither does the browser of
+  someone an attacker sent a consent link to): the state comes back unproven (`browser_bound` False)
+  and the callback completes nothing; shared/services/oauth_completion.py keeps its code for the
+  starter's own signed-in frontend.
 The cookie is HttpOnly, SameSite=Lax (sent on the platform's top-level redirect back to us, never on a
 cross-site subrequest), 10 minutes, and, wherever the browser treats our origin as secure (https, or a
-localhost name), Secure with the `__Host-` prefix, so no sibling subdomain can plant one. The frontend
-calls start with `credentials: "include"` from a same-site origin (app.example.com → api.example.com);
-a cross-site frontend cannot receive a Lax cookie from a fetch, and its flows are refused.
+localhost name), Secure with the `__Host-` prefix, so no sibling subdomain can plant one. A same-site
+frontend (app.example.com → api.example.com) calls start with `credentials: "include"` and keeps it.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from shared import clock
 from shared.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -44,11 +47,11 @@ BINDING_COOKIE = "ci_oauth_binding"
 # nonce (24 random bytes, base64url) "." signature (HMAC-SHA256, base64url without padding)
 _STATE_FORM = re.compile(r"[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}")
 
-Refusal = Literal["invalid_state", "state_expired", "state_replayed", "wrong_user", "wrong_browser"]
+Refusal = Literal["invalid_state", "state_expired", "state_replayed", "wrong_user"]
 
 
 class StateRefused(Exception):
-    """The callback's state is not acceptable; `reason` is the code the frontend shows."""
+    """A state (or its completion handle) is not acceptable; `reason` is the code the frontend shows."""
 
     def __init__(self, reason: Refusal, platform: str | None = None):
         super().__init__(reason)
@@ -68,6 +71,8 @@ class VerifiedState:
     platform: str
     redirect_uri: str
     code_verifier: str | None
+    nonce: str
+    browser_bound: bool = False  # the starter's binding cookie came back: safe to complete right here
 
 
 def _secret(settings: Settings) -> bytes:
@@ -92,7 +97,7 @@ def issue_state(conn: Any, settings: Settings, vault: TokenVault | None, *, user
     """Store a fresh state row and return the value to hand the platform."""
     nonce = secrets.token_urlsafe(24)
     # Whole seconds: the signed expiry must equal what Postgres gives back.
-    expires_at = ((now or dt.datetime.now(dt.timezone.utc)) + STATE_TTL).replace(microsecond=0)
+    expires_at = ((now or clock.now()) + STATE_TTL).replace(microsecond=0)
     sealed = None
     if code_verifier is not None:
         assert vault is not None, "a PKCE verifier needs the vault"
@@ -104,7 +109,8 @@ def issue_state(conn: Any, settings: Settings, vault: TokenVault | None, *, user
 
 
 def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state: str | None, *,
-                  caller_user_id: str | None = None, binding: str | None = None) -> VerifiedState:
+                  caller_user_id: str | None = None, binding: str | None = None,
+                  now: dt.datetime | None = None) -> VerifiedState:
     """Verify and use up a state, or raise StateRefused. Commit `conn` even when it raises:
     a state that reached the callback is spent whatever happens next."""
     nonce, signature = _split(state)
@@ -115,25 +121,29 @@ def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state
     expected = sign(settings, nonce, row["user_id"], row["platform"], row["expires_at"])
     if not hmac.compare_digest(expected, signature):
         raise StateRefused("invalid_state")
-    used = conn.execute("""update oauth_states set used_at = now() where nonce = %s and used_at is null
-                           returning redirect_uri, code_verifier, expires_at <= now() as expired""",
-                        (nonce,)).fetchone()
+    now = now or clock.now()
+    used = conn.execute("""update oauth_states set used_at = %s where nonce = %s and used_at is null
+                           returning redirect_uri, code_verifier, expires_at <= %s as expired""",
+                        (now, nonce, now)).fetchone()
     if used is None:
         raise StateRefused("state_replayed", row["platform"])
     if used["expired"]:
         raise StateRefused("state_expired", row["platform"])
     if caller_user_id is not None and caller_user_id != row["user_id"]:
         raise StateRefused("wrong_user", row["platform"])
-    if not binding:
-        raise StateRefused("wrong_browser", row["platform"])
-    if not hmac.compare_digest(binding.encode(), binding_value(settings, row["user_id"]).encode()):
+    if binding and not hmac.compare_digest(binding.encode(), binding_value(settings, row["user_id"]).encode()):
         raise StateRefused("wrong_user", row["platform"])
-    verifier = None
-    if used["code_verifier"] is not None:
-        assert vault is not None, "a PKCE verifier needs the vault"
-        verifier = vault.decrypt(used["code_verifier"], user_id=row["user_id"], platform=row["platform"],
-                                 column="code_verifier")
-    return VerifiedState(row["user_id"], row["platform"], used["redirect_uri"], verifier)
+    verifier = unseal_verifier(vault, row["user_id"], row["platform"], used["code_verifier"])
+    return VerifiedState(row["user_id"], row["platform"], used["redirect_uri"], verifier, nonce,
+                         browser_bound=bool(binding))
+
+
+def unseal_verifier(vault: TokenVault | None, user_id: str, platform: str, sealed: bytes | None) -> str | None:
+    """A state's PKCE verifier in clear (None where the platform has no PKCE)."""
+    if sealed is None:
+        return None
+    assert vault is not None, "a PKCE verifier needs the vault"
+    return vault.decrypt(sealed, user_id=user_id, platform=platform, column="code_verifier")
 
 
 def _split(state: str | None) -> tuple[str, str]:
@@ -144,9 +154,13 @@ def _split(state: str | None) -> tuple[str, str]:
     return nonce, signature
 
 
-def purge_states(conn: Any, *, older_than: dt.timedelta = STALE_AFTER) -> int:
-    """Delete states that expired more than `older_than` ago; returns how many."""
-    return conn.execute("delete from oauth_states where expires_at < now() - %s", (older_than,)).rowcount
+def purge_states(conn: Any, *, older_than: dt.timedelta = STALE_AFTER, now: dt.datetime | None = None) -> int:
+    """Delete states that expired more than `older_than` ago (returns how many) and wipe the codes
+    whose completion handle has expired (kept sealed until then, useless after)."""
+    now = now or clock.now()
+    conn.execute("update oauth_states set authorization_code = null"
+                 " where authorization_code is not null and handle_expires_at <= %s", (now,))
+    return conn.execute("delete from oauth_states where expires_at < %s", (now - older_than,)).rowcount
 
 
 def callback_url(settings: Settings) -> str:

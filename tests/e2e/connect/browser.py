@@ -1,5 +1,6 @@
 """A real browser for the connect flow: Debian's chromium driven through Debian's chromedriver, and a
-minimal frontend on its own origin (the start button and the page the callback returns to)."""
+minimal frontend on its own origin (the start button, and the page the callback returns to, which
+completes a flow the callback left awaiting the signed-in creator)."""
 from __future__ import annotations
 
 import json
@@ -31,14 +32,34 @@ document.getElementById("connect-{platform}").onclick = async () => {{
 }};
 </script></body></html>"""
 
+# The return page: the callback's outcome in the query, or a completion handle in the fragment, which it
+# takes out of the address bar and history at once and posts with the signed-in creator's token.
 _RESULT_PAGE = """<!DOCTYPE html><html><head><title>Connections</title></head><body><h1 id="result"></h1>
 <script>
 const messages = {messages};
-const query = new URLSearchParams(location.search);
 const result = document.getElementById("result");
-result.dataset.code = query.get("connected") ? "connected" : query.get("error");
-result.textContent = query.get("connected") ? query.get("connected") + " is connected."
-                                            : (messages[query.get("error")] || "Something went wrong.");
+const show = (code, text) => {{ result.textContent = text; result.dataset.code = code; }};
+const query = new URLSearchParams(location.search);
+const pending = new URLSearchParams(location.hash.slice(1));
+if (pending.get("complete")) {{
+  history.replaceState(null, "", location.pathname);
+  const token = localStorage.getItem("token");
+  if (!token) {{
+    show("sign_in", "Sign in to finish connecting " + pending.get("platform") + ".");
+  }} else {{
+    fetch({api} + "/api/auth/complete", {{method: "POST", body: JSON.stringify({{handle: pending.get("complete")}}),
+      headers: {{Authorization: "Bearer " + token, "Content-Type": "application/json"}}}})
+      .then(async (response) => {{
+        const body = await response.json();
+        if (response.ok) show("connected", body.platform + " is connected.");
+        else show(body.code || "error", messages[body.code] || body.detail);
+      }}, () => show("network", "The connection could not be finished: network error."));
+  }}
+}} else if (query.get("connected")) {{
+  show("connected", query.get("connected") + " is connected.");
+}} else {{
+  show(query.get("error"), messages[query.get("error")] || "Something went wrong.");
+}}
 </script></body></html>"""
 
 
@@ -48,7 +69,7 @@ class Frontend:
     def __init__(self, host: str, api: str) -> None:
         from shared.models.auth import CALLBACK_MESSAGES
 
-        pages = {"/connections": _RESULT_PAGE.format(messages=json.dumps(CALLBACK_MESSAGES))}
+        pages = {"/connections": _RESULT_PAGE.format(messages=json.dumps(CALLBACK_MESSAGES), api=json.dumps(api))}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name

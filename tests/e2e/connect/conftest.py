@@ -20,6 +20,10 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
+def fragment_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment).items()}
+
+
 @dataclass
 class Flow:
     """One connect attempt: the start response, the platform's redirect back and our final redirect."""
@@ -36,7 +40,13 @@ class Flow:
 
     @property
     def outcome(self) -> dict[str, str]:
-        return query_of(self.location)
+        """What the frontend is told: `connected` or `error` in the query, or `complete` (a handle) in the
+        fragment when the callback kept the code for the signed-in frontend."""
+        return {**query_of(self.location), **fragment_of(self.location)}
+
+    @property
+    def handle(self) -> str:
+        return self.outcome["complete"]
 
 
 class Connector:
@@ -67,8 +77,14 @@ class Connector:
         with client:
             flow.final = client.get(target.split("#")[0], headers=headers or {}, timeout=30)
         assert flow.final.status_code == 302, flow.final.text
-        assert flow.location.startswith(FRONTEND + "?")
+        assert flow.location.startswith((FRONTEND + "?", FRONTEND + "#"))
         return flow
+
+    def complete(self, user, handle: str, *, headers: dict | None = None) -> httpx.Response:
+        """What the return page does with a handle: POST it with the signed-in creator's token."""
+        headers = headers if headers is not None else user.headers if user is not None else {}
+        return httpx.post(f"{self.stack.base_url}/api/auth/complete", json={"handle": handle}, headers=headers,
+                          timeout=30)
 
     def connect(self, user, platform: str, creator: int = 0) -> Flow:
         flow = self.callback(self.authorize(self.start(user, platform), sandbox_creator=str(creator)))

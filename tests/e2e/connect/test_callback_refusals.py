@@ -88,21 +88,30 @@ def test_state_completed_in_a_browser_bound_to_another_user_is_refused(connector
     assert connection_row(db, alice.user_id, "instagram") is None
 
 
-def test_a_consent_link_completed_without_the_starters_browser_cookie_is_refused(connector, make_user, db):
+def test_a_consent_link_completed_without_the_starters_browser_cookie_is_never_linked(connector, sandbox,
+                                                                                      make_user, db):
     """The attack of issue 14: Mallory starts a flow and sends its consent link to Alice; Alice's browser
-    comes back without Mallory's binding cookie. Nothing is linked, and Mallory's own connection stays."""
+    comes back without Mallory's binding cookie. The callback exchanges nothing and keeps the code for the
+    flow's starter, behind a handle only Alice's browser was given; Alice's frontend, completing it as
+    Alice, is refused and the code discarded. Nothing is linked, and Mallory's own connection stays."""
     alice, mallory = make_user("alice"), make_user("mallory")
     connector.connect(mallory, "pinterest", creator=1)
     before = connection_row(db, mallory.user_id, "pinterest")
+    exchanges = sandbox.stats()["requests"].get("api.pinterest.com/v5/oauth/token", 0)
     link = connector.authorize(connector.start(mallory, "pinterest"), sandbox_creator="2")
-    refused = connector.callback(link, cookies={})
-    assert refused.outcome == {"error": "wrong_browser", "platform": "pinterest"}
-    _assert_clean(refused, query_of(link.callback_url)["code"])
+    kept = connector.callback(link, cookies={})
+    assert set(kept.outcome) == {"complete", "platform"}
+    assert query_of(link.callback_url)["code"] not in kept.location
+    handle = kept.handle
+    refused = connector.complete(alice, handle)
+    assert refused.status_code == 403 and refused.json()["code"] == "wrong_user"
+    assert sandbox.stats()["requests"].get("api.pinterest.com/v5/oauth/token", 0) == exchanges
     after = connection_row(db, mallory.user_id, "pinterest")
     assert (after["platform_user_id"], after["access_token"]) == (before["platform_user_id"], before["access_token"])
     assert connection_row(db, alice.user_id, "pinterest") is None
-    # The state is spent: Mallory cannot finish it in her own browser afterwards either.
+    # All spent: Mallory can finish it neither in her own browser nor with the handle.
     assert connector.callback(link).outcome == {"error": "state_replayed", "platform": "pinterest"}
+    assert connector.complete(mallory, handle).json()["code"] == "state_replayed"
 
 
 @pytest.mark.parametrize("state", ["\x00", "a\x00b.c", "x" * 32 + ".\x00" + "y" * 42, "é" * 32 + "." + "y" * 43])

@@ -87,19 +87,29 @@ def test_expired_and_cross_user_states_are_refused_and_spent(conn, vault, make_u
         _consume(conn, fresh.value, user, caller_user_id=user.user_id)
 
 
-@pytest.mark.parametrize("browser, reason", [("none", "wrong_browser"), ("other", "wrong_user"),
-                                             ("forged", "wrong_user")])
-def test_a_state_completed_outside_its_users_browser_is_refused_and_spent(conn, vault, make_user, browser, reason):
+@pytest.mark.parametrize("browser, reason", [("other", "wrong_user"), ("forged", "wrong_user")])
+def test_a_state_completed_in_a_browser_bound_to_another_user_is_refused_and_spent(conn, vault, make_user,
+                                                                                    browser, reason):
     user, other = make_user("state"), make_user("other")
     issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
     genuine = binding_value(get_settings(), user.user_id)
     # Forged: the genuine value with its last character changed (to a different one: one in 64 ends in A).
     forged = genuine[:-1] + ("B" if genuine.endswith("A") else "A")
-    binding = {"none": None, "other": binding_value(get_settings(), other.user_id), "forged": forged}[browser]
+    binding = {"other": binding_value(get_settings(), other.user_id), "forged": forged}[browser]
     with pytest.raises(StateRefused, match=reason):
         _consume(conn, issued.value, binding=binding)
     with pytest.raises(StateRefused, match="state_replayed"):
         _consume(conn, issued.value, user)
+
+
+def test_a_state_consumed_without_a_binding_cookie_is_spent_but_not_browser_bound(conn, vault, make_user):
+    user = make_user("state")
+    issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
+    assert _consume(conn, issued.value).browser_bound is False
+    with pytest.raises(StateRefused, match="state_replayed"):
+        _consume(conn, issued.value, user)
+    fresh = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
+    assert _consume(conn, fresh.value, user).browser_bound is True
 
 
 def test_old_states_are_purged_and_live_ones_kept(conn, vault, make_user):

@@ -64,8 +64,13 @@ def test_every_bundle_is_served_alone_and_answers_a_business_request(report):
 def test_the_journey_connects_fetches_through_cloud_tasks_and_reads_everything(report):
     result, build = report
     steps = {step["step"]: step["status"] for step in result.steps}
-    for platform in ("instagram", "youtube", "pinterest", "tiktok"):
-        assert steps[f"GET /api/auth/callback ({platform})"] == 302
+    for platform in ("instagram", "youtube"):  # as a same-site frontend's browser: the cookie comes back
+        assert steps[f"GET /api/auth/callback ({platform}, binding cookie)"] == 302
+    for platform in ("pinterest", "tiktok"):  # as deployed, the frontend on another site than the gateway
+        assert steps[f"GET /api/auth/callback ({platform}, no cookie: code kept)"] == 302
+        assert steps[f"POST /api/auth/complete ({platform})"] == 200
+        assert steps[f"POST /api/auth/complete ({platform}, replayed: 409)"] == 409
+    assert steps["OPTIONS /api/auth/complete (CORS preflight of a cross-site frontend)"] == 204
     assert steps["POST /api/cron/fetch-analytics (Scheduler)"] == 200
     assert result.tasks and all(task["statuses"][-1] == 200 for task in result.tasks)
     assert all(task["url"].endswith("/api/tasks/fetch-connection") for task in result.tasks)
