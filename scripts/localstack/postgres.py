@@ -53,3 +53,30 @@ def ensure_database() -> Database:
     if explicit:
         return Database(url=explicit)
     return start_embedded()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL for another database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def clone_database(url: str, template: str, name: str) -> str:
+    """CREATE DATABASE name TEMPLATE template (a file copy: milliseconds for a migrated schema); its URL."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template)))
+    return with_database(url, name)
+
+
+def drop_database(url: str, name: str) -> None:
+    """Drop a database even while sessions are still connected to it."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
