@@ -34,7 +34,8 @@ class Database:
     def resume(self) -> None:
         assert self.server is not None, "only a server we started can be resumed"
         self.server.ensure_postgres_running()
-        assert self.server.get_uri() == self.url, "the restarted server moved"
+        # The same server (host, socket, port); this handle may point at another of its databases.
+        assert with_database(self.server.get_uri(), "-") == with_database(self.url, "-"), "the restarted server moved"
 
 
 def start_embedded(data_dir: Path = DEFAULT_DATA_DIR, *, persistent: bool = True) -> Database:
