@@ -34,7 +34,8 @@ class Database:
     def resume(self) -> None:
         assert self.server is not None, "only a server we started can be resumed"
         self.server.ensure_postgres_running()
-        assert self.server.get_uri() == self.url, "the restarted server moved"
+        # The same server (host, socket, port); this handle may point at another of its databases.
+        assert with_database(self.server.get_uri(), "-") == with_database(self.url, "-"), "the restarted server moved"
 
 
 def start_embedded(data_dir: Path = DEFAULT_DATA_DIR, *, persistent: bool = True) -> Database:
@@ -53,3 +54,30 @@ def ensure_database() -> Database:
     if explicit:
         return Database(url=explicit)
     return start_embedded()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL for another database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def clone_database(url: str, template: str, name: str) -> str:
+    """CREATE DATABASE name TEMPLATE template (a file copy: milliseconds for a migrated schema); its URL."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template)))
+    return with_database(url, name)
+
+
+def drop_database(url: str, name: str) -> None:
+    """Drop a database even while sessions are still connected to it."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

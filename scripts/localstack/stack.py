@@ -48,6 +48,7 @@ class LocalStack:
     signing_key: SigningKey
     env: dict[str, str]
     sandbox: Any = None
+    template: str | None = None
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -65,6 +66,36 @@ class LocalStack:
 
     def token_for(self, user_id: str, email: str, **kw: Any) -> str:
         return mint_token(self.signing_key, user_id=user_id, email=email, issuer=f"{self.base_url}/auth/v1", **kw)
+
+    def make_template(self, name: str = "migrated_template") -> str:
+        """Freeze the migrated, still empty database as a template for `use_fresh_database` (tests)."""
+        from scripts.localstack.postgres import clone_database
+        from shared.db import close_pool
+
+        close_pool()  # a template's source must have no other session
+        source = self.database.url.rsplit("?", 1)[0].rsplit("/", 1)[-1]
+        clone_database(self.database.url, source, name)
+        self.template = name
+        return name
+
+    def use_fresh_database(self, name: str) -> str:
+        """Point everything (env, settings, pool, this handle) at a new copy of the template; its URL."""
+        from scripts.localstack.postgres import clone_database
+
+        assert self.template is not None, "make_template() first"
+        return self.use_database(clone_database(self.database.url, self.template, name))
+
+    def use_database(self, url: str) -> str:
+        """Switch the running stack (gateway included: it shares this process's pool) to another database."""
+        from shared.config import reset_settings
+        from shared.db import close_pool
+
+        close_pool()
+        self.database.url = url
+        self.env["DATABASE_URL"] = url
+        os.environ["DATABASE_URL"] = url
+        reset_settings()
+        return url
 
     def stop(self) -> None:
         if self._stopped:

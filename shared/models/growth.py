@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from shared import clock
 from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel, comma_list
 
 MAX_RANGE_DAYS = 731
@@ -24,7 +25,7 @@ class GrowthQuery(QueryModel):
 
     @model_validator(mode="after")
     def _range(self) -> GrowthQuery:
-        today = dt.datetime.now(dt.timezone.utc).date()
+        today = clock.today()
         self.to = self.to or today
         # Bucketing steps up to a month past `to` and the default `from` 89 days before it: keep both
         # inside what datetime.date can hold, so an extreme date is a 400 and not an OverflowError.

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from shared import clock
 from shared.logging import get_logger, redact, register_secret
 
 if TYPE_CHECKING:
@@ -372,7 +373,7 @@ def expires_at(seconds: Any, *, now: dt.datetime | None = None) -> dt.datetime |
         value = float(seconds)
     except (TypeError, ValueError):
         return None
-    return (now or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(seconds=value)
+    return (now or clock.now()) + dt.timedelta(seconds=value)
 
 
 def error_text(body: Any, *keys: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from shared import clock
 from shared.platforms.models import RawPage, as_int, raw_page
 from shared.platforms.transport import PlatformClient, PlatformError, scrub_body
 
@@ -25,7 +26,7 @@ class SourceUnavailable(PlatformError):
 def observation(keyword: str, source: str, region: str | None, value: float, value_kind: ValueKind,
                 observed_at: dt.datetime | None = None, **extra: Any) -> Observation:
     return {"keyword": keyword, "source": source, "region": region,
-            "observed_at": (observed_at or dt.datetime.now(dt.timezone.utc)).isoformat(),
+            "observed_at": (observed_at or clock.now()).isoformat(),
             "value": value, "value_kind": value_kind, "extra": extra}
 
 

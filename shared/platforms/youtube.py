@@ -102,7 +102,7 @@ def seconds_until_pacific_midnight(now: dt.datetime | None = None) -> float:
         pacific: dt.tzinfo = ZoneInfo("America/Los_Angeles")
     except (ImportError, KeyError):  # no tz database: PST is close enough for a deferral
         pacific = dt.timezone(dt.timedelta(hours=-8))
-    local = (now or dt.datetime.now(dt.timezone.utc)).astimezone(pacific)
+    local = (now or clock.now()).astimezone(pacific)
     midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), pacific)
     return (midnight - local).total_seconds()
 

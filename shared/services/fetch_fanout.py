@@ -8,6 +8,7 @@ On the local stack (not production, or no queue configured) the caller dispatche
 """
 from __future__ import annotations
 
+from shared import clock
 import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING, Any
@@ -57,7 +58,7 @@ def build_task_request(settings: Settings, connection_id: str, lease_owner: str,
     """The CreateTaskRequest (as the dict google-cloud-tasks accepts) for one connection."""
     from shared.models.ingest import FetchTaskRequest
 
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     parent = (f"projects/{settings.gcp_project}/locations/{settings.tasks_location}"
               f"/queues/{settings.tasks_queue}")
     body = FetchTaskRequest(connection_id=connection_id, lease_owner=lease_owner)

@@ -96,7 +96,7 @@ def fingerprint(body: RecommendBody) -> str:
 
 
 def seconds_until_utc_midnight(now: dt.datetime | None = None) -> int:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
     return max(1, math.ceil((midnight - now).total_seconds()))
 
@@ -106,9 +106,11 @@ def claim_request(conn: Any, user_id: str, key: str, body_fingerprint: str, prov
     """Step 1: replay, refuse, or open the request row as pending (see the module docstring)."""
     # Serialises her claims: the quota count and the insert cannot interleave with another request's.
     conn.execute("select pg_advisory_xact_lock(hashtextextended('recommend:' || %s, 0))", (user_id,))
-    row = conn.execute("select id::text as id, status, fingerprint, created_at, now() - created_at as age"
+    # The quota's day and a pending row's age are read on the system clock, which also stamps the rows.
+    now = clock.now()
+    row = conn.execute("select id::text as id, status, fingerprint, created_at, %s - created_at as age"
                        " from recommendation_requests where user_id = %s and idempotency_key = %s",
-                       (user_id, key)).fetchone()
+                       (now, user_id, key)).fetchone()
     if row is not None and row["fingerprint"] not in (None, body_fingerprint):
         raise Conflict("this idempotency key was already used for a different request")
     if row is not None and row["status"] == "succeeded":
@@ -118,29 +120,30 @@ def claim_request(conn: Any, user_id: str, key: str, body_fingerprint: str, prov
         raise Conflict("a request with this idempotency key is still being generated; retry shortly",
                        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)})
     if not provider.offline:
-        _check_quota(conn, user_id, row["id"] if row else None, settings.llm_daily_quota)
+        _check_quota(conn, user_id, row["id"] if row else None, settings.llm_daily_quota, now)
     values = (provider.name, provider.offline, body_fingerprint)
     if row is not None:
         conn.execute("update recommendation_requests set status = 'pending', provider = %s, offline = %s,"
-                     " fingerprint = %s, error = null, created_at = now(), completed_at = null where id = %s",
-                     (*values, row["id"]))
+                     " fingerprint = %s, error = null, created_at = %s, completed_at = null where id = %s",
+                     (*values, now, row["id"]))
         return Claim(row["id"])
     new = conn.execute("insert into recommendation_requests (user_id, idempotency_key, provider, offline,"
-                       " fingerprint) values (%s, %s, %s, %s, %s) returning id::text as id",
-                       (user_id, key, *values)).fetchone()
+                       " fingerprint, created_at) values (%s, %s, %s, %s, %s, %s) returning id::text as id",
+                       (user_id, key, *values, now)).fetchone()
     return Claim(new["id"])
 
 
-def _check_quota(conn: Any, user_id: str, reopened_id: str | None, quota: int) -> None:
+def _check_quota(conn: Any, user_id: str, reopened_id: str | None, quota: int, now: dt.datetime) -> None:
     # Pending and succeeded LLM generations of this UTC day count; failed ones gave her nothing.
+    day_start = dt.datetime.combine(now.date(), dt.time(), dt.timezone.utc)
     used = conn.execute(
         """select count(*) as n from recommendation_requests
            where user_id = %s and not offline and status in ('pending', 'succeeded')
-             and created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'
-             and id is distinct from %s::uuid""", (user_id, reopened_id)).fetchone()["n"]
+             and created_at >= %s and id is distinct from %s::uuid""",
+        (user_id, day_start, reopened_id)).fetchone()["n"]
     if used >= quota:
         raise RateLimited(f"daily limit of {quota} AI generations reached; it resets at midnight UTC",
-                          retry_after=seconds_until_utc_midnight())
+                          retry_after=seconds_until_utc_midnight(now))
 
 
 def mark_failed(conn: Any, request_id: str, reason: str) -> None:

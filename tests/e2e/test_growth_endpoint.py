@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from scripts.localstack.identity import SigningKey, mint_token
+from shared import clock
 
 
 def _snapshots(url: str, user_id: str, platform: str, rows: list[tuple[str, int]]) -> None:
@@ -115,7 +116,8 @@ def test_wrong_method_is_a_405_problem(stack, creator):
 
 
 def test_default_range_is_the_last_90_days(stack, creator):
-    body = _get(stack, creator.headers).json()
-    today = dt.datetime.now(dt.timezone.utc).date()
+    with clock.frozen_at("2026-11-25T23:59:59Z"):
+        body = _get(stack, creator.headers).json()
+    today = dt.date(2026, 11, 25)
     assert body["to"] == today.isoformat()
     assert body["from"] == (today - dt.timedelta(days=89)).isoformat()

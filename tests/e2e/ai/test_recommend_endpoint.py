@@ -5,6 +5,7 @@ Offline rules, Claude through a local Messages API replay server, idempotency an
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import httpx
 import psycopg
 import pytest
 
+from shared import clock
 from tests.e2e.ai.conftest import as_user, service_rows
 from tests.integration.llm.conftest import RecordedAnthropic
 
@@ -183,9 +185,10 @@ def test_the_daily_quota_is_a_429_until_midnight_utc(stack, creator, anthropic_a
     assert _post(stack, creator, {"count": 2}, key=f"q1-{uuid.uuid4()}").status_code == 200
     refused = _post(stack, creator, {"count": 2}, key=f"q2-{uuid.uuid4()}")
     assert refused.status_code == 429 and refused.json()["status"] == 429
-    now = dt.datetime.now(dt.timezone.utc)
+    # The system clock is frozen for this creator's world, so the wait until midnight UTC is exact.
+    now = clock.now()
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
-    assert abs(int(refused.headers["Retry-After"]) - (midnight - now).total_seconds()) < 60
+    assert int(refused.headers["Retry-After"]) == math.ceil((midnight - now).total_seconds())
     assert len(anthropic_api.requests) == 1 and len(_requests(stack, creator)) == 1
 
 

@@ -8,7 +8,9 @@ import httpx
 import psycopg
 from psycopg.types.json import Jsonb
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+# The system clock in these tests (tests/e2e/analytics/conftest.py freezes it here): no real date leaks in.
+TODAY = dt.date(2026, 11, 25)
+NOW = dt.datetime.combine(TODAY, dt.time(12), dt.timezone.utc)
 SNAPSHOT_COLUMNS = ("followers", "reach", "views", "engagements", "likes", "comments", "saves", "shares",
                     "watch_time_hrs")
 

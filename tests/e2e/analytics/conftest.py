@@ -7,6 +7,16 @@ from typing import Any
 import httpx
 import pytest
 
+from shared import clock
+from tests.e2e.analytics.analytics_support import NOW
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every analytics test runs at NOW on the system clock (the gateway's too: it is this process)."""
+    with clock.frozen_at(NOW):
+        yield
+
 
 @pytest.fixture()
 def get(stack) -> Callable[..., httpx.Response]:

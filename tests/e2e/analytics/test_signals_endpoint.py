@@ -5,9 +5,8 @@ import datetime as dt
 import uuid
 
 import pytest
-from tests.e2e.analytics.analytics_support import assert_problem_400, connect_platform, insert_rows
+from tests.e2e.analytics.analytics_support import NOW, assert_problem_400, connect_platform, insert_rows
 
-NOW = dt.datetime.now(dt.timezone.utc)
 RECENT = [  # days ago, saves, shares, avg watch s, skip rate   (reach 1000 for all)
     (2, 30, 5, 8.0, 0.30), (4, 50, 5, 9.0, 0.20), (6, 40, 5, 10.0, 0.25), (8, 60, 5, 11.0, 0.35),
     (10, 20, 5, 12.0, 0.40)]

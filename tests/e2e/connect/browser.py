@@ -4,6 +4,7 @@ completes a flow the callback left awaiting the signed-in creator)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -115,7 +116,10 @@ def chromium() -> Iterator:
     for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}",
                  "--host-resolver-rules=MAP *.localhost 127.0.0.1"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # The browser is her machine, with its own clock: a server clock moved by libfaketime
+    # (scripts/test_modes.sh) stays with the server, and Chromium's renderer cannot run under it.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER, env=env), options=options)
     driver.set_page_load_timeout(30)
     try:
         yield driver

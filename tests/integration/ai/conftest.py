@@ -51,13 +51,13 @@ def _seeded(stack, seed: int, effects: list[dict], label: str) -> SeededCreator:
     return SeededCreator(seed, user.user_id, run)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seeded_creators(stack) -> list[SeededCreator]:
     """One creator per seed with the planted effects, detection run once (as the cron would)."""
     return [_seeded(stack, seed, list(PLANTED), "planted") for seed in SEEDS]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def null_creators(stack) -> list[SeededCreator]:
     """One creator per seed in a world where no attribute does anything."""
     return [_seeded(stack, seed, [], "null") for seed in NULL_SEEDS]

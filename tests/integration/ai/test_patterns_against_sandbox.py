@@ -1,5 +1,6 @@
 """The pattern detector finds effects planted in the sandbox, only those, never their mirror images, and
-says what it could not judge.
+says what it could not judge; the virality model built on it earns its skill where patterns exist and is
+refused where none do. (One module: both read the same seeded histories, built once per module database.)
 
 Posts come from the sandbox through the real platform clients and the ingest's upsert; attribute
 levels come from `extract_attributes` over captions, timestamps and platform signals, never from the
@@ -8,6 +9,12 @@ sandbox's ground truth.
 from __future__ import annotations
 
 import psycopg
+
+from shared import clock
+from shared.db import service_transaction
+from shared.llm.models import ContentConcept, Shot
+from shared.services.patterns import load_or_fit_virality_model
+from shared.services.recommend import score_concept
 
 from tests.integration.ai.conftest import PLANTED, SANDBOX_TODAY, TESTABLE
 
@@ -39,8 +46,6 @@ def test_nothing_else_is_stated_and_no_level_mirrors_a_planted_one(seeded_creato
 
 
 def test_a_world_without_effects_yields_no_findings_even_at_fdr_10_percent(null_creators, stack):
-    from shared import clock
-    from shared.db import service_transaction
     from shared.services.patterns import run_pattern_detection
 
     for creator in null_creators:
@@ -94,7 +99,6 @@ def test_attributes_are_stored_with_source_and_confidence(seeded_creators, datab
 def test_levels_under_the_minimum_are_listed_not_tested(seeded_creators, database_url):
     from psycopg.rows import dict_row
 
-    from shared import clock
     from shared.services.patterns import run_pattern_detection
 
     creator = seeded_creators[2]
@@ -107,3 +111,42 @@ def test_levels_under_the_minimum_are_listed_not_tested(seeded_creators, databas
     assert all(d["n_level"] >= 100 for d in found)
     assert not listed & {(d["attribute"], d["level"], d["metric"]) for d in found}
     assert run.tested < creator.run.tested and run.posts_analyzed == creator.run.posts_analyzed > 1000
+
+
+GOOD = {"camera_angle": "overhead", "audio_type": "trending_audio", "hook_speed": "instant"}
+BAD = {"camera_angle": "wide", "audio_type": "original_audio", "hook_speed": "slow"}
+
+
+def _concept(levels: dict[str, str]) -> ContentConcept:
+    return ContentConcept(
+        concept="Resin coaster set", hook="Watch the pour", video_length_s=25,
+        shot_list=[Shot(order=i, description=f"shot {i}", duration_s=8) for i in (1, 2, 3)],
+        editing_style="clean cuts", music="original studio audio", caption="New coasters",
+        hashtags=["#resin", "#handmade", "#coasters"], platform="instagram",
+        attributes={"content_format": "showcase", **levels}, rationale="test")
+
+
+def test_with_planted_patterns_the_skill_is_positive_and_earned_on_later_posts(seeded_creators):
+    for creator in seeded_creators:
+        report = creator.run.virality_report
+        assert report["status"] == "ok" and report["n_test"] > 500, creator.seed
+        assert report["earned"] and report["skill_ci"][0] > 0 and report["skill"] > 0.04, (creator.seed, report)
+        assert report["auc"] > 0.6 and report["brier"] < report["brier_base_rate"]
+
+
+def test_without_any_effect_the_score_is_not_earned(null_creators):
+    for creator in null_creators:
+        report = creator.run.virality_report
+        assert report["status"] == "ok" and not report["earned"], creator.seed
+        assert abs(report["skill"]) < 0.01
+
+
+def test_planted_good_levels_score_above_planted_bad_levels(seeded_creators):
+    for creator in seeded_creators:
+        with clock.frozen_at(SANDBOX_TODAY), service_transaction() as conn:
+            model = load_or_fit_virality_model(conn, creator.user_id)
+        good, good_details = score_concept(model, _concept(GOOD))
+        bad, _ = score_concept(model, _concept(BAD))
+        assert 0 <= bad < good <= 1, (creator.seed, good, bad)
+        assert "camera_angle=overhead" in good_details["levels_used"]
+        assert good_details["model_status"] == "ok" and good_details["earned"]

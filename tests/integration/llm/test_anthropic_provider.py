@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
@@ -80,13 +79,12 @@ def test_two_malformed_tool_calls_are_service_unavailable(anthropic_api):
 
 def test_a_server_slower_than_the_timeout_is_service_unavailable(anthropic_api):
     anthropic_api.script(anthropic_api.recorded("concepts_valid.json", delay_s=5))
-    started = time.perf_counter()
+    # The late answer is valid: only a timeout that cuts it makes this a ServiceUnavailable.
     with pytest.raises(ServiceUnavailable) as caught:
         provider(anthropic_api, timeout_s=0.3).generate_concepts(CONTEXT, 2)
     assert caught.value.retry_after is not None and caught.value.headers["Retry-After"]
     # One SDK retry (max_retries=1), each cut at the timeout, and no more.
     assert len(anthropic_api.requests) == 2
-    assert time.perf_counter() - started < 4
 
 
 def test_overloaded_529_is_service_unavailable_with_retry_after(anthropic_api):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 
 import psycopg
 from psycopg.rows import dict_row
@@ -102,13 +101,12 @@ def test_two_invalid_answers_give_no_rows_and_no_exception(anthropic_api):
 
 def test_a_timeout_gives_no_rows_and_no_exception(anthropic_api, caplog):
     anthropic_api.script(anthropic_api.recorded("attributes_valid.json", delay_s=5))
-    started = time.perf_counter()
     with caplog.at_level(logging.INFO):
         rows = extract_attributes_llm(settings(anthropic_api, timeout_s=0.3), POSTS * 20)
+    # No rows although the (late) answer is valid: the timeout cut it. The first batch times out (one SDK
+    # retry) and the remaining batches are not tried.
     assert rows == []
-    # The first batch times out (one SDK retry) and the remaining batches are not tried.
     assert len(anthropic_api.requests) == 2
-    assert time.perf_counter() - started < 4
     assert "APITimeoutError" in our_logs(caplog)
     assert API_KEY not in our_logs(caplog) and "Glazing" not in our_logs(caplog)
 

@@ -79,12 +79,18 @@ def test_expired_and_revoked_tokens_are_told_apart(connect, call, sandbox):
 
 def test_throttling_with_code_4_is_retried(connect, call, sandbox):
     tokens, _ = connect("instagram")
+    before = sandbox.stats()
     sandbox.add_fault("429", host="graph.instagram.com", count=2, status=403, retry_after=0)
     try:
         profile = call("instagram", lambda m, c: m.fetch_profile(c, tokens.access_token.get_secret_value()))
         assert profile.followers is not None
     finally:
         sandbox.clear_faults()
+    after = sandbox.stats()
+    # Both throttled answers were served, and each was followed by a retry that got through.
+    assert after["fault_hits"].get("429", 0) - before["fault_hits"].get("429", 0) == 2
+    unthrottled = fetch_profile_requests(connect, call, sandbox, tokens)
+    assert after["total_requests"] - before["total_requests"] == unthrottled + 2
 
 
 def test_long_throttling_defers(connect, call, sandbox):
@@ -108,3 +114,10 @@ def test_truncated_and_html_bodies_are_retried(connect, call, sandbox):
         assert profile.username
     finally:
         sandbox.clear_faults()
+
+
+def fetch_profile_requests(connect, call, sandbox, tokens) -> int:
+    """How many requests one fetch_profile makes when nothing is throttled."""
+    before = sandbox.stats()["total_requests"]
+    call("instagram", lambda m, c: m.fetch_profile(c, tokens.access_token.get_secret_value()))
+    return sandbox.stats()["total_requests"] - before

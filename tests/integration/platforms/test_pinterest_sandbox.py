@@ -61,12 +61,14 @@ def test_expired_token_is_refreshable(connect, call, sandbox):
 
 def test_429_with_retry_after_is_honoured(connect, call, sandbox):
     tokens, _ = connect("pinterest")
+    hits = sandbox.stats()["fault_hits"].get("429", 0)
     sandbox.add_fault("429", host="api.pinterest.com", count=1, retry_after=1)
     try:
         profile = call("pinterest", lambda m, c: m.fetch_profile(c, tokens.access_token.get_secret_value()))
         assert profile.followers is not None
     finally:
         sandbox.clear_faults()
+    assert sandbox.stats()["fault_hits"].get("429", 0) == hits + 1  # the 429 was served, then retried
     sandbox.add_fault("429", host="api.pinterest.com", count=1, retry_after=900)
     try:
         with pytest.raises(RateLimited):

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from shared import clock
+
 from shared.platforms import get_platform
 from shared.platforms.transport import TokenExpired, TokenRevoked
 
@@ -52,13 +54,16 @@ def test_one_snapshot_and_every_video(connect, call, sandbox):
 def test_incremental_stops_at_the_cutoff(connect, call):
     tokens, _ = connect("tiktok")
     token = tokens.access_token.get_secret_value()
-    since = dt.datetime.now(dt.timezone.utc)
+    since = clock.now()
 
-    async def fetch(module, client):
-        return await module.fetch_posts(client, token, since=since)
+    async def both(module, client):
+        return await module.fetch_posts(client, token), await module.fetch_posts(client, token, since=since)
 
-    posts, _ = call("tiktok", fetch)
-    assert all(p.posted_at >= since - dt.timedelta(days=30, minutes=1) for p in posts)
+    (full, full_pages), (recent, recent_pages) = call("tiktok", both)
+    cutoff = since - dt.timedelta(days=30)
+    # Exactly the posts of the refresh window, from fewer pages than the whole history.
+    assert recent and {p.platform_post_id for p in recent} == {p.platform_post_id for p in full if p.posted_at >= cutoff}
+    assert 0 < len(recent_pages) < len(full_pages)
 
 
 def test_invalid_access_token_is_refreshable(connect, call, sandbox):

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 
+from shared import clock
+
 from shared.platforms import get_platform
 from shared.platforms.transport import RateLimited, TokenRevoked, UpstreamError
 
@@ -61,14 +63,16 @@ def test_incremental_fetch_stops_early(connect, call):
     token = tokens.access_token.get_secret_value()
 
     async def both(module, client):
-        full, _ = await module.fetch_posts(client, token)
-        recent, _ = await module.fetch_posts(client, token, since=dt.datetime.now(dt.timezone.utc))
+        full = await module.fetch_posts(client, token)
+        recent = await module.fetch_posts(client, token, since=clock.now())
         return full, recent
 
-    full, recent = call("youtube", both)
-    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
-    assert len(recent) <= len(full)
-    assert all(p.posted_at >= cutoff for p in recent)
+    (full, full_pages), (recent, recent_pages) = call("youtube", both)
+    cutoff = clock.now() - dt.timedelta(days=30)
+    # Exactly the posts of the refresh window, read from fewer pages of the uploads playlist.
+    assert recent and {p.platform_post_id for p in recent} == {p.platform_post_id for p in full if p.posted_at >= cutoff}
+    playlist_pages = [sum(p["endpoint"] == "playlist_items" for p in pages) for pages in (full_pages, recent_pages)]
+    assert playlist_pages[1] < playlist_pages[0]
 
 
 def test_transient_faults_are_retried(connect, call, sandbox):

@@ -1,7 +1,6 @@
 """Sandbox world generation: deterministic, planted effects visible in ground truth, attributes rendered."""
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -127,11 +126,9 @@ def test_unexposed_counters_are_absent_not_zero():
     assert "shares" not in _table("pinterest").counters(0)
 
 
-def test_creator_999_is_generated_on_demand_quickly():
-    start = time.perf_counter()
+def test_creator_999_is_generated_on_demand():
     profile = creator_profile(7, 999)
     table = generate_posts(7, profile, "instagram", TODAY, [])
-    assert time.perf_counter() - start < 0.5
     assert profile.index == 999 and len(table) > 0
 
 
