@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -44,6 +45,8 @@ class Settings(BaseModel):
     supabase_jwt_audience: str = "authenticated"
     supabase_jwks_url: str | None = None
 
+    # The web app's origins CORS allows, comma-separated: production, staging, preview deployments. One `*`
+    # in an origin's first host label stands for letters, digits and hyphens (`https://app-*.preview.example.com`).
     frontend_origin: str = "http://localhost:3000"
     frontend_url: str = "http://localhost:3000"
     public_base_url: str = "http://127.0.0.1:8080"
@@ -126,6 +129,16 @@ class Settings(BaseModel):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("frontend_origin")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origin_patterns(value)  # raises ValueError on a malformed entry
+        return value
+
+    def origin_allowed(self, origin: str) -> bool:
+        """Whether a browser `Origin` is one of the frontend's (FRONTEND_ORIGIN)."""
+        return any(p.fullmatch(origin.rstrip("/").lower()) for p in origin_patterns(self.frontend_origin))
+
     @field_validator("supabase_url", "frontend_url", "public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -142,6 +155,27 @@ class Settings(BaseModel):
     def host_url(self, host: str) -> str:
         """Base URL for a real platform host (the sandbox's prefix on the local stack)."""
         return self.platform_hosts.get(host, f"https://{host}").rstrip("/")
+
+
+_ORIGIN = re.compile(r"^(https?://)([a-z0-9*-]+)((?:\.[a-z0-9-]+)*)(:[0-9]{1,5})?$")
+
+
+@lru_cache(maxsize=8)
+def origin_patterns(value: str) -> tuple[re.Pattern[str], ...]:
+    """FRONTEND_ORIGIN's entries as patterns matching a browser's Origin exactly; ValueError on a bad entry."""
+    patterns = []
+    for entry in (part.strip().rstrip("/").lower() for part in value.split(",")):
+        if not entry:
+            continue
+        match = _ORIGIN.match(entry)
+        if match is None or match.group(2).count("*") > 1 or (match.group(2) == "*" and not match.group(3)):
+            raise ValueError("each origin is scheme://host[:port], with at most one * in the first host label")
+        scheme, label, rest, port = (match.group(i) or "" for i in range(1, 5))
+        label_regex = "[a-z0-9-]+".join(re.escape(part) for part in label.split("*"))
+        patterns.append(re.compile(re.escape(scheme) + label_regex + re.escape(rest + port)))
+    if not patterns:
+        raise ValueError("at least one origin")
+    return tuple(patterns)
 
 
 _ENV_NAMES = {

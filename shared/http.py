@@ -20,7 +20,7 @@ from shared.errors import (
     PROBLEM_CONTENT_TYPE, AppError, ConfigurationError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
     UnsupportedMediaType, to_problem,
 )
-from shared.logging import configure_logging, get_logger, request_id_var, trace_var
+from shared.logging import configure_logging, get_logger, request_id_var, set_trace
 
 if TYPE_CHECKING:
     import flask
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 AuthMode = Literal["user", "cron", "public"]
 MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, traceparent, tracestate"
 log = get_logger("http")
 
 
@@ -109,7 +109,7 @@ def _parse_body(request: flask.Request, model: type[BaseModel]) -> Any:
 
 def _cors_headers(request: flask.Request, settings: Settings, methods: tuple[str, ...]) -> dict[str, str]:
     origin = request.headers.get("Origin")
-    if not origin or origin.rstrip("/") != settings.frontend_origin.rstrip("/"):
+    if not origin or not settings.origin_allowed(origin):
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -163,7 +163,7 @@ def _begin(request: flask.Request) -> str:
     supplied = request.headers.get("X-Request-Id", "")
     request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
     request_id_var.set(request_id)
-    trace_var.set(request.headers.get("X-Cloud-Trace-Context", "").split("/")[0] or None)
+    set_trace(request.headers)
     return request_id
 
 
@@ -180,11 +180,15 @@ def resolve_model(ref: Any) -> Any:
 
 
 def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any = None, body: Any = None,
-             response: Any = None, path: str | None = None) -> Callable[..., Any]:
+             response: Any = None, path: str | None = None,
+             path_methods: tuple[str, ...] | None = None) -> Callable[..., Any]:
     """Wrap `fn(ctx) -> model | dict | Redirect | (model, status)` as a functions-framework handler.
 
     `path` like "/api/auth/{platform}" extracts named segments; `response` documents the 200 body.
+    `path_methods`: every method served at this path, by this function and the others that share it
+    (a gateway sends a path's OPTIONS to one of them, which must allow its siblings' methods too).
     """
+    cors_methods = path_methods or methods
     path_pattern = _compile_path(path) if path else None
 
     def decorate(fn: Callable[[RequestContext], Any]) -> Callable[[flask.Request], flask.Response]:
@@ -196,7 +200,7 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
                 return _misconfigured(settings, request, started)
             configure_logging(settings.log_level, settings.gcp_project)
             request_id = _begin(request)
-            cors = _cors_headers(request, settings, methods)
+            cors = _cors_headers(request, settings, cors_methods)
             ctx = RequestContext(request=request, settings=settings, request_id=request_id)
             try:
                 if request.method == "OPTIONS":
@@ -214,7 +218,8 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
             return response
 
         handler.endpoint_spec = {"auth": auth, "methods": methods, "query": query,  # type: ignore[attr-defined]
-                                 "body": body, "response": response, "path": path, "fn": fn}
+                                 "body": body, "response": response, "path": path, "fn": fn,
+                                 "path_methods": cors_methods}
         return handler
 
     return decorate

@@ -8,7 +8,8 @@ from shared.http import RequestContext, endpoint
 
 @functions_framework.http
 @endpoint(auth="user", methods=("POST",), body="shared.models.outcomes:PostedBody",
-          response="shared.models.outcomes:RecommendationItem", path="/api/ai/recommendations/{id}/posted")
+          response="shared.models.outcomes:RecommendationItem", path="/api/ai/recommendations/{id}/posted",
+          path_methods=("POST", "DELETE"))
 def handler(ctx: RequestContext) -> Any:
     from shared.services.recommendations import link_post
 

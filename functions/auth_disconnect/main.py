@@ -8,7 +8,7 @@ from shared.http import RequestContext, endpoint
 
 @functions_framework.http
 @endpoint(auth="user", methods=("DELETE",), response="shared.models.auth:DisconnectResponse",
-          path="/api/auth/{platform}")
+          path="/api/auth/{platform}", path_methods=("GET", "DELETE"))
 def handler(ctx: RequestContext) -> Any:
     from shared.services.connect import disconnect
 

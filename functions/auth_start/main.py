@@ -7,7 +7,7 @@ from shared.http import RequestContext, endpoint
 
 @functions_framework.http
 @endpoint(auth="user", methods=("GET",), response="shared.models.auth:AuthStartResponse",
-          path="/api/auth/{platform}")
+          path="/api/auth/{platform}", path_methods=("GET", "DELETE"))
 def handler(ctx: RequestContext) -> flask.Response:
     from shared.services.connect import start_connect
     from shared.services.oauth_state import binding_cookie

@@ -116,6 +116,9 @@ class DeployConfig(BaseModel):
     supabase_url: str | None = Field(default=None, pattern=_URL)
     supabase_project_ref: str | None = Field(default=None, pattern=r"^[a-z0-9]{20}$")
     frontend_origin: str | None = Field(default=None, pattern=_URL)
+    # More origins CORS allows besides frontend_origin (staging, preview deployments); one `*` may stand for
+    # part of an origin's first host label: "https://app-*.preview.example.com".
+    extra_origins: list[str] = Field(default_factory=list)
     frontend_url: str | None = Field(default=None, pattern=_URL)
     public_base_url: str | None = Field(default=None, pattern=_URL)
     function_url_template: str = DEFAULT_URL_TEMPLATE
@@ -132,6 +135,22 @@ class DeployConfig(BaseModel):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("extra_origins")
+    @classmethod
+    def _origin_patterns(cls, value: list[str]) -> list[str]:
+        from shared.config import origin_patterns
+
+        for origin in value:
+            if "," in origin:
+                raise ValueError("one origin per entry")
+            origin_patterns(origin)
+        return [origin.rstrip("/") for origin in value]
+
+    @property
+    def cors_origins(self) -> str | None:
+        """FRONTEND_ORIGIN: frontend_origin, then the extra origins."""
+        return ",".join([self.frontend_origin, *self.extra_origins]) if self.frontend_origin else None
 
     @field_validator("function_url_template")
     @classmethod

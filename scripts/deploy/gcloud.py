@@ -139,7 +139,7 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         "APP_ENV": "production",
         "GOOGLE_CLOUD_PROJECT": config.project,
         "SUPABASE_URL": config.supabase_url or unset("supabase_url"),
-        "FRONTEND_ORIGIN": config.frontend_origin or unset("frontend_origin"),
+        "FRONTEND_ORIGIN": config.cors_origins or unset("frontend_origin"),
         "FRONTEND_URL": config.frontend_url or config.frontend_origin or unset("frontend_url"),
         "PUBLIC_BASE_URL": config.base_url,
         "CALLER_AUTH_HEADER": GATEWAY_FORWARDED_AUTHORIZATION,

@@ -162,3 +162,23 @@ def test_config_file_values_yield_to_cli_flags(tmp_path):
     assert (cfg.project, cfg.region, cfg.supabase_project_ref) == ("acme-creators", "europe-west1",
                                                                     "abcdefghijklmnopqrst")
     assert cfg.missing_for_deploy() == []
+
+
+def test_extra_origins_join_the_frontend_origin_in_one_cors_list_and_the_redirects_stay_on_the_first():
+    cfg = config(public_base_url=PUBLIC, extra_origins=["https://staging.example.com/",
+                                                        "https://app-*.preview.example.com"])
+    f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
+    value = f["--set-env-vars"]
+    delimiter = value[1]
+    assert value.startswith(f"^{delimiter}^") and delimiter != ","  # gcloud's syntax for values with commas
+    env = dict(pair.split("=", 1) for pair in value[3:].split(delimiter))
+    assert env["FRONTEND_ORIGIN"] == ("https://app.example.com,https://staging.example.com,"
+                                      "https://app-*.preview.example.com")
+    assert env["FRONTEND_URL"] == "https://app.example.com"
+
+
+@pytest.mark.parametrize("origin", ["https://a.example.com,https://b.example.com", "*", "https://a*b*.example.com",
+                                    "https://app.example.com/path"])
+def test_a_malformed_extra_origin_is_refused(origin):
+    with pytest.raises(ValueError, match="extra_origins"):
+        config(extra_origins=[origin])
