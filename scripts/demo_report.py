@@ -49,14 +49,14 @@ def _growth(growth: dict[str, Any]) -> str:
 
 def print_topics(body: dict[str, Any]) -> None:
     section("Trending topics for her niche (heat = velocity x relevance x recency)")
-    for t in body.get("topics", [])[:8]:
+    for t in body.get("items", [])[:8]:
         print(f"  {t['heat_score']:5.1f}  {t['topic']:28} growth {_growth(t.get('growth') or {})}"
               f"  relevance {t.get('relevance') or 0:.2f}  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
 
 
 def print_keywords(body: dict[str, Any]) -> None:
     section(f"Rising keywords (ranked by {body.get('window', '7d')} growth; interest = Pinterest index, one scale)")
-    for k in body.get("keywords", [])[:8]:
+    for k in body.get("items", [])[:8]:
         series = [p["value"] for p in k.get("series", []) if p.get("value") is not None][-21:]
         print(f"  {k['keyword']:28} interest {_num(k.get('interest_index')):>6}  growth {_growth(k.get('growth') or {})}"
               f"  {_sparkline(series)}")
@@ -73,7 +73,7 @@ def _sparkline(values: list[float]) -> str:
 
 def print_creators(body: dict[str, Any]) -> None:
     section(f"Trending creators in her niche (size-aware growth, at least {body.get('min_followers', 0):,} followers)")
-    for c in body.get("creators", [])[:5]:
+    for c in body.get("items", [])[:5]:
         print(f"  {c['handle']:22} {c['platform']:10} {_num(c.get('followers')):>9} followers  "
               f"{c.get('format_description') or ''}")
         print(f"    why: {c.get('why_listed')}")
@@ -99,14 +99,14 @@ def print_opportunities(body: dict[str, Any]) -> None:
     basis = ", ".join(f"{f['level']} {f['ratio']:.1f}x {f.get('metric') or ''}".strip()
                       for f in body.get("ideas_based_on", []))
     print(f"  ideas built on her significant patterns: {basis or 'none yet (no finding clears the bar)'}")
-    for o in body.get("opportunities", [])[:5]:
+    for o in body.get("items", [])[:5]:
         demand, supply = o.get("demand") or {}, o.get("supply") or {}
         score = "   —" if o.get("gap_score") is None else f"{o['gap_score']:5.1f}"
         print(f"  {score}  {o['topic']:28} interest {_num(demand.get('interest_index'))} x relevance"
               f" {demand.get('relevance') or 0:.2f}; {_supply(supply)}")
         for idea in o.get("ideas", [])[:2]:
             print(f"         - {idea}")
-    served = sorted((o for o in body.get("opportunities", []) if (o.get("supply") or {}).get("posts_per_week")),
+    served = sorted((o for o in body.get("items", []) if (o.get("supply") or {}).get("posts_per_week")),
                     key=lambda o: -o["supply"]["posts_per_week"])[:3]
     if served:
         print("  most served (narrowest gaps): " + "; ".join(

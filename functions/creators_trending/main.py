@@ -14,4 +14,4 @@ def handler(ctx: RequestContext) -> Any:
     from shared.services.trend_queries import trending_creators
 
     with user_transaction(ctx.user) as conn:
-        return trending_creators(conn, ctx.query)
+        return trending_creators(conn, ctx.query, ctx.user.user_id)

@@ -14,4 +14,4 @@ def handler(ctx: RequestContext) -> Any:
     from shared.services.opportunity_gaps import opportunities
 
     with user_transaction(ctx.user) as conn:
-        return opportunities(conn, ctx.query)
+        return opportunities(conn, ctx.query, ctx.user.user_id)

@@ -14,4 +14,4 @@ def handler(ctx: RequestContext) -> Any:
     from shared.services.trend_queries import rising_keywords
 
     with user_transaction(ctx.user) as conn:
-        return rising_keywords(conn, ctx.query)
+        return rising_keywords(conn, ctx.query, ctx.user.user_id)

@@ -14,4 +14,4 @@ def handler(ctx: RequestContext) -> Any:
     from shared.services.trend_queries import trending_topics
 
     with user_transaction(ctx.user) as conn:
-        return trending_topics(conn, ctx.query)
+        return trending_topics(conn, ctx.query, ctx.user.user_id)

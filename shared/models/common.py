@@ -44,6 +44,11 @@ def no_control_chars(value: str | None) -> str | None:
     return value
 
 
+MAX_CURSOR_CHARS = 512
+CURSOR_DOC = "`next_cursor` of the previous page, to read the next one (same filters); omit for the first page"
+NEXT_CURSOR_DOC = "Pass as `cursor` for the next page; null on the last page"
+
+
 class QueryModel(BaseModel):
     """Query parameters: unknown names are an error, not silently ignored."""
 

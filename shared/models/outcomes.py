@@ -7,10 +7,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from shared.models.ai import Recommendation
-from shared.models.common import BodyModel, Platform, QueryModel, ResponseModel, comma_list, no_control_chars
+from shared.models.common import (
+    CURSOR_DOC, MAX_CURSOR_CHARS, NEXT_CURSOR_DOC, BodyModel, Platform, QueryModel, ResponseModel, comma_list,
+    no_control_chars,
+)
 
 Status = Literal["open", "posted", "measured"]
-MAX_CURSOR_CHARS = 512
 
 
 class RecommendationsQuery(QueryModel):
@@ -19,7 +21,7 @@ class RecommendationsQuery(QueryModel):
     status: list[Status] | None = Field(default=None, description="open (no post yet), posted (a post follows it, "
                                                                   "not yet 7 days of data), measured")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
     _split = field_validator("status", mode="before")(comma_list)
 
@@ -84,4 +86,4 @@ class RecommendationItem(Recommendation):
 
 class RecommendationsResponse(ResponseModel):
     items: list[RecommendationItem]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)

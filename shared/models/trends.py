@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from shared.models.common import Platform, QueryModel, ResponseModel, no_control_chars
+from shared.models.common import (
+    CURSOR_DOC, MAX_CURSOR_CHARS, NEXT_CURSOR_DOC, Platform, QueryModel, ResponseModel, no_control_chars,
+)
 
 NicheStatus = Literal["ok", "pending_first_run"]
 SeriesKind = Literal["interest_index", "suggest_score", "media_count", "value"]
@@ -23,6 +25,7 @@ class TopicsQuery(QueryModel):
     platform: Platform | None = Field(default=None, description="Only topics observed on this platform")
     category: str | None = Field(default=None, max_length=60, description="Craft category, e.g. resin")
     limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
     _printable = field_validator("category")(no_control_chars)
 
@@ -32,15 +35,18 @@ class KeywordsQuery(QueryModel):
     window: GrowthWindow = Field(default="7d", description="The window keywords are ranked and filtered by")
     min_growth: float = Field(default=0.0, ge=0, le=100,
                               description="Minimum growth over `window`, exclusive (0.2 = more than +20 %)")
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class CreatorsQuery(QueryModel):
     platform: Platform | None = None
     limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class OpportunitiesQuery(QueryModel):
     limit: int = Field(default=10, ge=1, le=30)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class Growth(ResponseModel):
@@ -85,7 +91,8 @@ class TopicsResponse(ResponseModel):
     status: NicheStatus = Field(description="pending_first_run: the caller's niche has not been computed yet")
     niche_keywords: list[str]
     computed_at: dt.datetime | None
-    topics: list[Topic]
+    items: list[Topic] = Field(description="Hottest first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class Keyword(ResponseModel):
@@ -104,7 +111,8 @@ class KeywordsResponse(ResponseModel):
     status: NicheStatus
     niche_keywords: list[str]
     window: GrowthWindow
-    keywords: list[Keyword]
+    items: list[Keyword] = Field(description="Fastest rising over `window` first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class TrendingCreator(ResponseModel):
@@ -129,7 +137,8 @@ class CreatorsResponse(ResponseModel):
     min_followers: int = Field(description="Creators below this many followers are not listed")
     not_covered: dict[str, str] = Field(description="Platforms whose API allows no discovery of other accounts, "
                                                     "and why")
-    creators: list[TrendingCreator]
+    items: list[TrendingCreator] = Field(description="By trend_score, unknown growth last")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class Demand(ResponseModel):
@@ -181,7 +190,8 @@ class OpportunitiesResponse(ResponseModel):
     creator_strengths: dict[str, str] = Field(description="Her best level per attribute among significant pattern "
                                                           "findings (95 % CI above 1), used for the ideas")
     ideas_based_on: list[Finding] = Field(description="The findings behind creator_strengths")
-    opportunities: list[Opportunity]
+    items: list[Opportunity] = Field(description="Widest gap first, unknown gaps last")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class SourceStatus(ResponseModel):

@@ -18,6 +18,8 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
+from shared import cursors
+
 if TYPE_CHECKING:
     from shared.models.trends import OpportunitiesQuery, OpportunitiesResponse
 
@@ -73,7 +75,15 @@ def _related_posts(conn: Any, keywords: list[str], now: dt.datetime) -> tuple[li
     return own, theirs
 
 
-def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse:
+_CURSOR = b"opportunities-cursor:v1"
+
+
+def _gap_rank(gap: dict[str, Any]) -> tuple[bool, float, str]:
+    # The engine's order: widest gap first, unknown gaps last, topic (unique in a niche) breaks ties.
+    return gap["gap_score"] is None, -float(gap["gap_score"] or 0), gap["topic"]
+
+
+def opportunities(conn: Any, query: OpportunitiesQuery, user_id: str) -> OpportunitiesResponse:
     import polars as pl
 
     from shared import clock
@@ -82,6 +92,9 @@ def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse
     from shared.models.trends import OpportunitiesResponse
     from shared.services.trend_queries import my_niche
 
+    after = None
+    if query.cursor:
+        after = cursors.verify_key(_CURSOR, user_id, query.cursor, [], ((bool,), (float,), (str,)))
     keywords, key, computed_at = my_niche(conn)
     status = "ok" if computed_at else "pending_first_run"
     strengths, used = significant_strengths(pattern_findings(conn))
@@ -91,7 +104,7 @@ def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse
            where niche_key = %s and expires_at > %s and interest_index is not null and relevance > 0
            order by relevance * interest_index desc, topic limit %s""", (key, now, CANDIDATES)).fetchall()
     empty = OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                  ideas_based_on=used, opportunities=[])
+                                  ideas_based_on=used, items=[], next_cursor=None)
     if not trends:
         return empty
     own, theirs = _related_posts(conn, keywords, now)
@@ -120,11 +133,12 @@ def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse
         "topic": pl.String, "youtube_uploads_30d": pl.Float64, "instagram_posts_24h": pl.Float64,
         "tracked_posts_30d": pl.Float64}))
     categories = {t["topic"]: t["category"] for t in trends}
+    page, next_cursor = cursors.page_ranked(list(gaps.iter_rows(named=True)), _gap_rank, query.limit, after,
+                                            lambda key: cursors.sign_key(_CURSOR, user_id, [], key))
     items = [_item(g, categories[g["topic"]], extra[g["topic"]],
-                   content_ideas(g["topic"], topic_concept(g["topic"]), strengths))
-             for g in gaps.head(query.limit).iter_rows(named=True)]
+                   content_ideas(g["topic"], topic_concept(g["topic"]), strengths)) for g in page]
     return OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                 ideas_based_on=used, opportunities=items)
+                                 ideas_based_on=used, items=items, next_cursor=next_cursor)
 
 
 def _count(value: float | None) -> int | None:

@@ -74,3 +74,33 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     return response.json()
+
+
+def walk(get: Any, path: str, user: Any, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a list, one request per page, following next_cursor to the end."""
+    pages, cursor = [], None
+    while True:
+        body = get(path, user, **params, **({"cursor": cursor} if cursor else {})).json()
+        pages.append(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 50, "a list that never ends"
+
+
+def assert_pages_are_the_list(get: Any, path: str, user: Any, stranger: Any, key: str,
+                              other_filters: dict[str, str] | None, **params: Any) -> None:
+    """Pages of one item are the whole list in order, none twice; the first page's cursor is refused under
+    other filters, by another list and for another user."""
+    whole = get(path, user, **params).json()
+    assert whole["next_cursor"] is None, "the fixture's list fits one default page"
+    pages = walk(get, path, user, **params, limit="1")
+    assert len(pages) == len(whole["items"]) >= 2 and all(len(page) == 1 for page in pages)
+    assert [page[0][key] for page in pages] == [item[key] for item in whole["items"]]
+    cursor = get(path, user, **params, limit="1").json()["next_cursor"]
+    refusals = [(path, stranger, params), ("analytics/posts", user, {})]
+    if other_filters is not None:
+        refusals.append((path, user, other_filters))
+    for other_path, caller, other_params in refusals:
+        problem = assert_problem(get(other_path, caller, **other_params, limit="1", cursor=cursor), 400)
+        assert "cursor" in problem["detail"] and cursor not in problem["detail"]

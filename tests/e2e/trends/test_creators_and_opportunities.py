@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.e2e.trends.conftest import NOW, insert, trend
+from tests.e2e.trends.conftest import NOW, assert_pages_are_the_list, insert, trend
 
 
 def _creator(url: str, handle: str, platform: str, niche: str, growth: float | None, followers: int,
@@ -39,9 +39,9 @@ def test_trending_creators_rank_by_size_aware_growth_above_a_floor_and_say_why(g
     tok = creators["token"]
     body = get("creators/trending", creators["user"]).json()
     # +8 % of 40,000 outranks +30 % of 1,200: 0.08 x 40,000 / 45,000 = 7.1 % against 0.30 x 1,200 / 6,200 = 5.8 %
-    assert [c["handle"] for c in body["creators"]] == [f"@{tok}big", f"{tok}.fast", f"{tok}.new"]
+    assert [c["handle"] for c in body["items"]] == [f"@{tok}big", f"{tok}.fast", f"{tok}.new"]
     assert body["min_followers"] == 1000 and set(body["not_covered"]) == {"pinterest", "tiktok"}
-    big, fast, new = body["creators"]
+    big, fast, new = body["items"]
     assert big["trend_score"] == pytest.approx(0.08 * 40_000 / 45_000) and big["followers_gained"] == 2963
     assert big["why_listed"] == (f"#1 of 2 by size-aware growth: +2,963 followers in 30 days (+8.0%) at 40,000; "
                                  f'posts about {tok}, like your "{tok}"; found via YouTube search for "{tok}".')
@@ -50,12 +50,20 @@ def test_trending_creators_rank_by_size_aware_growth_above_a_floor_and_say_why(g
     assert new["trend_score"] is None and new["why_listed"].startswith("Listed for its niche; growth not known yet")
     assert new["why_listed"].endswith("on the tracked list.")
     assert fast["format_description"].startswith("Mostly reels") and fast["relevance"] == 1.0
-    assert [c["handle"] for c in get("creators/trending", creators["user"], platform="youtube").json()["creators"]] \
+    assert [c["handle"] for c in get("creators/trending", creators["user"], platform="youtube").json()["items"]] \
         == [f"@{tok}big"]
-    assert len(get("creators/trending", creators["user"], limit="2").json()["creators"]) == 2
+    assert len(get("creators/trending", creators["user"], limit="2").json()["items"]) == 2
 
 
-def test_opportunities_weigh_relevant_interest_against_fresh_content(stack, get, creators):
+def test_trending_creators_page_with_a_cursor_and_keep_their_rank(get, creators, make_user):
+    assert_pages_are_the_list(get, "creators/trending", creators["user"], make_user("stranger"), "handle",
+                              {"platform": "instagram"})
+    second = get("creators/trending", creators["user"], limit="1").json()["next_cursor"]
+    (fast,) = get("creators/trending", creators["user"], limit="1", cursor=second).json()["items"]
+    assert fast["why_listed"].startswith("#2 of 2 by size-aware growth")
+
+
+def test_opportunities_weigh_relevant_interest_against_fresh_content(stack, get, creators, make_user):
     url, key, user = stack.database.url, creators["key"], creators["user"]
     measured = (NOW - dt.timedelta(hours=6)).isoformat()
     insert(url, "trends", trend(key, "resin coasters", 70, category="resin", relevance=1.0, interest_index=80.0,
@@ -84,7 +92,7 @@ def test_opportunities_weigh_relevant_interest_against_fresh_content(stack, get,
     body = get("opportunities", user).json()
     assert body["status"] == "ok" and body["creator_strengths"] == {"camera_angle": "overhead"}
     assert [f["level"] for f in body["ideas_based_on"]] == ["overhead"]
-    tote, coasters = body["opportunities"]
+    tote, coasters = body["items"]
     niche = (0.05 + 0.02 + 0.10) / 3  # every related post: the creator's two on coasters, her one on the tote
     # crochet tote: her post at 10 %, half relevant, interest 40; no search measured it, and the tracked
     # creators posted nothing on it: 0 posts a week as a lower bound.
@@ -102,11 +110,12 @@ def test_opportunities_weigh_relevant_interest_against_fresh_content(stack, get,
     assert coasters["supply"]["tracked_creators_active"] == 1 and coasters["supply"]["tracked_posts_30d"] == 2
     assert coasters["gap_ratio"] == pytest.approx(80 * factor / 8)
     assert coasters["ideas"][0] == "Timelapse: pour resin coasters start to finish in 30 s, shot overhead"
-    assert get("opportunities", user, limit="1").json()["opportunities"][0]["topic"] == "crochet tote"
+    assert get("opportunities", user, limit="1").json()["items"][0]["topic"] == "crochet tote"
+    assert_pages_are_the_list(get, "opportunities", user, make_user("stranger"), "topic", None)
 
 
 def test_a_topic_nothing_measured_has_an_unknown_gap_not_a_zero_supply(stack, get, niche):
     insert(stack.database.url, "trends", trend(niche["key"], "punch needle", 10, relevance=1.0, interest_index=30.0))
-    (only,) = get("opportunities", niche["user"]).json()["opportunities"]
+    (only,) = get("opportunities", niche["user"]).json()["items"]
     assert only["supply"]["posts_per_week"] is None and only["supply"]["basis"] is None
     assert only["gap_score"] is None and only["gap_ratio"] is None

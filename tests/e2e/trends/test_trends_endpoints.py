@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.trends.conftest import NOW, assert_problem, execute, insert, trend
+from tests.e2e.trends.conftest import NOW, assert_pages_are_the_list, assert_problem, execute, insert, trend
 
 SERIES = [{"date": (NOW.date() - dt.timedelta(days=2 - i)).isoformat(), "value": v}
           for i, v in enumerate([40.0, None, 64.0])]
@@ -34,14 +34,14 @@ def topics(stack, niche):
 def test_topics_are_ranked_by_heat_with_every_score(get, topics):
     body = get("trends/topics", topics["user"]).json()
     assert body["status"] == "ok" and body["niche_keywords"] == [topics["token"]]
-    assert [t["topic"] for t in body["topics"]] == ["resin coasters", "crochet tote", "resin tray"]
-    first = body["topics"][0]
+    assert [t["topic"] for t in body["items"]] == ["resin coasters", "crochet tote", "resin tray"]
+    first = body["items"][0]
     assert first["heat_score"] == 80 and first["growth"] == {"d7": 0.5, "d14": 0.8, "d30": 1.5}
     assert (first["blended_growth"], first["relevance"], first["recency"], first["category"]) == \
         (0.9, 1.0, 0.9, "resin")
     assert first["interest_index"] == 64 and [v["kind"] for v in first["volumes"]] == ["relative_index", "rank"]
     assert first["sources"] == ["pinterest_trends"] and first["expires_at"] > first["detected_at"]
-    assert body["topics"][1]["interest_index"] is None and body["topics"][1]["volumes"] == []
+    assert body["items"][1]["interest_index"] is None and body["items"][1]["volumes"] == []
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -51,7 +51,7 @@ def test_topics_are_ranked_by_heat_with_every_score(get, topics):
     ({"limit": "1"}, ["resin coasters"]),
 ])
 def test_topic_filters_and_limit(get, topics, params, expected):
-    assert [t["topic"] for t in get("trends/topics", topics["user"], **params).json()["topics"]] == expected
+    assert [t["topic"] for t in get("trends/topics", topics["user"], **params).json()["items"]] == expected
 
 
 def test_niche_not_computed_yet_is_pending(stack, get, make_user):
@@ -60,24 +60,24 @@ def test_niche_not_computed_yet_is_pending(stack, get, make_user):
             (["Brand New Niche"], user.user_id))
     body = get("trends/topics", user).json()
     assert body == {"status": "pending_first_run", "niche_keywords": ["brand new niche"], "computed_at": None,
-                    "topics": []}
+                    "items": [], "next_cursor": None}
     assert get("trends/keywords", user).json()["status"] == "pending_first_run"
 
 
 def test_rising_keywords_rank_by_the_growth_of_the_window_asked_with_labelled_volumes(get, topics):
     body = get("trends/keywords", topics["user"]).json()
-    assert body["window"] == "7d" and [k["keyword"] for k in body["keywords"]] == ["resin coasters", "crochet tote"]
-    first, second = body["keywords"]
+    assert body["window"] == "7d" and [k["keyword"] for k in body["items"]] == ["resin coasters", "crochet tote"]
+    first, second = body["items"]
     assert first["growth"] == {"d7": 0.5, "d14": 0.8, "d30": 1.5} and "growth_rate" not in first
     assert first["series"] == SERIES and first["series_kind"] == "interest_index"
     assert first["interest_index"] == 64 and first["volumes"][0]["kind"] == "relative_index"
     assert second["series_kind"] == "suggest_score" and second["interest_index"] is None
     body = get("trends/keywords", topics["user"], window="14d").json()
-    assert [k["keyword"] for k in body["keywords"]] == ["resin tray", "crochet tote", "resin coasters"]
+    assert [k["keyword"] for k in body["items"]] == ["resin tray", "crochet tote", "resin coasters"]
     body = get("trends/keywords", topics["user"], min_growth="0.5", limit="5").json()
-    assert body["keywords"] == []  # more than +50 % over 7 days: none
+    assert body["items"] == []  # more than +50 % over 7 days: none
     body = get("trends/keywords", topics["user"], min_growth="0.4").json()
-    assert [k["keyword"] for k in body["keywords"]] == ["resin coasters"]
+    assert [k["keyword"] for k in body["items"]] == ["resin coasters"]
 
 
 @pytest.mark.parametrize(("path", "params"), [
@@ -110,3 +110,10 @@ def test_cron_refuses_a_user_token_and_runs_with_the_cron_secret(stack, niche):
     assert body["sources"]["instagram_hashtag"]["status"] == "unavailable"
     assert body["sources"]["youtube_suggest"]["status"] == "ok" and body["observations"] > 0
     assert body["niches"] >= 1 and body["duration_s"] > 0
+
+
+def test_topics_and_keywords_page_with_a_cursor(get, topics, make_user):
+    stranger = make_user("stranger")
+    assert_pages_are_the_list(get, "trends/topics", topics["user"], stranger, "topic", {"category": "resin"})
+    assert_pages_are_the_list(get, "trends/keywords", topics["user"], stranger, "keyword", {"window": "30d"},
+                              window="14d")

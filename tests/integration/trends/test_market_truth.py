@@ -90,7 +90,12 @@ def check_gap_ranking(sandbox, bodies: list[dict], creator, seed: int) -> None:
     clock.set_now(f"{TODAY}T12:00:00+00:00")
     try:
         with user_transaction(claims) as conn:
-            found = opportunities(conn, OpportunitiesQuery.model_construct(limit=50)).opportunities
+            found, cursor = [], None
+            while True:  # every candidate, a page at a time
+                page = opportunities(conn, OpportunitiesQuery(limit=30, cursor=cursor), creator.user_id)
+                found, cursor = found + page.items, page.next_cursor
+                if cursor is None:
+                    break
     finally:
         clock.set_now(None)
     truth = {t["topic"]: t for t in sandbox.market_truth(TODAY)["topics"]}
