@@ -44,7 +44,22 @@ def start_embedded(data_dir: Path = DEFAULT_DATA_DIR, *, persistent: bool = True
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(str(data_dir), cleanup_mode=None if persistent else "delete")
-    return Database(url=server.get_uri(), server=server)
+    database = Database(url=server.get_uri(), server=server)
+    _logical_wal(database)
+    return database
+
+
+def _logical_wal(database: Database) -> None:
+    """wal_level = logical, as on Supabase (Realtime reads the publication's logical replication stream):
+    set once per data directory, then a restart."""
+    import psycopg
+
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        if conn.execute("show wal_level").fetchone()[0] == "logical":
+            return
+        conn.execute("alter system set wal_level = logical")
+    database.halt()
+    database.resume()
 
 
 def ensure_database() -> Database:

@@ -144,6 +144,8 @@ async def fetch_connection(row: dict[str, Any], ctx: FetchContext, owner: str) -
     result.duration_s = time.perf_counter() - started
     if isinstance(result.error_kind, str) and result.outcome == "done":
         result.outcome = "failed"
+    if result.outcome != "lost_lease":  # the lease's new holder reports it
+        await _record(ctx, _publish, row, result)
     log.info("connection fetched", extra={"fields": {
         "connection_id": result.connection_id, "platform": result.platform, "outcome": result.outcome,
         "error_kind": result.error_kind, "snapshots": result.snapshots, "posts": result.posts,
@@ -310,6 +312,12 @@ def _write_unit(conn: Any, row: dict[str, Any], owner: str, ctx: FetchContext, f
     _finish_ok(conn, row, owner, ctx, fetched_at)
     result.raw_payloads += archived
     return True
+
+
+def _publish(conn: Any, row: dict[str, Any], result: ConnectionOutcome) -> None:
+    from shared.services.sync_status import publish_fetch
+
+    publish_fetch(conn, result.connection_id, result.outcome, result.posts, result.snapshots)
 
 
 def _archive_pages(conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any]) -> int:

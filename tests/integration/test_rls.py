@@ -182,13 +182,14 @@ def test_profile_is_created_by_trigger_and_updated_at_maintained(stack, two_user
                 conn.execute("update profiles set email = 'x@y.z' where id = %s", (a.user_id,))
 
 
-def test_realtime_publishes_watched_tables_but_never_token_columns(stack):
+def test_realtime_publishes_the_dashboard_tables_and_no_table_with_tokens_or_per_post_churn(stack):
     with psycopg.connect(stack.database.url) as conn:
         rows = dict(conn.execute("""select tablename, attnames from pg_publication_tables
                                     where pubname = 'supabase_realtime'""").fetchall())
-    assert {"analytics_snapshots", "posts", "platform_connections", "insights", "content_recommendations"} <= set(rows)
-    assert "status" in rows["platform_connections"]
-    assert not {"access_token", "refresh_token"} & set(rows["platform_connections"])
+    assert set(rows) == {"sync_status", "insights", "content_recommendations", "recommendation_links",
+                         "recommendation_outcomes", "weekly_digests"}
+    assert "status" in rows["sync_status"]
+    assert not any("token" in column for columns in rows.values() for column in columns)
 
 
 def test_api_roles_cannot_truncate_or_rewrite_the_quota_ledger(stack, two_users):
