@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from functions.manifest import FUNCTIONS, FunctionSpec
 from scripts.localstack.gateway import load_entry
 from shared.errors import to_problem
-from shared.http import _validation_problem, resolve_model
+from shared.http import _validation_problem, endpoint_spec, resolve_model
 from shared.models.ai import IDEMPOTENCY_KEY_PATTERN
 from shared.models.common import Problem
 
@@ -93,15 +93,16 @@ def _is_array(prop: dict[str, Any]) -> bool:
 def build_openapi(server: str = "/") -> dict[str, Any]:
     """The document, built from each function's endpoint spec; `server` is the public base URL (a deploy's)."""
     paths: dict[str, dict[str, Any]] = {}
-    models: list[tuple[type[BaseModel], str]] = [(Problem, "serialization")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(Problem, "serialization")]
     specs = []
     for spec in FUNCTIONS:
         if not spec.entry.exists():
             continue
         endpoint = {key: resolve_model(value) if key in ("query", "body", "response") else value
-                    for key, value in load_entry(spec).endpoint_spec.items()}
+                    for key, value in endpoint_spec(load_entry(spec)).items()}
         specs.append((spec, endpoint))
-        for key, mode in (("body", "validation"), ("response", "serialization")):
+        modes: tuple[tuple[str, JsonSchemaMode], ...] = (("body", "validation"), ("response", "serialization"))
+        for key, mode in modes:
             if endpoint.get(key) is not None:
                 models.append((endpoint[key], mode))
     _, top = models_json_schema(models, ref_template=REF, by_alias=True)
@@ -266,6 +267,7 @@ def _add_examples(op: dict[str, Any], spec: FunctionSpec, endpoint: dict[str, An
 
         where, model, valid = (("query", query, example["query"]) if query is not None
                                else ("body", body, example.get("body", {})))
+        assert model is not None  # a 400 is listed for an operation with a query or a body
         try:
             model.model_validate({**valid, "unknown_field": "1"})  # the recorded request, one parameter too many
         except ValidationError as exc:

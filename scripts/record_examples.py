@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -93,7 +94,7 @@ def record() -> dict[str, dict[str, Any]]:
         recorder = Recorder(hosts)
         user = stack.create_user("divz.mysterious@example.com")
         demo._set_profile(stack, user)
-        hooks = {"response": [recorder]}
+        hooks: dict[str, list[Callable[..., Any]]] = {"response": [recorder]}
         http = httpx.Client(base_url=stack.base_url, timeout=600, event_hooks=hooks)
         auth, cron = user.headers, stack.cron_headers
         for platform in demo.PLATFORMS:
@@ -135,7 +136,8 @@ def record() -> dict[str, dict[str, Any]]:
 def _connect_cross_site(stack: Any, recorder: Recorder, user: Any) -> None:
     """A frontend on another site: no binding cookie reaches the callback, so it keeps the code behind a
     handle in the return page's fragment, and the frontend completes the connection."""
-    fresh = httpx.Client(base_url=stack.base_url, timeout=60, event_hooks={"response": [recorder]})
+    hooks: dict[str, list[Callable[..., Any]]] = {"response": [recorder]}
+    fresh = httpx.Client(base_url=stack.base_url, timeout=60, event_hooks=hooks)
     start = fresh.get("/api/auth/pinterest", headers=user.headers).json()
     consent = httpx.get(start["authorize_url"], follow_redirects=False, timeout=30)
     callback = httpx.get(consent.headers["location"], follow_redirects=False, timeout=30)  # no cookie jar
@@ -149,6 +151,7 @@ def _a_connection(user_id: str) -> str:
     with service_transaction() as conn:
         row = conn.execute("select id from platform_connections where user_id = %s order by platform limit 1",
                            (user_id,)).fetchone()
+    assert row is not None, "she connected four platforms"
     return str(row["id"])
 
 

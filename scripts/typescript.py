@@ -179,8 +179,8 @@ def main() -> None:
     args = parser.parse_args()
     database = None if args.database_url else _throwaway_database()
     try:
-        wanted = {API_TS: api_types(build_openapi()),
-                  REALTIME_TS: realtime_types(args.database_url or database.url)}
+        url = args.database_url or (database.url if database is not None else "")
+        wanted = {API_TS: api_types(build_openapi()), REALTIME_TS: realtime_types(url)}
     finally:
         if database is not None:
             database.stop()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from shared.auth import UserClaims
 
-_pool: ConnectionPool | None = None
+_pool: ConnectionPool[Any] | None = None
 _pool_lock = threading.Lock()
 RETRY_AFTER_S = 5
 SUSPECT_WAIT_S = 2.0  # connection wait while the database was unreachable within SUSPECT_WINDOW_S
@@ -41,7 +41,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.prepare_threshold = None
 
 
-def get_pool() -> ConnectionPool:
+def get_pool() -> ConnectionPool[Any]:
     """The process-wide pool, opened on first use (cold starts pay for it only when they query)."""
     global _pool
     if _pool is None:
@@ -98,7 +98,7 @@ def _unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("the database is unavailable; try again shortly", retry_after=RETRY_AFTER_S)
 
 
-def _begin(pool: ConnectionPool, statement: Any) -> psycopg.Connection[dict[str, Any]]:
+def _begin(pool: ConnectionPool[Any], statement: Any) -> psycopg.Connection[dict[str, Any]]:
     """A pooled connection inside a fresh transaction; dead pooled connections are discarded and skipped."""
     import psycopg
     from psycopg_pool import PoolTimeout

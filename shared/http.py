@@ -179,6 +179,12 @@ def resolve_model(ref: Any) -> Any:
     return getattr(importlib.import_module(module_name), name)
 
 
+def endpoint_spec(handler: Callable[..., Any]) -> dict[str, Any]:
+    """What `endpoint(...)` was told about a handler: auth, methods, models and path (the OpenAPI input)."""
+    spec: dict[str, Any] = vars(handler)["endpoint_spec"]
+    return spec
+
+
 def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any = None, body: Any = None,
              response: Any = None, path: str | None = None,
              path_methods: tuple[str, ...] | None = None) -> Callable[..., Any]:
@@ -282,7 +288,7 @@ def _problem(error: AppError, request: flask.Request, request_id: str) -> flask.
 
 def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext | None) -> None:
     # Path only: query strings carry OAuth codes and states.
-    fields = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
+    fields: dict[str, Any] = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
                               "latency": f"{time.perf_counter() - started:.6f}s",
                               "userAgent": request.headers.get("User-Agent", "")[:200]}}
     if ctx is not None and ctx.claims is not None:

@@ -65,7 +65,9 @@ def _connect_all(base_url: str, count: int, backfilled: bool) -> list[str]:
     now = dt.datetime.now(dt.timezone.utc)
     import psycopg
 
-    with psycopg.connect(get_settings().database_url.get_secret_value()) as conn:  # as Supabase Auth would
+    url = get_settings().database_url
+    assert url is not None, "the bench runs on the local stack, which sets DATABASE_URL"
+    with psycopg.connect(url.get_secret_value()) as conn:  # as Supabase Auth would
         for user in users:
             conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"{user}@bench.example"))
     with httpx.Client(base_url=f"{base_url}/_sandbox", timeout=30) as admin, service_transaction() as conn:

@@ -74,7 +74,7 @@ class Recorder:
     """A connection stand-in that records the statements the service sends, then runs them."""
 
     def __init__(self, conn: Any):
-        self.conn, self.statements = conn, []
+        self.conn, self.statements = conn, list[Any]()
 
     def execute(self, sql: str, params: Any = None) -> Any:
         self.statements.append((sql, params))
@@ -137,10 +137,11 @@ def run(url: str, users: list[str], rounds: int) -> None:
     def service(user_id: str, raw_query: dict[str, str], recorder: list | None = None) -> Any:
         query = PostsQuery.model_validate(raw_query)
         with user_transaction(claims(user_id)) as conn:
-            target = Recorder(conn) if recorder is not None else conn
+            if recorder is None:
+                return list_posts(conn, query, user_id)
+            target = Recorder(conn)
             page = list_posts(target, query, user_id)
-            if recorder is not None:
-                recorder.extend(target.statements)
+            recorder.extend(target.statements)
             return page
 
     cursors = {u: service(u, first).next_cursor for u in users}

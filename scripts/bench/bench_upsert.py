@@ -18,6 +18,13 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
+
+
+def _count(conn: Any, statement: str) -> int:
+    row = conn.execute(statement).fetchone()
+    assert row is not None, "a count always answers"
+    return int(row[0])
 
 
 def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
@@ -80,13 +87,13 @@ def main() -> None:
         with psycopg.connect(database.url, autocommit=True) as conn:
             conn.execute("truncate posts cascade")
             conn.execute("vacuum analyze posts")
-            indexes = conn.execute("select count(*) from pg_indexes where tablename = 'posts'").fetchone()[0]
+            indexes = _count(conn, "select count(*) from pg_indexes where tablename = 'posts'")
         insert_s = timed(lambda conn: upsert_post_rows(conn, rows))
         unchanged_s = timed(lambda conn: upsert_post_rows(conn, rows))
         changed = [(*row[:10], row[10] + 1, *row[11:]) for row in rows]  # every post's views grew
         update_s = timed(lambda conn: upsert_post_rows(conn, changed))
         with psycopg.connect(database.url) as conn:
-            stored = conn.execute("select count(*) from posts").fetchone()[0]
+            stored = _count(conn, "select count(*) from posts")
         assert stored == args.rows, stored
     finally:
         database.stop()

@@ -120,6 +120,7 @@ def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path,
             skipped[spec.name] = f"functions/{spec.name}/main.py does not exist yet"
             continue
         if spec.name not in bundles:
+            lock = lock or load_lock(root)
             bundles[spec.name] = build_bundle(spec.name, spec.entry, root, build_dir / "bundles", lock)
         bundle = bundles[spec.name]
         deploy = plan_function(spec, bundle, config)

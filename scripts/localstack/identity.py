@@ -46,7 +46,8 @@ class SigningKey:
     def jwks(self) -> dict[str, Any]:
         """The public half as a JWK set."""
         private = serialization.load_pem_private_key(self.private_pem, password=None)
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))  # type: ignore[union-attr]
+        assert isinstance(private, ec.EllipticCurvePrivateKey), "an ES256 key"
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
         return {"keys": [{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig", "key_ops": ["verify"]}]}
 
 

@@ -55,7 +55,7 @@ def _logical_wal(database: Database) -> None:
     import psycopg
 
     with psycopg.connect(database.url, autocommit=True) as conn:
-        if conn.execute("show wal_level").fetchone()[0] == "logical":
+        if conn.execute("show wal_level").fetchone() == ("logical",):
             return
         conn.execute("alter system set wal_level = logical")
     database.halt()
@@ -64,8 +64,8 @@ def _logical_wal(database: Database) -> None:
 
 def ensure_database() -> Database:
     """The configured database, or an embedded one when DATABASE_URL is unset."""
-    explicit = os.environ.get("DATABASE_URL") or (
-        get_settings().database_url.get_secret_value() if get_settings().database_url else None)
+    configured = get_settings().database_url
+    explicit = os.environ.get("DATABASE_URL") or (configured.get_secret_value() if configured else None)
     if explicit:
         return Database(url=explicit)
     return start_embedded()

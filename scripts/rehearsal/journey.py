@@ -29,7 +29,7 @@ from scripts.rehearsal.run import FRONTEND, Rehearsal, RehearsalFailed
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 CROSS_SITE = ("pinterest", "tiktok")  # one PKCE platform on each path
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
-GET_PARAMS = {"analytics/overview": {"period": "30d"}, "analytics/posts": {"limit": 5}}
+GET_PARAMS: dict[str, dict[str, str | int]] = {"analytics/overview": {"period": "30d"}, "analytics/posts": {"limit": 5}}
 # Every signed-in GET of the manifest, so a function added later is in the journey without an edit.
 GETS = {spec.route.removeprefix("/api/"): GET_PARAMS.get(spec.route.removeprefix("/api/"), {})
         for spec in FUNCTIONS if spec.auth == "user" and spec.methods == ("GET",) and "{" not in spec.route}
@@ -41,7 +41,9 @@ class Journey:
     def __init__(self, rehearsal: Rehearsal):
         self.r = rehearsal
         self.http = httpx.Client(base_url=rehearsal.proxy.base_url, timeout=600, follow_redirects=False)
-        self.jobs = {describe_job(job)["name"].rsplit("/", 1)[1]: describe_job(job) for job in rehearsal.plan.jobs}
+        assert rehearsal.plan is not None, "the journey runs on a served rehearsal"
+        self.plan = rehearsal.plan
+        self.jobs = {describe_job(job)["name"].rsplit("/", 1)[1]: describe_job(job) for job in self.plan.jobs}
         self.flow_secrets: list[tuple[str, str]] = []  # codes and handles: none may show up in a log
 
     def step(self, name: str, response: httpx.Response, expected: int) -> httpx.Response:
@@ -168,7 +170,7 @@ class Journey:
         self.step("POST /api/cron/detect-trends with a user token (gateway 401)",
                   self.http.post("/api/cron/detect-trends", json={}, headers=auth), 401)
         self.step("POST /api/cron/detect-trends as the tasks account (function 403)",
-                  self.cron("cron-detect-trends", account=self.r.plan.config.tasks_sa), 403)
+                  self.cron("cron-detect-trends", account=self.plan.config.tasks_sa), 403)
         self.step("GET /api/analytics/overview without a token (function 401)",
                   self.http.get("/api/analytics/overview"), 401)
 

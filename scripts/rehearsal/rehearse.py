@@ -33,10 +33,10 @@ def rehearse(build_dir: Path, database_url: str, sandbox_url: str, venvs: Venvs,
         served = time.perf_counter()
         rehearsal.serve(bundles, pythons)
         report.seconds["serve"] = time.perf_counter() - served
-        journey = Journey(rehearsal)
-        journey.run()
+        walk = Journey(rehearsal)
+        walk.run()
         logs = rehearsal.logs()
-        leaked = [name for name, value in [*secret_strings(rehearsal.secret_values), *journey.flow_secrets]
+        leaked = [name for name, value in [*secret_strings(rehearsal.secret_values), *walk.flow_secrets]
                   if value in logs]
         if leaked:
             raise RehearsalFailed("journey", f"secret values in the functions' logs: {leaked}")

@@ -89,7 +89,8 @@ class TasksStandIn:
                 headers = {**http.get("headers", {}), "Authorization": f"Bearer {token}"}
                 body = base64.b64decode(http.get("body", ""))
                 try:
-                    method = HTTP_METHODS.get(http.get("httpMethod"), http.get("httpMethod") or "POST")
+                    given = http.get("httpMethod")
+                    method = HTTP_METHODS.get(given, "POST") if isinstance(given, int) else str(given or "POST")
                     status = httpx.request(method, http["url"], headers=headers,
                                            content=body, timeout=300).status_code
                 except httpx.HTTPError:

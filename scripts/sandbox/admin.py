@@ -226,8 +226,9 @@ async def account_daily(request: Request) -> Response:
     (views, reach, saves, shares, watch_hours; null where the platform has no such metric), for the days the
     platform reports as final: YouTube Analytics lags ANALYTICS_LAG_DAYS, the others finish yesterday."""
     from types import SimpleNamespace
+    from typing import cast
 
-    from scripts.sandbox.instagram import _account_daily
+    from scripts.sandbox.instagram import GraphContext, _account_daily
     from scripts.sandbox.pinterest import _COUNTERS
     from scripts.sandbox.youtube import ANALYTICS_LAG_DAYS, _channel_daily
 
@@ -237,7 +238,9 @@ async def account_daily(request: Request) -> Response:
         return _bad("platform must be instagram, youtube or pinterest, and creator in range")
     table = world.posts(creator, platform)
     if platform == "instagram":
-        daily = _account_daily(SimpleNamespace(table=lambda: table, world=world, creator=creator))
+        # The account's daily series as the Graph API computes them, from a stand-in of a request's context.
+        stand_in = cast(GraphContext, SimpleNamespace(table=lambda: table, world=world, creator=creator))
+        daily = _account_daily(stand_in)
         columns = {"views": daily["views"], "reach": daily["reach"], "saves": daily["saves"],
                    "shares": daily["shares"]}
         last = world.today - timedelta(days=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -94,7 +95,7 @@ class SandboxMiddleware:
         return oauth_error("invalid_grant", "Token has been expired or revoked.", with_log_id=fam == "tiktok")
 
     async def _truncated(self, scope, receive, send) -> None:
-        messages: list[dict] = []
+        messages: list[dict[str, Any]] = []
         body = bytearray()
 
         async def capture(message) -> None:
@@ -105,7 +106,8 @@ class SandboxMiddleware:
 
         await self.app(scope, receive, capture)
         cut = bytes(body[: max(1, len(body) // 2)])
-        start = messages[0] if messages else {"type": "http.response.start", "status": 200, "headers": []}
+        start: dict[str, Any] = messages[0] if messages else {"type": "http.response.start", "status": 200,
+                                                              "headers": []}
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(cut)).encode()))
         await send({"type": "http.response.start", "status": start["status"], "headers": headers})

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from shared import clock
 from shared.attributes import LEVELS, METRICS
@@ -27,7 +28,7 @@ def host_urls(base_url: str) -> dict[str, str]:
     return {host: f"{base}/{host}" for host in REAL_PLATFORM_HOSTS}
 
 
-def _load(value: object) -> object:
+def _load(value: object) -> Any:
     if isinstance(value, (str, Path)):
         return json.loads(Path(value).read_text())
     return value
@@ -36,8 +37,8 @@ def _load(value: object) -> object:
 def _check_level(attribute: object, level: object) -> None:
     if attribute not in LEVELS:
         raise SandboxConfigError(f"unknown attribute {attribute!r}; known: {sorted(LEVELS)}")
-    if level not in LEVELS[attribute]:  # type: ignore[index]
-        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[attribute])}")  # type: ignore[index]
+    if level not in LEVELS[str(attribute)]:
+        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[str(attribute)])}")
 
 
 def validate_effect(effect: dict) -> dict:
@@ -124,9 +125,9 @@ class SandboxConfig:
             raw_faults = raw_faults.get("faults", [])
         return cls(
             seed=int(seed), creators=int(creators),
-            today=today or clock.today(),
-            effects=[validate_effect(e) for e in raw_effects],  # type: ignore[union-attr]
-            faults=[validate_fault(f) for f in raw_faults],  # type: ignore[union-attr]
-            trends=dict(raw_trends),  # type: ignore[arg-type]
+            today=today if isinstance(today, date) else clock.today(),
+            effects=[validate_effect(e) for e in raw_effects],
+            faults=[validate_fault(f) for f in raw_faults],
+            trends=dict(raw_trends),
             latency_ms=int(latency_ms),
         )

@@ -102,7 +102,8 @@ def _discovery_media(ctx, target: int, spec: FieldSpec) -> dict:
     from scripts.sandbox.instagram import _cursor, _position, media_object
     table = ctx.world.posts(target, "instagram")
     limit = max(1, min(100, int(spec.modifiers.get("limit", "25"))))
-    start = (_position(spec.modifiers["after"]) + 1) if spec.modifiers.get("after") else 0
+    after = _position(spec.modifiers["after"]) if spec.modifiers.get("after") else None
+    start = after + 1 if after is not None else 0
     fields = [c.name for c in spec.children] or ["id"]
     rows = []
     for i in range(start, min(start + limit, len(table))):

@@ -12,7 +12,8 @@ class FieldSpec:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth, current = 0, list[str]()
     for ch in text:
         if ch in "{(":
             depth += 1
@@ -41,7 +42,8 @@ def _parse_one(part: str) -> FieldSpec:
     if brace >= 0 and part.endswith("}"):
         children = parse_fields(part[brace + 1:-1])
         part = part[:brace]
-    pieces, depth, current = [], 0, []
+    pieces: list[str] = []
+    depth, current = 0, list[str]()
     for ch in part:  # split on dots outside parentheses: handles like divz.mysterious contain dots
         depth += (ch == "(") - (ch == ")")
         if ch == "." and depth == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import zlib
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
@@ -180,6 +181,7 @@ def _user_node(ctx: GraphContext) -> Response:
     bad = [n for n in names if n not in USER_FIELDS]
     if bad:
         return meta_error(f"(#100) Tried accessing nonexisting field ({bad[0]}) on node type (User)", 100)
+    assert ctx.creator is not None, "a user token names its creator"
     return JSONResponse(user_object(ctx, ctx.creator, names))
 
 
@@ -376,7 +378,7 @@ def _account_insights(ctx: GraphContext) -> Response:
     uid = ctx.ig_user_id()
     data = []
     for m in metrics:
-        entry = {"name": m, "period": "day", "title": TITLES[m], "description": f"{TITLES[m]} per day.",
+        entry: dict[str, Any] = {"name": m, "period": "day", "title": TITLES[m], "description": f"{TITLES[m]} per day.",
                  "id": f"{uid}/insights/{m}/day"}
         if metric_type == "time_series":
             series = daily[m]

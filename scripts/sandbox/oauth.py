@@ -133,7 +133,7 @@ def _pkce_ok(platform: str, verifier: str | None, code: AuthCode) -> bool:
     if pkce_matches(verifier, code.code_challenge or "", code.code_challenge_method):
         return True
     # TikTok's desktop flow documents a hex SHA-256 challenge; accept it as TikTok does.
-    return platform == "tiktok" and bool(verifier) and \
+    return platform == "tiktok" and verifier is not None and verifier != "" and \
         hashlib.sha256(verifier.encode()).hexdigest() == code.code_challenge
 
 

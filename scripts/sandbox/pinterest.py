@@ -213,9 +213,10 @@ async def pins_list(request: Request) -> Response:
         return _invalid("Invalid parameters: page_size must be between 1 and 250.")
     offset = 0
     if params.get("bookmark"):
-        offset = _bookmark_offset(params["bookmark"])
-        if offset is None:
+        parsed = _bookmark_offset(params["bookmark"])
+        if parsed is None:
             return _invalid("Invalid parameters: bookmark is invalid.")
+        offset = parsed
     table = request.app.state.world.posts(creator, "pinterest")
     kinds = {c.strip().upper() for c in params.get("creative_types", "").split(",") if c.strip()}
     positions = [i for i in range(len(table))

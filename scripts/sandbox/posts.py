@@ -80,7 +80,7 @@ class PostTable:
     def index_of(self) -> dict[str, int]:
         return {pid: i for i, pid in enumerate(self.ids)}
 
-    def saturation(self, at: datetime | np.ndarray) -> np.ndarray:
+    def saturation(self, at: datetime | float | np.ndarray) -> np.ndarray:
         """Share of its lifetime counters each post has collected at a time (0 before publication)."""
         at_s = at.timestamp() if isinstance(at, datetime) else at
         age_days = np.clip((at_s - self.ts) / 86400.0, 0.0, None)
@@ -373,7 +373,7 @@ class LazyAttrs(Sequence):
     def __len__(self) -> int:
         return len(self._idx["weekday"])
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         if i not in self._cache:
@@ -412,7 +412,8 @@ def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, le
     for ordinal in np.unique(local_ordinal):
         d = date.fromordinal(int(ordinal))
         # Noon's offset: DST switches happen in the small hours of a Sunday, which stay night and weekend.
-        offsets[ordinal] = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset().total_seconds()
+        offset_at_noon = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset()
+        offsets[ordinal] = offset_at_noon.total_seconds() if offset_at_noon is not None else 0.0
     offset = np.array([offsets[o] for o in local_ordinal])
     local_s = (local_ordinal - date(1970, 1, 1).toordinal()) * 86400.0 + hour * 3600 + (u[:, 16] * 60).astype(int) * 60 \
         + (u[:, 17] * 60).astype(int)
@@ -473,7 +474,7 @@ _LIKE_RATE = {"instagram": 0.05, "youtube": 0.035, "pinterest": 0.004, "tiktok":
 
 
 def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime, ids: list[str], ts: np.ndarray,
-              kinds: list[str], attrs: list[dict], duration: np.ndarray, hook: np.ndarray, save_rate: np.ndarray,
+              kinds: list[str], attrs: LazyAttrs, duration: np.ndarray, hook: np.ndarray, save_rate: np.ndarray,
               share_rate: np.ndarray, u: np.ndarray, z: np.ndarray, planted: dict[str, np.ndarray]) -> PostTable:
     days = (ts // 86400).astype(int) - (REFERENCE_DATE - date(1970, 1, 1)).days
     followers = np.maximum(150.0, creator.followers_ref[platform] * np.exp(creator.growth_per_day[platform] * days))

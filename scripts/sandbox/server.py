@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 import uvicorn
@@ -72,8 +72,9 @@ class SandboxHandle:
     def publish(self, platform: str, creator: int = 0, **post: object) -> dict:
         """Publish a post for a creator (caption, posted_at, attributes, ...; see admin.publish); returns it
         with its platform post id."""
-        if hasattr(post.get("posted_at"), "isoformat"):
-            post["posted_at"] = post["posted_at"].isoformat()  # type: ignore[union-attr]
+        posted_at = post.get("posted_at")
+        if isinstance(posted_at, (date, datetime)):
+            post["posted_at"] = posted_at.isoformat()
         return self._call("POST", f"/publish/{platform}/{creator}", post)  # type: ignore[return-value]
 
     def clear_faults(self) -> None:

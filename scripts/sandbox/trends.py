@@ -13,6 +13,7 @@ import json
 import zlib
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from starlette.requests import Request
@@ -79,7 +80,7 @@ def keyword_catalog(scenario: dict, anchor: date) -> list[dict]:
     """Background keywords plus the scenario's (which override a background one of the same name).
 
     `anchor` is the sandbox's start-up `today`: a scenario's `start_days_ago` becomes an absolute date."""
-    catalog = {k: {"keyword": k, "interest": i, "base": b, "amplitude": a, "peak": p, "daily_growth": 0.0,
+    catalog: dict[str, dict[str, Any]] = {k: {"keyword": k, "interest": i, "base": b, "amplitude": a, "peak": p, "daily_growth": 0.0,
                    "start": None, "days": None, "noise": 0.08} for k, i, b, a, p in BACKGROUND}
     for entry in scenario.get("keywords", []):
         keyword = str(entry["keyword"]).lower()

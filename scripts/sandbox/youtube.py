@@ -100,9 +100,10 @@ def _page_window(params) -> tuple[int, int] | Response:
                                   "[0, 50]", reason="invalidParameter")
     offset = 0
     if params.get("pageToken"):
-        offset = _page_offset(params["pageToken"])
-        if offset is None or offset < 0:
+        parsed = _page_offset(params["pageToken"])
+        if parsed is None or parsed < 0:
             return google_bad_request("The request specifies an invalid page token.", reason="invalidPageToken")
+        offset = parsed
     return offset, max_results
 
 
@@ -580,9 +581,10 @@ async def reports(request: Request) -> Response:
     if ids not in ("channel==MINE", f"channel=={channel_id}"):
         return google_api_error(403, "Forbidden", "forbidden", "PERMISSION_DENIED")
     start, end = _parse_date(params.get("startDate"), "startDate"), _parse_date(params.get("endDate"), "endDate")
-    for value in (start, end):
-        if isinstance(value, Response):
-            return value
+    if isinstance(start, Response):
+        return start
+    if isinstance(end, Response):
+        return end
     if start > end:
         return google_bad_request("The start date must be before or equal to the end date.", reason="invalidValue")
     metrics = [m for m in params.get("metrics", "").split(",") if m]

@@ -211,7 +211,8 @@ def _versus_habit(result: PlatformTimes, sub: pl.DataFrame, now: datetime,
     best = result.best[0]
 
     def draws(effects: dict[str, LevelEffect]) -> dict[str, np.ndarray]:
-        return {lv: rng.normal(e.value, e.se, SIMULATIONS) for lv, e in effects.items() if e.value is not None}
+        return {lv: rng.normal(e.value, e.se, SIMULATIONS) for lv, e in effects.items()
+                if e.value is not None and e.se is not None}
 
     wd, bl = draws(result.weekdays), draws(result.blocks)
     total = sum(mix.values())

@@ -67,4 +67,5 @@ def _baseline(others: pl.DataFrame, post_type: str | None, metric: str) -> dict[
     same = rates.filter(pl.col("stratum") == stratum)
     if same.height < MIN_STRATUM:
         same, stratum = rates, platform
-    return {"mean": float(same.get_column("rate").mean()), "n": same.height, "stratum": stratum}
+    mean = same.get_column("rate").mean()
+    return {"mean": float(mean) if isinstance(mean, (int, float)) else None, "n": same.height, "stratum": stratum}

@@ -43,13 +43,13 @@ Z95 = NormalDist().inv_cdf(0.975)
 Impact = Literal["high", "medium", "low"]
 Verdict = Literal["found", "no_effect", "not_testable"]
 
-LEVEL_SCHEMA = {
+LEVEL_SCHEMA: dict[str, Any] = {
     "attribute": pl.Utf8, "level": pl.Utf8, "metric": pl.Utf8, "n_level": pl.Int64, "n_reference": pl.Int64,
     "reference": pl.List(pl.Utf8), "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
     "p_value": pl.Float64, "q_value": pl.Float64, "status": pl.Utf8, "top_share": pl.Float64,
     "base_share": pl.Float64,
 }
-COVERAGE_SCHEMA = {
+COVERAGE_SCHEMA: dict[str, Any] = {
     "attribute": pl.Utf8, "metric": pl.Utf8, "verdict": pl.Utf8, "n_posts": pl.Int64, "n_known": pl.Int64,
     "testable_levels": pl.List(pl.Utf8), "p_value": pl.Float64, "q_value": pl.Float64, "reason": pl.Utf8,
 }

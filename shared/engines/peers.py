@@ -49,9 +49,9 @@ def engagement_per_view(posts: pl.DataFrame) -> np.ndarray:
 
 def percentile(value: float, others: Sequence[float]) -> float:
     """Mid-rank percentile of `value` among `others`, 0-100."""
-    others = np.asarray(others, dtype=float)
-    below, equal = float((others < value).sum()), float((others == value).sum())
-    return 100.0 * (below + 0.5 * equal) / len(others)
+    values = np.asarray(others, dtype=float)
+    below, equal = float((values < value).sum()), float((values == value).sum())
+    return 100.0 * (below + 0.5 * equal) / len(values)
 
 
 def percentile_interval(mine: np.ndarray, peers: Sequence[np.ndarray], *, draws: int = BOOTSTRAP_DRAWS,

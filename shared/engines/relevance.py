@@ -219,6 +219,7 @@ def _profile(text: str) -> _Profile:
     if not heads and not specific:
         # A niche that is itself a modifier ("handmade") keeps it as its head word.
         heads = frozenset(w for w in seq if w not in _GENERIC) or frozenset(seq)
+    category: str | None
     if specific:
         # Highest activation wins; ties go to the earlier concept in the lexicon.
         category = max(specific, key=lambda c: (specific[c], -list(CONCEPTS).index(c)))

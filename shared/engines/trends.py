@@ -143,10 +143,10 @@ def velocity(daily: pl.DataFrame, today: date, windows: Sequence[int] = WINDOWS)
 def _freshness(win: _Window, today: date, half_life_days: float) -> pl.DataFrame:
     # Every series in a window has at least one observed day (the window is built from observations).
     observed = ~np.isnan(win.values)
-    span = win.values.shape[1]
     days_since_last = np.argmax(observed[:, ::-1], axis=1)
     return win.keys.with_columns(
-        last_day=pl.lit(today) - pl.duration(days=pl.Series(days_since_last)),
+        # A Series works here; polars' stub says Expr.
+        last_day=pl.lit(today) - pl.duration(days=pl.Series(days_since_last)),  # type: ignore[arg-type]
         days_since_last=pl.Series(days_since_last, dtype=pl.Int64),
         freshness=pl.Series(0.5 ** (days_since_last / half_life_days)),
     )

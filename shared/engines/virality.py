@@ -266,7 +266,7 @@ def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
 
 def _measured_pairs(posts: pl.DataFrame) -> list[str]:
     """"platform:metric" for every platform where the metric is measured, in a stable order."""
-    pairs = []
+    pairs: list[str] = []
     for metric in ("save_rate", "share_rate"):
         pairs.extend(f"{p}:{metric}" for p in sorted(set(rate_frame(posts, metric).get_column("platform"))))
     return pairs

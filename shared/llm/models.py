@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -98,12 +99,16 @@ READABLE_ATTRIBUTES: tuple[str, ...] = (CAMERA_ANGLE, AUDIO_TYPE, CONTENT_FORMAT
 UNKNOWN_LEVEL = "unknown"
 
 
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    """A JSON schema `enum` of these values (the schema the model is asked to answer in)."""
+    return {"enum": list(values)}
+
+
 class AttributeReading(BaseModel):
     """One attribute of one post as a model read it, or "unknown", with the model's stated confidence."""
 
-    attribute: str = Field(json_schema_extra={"enum": list(READABLE_ATTRIBUTES)})
-    level: str = Field(json_schema_extra={
-        "enum": [lv for a in READABLE_ATTRIBUTES for lv in LEVELS[a]] + [UNKNOWN_LEVEL]})
+    attribute: str = Field(json_schema_extra=_enum(READABLE_ATTRIBUTES))
+    level: str = Field(json_schema_extra=_enum([lv for a in READABLE_ATTRIBUTES for lv in LEVELS[a]] + [UNKNOWN_LEVEL]))
     confidence: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")

@@ -123,7 +123,7 @@ def _concept(context: RecommendationContext, topic: tuple[str, Any], fmt: str, p
              strengths: dict[str, Insight], weak: set[tuple[str, str]]) -> ContentConcept:
     name, trend = topic
     template = TEMPLATES[fmt]
-    levels = {attrs.CONTENT_FORMAT: fmt,
+    levels: dict[str, Any] = {attrs.CONTENT_FORMAT: fmt,
               attrs.CAMERA_ANGLE: _level(attrs.CAMERA_ANGLE, template["camera_angle"], strengths, weak),
               attrs.AUDIO_TYPE: _level(attrs.AUDIO_TYPE, template["audio_type"], strengths, weak),
               attrs.HOOK_SPEED: _level(attrs.HOOK_SPEED, "instant", strengths, weak),

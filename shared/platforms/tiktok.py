@@ -121,7 +121,9 @@ async def _oauth(client: PlatformClient, settings: Any, path: str, form: dict[st
 
 
 def _token_set(body: dict[str, Any], previous: TokenSet | None = None) -> TokenSet:
-    body = body.get("data") if isinstance(body.get("data"), dict) and "access_token" not in body else body
+    data = body.get("data")
+    if isinstance(data, dict) and "access_token" not in body:
+        body = data
     if not body.get("access_token"):
         raise MalformedResponse(PLATFORM, "token response has no access_token", retryable=False)
     scope = body.get("scope")
@@ -138,8 +140,9 @@ def _token_set(body: dict[str, Any], previous: TokenSet | None = None) -> TokenS
 # ---------------------------------------------------------------- profile and data
 
 def _user(body: dict[str, Any]) -> dict[str, Any]:
-    data = body.get("data") or {}
-    return data.get("user") if isinstance(data.get("user"), dict) else data  # `data.user` per common clients
+    data: dict[str, Any] = body.get("data") or {}
+    user = data.get("user")
+    return user if isinstance(user, dict) else data  # `data.user` per common clients
 
 
 async def fetch_profile(client: PlatformClient, access_token: str, pages: list[RawPage] | None = None) -> Profile:

@@ -81,8 +81,8 @@ class PinterestTrendsSource:
                 growth = {k: trend.get(k) for k in ("pct_growth_wow", "pct_growth_mom", "pct_growth_yoy")}
                 observations.append(observation(keyword, cls.source, params.get("region"), rank, "rank", fetched,
                                                 trend_type=params.get("trend_type"), **growth))
-                points = sorted((week_end, as_int(value)) for week_end, value
-                                in (trend.get("time_series") or {}).items() if as_int(value) is not None)
+                points = sorted((week_end, number) for week_end, value in (trend.get("time_series") or {}).items()
+                                if (number := as_int(value)) is not None)
                 # Each response scales a keyword to its own peak; the series baseline lets readings from
                 # different responses be put on one scale (value / baseline).
                 middle = series_baseline(points)
@@ -102,8 +102,8 @@ class PinterestTrendsSource:
             raise SourceUnavailable("pinterest", "trends response has no 'trends' list")
         out = []
         for trend in trends:
-            points = sorted((week_end, as_int(value)) for week_end, value
-                            in (trend.get("time_series") or {}).items() if as_int(value) is not None)
+            points = sorted((week_end, number) for week_end, value in (trend.get("time_series") or {}).items()
+                            if (number := as_int(value)) is not None)
             if trend.get("keyword") and points:
                 out.append({"keyword": str(trend["keyword"]).lower(), "latest": float(points[-1][1]),
                             "total": float(sum(v for _, v in points)), "week_end": points[-1][0]})

@@ -31,7 +31,7 @@ def best_times(conn: Any, user_id: str, platform: str | None) -> Any:
     now = clock.now()
     rows = conn.execute(_POSTS_SQL, {"user": user_id, "since": now - dt.timedelta(days=HISTORY_DAYS), "now": now,
                                      "platform": platform}).fetchall()
-    schema = {"platform": pl.Utf8, "type": pl.Utf8, "posted_at": pl.Datetime("us", "UTC"), "views": pl.Int64,
+    schema: dict[str, Any] = {"platform": pl.Utf8, "type": pl.Utf8, "posted_at": pl.Datetime("us", "UTC"), "views": pl.Int64,
               "reach": pl.Int64, "likes": pl.Int64, "comments": pl.Int64, "saves": pl.Int64, "shares": pl.Int64}
     posts = pl.DataFrame([{k: r[k] for k in schema} for r in rows], schema=schema, orient="row")
     timezone = profile_timezone(conn, user_id)

@@ -77,7 +77,7 @@ def frontend_redirect(settings: Settings, *, connected: str | None = None, error
     if connected:
         query = {"connected": connected}
     else:
-        query = {"error": error, **({"platform": platform} if platform else {})}
+        query = {"error": str(error), **({"platform": platform} if platform else {})}
         if error == "internal" and (request_id := request_id_var.get()):
             query["request_id"] = request_id
     return f"{settings.frontend_url}/connections?{urlencode(query)}"

@@ -188,6 +188,7 @@ def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -
                          discovered_via = coalesce(trending_creators.discovered_via, excluded.discovered_via)
                        returning id""", (check["platform"], handle, check.get("platform_user_id"),
                                          check.get("discovered_via"))).fetchone()
+                assert row is not None  # an upsert's returning always answers
                 creator_id = str(row["id"])
             else:
                 conn.execute("update trending_creators set platform_user_id = coalesce(%s, platform_user_id)"

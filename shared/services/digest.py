@@ -44,6 +44,7 @@ def write_digest(user_id: str, now: dt.datetime | None = None) -> dict[str, Any]
                returning id::text as id""",
             (user_id, content["period"]["start"], content["period"]["end"], subject(content), render_html(content),
              render_text(content), json.dumps(content), now)).fetchone()
+    assert row is not None  # an upsert's returning always answers
     return {"id": row["id"], "period_end": content["period"]["end"]}
 
 

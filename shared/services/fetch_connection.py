@@ -223,10 +223,11 @@ async def _fetch_with_refresh(row: dict[str, Any], ctx: FetchContext, result: Co
         expired = [e for e in errors if isinstance(e, TokenExpired)]
         if attempt == 1 or len(expired) < len(errors):
             raise _most_telling(errors)
-        row = await _refreshed_row(row, ctx)
+        refreshed = await _refreshed_row(row, ctx)
         result.refreshed = True
-        if row is None or row["status"] != "active":
+        if refreshed is None or refreshed["status"] != "active":
             raise TokenRevoked(result.platform, "refresh refused; reconnect needed")
+        row = refreshed
         token = load_tokens(ctx.vault, row).access_token.get_secret_value()
         pending = failed
     return fetched

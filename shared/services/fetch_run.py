@@ -40,7 +40,7 @@ def platform_limits(settings: Settings, platform: str) -> PlatformLimits:
     from shared.platforms.transport import DEFAULT_LIMITS, PlatformLimits
 
     base = DEFAULT_LIMITS.get(platform) or PlatformLimits(2.0, 5, 2)
-    overrides = dict(settings.platform_limits.get(platform) or {})
+    overrides: dict[str, Any] = dict(settings.platform_limits.get(platform) or {})
     for name in ("burst", "concurrency", "max_attempts", "malformed_retries"):
         if name in overrides:
             overrides[name] = int(overrides[name])

@@ -37,7 +37,9 @@ def bucket_series(rows: list[tuple[dt.date, int | None]], start: dt.date, end: d
     for day, followers in sorted(rows):
         if followers is not None:
             last_in_period[period_start(day, interval)] = followers
-    points, gaps, previous = [], [], None
+    points: list[GrowthPoint] = []
+    gaps: list[Gap] = []
+    previous: int | None = None
     for period in _periods(start, end, interval):
         followers = last_in_period.get(period)
         change = followers - previous if followers is not None and previous is not None else None

@@ -226,7 +226,7 @@ def _measure(conn: Any, user_id: str, row: dict[str, Any], now: dt.datetime) -> 
     for r in rows:  # YouTube: shares over Analytics' own views of the same (lagged) days
         if r["post_id"] == linked and r["platform"] == "youtube" and r["analytics_views"] is not None:
             r["views"] = r["analytics_views"]
-    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "views": pl.Int64, "saves": pl.Int64,
+    schema: dict[str, Any] = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "views": pl.Int64, "saves": pl.Int64,
               "shares": pl.Int64, "posted_at": pl.Datetime("us", "UTC")}
     posts = pl.DataFrame([{k: r[k] for k in schema} for r in rows], schema=schema, orient="row")
     outcome = realised_outcome(posts, linked)

@@ -76,7 +76,7 @@ def overview(conn: Any, query: OverviewQuery, today: dt.date | None = None) -> O
     shown = [p for p in PLATFORMS if p in connections or p in by_platform]
     schema = {"day": pl.Date, "followers": pl.Float64, **{m: pl.Float64 for m in
               ("reach", "views", "saves", "shares", "watch_hours", "engagements", "engagement_base")}}
-    compared = {p: compare_platform(pl.DataFrame([{k: r[k] for k in schema} for r in by_platform.get(p, [])],
+    compared: dict[str, dict[str, Any]] = {p: compare_platform(pl.DataFrame([{k: r[k] for k in schema} for r in by_platform.get(p, [])],
                                                  schema=schema), end, days) for p in shown}
     platforms = []
     for p in shown:

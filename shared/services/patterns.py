@@ -106,7 +106,7 @@ def posts_frame(rows: Any) -> pl.DataFrame:
     engines expect them: post_id as text, Instagram's skip rate in percent, times in UTC."""
     import polars as pl
 
-    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
+    schema: dict[str, Any] = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
               "duration_s": pl.Float64, "views": pl.Int64, "saves": pl.Int64, "shares": pl.Int64,
               "reels_skip_rate": pl.Float64, "retention_early": pl.Float64,
               "posted_at": pl.Datetime("us", "UTC")}
@@ -168,7 +168,7 @@ def stored_attributes(conn: Any, user_id: str, post_ids: list[int]) -> pl.DataFr
     rows = conn.execute("select post_id::text as post_id, attribute, level, source, confidence"
                         " from post_attributes where user_id = %s and post_id = any(%s)"
                         " order by post_id, attribute", (user_id, post_ids)).fetchall()
-    schema = {"post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8,
+    schema: dict[str, Any] = {"post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8,
               "confidence": pl.Float64}
     return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
 

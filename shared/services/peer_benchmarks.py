@@ -75,7 +75,7 @@ def _posts_frame(rows: list[dict[str, Any]]) -> Any:
 
     from shared.platforms.models import parse_time
 
-    schema = {"posted_at": pl.Datetime("us", "UTC"), "views": pl.Float64, "likes": pl.Float64,
+    schema: dict[str, Any] = {"posted_at": pl.Datetime("us", "UTC"), "views": pl.Float64, "likes": pl.Float64,
               "comments": pl.Float64}
     data = [(parse_time(r["posted_at"]) if isinstance(r.get("posted_at"), str) else r.get("posted_at"),
              r.get("views"), r.get("likes"), r.get("comments")) for r in rows if isinstance(r, dict)]

@@ -86,7 +86,8 @@ def _cursor_value(sort: str, value: Any) -> Any:
 
 
 def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
-    where, params = ["user_id = (select auth.uid())"], {}
+    where: list[str] = ["user_id = (select auth.uid())"]
+    params: dict[str, Any] = {}
     if query.platform:
         where.append("platform = any(%(platform)s::public.platform[])")
         params["platform"] = list(query.platform)

@@ -148,6 +148,7 @@ async def _guarded(settings: Settings, vault: TokenVault, client: PlatformClient
 def _finish_run(result: RefreshRunResult, purged: int) -> None:
     attempted = result.refreshed + result.failed + result.needs_reauth
     status = "succeeded" if not result.failed else ("failed" if result.failed == attempted else "partial")
+    assert result.run_id is not None, "a run is finished after it started"
     with service_transaction() as conn:
         finish_run(conn, result.run_id, status, {**result.stats(), "states_purged": purged}, result.errors)
 

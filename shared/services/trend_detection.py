@@ -234,7 +234,7 @@ def _client(module_name: str, settings: Settings) -> PlatformClient:
     from shared.platforms import get_platform
     from shared.platforms.transport import DEFAULT_LIMITS
 
-    overrides = {"max_attempts": TREND_ATTEMPTS, "backoff_cap_s": 2.0,
+    overrides: dict[str, Any] = {"max_attempts": TREND_ATTEMPTS, "backoff_cap_s": 2.0,
                  **settings.platform_limits.get(module_name, {})}
     limits = dataclasses.replace(DEFAULT_LIMITS[module_name], **overrides)
     return get_platform(module_name).open_client(settings, limits=limits)
@@ -419,7 +419,7 @@ def load_history(conn: Any, since: dt.datetime, until: dt.datetime) -> pl.DataFr
     """Every observation in [since, until] as a frame (observed_at UTC)."""
     import polars as pl
 
-    schema = {"id": pl.Int64, "keyword": pl.String, "source": pl.String, "region": pl.String,
+    schema: dict[str, Any] = {"id": pl.Int64, "keyword": pl.String, "source": pl.String, "region": pl.String,
               "observed_at": pl.Datetime("us", "UTC"), "value": pl.Float64, "value_kind": pl.String,
               "baseline": pl.Float64}
     with conn.cursor() as cur:
