@@ -22,7 +22,7 @@ def history(seed: int, n: dict[str, int], *, habit_block: str = "morning") -> pl
     rng = np.random.default_rng(seed)
     rows = []
     for platform, count in n.items():
-        for i in range(count):
+        for _ in range(count):
             days_back = int(rng.integers(0, 700))
             block = habit_block if days_back < 90 and rng.random() < 0.8 else str(rng.choice(BLOCKS))
             day = (NOW - dt.timedelta(days=days_back)).date()

@@ -83,7 +83,7 @@ def _statuses(operation_id: str) -> set[str]:
 
 
 def test_each_operation_lists_only_the_statuses_it_can_answer():
-    for path, method, op in OPERATIONS:
+    for _, method, op in OPERATIONS:
         statuses = set(op["responses"])
         assert "405" not in statuses and "500" in statuses
         if "requestBody" not in op:
