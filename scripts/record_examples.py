@@ -35,6 +35,21 @@ def operation_of(method: str, path: str) -> str | None:
 
 
 _SERIES = ("points", "series")  # time series: the latest points show best
+# One-time OAuth values (spent by the time they are recorded, still not for a manual): shown by their role.
+_ONE_TIME = {"code": "AUTHORIZATION_CODE", "state": "SIGNED_ONE_TIME_STATE", "handle": "ONE_TIME_HANDLE",
+             "code_challenge": "PKCE_CHALLENGE", "complete": "ONE_TIME_HANDLE"}
+_IN_URL = re.compile(r"([?&#](" + "|".join(_ONE_TIME) + r")=)[^&#\s\"]+")
+
+
+def placeholders(value: Any) -> Any:
+    """One-time values replaced by what they are, in fields and in URLs."""
+    if isinstance(value, dict):
+        return {k: _ONE_TIME[k] if k in _ONE_TIME and isinstance(v, str) else placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [placeholders(v) for v in value]
+    if isinstance(value, str):
+        return _IN_URL.sub(lambda m: m.group(1) + _ONE_TIME[m.group(2)], value)
+    return value
 
 
 def trimmed(value: Any, key: str = "") -> Any:
@@ -77,7 +92,7 @@ class Recorder:
         if response.headers.get("content-type", "").startswith("application/json"):
             answer["body"] = json.loads(self.public(json.dumps(trimmed(response.json()))))
         example["response"] = answer
-        self.examples[name] = example
+        self.examples[name] = placeholders(example)
 
 
 def record() -> dict[str, dict[str, Any]]:
