@@ -43,6 +43,7 @@ keyword alike), no keyword matched in particular: the label is the topic's own c
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -325,3 +326,13 @@ def relevance_matches(
 ) -> dict[str, tuple[float, str | None]]:
     """(relevance, category) for many topics in one pass."""
     return {topic: _best_match(topic, niche_keywords) for topic in dict.fromkeys(topics)}
+
+
+def topic_words(text: str) -> frozenset[str]:
+    """The words of a text as relevance reads them (stemmed, stopwords out)."""
+    return frozenset(words(text))
+
+
+def on_topic(post_words: frozenset[str], topic: frozenset[str]) -> bool:
+    """At least half of the topic's words appear in the post."""
+    return bool(topic) and len(post_words & topic) >= math.ceil(len(topic) / 2)

@@ -15,10 +15,10 @@ supply of recent content on each topic (engine: shared/engines/opportunities.py)
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import TYPE_CHECKING, Any
 
 from shared import cursors
+from shared.engines.relevance import on_topic, topic_words
 
 if TYPE_CHECKING:
     from shared.models.trends import OpportunitiesQuery, OpportunitiesResponse
@@ -26,17 +26,6 @@ if TYPE_CHECKING:
 CANDIDATES = 50
 ACTIVE_DAYS = 30
 OWN_POSTS_DAYS = 365
-
-
-def topic_words(text: str) -> frozenset[str]:
-    from shared.engines.relevance import words
-
-    return frozenset(words(text))
-
-
-def on_topic(post_words: frozenset[str], topic: frozenset[str]) -> bool:
-    """At least half of the topic's words appear in the post."""
-    return bool(topic) and len(post_words & topic) >= math.ceil(len(topic) / 2)
 
 
 def pattern_findings(conn: Any) -> list[dict[str, Any]]:
@@ -53,7 +42,7 @@ def pattern_findings(conn: Any) -> list[dict[str, Any]]:
 def _related_posts(conn: Any, keywords: list[str], now: dt.datetime) -> tuple[list[dict], list[dict]]:
     """(her recent posts, tracked niche creators' latest posts) as {words, rate, posted_at, creator}."""
     from shared.platforms.models import parse_time
-    from shared.services.trend_queries import niche_creators
+    from shared.services.niche import niche_creators
 
     own = [{"words": topic_words(f"{r['title'] or ''} {r['caption'] or ''}"), "rate": r["engagement_rate"],
             "posted_at": r["posted_at"], "creator": None}
@@ -90,7 +79,7 @@ def opportunities(conn: Any, query: OpportunitiesQuery, user_id: str) -> Opportu
     from shared.engines.opportunities import content_ideas, opportunity_gaps, significant_strengths
     from shared.engines.relevance import topic_concept
     from shared.models.trends import OpportunitiesResponse
-    from shared.services.trend_queries import my_niche
+    from shared.services.niche import my_niche
 
     after = None
     if query.cursor:

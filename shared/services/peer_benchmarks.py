@@ -26,7 +26,7 @@ order by creator_id, observed_at desc
 def peer_benchmarks(conn: Any, platform: str, now: dt.datetime) -> PeerBenchmarks:
     """Her percentiles among her peers on one platform (RLS-scoped connection)."""
     from shared.engines.peers import follower_tier
-    from shared.services.trend_queries import NOT_COVERED, my_niche, niche_creators
+    from shared.services.niche import NOT_COVERED, my_niche, niche_creators
 
     followers = _her_followers(conn, platform, now)
     unavailable = [_unavailable(key, platform) for key in ("save_rate", "share_rate")]

@@ -88,7 +88,7 @@ async def _search(settings: Settings, token: str, topics: list[str],
 
 
 def _instagram_readings(state: RunState, topics: list[str]) -> list[tuple[str, str, float]]:
-    from shared.services.opportunity_gaps import on_topic, topic_words
+    from shared.engines.relevance import on_topic, topic_words
 
     if not state.hashtag_media:
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared import cursors
-from shared.services.niche import niche_key, normalize_keywords
+from shared.services.niche import NOT_COVERED, my_niche, niche_creators
 
 if TYPE_CHECKING:
     from shared.models.trends import (
@@ -22,18 +22,8 @@ PLATFORM_SOURCES = {"pinterest": ["pinterest_trends"], "youtube": ["youtube_sugg
                     "instagram": ["instagram_hashtag"], "tiktok": []}
 SERIES_KINDS = (("pinterest_trends", "interest_index"), ("youtube_suggest", "suggest_score"),
                 ("instagram_hashtag", "media_count"))
-MIN_CREATOR_RELEVANCE = 0.5
 _TOPICS_CURSOR, _KEYWORDS_CURSOR = b"trends-topics-cursor:v1", b"trends-keywords-cursor:v1"
 _CREATORS_CURSOR = b"creators-trending-cursor:v1"
-
-
-def my_niche(conn: Any) -> tuple[list[str], str, Any]:
-    """(normalized keywords, niche_key, computed_at or None) of the calling creator (RLS: her profile)."""
-    row = conn.execute("select niche_keywords from profiles where id = auth.uid()").fetchone()
-    keywords = normalize_keywords(row["niche_keywords"] if row else None)
-    key = niche_key(keywords)
-    computed = conn.execute("select computed_at from trend_niches where niche_key = %s", (key,)).fetchone()
-    return keywords, key, computed["computed_at"] if computed else None
 
 
 def _growth(row: dict[str, Any]) -> dict[str, Any]:
@@ -109,32 +99,6 @@ def rising_keywords(conn: Any, query: KeywordsQuery, user_id: str) -> KeywordsRe
              for r in rows]
     return KeywordsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
                             window=query.window, items=items, next_cursor=next_cursor)
-
-
-def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) -> list[dict[str, Any]]:
-    """Tracked creators whose niche is relevant to these keywords, with that relevance."""
-    from shared.engines.relevance import relevance_scores
-
-    # Her own accounts are discovered like anyone's; she is not her own competition.
-    rows = conn.execute(
-        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.followers_gained,
-                  t.trend_score, t.niche, t.format_description, t.origin, t.discovered_via, t.last_checked
-           from trending_creators t
-           where t.niche is not null and (%s::text is null or t.platform::text = %s)
-             and not exists (select 1 from platform_connections c
-                             where c.user_id = (select auth.uid()) and c.platform = t.platform
-                               and (c.platform_user_id = t.platform_user_id
-                                    or lower(ltrim(c.platform_username, '@')) = lower(ltrim(t.handle, '@'))))""",
-        (platform, platform)).fetchall()
-    scores = relevance_scores({r["niche"] for r in rows}, keywords)
-    return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
-
-
-NOT_COVERED = {
-    "pinterest": "Pinterest's API has no lookup of other accounts (discovery is Trends only)",
-    "tiktok": "TikTok's Display API sees only the signed-in account; other accounts need the Research API, "
-              "which is for approved non-commercial research",
-}
 
 
 def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: int) -> str:

@@ -48,7 +48,7 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     from shared.services.fetch_run import run_fetch
     from shared.services.signals import signals
     from shared.services.trend_detection import Credentials
-    from shared.services.trend_queries import niche_creators
+    from shared.services.niche import niche_creators
 
     user = make_user("peer-truth")
     with start_sandbox(seed=7, creators=40, today=TODAY) as sandbox:

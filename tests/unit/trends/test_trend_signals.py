@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 
 from shared.engines.trend_signals import detection_input, group_levels
-from shared.services.opportunity_gaps import on_topic, topic_words
+from shared.engines.relevance import on_topic, topic_words
 from shared.services.trend_detection import hashtag_plan, niche_words
 from shared.services.trend_queries import series_kind
 
