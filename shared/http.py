@@ -223,9 +223,9 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
             _log_request(request, response.status_code, started, ctx)
             return response
 
-        handler.endpoint_spec = {"auth": auth, "methods": methods, "query": query,  # type: ignore[attr-defined]
-                                 "body": body, "response": response, "path": path, "fn": fn,
-                                 "path_methods": cors_methods}
+        vars(handler)["endpoint_spec"] = {"auth": auth, "methods": methods, "query": query, "body": body,
+                                          "response": response, "path": path, "fn": fn,
+                                          "path_methods": cors_methods}
         return handler
 
     return decorate
