@@ -8,14 +8,16 @@ clock, so every other wait keeps its real length.
 """
 import select
 import time
+from typing import SupportsIndex
 
 _monotonic = time.monotonic
 
 
-def _sleep(seconds: float) -> None:
-    if seconds < 0:
+def _sleep(seconds: float | SupportsIndex) -> None:
+    length = float(seconds)
+    if length < 0:
         raise ValueError("sleep length must be non-negative")
-    deadline = _monotonic() + seconds
+    deadline = _monotonic() + length
     while (left := deadline - _monotonic()) > 0:
         select.select([], [], [], left)
 
