@@ -6,6 +6,7 @@ every cron) through the gateway, and keeps the first request and answer of every
 docs/examples.json. Long lists are cut to their first items. `python -m scripts.openapi` puts them in the
 document through the operations' own pydantic models, and fails when one is missing or no longer fits.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ def operation_of(method: str, path: str) -> str | None:
 
 _SERIES = ("points", "series")  # time series: the latest points show best
 # One-time OAuth values (spent by the time they are recorded, still not for a manual): shown by their role.
-_ONE_TIME = {"code": "AUTHORIZATION_CODE", "state": "SIGNED_ONE_TIME_STATE", "handle": "ONE_TIME_HANDLE",
-             "code_challenge": "PKCE_CHALLENGE", "complete": "ONE_TIME_HANDLE"}
+_ONE_TIME = {
+    "code": "AUTHORIZATION_CODE",
+    "state": "SIGNED_ONE_TIME_STATE",
+    "handle": "ONE_TIME_HANDLE",
+    "code_challenge": "PKCE_CHALLENGE",
+    "complete": "ONE_TIME_HANDLE",
+}
 _IN_URL = re.compile(r"([?&#](" + "|".join(_ONE_TIME) + r")=)[^&#\s\"]+")
 
 
@@ -77,10 +83,14 @@ class Recorder:
         if name is None or name in self.examples:
             return
         response.read()
-        example: dict[str, Any] = {"method": request.method, "path": request.url.path,
-                                   "query": dict(request.url.params.multi_items())}
-        headers = {k.title(): v for k, v in request.headers.items()
-                   if k.lower() in _KEPT_REQUEST_HEADERS and v != "*/*"}
+        example: dict[str, Any] = {
+            "method": request.method,
+            "path": request.url.path,
+            "query": dict(request.url.params.multi_items()),
+        }
+        headers = {
+            k.title(): v for k, v in request.headers.items() if k.lower() in _KEPT_REQUEST_HEADERS and v != "*/*"
+        }
         if headers:
             example["headers"] = headers
         if request.content:
@@ -98,13 +108,22 @@ class Recorder:
 def record() -> dict[str, dict[str, Any]]:
     from scripts.localstack.stack import start_stack
 
-    stack = start_stack(persist=False, extra_env={"LOG_LEVEL": "WARNING"}, sandbox_options={
-        "seed": 7, "creators": demo.CREATORS, "effects": str(demo.SCENARIOS / "demo_effects.json"),
-        "trends": str(demo.SCENARIOS / "rising_niche.json")})
+    stack = start_stack(
+        persist=False,
+        extra_env={"LOG_LEVEL": "WARNING"},
+        sandbox_options={
+            "seed": 7,
+            "creators": demo.CREATORS,
+            "effects": str(demo.SCENARIOS / "demo_effects.json"),
+            "trends": str(demo.SCENARIOS / "rising_niche.json"),
+        },
+    )
     try:
         # Addresses as a deployment's: the platforms' own hosts, an API host, a frontend.
-        hosts = {value.rstrip("/"): f"https://{host}" for host, value in
-                 json.loads(stack.env.get("PLATFORM_HOSTS_JSON", "{}")).items()}
+        hosts = {
+            value.rstrip("/"): f"https://{host}"
+            for host, value in json.loads(stack.env.get("PLATFORM_HOSTS_JSON", "{}")).items()
+        }
         hosts.update({stack.base_url.rstrip("/"): API, stack.env["FRONTEND_URL"].rstrip("/"): FRONTEND})
         recorder = Recorder(hosts)
         user = stack.create_user("divz.mysterious@example.com")
@@ -118,8 +137,11 @@ def record() -> dict[str, dict[str, Any]]:
         http.post("/api/cron/fetch-analytics", headers=cron, json={})
         http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth)
         http.get("/api/analytics/growth", params={"interval": "week"}, headers=auth)
-        http.get("/api/analytics/posts", params={"sort": "save_rate", "platform": "instagram,youtube", "limit": 2},
-                 headers=auth)
+        http.get(
+            "/api/analytics/posts",
+            params={"sort": "save_rate", "platform": "instagram,youtube", "limit": 2},
+            headers=auth,
+        )
         demo._market_account(stack)
         demo._replay_trend_history(stack, days=21)
         http.post("/api/cron/detect-trends", headers=cron)
@@ -127,16 +149,21 @@ def record() -> dict[str, dict[str, Any]]:
             http.get(path, params={"limit": MAX_ITEMS}, headers=auth)
         http.post("/api/ai/patterns", headers=auth, json={})
         http.get("/api/opportunities", params={"limit": MAX_ITEMS}, headers=auth)
-        briefs = http.post("/api/ai/recommend", headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
-                           json={"count": 2}).json()
+        briefs = http.post(
+            "/api/ai/recommend", headers={**auth, "Idempotency-Key": str(uuid.uuid4())}, json={"count": 2}
+        ).json()
         http.get("/api/analytics/best-times", headers=auth)
         http.get("/api/analytics/signals", headers=auth)
         http.get("/api/ai/recommendations", params={"status": "open", "limit": MAX_ITEMS}, headers=auth)
         brief = briefs["recommendations"][0]
-        post = http.get("/api/analytics/posts", params={"platform": brief["platform"], "limit": 1},
-                        headers=auth).json()["items"][0]
-        http.post(f"/api/ai/recommendations/{brief['id']}/posted", headers=auth,
-                  json={"platform": post["platform"], "platform_post_id": post["platform_post_id"]})
+        post = http.get(
+            "/api/analytics/posts", params={"platform": brief["platform"], "limit": 1}, headers=auth
+        ).json()["items"][0]
+        http.post(
+            f"/api/ai/recommendations/{brief['id']}/posted",
+            headers=auth,
+            json={"platform": post["platform"], "platform_post_id": post["platform_post_id"]},
+        )
         http.delete(f"/api/ai/recommendations/{brief['id']}/posted", headers=auth)
         http.delete("/api/auth/pinterest", headers=auth)
         _connect_cross_site(stack, recorder, user)
@@ -164,8 +191,9 @@ def _a_connection(user_id: str) -> str:
     from shared.db import service_transaction
 
     with service_transaction() as conn:
-        row = conn.execute("select id from platform_connections where user_id = %s order by platform limit 1",
-                           (user_id,)).fetchone()
+        row = conn.execute(
+            "select id from platform_connections where user_id = %s order by platform limit 1", (user_id,)
+        ).fetchone()
     assert row is not None, "she connected four platforms"
     return str(row["id"])
 

@@ -4,6 +4,7 @@ of every table the Realtime publication carries (docs/types/realtime.ts, from th
 `uv run python -m scripts.typescript` writes both (it starts a throwaway Postgres for the tables);
 `--check` fails when either is stale. The tests check both against the live document and database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,8 +90,10 @@ def api_types(document: dict[str, Any]) -> str:
             params = {p["name"]: p for p in op.get("parameters", []) if p["in"] in ("path", "query")}
             fields = [f"    method: {json.dumps(method.upper())};", f"    path: {json.dumps(path)};"]
             if params:
-                body = "; ".join(f"{_key(n)}{'' if p['required'] else '?'}: {ts_type(p['schema'], '      ')}"
-                                 for n, p in params.items())
+                body = "; ".join(
+                    f"{_key(n)}{'' if p['required'] else '?'}: {ts_type(p['schema'], '      ')}"
+                    for n, p in params.items()
+                )
                 fields.append(f"    params: {{ {body} }};")
             if "requestBody" in op:
                 fields.append(f"    body: {ts_type(op['requestBody']['content']['application/json']['schema'])};")
@@ -102,10 +105,23 @@ def api_types(document: dict[str, Any]) -> str:
     return "".join(out)
 
 
-_PG_TS = {"uuid": "string", "text": "string", "character varying": "string", "date": "string",
-          "timestamp with time zone": "string", "timestamp without time zone": "string", "integer": "number",
-          "bigint": "number", "smallint": "number", "double precision": "number", "real": "number",
-          "numeric": "number", "boolean": "boolean", "jsonb": "Json", "json": "Json"}
+_PG_TS = {
+    "uuid": "string",
+    "text": "string",
+    "character varying": "string",
+    "date": "string",
+    "timestamp with time zone": "string",
+    "timestamp without time zone": "string",
+    "integer": "number",
+    "bigint": "number",
+    "smallint": "number",
+    "double precision": "number",
+    "real": "number",
+    "numeric": "number",
+    "boolean": "boolean",
+    "jsonb": "Json",
+    "json": "Json",
+}
 
 
 def realtime_types(database_url: str) -> str:
@@ -121,8 +137,11 @@ def realtime_types(database_url: str) -> str:
         for name, label in conn.execute("""select t.typname, e.enumlabel from pg_enum e
                                             join pg_type t on t.oid = e.enumtypid order by t.typname, e.enumsortorder"""):
             enums.setdefault(name, []).append(label)
-        out = [HEADER, "// Rows of the tables in the supabase_realtime publication (README: Realtime).\n\n",
-               "export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };\n"]
+        out = [
+            HEADER,
+            "// Rows of the tables in the supabase_realtime publication (README: Realtime).\n\n",
+            "export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };\n",
+        ]
         index = []
         for table, published in tables:
             columns = conn.execute(
@@ -131,11 +150,18 @@ def realtime_types(database_url: str) -> str:
                    from pg_attribute a join pg_type t on t.oid = a.atttypid
                    left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'
                    where a.attrelid = ('public.' || %s)::regclass and a.attnum > 0 and not a.attisdropped
-                   order by a.attnum""", (table,)).fetchall()
-            key = [r[0] for r in conn.execute(
-                """select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid
+                   order by a.attnum""",
+                (table,),
+            ).fetchall()
+            key = [
+                r[0]
+                for r in conn.execute(
+                    """select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid
                      and a.attnum = any(i.indkey) where i.indrelid = ('public.' || %s)::regclass and i.indisprimary
-                   order by array_position(i.indkey, a.attnum)""", (table,))]
+                   order by array_position(i.indkey, a.attnum)""",
+                    (table,),
+                )
+            ]
             row_type = "".join(part.title() for part in table.split("_")) + "Row"
             out.append(f"\nexport interface {row_type} {{\n")
             for name, pg_type, typname, not_null, comment, category, elem in columns:
@@ -145,13 +171,18 @@ def realtime_types(database_url: str) -> str:
                     base = enums.get(elem) and " | ".join(json.dumps(v) for v in enums[elem])
                     ts = f"({base or _PG_TS.get(pg_type.removesuffix('[]'), 'unknown')})[]"
                 else:
-                    ts = " | ".join(json.dumps(v) for v in enums[typname]) if typname in enums \
+                    ts = (
+                        " | ".join(json.dumps(v) for v in enums[typname])
+                        if typname in enums
                         else _PG_TS.get(pg_type, "unknown")
+                    )
                 out.append(f"{_doc(comment, '  ')}  {name}: {ts}{'' if not_null else ' | null'};\n")
             out.append("}\n")
             key_type = f"Pick<{row_type}, {' | '.join(json.dumps(k) for k in key)}>"
-            out.append(f"/** What a DELETE's `old` holds under RLS: the primary key. */\n"
-                       f"export type {row_type.removesuffix('Row')}Key = {key_type};\n")
+            out.append(
+                f"/** What a DELETE's `old` holds under RLS: the primary key. */\n"
+                f"export type {row_type.removesuffix('Row')}Key = {key_type};\n"
+            )
             index.append((table, row_type))
     out.append("\n/** Published tables by name: `payload.new` of an INSERT or UPDATE, `payload.old` of a DELETE. */\n")
     out.append("export interface RealtimeTables {\n")
@@ -187,8 +218,9 @@ def main() -> None:
     stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
     if args.check:
         if stale:
-            print(f"stale: {', '.join(p.name for p in stale)}: run `uv run python -m scripts.typescript`",
-                  file=sys.stderr)
+            print(
+                f"stale: {', '.join(p.name for p in stale)}: run `uv run python -m scripts.typescript`", file=sys.stderr
+            )
             sys.exit(1)
         print("docs/types are up to date")
         return

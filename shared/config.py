@@ -1,4 +1,5 @@
 """Settings from the environment, validated once, in one place."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,20 @@ from shared.errors import ConfigurationError
 REAL_PLATFORM_HOSTS: dict[str, str] = {
     host: f"https://{host}"
     for host in (
-        "www.instagram.com", "api.instagram.com", "graph.instagram.com", "graph.facebook.com",
-        "www.facebook.com", "accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com",
-        "youtubeanalytics.googleapis.com", "suggestqueries.google.com", "www.pinterest.com",
-        "api.pinterest.com", "www.tiktok.com", "open.tiktokapis.com",
+        "www.instagram.com",
+        "api.instagram.com",
+        "graph.instagram.com",
+        "graph.facebook.com",
+        "www.facebook.com",
+        "accounts.google.com",
+        "oauth2.googleapis.com",
+        "www.googleapis.com",
+        "youtubeanalytics.googleapis.com",
+        "suggestqueries.google.com",
+        "www.pinterest.com",
+        "api.pinterest.com",
+        "www.tiktok.com",
+        "open.tiktokapis.com",
     )
 }
 
@@ -179,32 +190,63 @@ def origin_patterns(value: str) -> tuple[re.Pattern[str], ...]:
 
 
 _ENV_NAMES = {
-    "environment": "APP_ENV", "database_url": "DATABASE_URL", "db_pool_max_size": "DB_POOL_MAX_SIZE",
-    "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S", "supabase_url": "SUPABASE_URL",
-    "supabase_jwt_secret": "SUPABASE_JWT_SECRET", "supabase_jwt_audience": "SUPABASE_JWT_AUDIENCE",
-    "supabase_jwks_url": "SUPABASE_JWKS_URL", "frontend_origin": "FRONTEND_ORIGIN",
-    "frontend_url": "FRONTEND_URL", "public_base_url": "PUBLIC_BASE_URL", "cron_secret": "CRON_SECRET",
-    "cron_audience": "CRON_AUDIENCE", "cron_service_account": "CRON_SERVICE_ACCOUNT",
-    "cron_oidc_certs_url": "CRON_OIDC_CERTS_URL", "caller_auth_header": "CALLER_AUTH_HEADER",
-    "token_keys": "TOKEN_KEYS", "state_secret": "OAUTH_STATE_SECRET", "anthropic_api_key": "ANTHROPIC_API_KEY",
-    "anthropic_model": "ANTHROPIC_MODEL", "anthropic_base_url": "ANTHROPIC_BASE_URL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
-    "log_level": "LOG_LEVEL", "gcp_project": "GOOGLE_CLOUD_PROJECT",
-    "fetch_budget_s": "FETCH_BUDGET_S", "fetch_lease_s": "FETCH_LEASE_S", "fetch_task_lease_s": "FETCH_TASK_LEASE_S",
-    "fetch_interval_h": "FETCH_INTERVAL_H", "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
-    "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD", "tasks_queue": "TASKS_QUEUE",
-    "tasks_location": "TASKS_LOCATION", "tasks_worker_url": "TASKS_WORKER_URL",
-    "tasks_worker_audience": "TASKS_WORKER_AUDIENCE", "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "environment": "APP_ENV",
+    "database_url": "DATABASE_URL",
+    "db_pool_max_size": "DB_POOL_MAX_SIZE",
+    "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S",
+    "supabase_url": "SUPABASE_URL",
+    "supabase_jwt_secret": "SUPABASE_JWT_SECRET",
+    "supabase_jwt_audience": "SUPABASE_JWT_AUDIENCE",
+    "supabase_jwks_url": "SUPABASE_JWKS_URL",
+    "frontend_origin": "FRONTEND_ORIGIN",
+    "frontend_url": "FRONTEND_URL",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "cron_secret": "CRON_SECRET",
+    "cron_audience": "CRON_AUDIENCE",
+    "cron_service_account": "CRON_SERVICE_ACCOUNT",
+    "cron_oidc_certs_url": "CRON_OIDC_CERTS_URL",
+    "caller_auth_header": "CALLER_AUTH_HEADER",
+    "token_keys": "TOKEN_KEYS",
+    "state_secret": "OAUTH_STATE_SECRET",
+    "anthropic_api_key": "ANTHROPIC_API_KEY",
+    "anthropic_model": "ANTHROPIC_MODEL",
+    "anthropic_base_url": "ANTHROPIC_BASE_URL",
+    "llm_timeout_s": "LLM_TIMEOUT_S",
+    "llm_daily_quota": "LLM_DAILY_QUOTA",
+    "log_level": "LOG_LEVEL",
+    "gcp_project": "GOOGLE_CLOUD_PROJECT",
+    "fetch_budget_s": "FETCH_BUDGET_S",
+    "fetch_lease_s": "FETCH_LEASE_S",
+    "fetch_task_lease_s": "FETCH_TASK_LEASE_S",
+    "fetch_interval_h": "FETCH_INTERVAL_H",
+    "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
+    "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD",
+    "tasks_queue": "TASKS_QUEUE",
+    "tasks_location": "TASKS_LOCATION",
+    "tasks_worker_url": "TASKS_WORKER_URL",
+    "tasks_worker_audience": "TASKS_WORKER_AUDIENCE",
+    "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
     "tasks_api_endpoint": "TASKS_API_ENDPOINT",
-    "trends_region": "TRENDS_REGION", "trends_interests": "TRENDS_INTERESTS",
-    "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
-    "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN", "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",
-    "trends_ttl_h": "TRENDS_TTL_H", "trends_history_days": "TRENDS_HISTORY_DAYS",
-    "trends_budget_s": "TRENDS_BUDGET_S", "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
+    "trends_region": "TRENDS_REGION",
+    "trends_interests": "TRENDS_INTERESTS",
+    "trends_seed_phrases": "TRENDS_SEED_PHRASES",
+    "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
+    "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN",
+    "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",
+    "trends_ttl_h": "TRENDS_TTL_H",
+    "trends_history_days": "TRENDS_HISTORY_DAYS",
+    "trends_budget_s": "TRENDS_BUDGET_S",
+    "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
     "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN",
-    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
+    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN",
+    "creators_max_per_run": "CREATORS_MAX_PER_RUN",
 }
-_JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
-                   "platform_limits": "PLATFORM_LIMITS_JSON", "tracked_creators": "TRACKED_CREATORS_JSON"}
+_JSON_ENV_NAMES = {
+    "platform_hosts": "PLATFORM_HOSTS_JSON",
+    "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
+    "platform_limits": "PLATFORM_LIMITS_JSON",
+    "tracked_creators": "TRACKED_CREATORS_JSON",
+}
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:

@@ -3,6 +3,7 @@
 The key is derived from OAUTH_STATE_SECRET and a per-list label, so a cursor of one list, of another user or
 an edited one is refused with the same message; each list checks the payload's shape itself.
 """
+
 from __future__ import annotations
 
 import base64
@@ -70,8 +71,9 @@ def sign_key(label: bytes, user_id: str, filters: Any, key: tuple[Scalar, ...]) 
     return sign(label, user_id, {"f": filters, "k": list(key)})
 
 
-def verify_key(label: bytes, user_id: str, cursor: str, filters: Any,
-               types: tuple[tuple[type, ...], ...]) -> tuple[Any, ...]:
+def verify_key(
+    label: bytes, user_id: str, cursor: str, filters: Any, types: tuple[tuple[type, ...], ...]
+) -> tuple[Any, ...]:
     """The ranking key of a cursor this list signed for this user and these filters; `types` gives each
     element's allowed types (a signed cursor is trusted for its content, still checked for its shape)."""
     data = verify(label, user_id, cursor)
@@ -87,8 +89,13 @@ def verify_key(label: bytes, user_id: str, cursor: str, filters: Any,
     return tuple(key)
 
 
-def page_ranked(rows: list[Any], key: Callable[[Any], tuple[Scalar, ...]], limit: int, after: tuple[Any, ...] | None,
-                sign_after: Callable[[tuple[Scalar, ...]], str]) -> tuple[list[Any], str | None]:
+def page_ranked(
+    rows: list[Any],
+    key: Callable[[Any], tuple[Scalar, ...]],
+    limit: int,
+    after: tuple[Any, ...] | None,
+    sign_after: Callable[[tuple[Scalar, ...]], str],
+) -> tuple[list[Any], str | None]:
     """One page of rows ranked in Python by `key` (ascending): the `limit` after `after`, and the next cursor."""
     ranked = sorted(rows, key=key)
     if after is not None:

@@ -4,6 +4,7 @@ Functions-framework hands each entry point a Flask request. `endpoint(...)` turn
 function of a `RequestContext` into that entry point, so every function validates, authenticates,
 answers errors as problem JSON and logs the same way, locally and deployed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,8 +18,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import (
-    PROBLEM_CONTENT_TYPE, AppError, ConfigurationError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
-    UnsupportedMediaType, to_problem,
+    PROBLEM_CONTENT_TYPE,
+    AppError,
+    ConfigurationError,
+    InvalidInput,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    to_problem,
 )
 from shared.logging import configure_logging, get_logger, request_id_var, set_trace
 
@@ -65,8 +72,9 @@ class Redirect:
 def _json_response(payload: Any, status: int, content_type: str = "application/json") -> flask.Response:
     import flask
 
-    return flask.Response(json.dumps(payload, default=str, separators=(",", ":")), status=status,
-                          content_type=content_type)
+    return flask.Response(
+        json.dumps(payload, default=str, separators=(",", ":")), status=status, content_type=content_type
+    )
 
 
 def _validation_problem(exc: Any, where: str) -> InvalidInput:
@@ -185,9 +193,16 @@ def endpoint_spec(handler: Callable[..., Any]) -> dict[str, Any]:
     return spec
 
 
-def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any = None, body: Any = None,
-             response: Any = None, path: str | None = None,
-             path_methods: tuple[str, ...] | None = None) -> Callable[..., Any]:
+def endpoint(
+    *,
+    auth: AuthMode,
+    methods: tuple[str, ...] = ("GET",),
+    query: Any = None,
+    body: Any = None,
+    response: Any = None,
+    path: str | None = None,
+    path_methods: tuple[str, ...] | None = None,
+) -> Callable[..., Any]:
     """Wrap `fn(ctx) -> model | dict | Redirect | (model, status)` as a functions-framework handler.
 
     `path` like "/api/auth/{platform}" extracts named segments; `response` documents the 200 body.
@@ -223,9 +238,16 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
             _log_request(request, response.status_code, started, ctx)
             return response
 
-        vars(handler)["endpoint_spec"] = {"auth": auth, "methods": methods, "query": query, "body": body,
-                                          "response": response, "path": path, "fn": fn,
-                                          "path_methods": cors_methods}
+        vars(handler)["endpoint_spec"] = {
+            "auth": auth,
+            "methods": methods,
+            "query": query,
+            "body": body,
+            "response": response,
+            "path": path,
+            "fn": fn,
+            "path_methods": cors_methods,
+        }
         return handler
 
     return decorate
@@ -253,9 +275,15 @@ def _misconfigured(error: ConfigurationError, request: flask.Request, started: f
     return response
 
 
-def _run(fn: Callable[[RequestContext], Any], ctx: RequestContext, auth: AuthMode, methods: tuple[str, ...],
-         query: type[BaseModel] | None, body: type[BaseModel] | None, path_pattern: re.Pattern[str] | None,
-         ) -> flask.Response:
+def _run(
+    fn: Callable[[RequestContext], Any],
+    ctx: RequestContext,
+    auth: AuthMode,
+    methods: tuple[str, ...],
+    query: type[BaseModel] | None,
+    body: type[BaseModel] | None,
+    path_pattern: re.Pattern[str] | None,
+) -> flask.Response:
     request = ctx.request
     if request.method not in methods:
         raise MethodNotAllowed(f"use {' or '.join(methods)}", headers={"Allow": ", ".join(methods)})
@@ -280,17 +308,24 @@ def _compile_path(template: str) -> re.Pattern[str]:
 
 
 def _problem(error: AppError, request: flask.Request, request_id: str) -> flask.Response:
-    response = _json_response(to_problem(error, instance=request.path, request_id=request_id), error.status,
-                              PROBLEM_CONTENT_TYPE)
+    response = _json_response(
+        to_problem(error, instance=request.path, request_id=request_id), error.status, PROBLEM_CONTENT_TYPE
+    )
     response.headers.update(error.headers)
     return response
 
 
 def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext | None) -> None:
     # Path only: query strings carry OAuth codes and states.
-    fields: dict[str, Any] = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
-                              "latency": f"{time.perf_counter() - started:.6f}s",
-                              "userAgent": request.headers.get("User-Agent", "")[:200]}}
+    fields: dict[str, Any] = {
+        "httpRequest": {
+            "requestMethod": request.method,
+            "requestUrl": request.path,
+            "status": status,
+            "latency": f"{time.perf_counter() - started:.6f}s",
+            "userAgent": request.headers.get("User-Agent", "")[:200],
+        }
+    }
     if ctx is not None and ctx.claims is not None:
         fields["user_id"] = ctx.claims.user_id
     level = 40 if status >= 500 else 20

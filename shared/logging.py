@@ -1,4 +1,5 @@
 """Structured JSON logs in Cloud Logging's format, with request context and secret redaction."""
+
 from __future__ import annotations
 
 import contextvars
@@ -22,8 +23,10 @@ _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "E
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]{8,}"),
     re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"),
-    re.compile(r"(?i)((?:access|refresh|id|fb_exchange)_?token|client_secret|code_verifier|password|secret|"
-               r"apikey|api_key|authorization|code)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{4,}"),
+    re.compile(
+        r"(?i)((?:access|refresh|id|fb_exchange)_?token|client_secret|code_verifier|password|secret|"
+        r"apikey|api_key|authorization|code)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{4,}"
+    ),
 ]
 _registered: set[str] = set()
 
@@ -55,7 +58,7 @@ def trace_from_headers(headers: Any) -> tuple[str, str | None, bool | None] | No
     cloud = _CLOUD_TRACE.match((headers.get("X-Cloud-Trace-Context") or "").strip())
     if cloud and set(cloud.group(1)) != {"0"}:
         span = int(cloud.group(2)) if cloud.group(2) else 0
-        span_id = f"{span:016x}" if 0 < span < 2 ** 64 else None
+        span_id = f"{span:016x}" if 0 < span < 2**64 else None
         return cloud.group(1).lower(), span_id, None if cloud.group(3) is None else cloud.group(3) == "1"
     return None
 
@@ -85,8 +88,7 @@ class CloudLoggingFormatter(logging.Formatter):
             entry["request_id"] = request_id
             entry["logging.googleapis.com/labels"] = {"request_id": request_id}
         if trace := trace_var.get():
-            entry["logging.googleapis.com/trace"] = (
-                f"projects/{self.project}/traces/{trace}" if self.project else trace)
+            entry["logging.googleapis.com/trace"] = f"projects/{self.project}/traces/{trace}" if self.project else trace
             if span := span_var.get():
                 entry["logging.googleapis.com/spanId"], entry["logging.googleapis.com/trace_sampled"] = span
         fields = getattr(record, "fields", None)

@@ -1,4 +1,5 @@
 """GET /api/opportunities: content gaps in the caller's niche, demand against supply, with ideas."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.trends:OpportunitiesQuery",
-          response="shared.models.trends:OpportunitiesResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.trends:OpportunitiesQuery",
+    response="shared.models.trends:OpportunitiesResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.opportunity_gaps import opportunities
 

@@ -1,4 +1,5 @@
 """GET /api/trends/topics: the caller's niche's current topics, hottest first."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.trends:TopicsQuery",
-          response="shared.models.trends:TopicsResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.trends:TopicsQuery",
+    response="shared.models.trends:TopicsResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.trend_queries import trending_topics
 

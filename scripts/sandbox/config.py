@@ -1,4 +1,5 @@
 """The sandbox's start-up options, validated once: effects, faults, trends scenario, clock."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,17 @@ from shared.config import REAL_PLATFORM_HOSTS
 # engagement_rate lifts every engagement (likes, comments, saves, shares) per view.
 EFFECT_METRICS = (*METRICS, "engagement_rate")
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-FAULT_KINDS = ("latency", "429", "5xx", "timeout", "truncated", "malformed", "expired_token", "revoked_token",
-               "refresh_fail")
+FAULT_KINDS = (
+    "latency",
+    "429",
+    "5xx",
+    "timeout",
+    "truncated",
+    "malformed",
+    "expired_token",
+    "revoked_token",
+    "refresh_fail",
+)
 
 
 class SandboxConfigError(ValueError):
@@ -49,7 +59,7 @@ def validate_effect(effect: dict) -> dict:
         given = effect["given"]
         if not isinstance(given, dict) or len(given) != 1:
             raise SandboxConfigError("given must name exactly one attribute and its level")
-        (given_attribute, given_level), = given.items()
+        ((given_attribute, given_level),) = given.items()
         _check_level(given_attribute, given_level)
         _check_level(effect.get("attribute"), effect.get("level"))
         if given_attribute == effect["attribute"]:
@@ -57,8 +67,12 @@ def validate_effect(effect: dict) -> dict:
         probability = float(effect.get("probability", 0.5))
         if not 0 <= probability <= 1:
             raise SandboxConfigError("probability must be within 0..1")
-        return {"attribute": effect["attribute"], "level": effect["level"],
-                "given": {given_attribute: given_level}, "probability": probability}
+        return {
+            "attribute": effect["attribute"],
+            "level": effect["level"],
+            "given": {given_attribute: given_level},
+            "probability": probability,
+        }
     attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
     _check_level(attribute, level)
     if metric not in EFFECT_METRICS:
@@ -107,8 +121,16 @@ class SandboxConfig:
     latency_ms: int = 0
 
     @classmethod
-    def build(cls, seed: int = 7, effects: object = None, faults: object = None, today: object = None,
-              creators: int = 3, trends: object = None, latency_ms: int = 0) -> "SandboxConfig":
+    def build(
+        cls,
+        seed: int = 7,
+        effects: object = None,
+        faults: object = None,
+        today: object = None,
+        creators: int = 3,
+        trends: object = None,
+        latency_ms: int = 0,
+    ) -> SandboxConfig:
         """Validate raw options (lists, dicts or JSON file paths)."""
         if isinstance(today, str):
             today = date.fromisoformat(today)
@@ -124,7 +146,8 @@ class SandboxConfig:
         if isinstance(raw_faults, dict):
             raw_faults = raw_faults.get("faults", [])
         return cls(
-            seed=int(seed), creators=int(creators),
+            seed=int(seed),
+            creators=int(creators),
             today=today if isinstance(today, date) else clock.today(),
             effects=[validate_effect(e) for e in raw_effects],
             faults=[validate_fault(f) for f in raw_faults],

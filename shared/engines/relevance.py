@@ -41,6 +41,7 @@ When several keywords still tie with neither (a bare modifier like "handmade gif
 keyword alike), no keyword matched in particular: the label is the topic's own craft, else "crafts".
 `topic_concept` is the topic's own strongest craft concept ("needle felting" -> fiber art).
 """
+
 from __future__ import annotations
 
 import math
@@ -50,7 +51,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from shared.engines.niche_lexicon import (
-    CONCEPTS, CONTENT_HEADS, CRAFT_OBJECTS, FOREIGN_WORDS, GENERAL_CRAFTS, GENERIC_WORDS, NONCRAFT_PHRASES, RELATED, STOPWORDS,
+    CONCEPTS,
+    CONTENT_HEADS,
+    CRAFT_OBJECTS,
+    FOREIGN_WORDS,
+    GENERAL_CRAFTS,
+    GENERIC_WORDS,
+    NONCRAFT_PHRASES,
+    RELATED,
+    STOPWORDS,
 )
 
 OVERLAP = 1.0
@@ -108,7 +117,7 @@ def words(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def _trigrams(word: str) -> frozenset[str]:
     padded = f"#{word}#"
-    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -141,13 +150,16 @@ _CONCEPT_ORDER = {c: i for i, c in enumerate(CONCEPTS)}
 
 
 def _is_foreign(word: str) -> bool:
-    return word in _FOREIGN or (word.endswith("s") and word[:-1] in _FOREIGN) or \
-        (word.endswith("es") and word[:-2] in _FOREIGN)
+    return (
+        word in _FOREIGN
+        or (word.endswith("s") and word[:-1] in _FOREIGN)
+        or (word.endswith("es") and word[:-2] in _FOREIGN)
+    )
 
 
 def sense_fit(raw: tuple[str, ...], covered: frozenset[int]) -> float:
     """How well a phrase's head and context fit a craft (see the module docstring); raw = raw_words."""
-    if any(raw[i:i + len(p)] == p for p in _NONCRAFT for i in range(len(raw) - len(p) + 1)):
+    if any(raw[i : i + len(p)] == p for p in _NONCRAFT for i in range(len(raw) - len(p) + 1)):
         return FOREIGN_FIT
     foreign = {i for i, w in enumerate(raw) if _is_foreign(w)}
     heads = [i for i, w in enumerate(raw) if stem(w) not in _NOT_HEADS]
@@ -179,7 +191,7 @@ def _activate(seq: tuple[str, ...]) -> tuple[dict[str, float], frozenset[int]]:
     matched: set[int] = set()
     for i, word in enumerate(seq):
         for term, concept, weight in _TERMS_BY_FIRST.get(word, ()):
-            if seq[i:i + len(term)] == term:
+            if seq[i : i + len(term)] == term:
                 found[concept] = max(weight, found.get(concept, 0.0))
                 matched.update(range(i, i + len(term)))
     fuzzy: set[int] = set()
@@ -321,9 +333,7 @@ def relevance_scores(topics: Iterable[str], niche_keywords: Sequence[str]) -> di
     return {topic: _best_match(topic, niche_keywords)[0] for topic in dict.fromkeys(topics)}
 
 
-def relevance_matches(
-    topics: Iterable[str], niche_keywords: Sequence[str]
-) -> dict[str, tuple[float, str | None]]:
+def relevance_matches(topics: Iterable[str], niche_keywords: Sequence[str]) -> dict[str, tuple[float, str | None]]:
     """(relevance, category) for many topics in one pass."""
     return {topic: _best_match(topic, niche_keywords) for topic in dict.fromkeys(topics)}
 

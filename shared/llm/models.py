@@ -1,4 +1,5 @@
 """Pydantic models at the LLM boundary: what we send (context) and what we accept back (concepts)."""
+
 from __future__ import annotations
 
 import copy
@@ -16,8 +17,7 @@ _HASHTAG = re.compile(r"^#[^\s#]+$")
 # Published in the tool schema so the model sees the allowed levels, not just "string".
 _ATTRIBUTES_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {attribute: {"type": "string", "enum": list(levels)}
-                   for attribute, levels in LEVELS.items()},
+    "properties": {attribute: {"type": "string", "enum": list(levels)} for attribute, levels in LEVELS.items()},
     "additionalProperties": False,
 }
 
@@ -90,8 +90,10 @@ class ExtractedAttributes(BaseModel):
 
     def rows(self) -> list[dict[str, Any]]:
         """Long-format rows as the rules extractor emits them, with source "llm"."""
-        return [{"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm",
-                 "confidence": self.confidence} for a, lv in sorted(self.attributes.items())]
+        return [
+            {"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm", "confidence": self.confidence}
+            for a, lv in sorted(self.attributes.items())
+        ]
 
 
 # What a model may read from a post's words; the other attributes are platform facts or text rules.

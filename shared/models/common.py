@@ -2,6 +2,7 @@
 
 Models defer building their validators to first use: cold starts pay only for what a request touches.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,8 +89,12 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong with this request; safe to show the user")
     instance: str | None = Field(default=None, description="The request's path")
     request_id: str | None = Field(default=None, description="The X-Request-Id header; quote it to support")
-    errors: list[ValidationIssue] | None = Field(default=None, description="400 invalid-input only: each invalid "
-                                                                           "query parameter or body field")
-    code: str | None = Field(default=None, description="POST /api/auth/complete only: the callback's error code "
-                                                       "(wrong_user, state_expired, state_replayed, ...)")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="400 invalid-input only: each invalid query parameter or body field"
+    )
+    code: str | None = Field(
+        default=None,
+        description="POST /api/auth/complete only: the callback's error code "
+        "(wrong_user, state_expired, state_replayed, ...)",
+    )
     platform: str | None = Field(default=None, description="POST /api/auth/complete only: the platform")

@@ -1,4 +1,5 @@
 """GET /api/analytics/posts: parameters and response."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,12 +8,31 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from shared.models.common import (
-    CURSOR_DOC, MAX_CURSOR_CHARS, NEXT_CURSOR_DOC, IsoDate, Platform, QueryModel, ResponseModel, comma_list,
+    CURSOR_DOC,
+    MAX_CURSOR_CHARS,
+    NEXT_CURSOR_DOC,
+    IsoDate,
+    Platform,
+    QueryModel,
+    ResponseModel,
+    comma_list,
     no_control_chars,
 )
 
-SortField = Literal["posted_at", "views", "reach", "likes", "comments", "saves", "shares", "save_rate",
-                    "share_rate", "engagement_rate", "completion_rate", "watch_time_hrs"]
+SortField = Literal[
+    "posted_at",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "save_rate",
+    "share_rate",
+    "engagement_rate",
+    "completion_rate",
+    "watch_time_hrs",
+]
 PostType = Literal["reel", "short", "video", "pin", "idea_pin", "image", "carousel", "story"]
 
 

@@ -1,5 +1,6 @@
 """A creator's niche as a stable key (trends are computed once per distinct niche keyword set), and what the
 read side needs of it: her niche, and the tracked creators in it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,7 +46,8 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
                              where c.user_id = (select auth.uid()) and c.platform = t.platform
                                and (c.platform_user_id = t.platform_user_id
                                     or lower(ltrim(c.platform_username, '@')) = lower(ltrim(t.handle, '@'))))""",
-        (platform, platform)).fetchall()
+        (platform, platform),
+    ).fetchall()
     scores = relevance_scores({r["niche"] for r in rows}, keywords)
     return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
 
@@ -53,5 +55,5 @@ def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) 
 NOT_COVERED = {
     "pinterest": "Pinterest's API has no lookup of other accounts (discovery is Trends only)",
     "tiktok": "TikTok's Display API sees only the signed-in account; other accounts need the Research API, "
-              "which is for approved non-commercial research",
+    "which is for approved non-commercial research",
 }

@@ -4,6 +4,7 @@ The row (migration 20261205000001) is the frontend's Realtime view of a connecte
 mirrored from platform_connections by a trigger, and what the last fetch did. One statement per fetch of
 a connection, so a run publishes one event per connection however many posts it wrote.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,4 +23,5 @@ def publish_fetch(conn: Any, connection_id: str, outcome: str, posts: int, snaps
                   snapshots_written = %s, updated_at = now()
              from platform_connections c
             where c.id = %s and s.user_id = c.user_id and s.platform = c.platform""",
-        (outcome, posts, snapshots, connection_id))
+        (outcome, posts, snapshots, connection_id),
+    )

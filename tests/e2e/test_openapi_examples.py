@@ -1,5 +1,6 @@
 """The document's 400 examples are what the running API answers: the recorded request with one parameter too
 many, sent through the gateway with a valid caller, gets that very problem (but its own request id)."""
+
 from __future__ import annotations
 
 import httpx
@@ -8,8 +9,12 @@ import pytest
 from scripts.openapi import build_openapi
 
 DOC = build_openapi()
-CASES = [(path, method, op) for path, methods in DOC["paths"].items() for method, op in methods.items()
-         if "400" in op["responses"]]
+CASES = [
+    (path, method, op)
+    for path, methods in DOC["paths"].items()
+    for method, op in methods.items()
+    if "400" in op["responses"]
+]
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +27,14 @@ def test_the_400_example_is_the_live_answer(stack, caller, path, method, op):
     expected = op["responses"]["400"]["content"]["application/problem+json"]["example"]
     params = {p["name"]: p["example"] for p in op.get("parameters", []) if "example" in p}
     url = stack.base_url + path.format(**{k: v for k, v in params.items() if f"{{{k}}}" in path})
-    query = {p["name"]: ",".join(map(str, v)) if isinstance(v, list) else v for p in op.get("parameters", [])
-             if p["in"] == "query" and (v := params.get(p["name"])) is not None}
-    headers = stack.cron_headers if "/cron/" in path or "/tasks/" in path or path == "/api/auth/refresh" \
-        else caller.headers
+    query = {
+        p["name"]: ",".join(map(str, v)) if isinstance(v, list) else v
+        for p in op.get("parameters", [])
+        if p["in"] == "query" and (v := params.get(p["name"])) is not None
+    }
+    headers = (
+        stack.cron_headers if "/cron/" in path or "/tasks/" in path or path == "/api/auth/refresh" else caller.headers
+    )
     if "requestBody" in op:
         body = {**op["requestBody"]["content"]["application/json"]["example"], "unknown_field": "1"}
         response = httpx.request(method, url, params=query, json=body, headers=headers, timeout=60)

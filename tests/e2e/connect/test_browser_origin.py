@@ -2,6 +2,7 @@
 disconnects a platform (a DELETE with a token: the browser preflights it, and the preflight of a path two
 functions share must allow DELETE). The allowed origins are a list with a preview-deployment pattern; from
 an origin not on it, the browser lets the script read nothing and sends no DELETE at all."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -4,6 +4,7 @@ pgoutput slot (the plugin Supabase Realtime reads with) and decoded (protocol ve
 pgoutput applies the publication itself (its tables, column lists and row filters), so the decoded rows
 are exactly what leaves the database for Realtime, before Realtime's per-subscriber RLS check.
 """
+
 from __future__ import annotations
 
 import struct
@@ -37,7 +38,7 @@ class _Reader:
 
     def string(self) -> str:
         end = self.data.index(b"\0", self.at)
-        text = self.data[self.at:end].decode()
+        text = self.data[self.at : end].decode()
         self.at = end + 1
         return text
 
@@ -47,7 +48,7 @@ class _Reader:
             kind = self.take("c")
             if kind == b"t":
                 length = self.take("i")
-                values[name] = self.data[self.at:self.at + length].decode()
+                values[name] = self.data[self.at : self.at + length].decode()
                 self.at += length
             elif kind == b"n":
                 values[name] = None
@@ -93,8 +94,11 @@ def replication_slot(database_url: str) -> Iterator[Any]:
         conn.execute("select pg_create_logical_replication_slot(%s, 'pgoutput')", (slot,))
 
         def read() -> list[Change]:
-            rows = conn.execute("select data from pg_logical_slot_get_binary_changes(%s, null, null, "
-                                "'proto_version', '1', 'publication_names', %s)", (slot, PUBLICATION)).fetchall()
+            rows = conn.execute(
+                "select data from pg_logical_slot_get_binary_changes(%s, null, null, "
+                "'proto_version', '1', 'publication_names', %s)",
+                (slot, PUBLICATION),
+            ).fetchall()
             return decode([bytes(row[0]) for row in rows])
 
         try:

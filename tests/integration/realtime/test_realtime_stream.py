@@ -1,6 +1,7 @@
 """What a Realtime subscriber receives during a creator's first fetch, read from the publication's logical
 replication stream (pgoutput, as Supabase Realtime reads it): a bounded number of events per run whatever
 the number of posts written, rows a dashboard can re-render from, and no token anywhere."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -13,8 +14,18 @@ from shared.db import service_transaction
 from tests.integration.ingest.ingest_support import PLATFORMS, TEST_LIMITS, connect, fetch
 from tests.integration.realtime.pgoutput import replication_slot
 
-SYNC_COLUMNS = {"user_id", "platform", "status", "status_reason", "last_fetched_at", "last_fetch_error",
-                "last_outcome", "posts_written", "snapshots_written", "updated_at"}
+SYNC_COLUMNS = {
+    "user_id",
+    "platform",
+    "status",
+    "status_reason",
+    "last_fetched_at",
+    "last_fetch_error",
+    "last_outcome",
+    "posts_written",
+    "snapshots_written",
+    "updated_at",
+}
 
 
 @pytest.fixture
@@ -29,8 +40,9 @@ def _mine(changes, user_id):
 def _written(user_id: str) -> tuple[int, int]:
     with service_transaction() as conn:
         posts = conn.execute("select count(*) as n from posts where user_id = %s", (user_id,)).fetchone()["n"]
-        days = conn.execute("select count(*) as n from analytics_snapshots where user_id = %s",
-                            (user_id,)).fetchone()["n"]
+        days = conn.execute("select count(*) as n from analytics_snapshots where user_id = %s", (user_id,)).fetchone()[
+            "n"
+        ]
     return posts, days
 
 
@@ -44,8 +56,10 @@ def test_a_fetch_run_publishes_one_event_per_connection_and_no_post(stack, make_
         steps = [read()]
         result = fetch(settings, user)
         steps.append(read())
-        disconnect(UserClaims(user_id=user.user_id, role="authenticated", email=user.email,
-                              raw={"sub": user.user_id}), "pinterest")
+        disconnect(
+            UserClaims(user_id=user.user_id, role="authenticated", email=user.email, raw={"sub": user.user_id}),
+            "pinterest",
+        )
         steps.append(read())
     connected, fetched, disconnected = (_mine(changes, user.user_id) for changes in steps)
     streamed = [change for changes in steps for change in changes]
@@ -67,8 +81,14 @@ def test_a_fetch_run_publishes_one_event_per_connection_and_no_post(stack, make_
     # A disconnect: one DELETE whose old row names the platform (the frontend's key for the badge).
     assert [(c.table, c.op, c.row["platform"]) for c in disconnected] == [("sync_status", "DELETE", "pinterest")]
     # Whoever else the session's other tests wrote for, only the dashboard's tables reach the stream.
-    assert {c.table for c in streamed} <= {"sync_status", "insights", "content_recommendations",
-                                           "recommendation_links", "recommendation_outcomes", "weekly_digests"}
+    assert {c.table for c in streamed} <= {
+        "sync_status",
+        "insights",
+        "content_recommendations",
+        "recommendation_links",
+        "recommendation_outcomes",
+        "weekly_digests",
+    }
     for change in connected + fetched + disconnected:
         assert not any("token" in column for column in change.row)
         assert not any(value and "token" in value.lower() for value in change.row.values())
@@ -81,15 +101,22 @@ def test_select_star_works_on_every_published_table_and_the_readme_names_the_con
     import psycopg
 
     with psycopg.connect(stack.database.url) as conn:
-        published = [r[0] for r in conn.execute(
-            "select tablename from pg_publication_tables where pubname = 'supabase_realtime'")]
+        published = [
+            r[0]
+            for r in conn.execute("select tablename from pg_publication_tables where pubname = 'supabase_realtime'")
+        ]
         for table in published:
-            assert conn.execute("select has_table_privilege('authenticated', %s, 'select')",
-                                (f"public.{table}",)).fetchone()[0], table
-        granted = [r[0] for r in conn.execute(
-            """select column_name from information_schema.column_privileges
+            assert conn.execute(
+                "select has_table_privilege('authenticated', %s, 'select')", (f"public.{table}",)
+            ).fetchone()[0], table
+        granted = [
+            r[0]
+            for r in conn.execute(
+                """select column_name from information_schema.column_privileges
                where table_name = 'platform_connections' and grantee = 'authenticated'
-                 and privilege_type = 'SELECT' order by column_name""")]
+                 and privilege_type = 'SELECT' order by column_name"""
+            )
+        ]
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     (named,) = re.findall(r"name the columns:\s*`\.select\('([^']+)'\)`", readme)
     assert sorted(named.split(", ")) == granted

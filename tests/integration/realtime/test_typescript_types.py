@@ -1,5 +1,6 @@
 """The TypeScript types in docs/types are what the generator makes from today's OpenAPI document and
 today's migrated database: the test fails on a stale file (`uv run python -m scripts.typescript`)."""
+
 from __future__ import annotations
 
 import copy
@@ -22,8 +23,8 @@ def test_the_types_follow_the_models_and_the_tables(stack):
     assert "hint?: string;" in api_types(document) and "hint?" not in API_TS.read_text()
     api = API_TS.read_text()
     assert "export type PostsResponse = {" in api and "next_cursor: string | null;" in api
-    assert "  trends_topics: {\n    method: \"GET\";" in api
+    assert '  trends_topics: {\n    method: "GET";' in api
     realtime = realtime_types(stack.database.url)
     assert 'status: "active" | "needs_reauth" | "revoked";' in realtime  # enums as unions
-    assert "export type SyncStatusKey = Pick<SyncStatusRow, \"user_id\" | \"platform\">;" in realtime
+    assert 'export type SyncStatusKey = Pick<SyncStatusRow, "user_id" | "platform">;' in realtime
     assert "token" not in realtime.replace("the tests fail", "")

@@ -1,5 +1,6 @@
 """CORS per method on shared paths, a list of frontend origins (with preview patterns), and W3C trace
 context in the Cloud Logging fields."""
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,11 @@ def origins(monkeypatch):
 def _preflight(spec, method: str, origin: str) -> flask.Response:
     app = flask.Flask("probe")
     path = spec.route.replace("{platform}", "instagram").replace("{id}", "00000000-0000-4000-8000-000000000000")
-    headers = {"Origin": origin, "Access-Control-Request-Method": method,
-               "Access-Control-Request-Headers": "authorization, content-type"}
+    headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
     with app.test_request_context(path, method="OPTIONS", headers=headers):
         return app.make_response(load_entry(spec)(flask.request))
 
@@ -64,7 +68,8 @@ def test_a_preflight_allows_each_method_of_its_path_for_each_listed_origin(spec,
             allowed = [m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")]
             assert method in allowed and "OPTIONS" in allowed
             assert {"Authorization", "Content-Type", "traceparent"} <= {
-                h.strip() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
+                h.strip() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+            }
             assert response.headers["Vary"] == "Origin"
 
 
@@ -74,10 +79,19 @@ def test_the_disconnect_preflight_allows_delete_whichever_function_answers_it(or
     assert "DELETE" in response.headers["Access-Control-Allow-Methods"]
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "https://app.example.com.evil.example",
-                                    "https://app-x.preview.example.com.evil.example", "https://app-.preview.example.com",
-                                    "https://app-a.b.preview.example.com", "http://app.example.com", "null",
-                                    "http://localhost:30000"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "https://app.example.com.evil.example",
+        "https://app-x.preview.example.com.evil.example",
+        "https://app-.preview.example.com",
+        "https://app-a.b.preview.example.com",
+        "http://app.example.com",
+        "null",
+        "http://localhost:30000",
+    ],
+)
 def test_other_origins_get_no_cors_headers(origin, origins):
     response = _preflight(SPECS[0], SPECS[0].methods[0], origin)
     assert "Access-Control-Allow-Origin" not in response.headers
@@ -89,8 +103,18 @@ def test_origins_match_with_a_trailing_slash_and_in_any_case():
     assert settings.origin_allowed("https://APP.example.com/")
 
 
-@pytest.mark.parametrize("value", ["*", "https://*", "https://a*b*.example.com", "app.example.com",
-                                   "https://app.example.com/path", "https://app.example.com:123456", " , "])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "https://*",
+        "https://a*b*.example.com",
+        "app.example.com",
+        "https://app.example.com/path",
+        "https://app.example.com:123456",
+        " , ",
+    ],
+)
 def test_a_malformed_origin_list_is_a_configuration_error_naming_the_variable(value):
     with pytest.raises(ConfigurationError) as raised:
         settings_from_env({"FRONTEND_ORIGIN": value})
@@ -107,24 +131,29 @@ def test_a_wildcard_stands_for_part_of_one_label_only():
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"}, (TRACE, "00f067aa0ba902b7", True)),
-    ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-00"}, (TRACE, "00f067aa0ba902b7", False)),
-    # A later version may append fields; version ff and all-zero ids are invalid, so the next header counts.
-    ({"traceparent": f"01-{TRACE}-00f067aa0ba902b7-01-extra"}, (TRACE, "00f067aa0ba902b7", True)),
-    ({"traceparent": f"ff-{TRACE}-00f067aa0ba902b7-01"}, None),
-    ({"traceparent": f"00-{'0' * 32}-00f067aa0ba902b7-01"}, None),
-    ({"traceparent": f"00-{TRACE}-{'0' * 16}-01"}, None),
-    ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01-extra"}, None),
-    ({"traceparent": f"00-{TRACE.upper()}-00f067aa0ba902b7-01"}, None),
-    ({"X-Cloud-Trace-Context": f"{TRACE}/1;o=1"}, (TRACE, "0000000000000001", True)),
-    ({"X-Cloud-Trace-Context": f"{TRACE}"}, (TRACE, None, None)),
-    ({"X-Cloud-Trace-Context": "not-a-trace"}, None),
-    ({"traceparent": "garbage", "X-Cloud-Trace-Context": f"{TRACE}/17;o=0"}, (TRACE, "0000000000000011", False)),
-    ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01", "X-Cloud-Trace-Context": f"{'a' * 32}/1;o=1"},
-     (TRACE, "00f067aa0ba902b7", True)),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"}, (TRACE, "00f067aa0ba902b7", True)),
+        ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-00"}, (TRACE, "00f067aa0ba902b7", False)),
+        # A later version may append fields; version ff and all-zero ids are invalid, so the next header counts.
+        ({"traceparent": f"01-{TRACE}-00f067aa0ba902b7-01-extra"}, (TRACE, "00f067aa0ba902b7", True)),
+        ({"traceparent": f"ff-{TRACE}-00f067aa0ba902b7-01"}, None),
+        ({"traceparent": f"00-{'0' * 32}-00f067aa0ba902b7-01"}, None),
+        ({"traceparent": f"00-{TRACE}-{'0' * 16}-01"}, None),
+        ({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01-extra"}, None),
+        ({"traceparent": f"00-{TRACE.upper()}-00f067aa0ba902b7-01"}, None),
+        ({"X-Cloud-Trace-Context": f"{TRACE}/1;o=1"}, (TRACE, "0000000000000001", True)),
+        ({"X-Cloud-Trace-Context": f"{TRACE}"}, (TRACE, None, None)),
+        ({"X-Cloud-Trace-Context": "not-a-trace"}, None),
+        ({"traceparent": "garbage", "X-Cloud-Trace-Context": f"{TRACE}/17;o=0"}, (TRACE, "0000000000000011", False)),
+        (
+            {"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01", "X-Cloud-Trace-Context": f"{'a' * 32}/1;o=1"},
+            (TRACE, "00f067aa0ba902b7", True),
+        ),
+        ({}, None),
+    ],
+)
 def test_trace_context_comes_from_traceparent_then_the_cloud_header(headers, expected):
     assert trace_from_headers(headers) == expected
 

@@ -1,5 +1,6 @@
 """The OpenAPI document as a frontend developer's manual: every operation described, tagged, with an example
 request and answer that fit its schemas, only the statuses it can answer, and the headers it reads and sends."""
+
 from __future__ import annotations
 
 import json
@@ -63,12 +64,15 @@ def test_an_operation_without_an_example_fails_the_build(tmp_path, monkeypatch):
         build_openapi()
 
 
-@pytest.mark.parametrize(("operation", "change", "why"), [
-    ("trends_topics", lambda e: e["response"]["body"].pop("next_cursor"), "Field required"),
-    ("analytics_posts", lambda e: e["query"].update(sort="virality"), "Input should be"),
-    ("ai_recommend", lambda e: e["response"].update(status=418), "answered 418"),
-    ("auth_start", lambda e: e.update(path="/api/auth"), "not a request to its path"),
-])
+@pytest.mark.parametrize(
+    ("operation", "change", "why"),
+    [
+        ("trends_topics", lambda e: e["response"]["body"].pop("next_cursor"), "Field required"),
+        ("analytics_posts", lambda e: e["query"].update(sort="virality"), "Input should be"),
+        ("ai_recommend", lambda e: e["response"].update(status=418), "answered 418"),
+        ("auth_start", lambda e: e.update(path="/api/auth"), "not a request to its path"),
+    ],
+)
 def test_an_example_its_models_refuse_fails_the_build(tmp_path, monkeypatch, operation, change, why):
     examples = json.loads(openapi.EXAMPLES.read_text())
     change(examples[operation])
@@ -114,8 +118,9 @@ def test_headers_are_declared_where_they_are_read_and_sent():
 
 def test_the_problem_schema_names_every_field_a_problem_may_carry():
     problem = DOC["components"]["schemas"]["Problem"]
-    assert {"type", "title", "status", "detail", "instance", "request_id", "errors", "code", "platform"} == \
-        set(problem["properties"])
+    assert {"type", "title", "status", "detail", "instance", "request_id", "errors", "code", "platform"} == set(
+        problem["properties"]
+    )
     issue = DOC["components"]["schemas"]["ValidationIssue"]
     assert set(issue["required"]) == {"loc", "msg", "type"}
     assert all(p.get("description") for p in problem["properties"].values())
