@@ -83,9 +83,8 @@ def run(args: argparse.Namespace) -> None:
         refreshed = http.post("/api/auth/refresh", headers=cron).json()
         print(f"  token refresh run: {json.dumps(refreshed.get('counts', refreshed))}")
         fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
-        print(
-            f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows', 'errors', 'duration_s')})}"
-        )
+        shown = ("connections_done", "rows", "errors", "duration_s")
+        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in shown})}")
         print_overview(http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth).json())
         _market_account(stack)
         _replay_trend_history(stack, days=args.history_days)

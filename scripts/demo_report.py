@@ -56,7 +56,8 @@ def print_topics(body: dict[str, Any]) -> None:
     for t in body.get("items", [])[:8]:
         print(
             f"  {t['heat_score']:5.1f}  {t['topic']:28} growth {_growth(t.get('growth') or {})}"
-            f"  relevance {t.get('relevance') or 0:.2f}  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]"
+            f"  relevance {t.get('relevance') or 0:.2f}"
+            f"  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]"
         )
 
 
@@ -193,7 +194,8 @@ def print_best_times(body: dict[str, Any]) -> None:
         if habit:
             print(
                 f"  {'':10} {habit['best_weekday'][:3]} {habit['best_block']} against her habit of the last 90 days "
-                f"({habit['habit_posts']} posts): {habit['ratio']:.2f}x (95% CI {_ci(habit['ci_low'], habit['ci_high'])})"
+                f"({habit['habit_posts']} posts): {habit['ratio']:.2f}x"
+                f" (95% CI {_ci(habit['ci_low'], habit['ci_high'])})"
             )
 
 

@@ -134,8 +134,9 @@ def realtime_types(database_url: str) -> str:
                                  where pubname = 'supabase_realtime' and schemaname = 'public'
                                  order by tablename""").fetchall()
         enums: dict[str, list[str]] = {}
-        for name, label in conn.execute("""select t.typname, e.enumlabel from pg_enum e
-                                            join pg_type t on t.oid = e.enumtypid order by t.typname, e.enumsortorder"""):
+        labels = conn.execute("""select t.typname, e.enumlabel from pg_enum e join pg_type t on t.oid = e.enumtypid
+                                 order by t.typname, e.enumsortorder""")
+        for name, label in labels:
             enums.setdefault(name, []).append(label)
         out = [
             HEADER,

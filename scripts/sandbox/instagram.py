@@ -296,7 +296,8 @@ def media_object(ctx: GraphContext, table: PostTable, i: int, fields: list[str])
         "shortcode": shortcode,
         "like_count": counters["likes"],
         "comments_count": counters["comments"],
-        "media_url": f"https://scontent.cdninstagram.com/v/t51.2885-15/{media_id}.{'mp4' if kind == 'REELS' else 'jpg'}",
+        "media_url": "https://scontent.cdninstagram.com/v/t51.2885-15/"
+        f"{media_id}.{'mp4' if kind == 'REELS' else 'jpg'}",
         "username": table.creator.handles["instagram"],
         "owner": {"id": table.creator.user_ids["instagram"]},
         "is_comment_enabled": True,

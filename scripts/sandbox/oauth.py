@@ -115,7 +115,8 @@ def _consent_page(request: Request, platform: str, world) -> HTMLResponse:
     """The platform's consent screen: pick the account you are signed in with, or cancel."""
     base = str(request.url)
     accounts = "".join(
-        f'<li><a class="allow" id="allow-{i}" href="{escape(_with_query(base, {"sandbox_creator": i, "sandbox_consent": "allow"}))}">'
+        f'<li><a class="allow" id="allow-{i}" '
+        f'href="{escape(_with_query(base, {"sandbox_creator": i, "sandbox_consent": "allow"}))}">'
         f"Continue as {escape(world.creator(i).handles.get(platform, f'creator {i}'))}</a></li>"
         for i in range(world.config.creators)
     )

@@ -10,7 +10,8 @@ Statistical choices:
   rate over her post-weighted average rate on that platform.
 - Shrinkage (empirical Bayes): each platform's level effects are pulled toward her all-platform effect
   with weight tau^2 / (tau^2 + se^2), tau^2 the between-platform spread beyond sampling noise (at least
-  MIN_TAU^2); thin levels move most, well-measured ones hardly at all. A level with fewer than MIN_LEVEL_POSTS posts is "not enough data".
+  MIN_TAU^2); thin levels move most, well-measured ones hardly at all. A level with fewer than MIN_LEVEL_POSTS
+  posts is "not enough data".
 - A window (weekday x block) = the product of its two effects; interval from the two posterior variances.
 - Habit: her own mix of windows over the last HABIT_DAYS; best versus habit with a 95 % interval by
   simulation from the posterior (SIMULATIONS draws, fixed seed).

@@ -76,7 +76,8 @@ def build_task_request(
                 "url": settings.tasks_worker_url,
                 "headers": {"Content-Type": "application/json"},
                 "body": body.model_dump_json().encode(),
-                # The worker checks aud == its CRON_AUDIENCE and email == its CRON_SERVICE_ACCOUNT (shared/cron_auth.py).
+                # The worker checks aud == its CRON_AUDIENCE and email == its CRON_SERVICE_ACCOUNT
+                # (shared/cron_auth.py).
                 "oidc_token": {
                     "service_account_email": service_account,
                     "audience": settings.tasks_worker_audience or settings.tasks_worker_url,

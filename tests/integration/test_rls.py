@@ -148,13 +148,19 @@ def test_a_user_cannot_read_update_or_delete_another_users_rows(stack, two_users
 def test_a_user_cannot_insert_rows_owned_by_another_user(stack, two_users, table):
     a, b = two_users
     inserts = {
-        "analytics_snapshots": "insert into analytics_snapshots (user_id, platform, snapshot_date) values (%s, 'youtube', current_date)",
-        "posts": "insert into posts (user_id, platform, platform_post_id, type, posted_at) values (%s, 'tiktok', 'x', 'video', now())",
+        "analytics_snapshots": "insert into analytics_snapshots (user_id, platform, snapshot_date)"
+        " values (%s, 'youtube', current_date)",
+        "posts": "insert into posts (user_id, platform, platform_post_id, type, posted_at)"
+        " values (%s, 'tiktok', 'x', 'video', now())",
         "insights": "insert into insights (user_id, insight, impact, category) values (%s, 'x', 'low', 'x')",
-        "content_recommendations": "insert into content_recommendations (user_id, rank, concept, hook, virality_score, provider) values (%s, 1, 'c', 'h', 0.1, 'p')",
-        "virality_models": "insert into virality_models (user_id, model, report) values (%s, '{}', '{}') on conflict do nothing",
-        "recommendation_requests": "insert into recommendation_requests (user_id, idempotency_key) values (%s, 'other-users-key')",
-        "platform_connections": "insert into platform_connections (user_id, platform, access_token, platform_user_id) values (%s, 'tiktok', '\\x00', 'x')",
+        "content_recommendations": "insert into content_recommendations"
+        " (user_id, rank, concept, hook, virality_score, provider) values (%s, 1, 'c', 'h', 0.1, 'p')",
+        "virality_models": "insert into virality_models (user_id, model, report)"
+        " values (%s, '{}', '{}') on conflict do nothing",
+        "recommendation_requests": "insert into recommendation_requests (user_id, idempotency_key)"
+        " values (%s, 'other-users-key')",
+        "platform_connections": "insert into platform_connections (user_id, platform, access_token, platform_user_id)"
+        " values (%s, 'tiktok', '\\x00', 'x')",
     }
     with psycopg.connect(stack.database.url) as conn:
         with pytest.raises((psycopg.errors.InsufficientPrivilege,)):

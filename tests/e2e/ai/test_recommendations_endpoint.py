@@ -57,9 +57,9 @@ def _briefs(url: str, user_id: str, rows: list[dict]) -> list[str]:
             ids.append(
                 str(
                     conn.execute(
-                        "insert into content_recommendations (user_id, rank, platform, concept, hook, caption, hashtags,"
-                        " attributes, virality_score, provider, generated_at, score_details) values (%s, %s, %s, %s, %s,"
-                        " %s, %s, %s, %s, %s, %s, %s) returning id",
+                        "insert into content_recommendations (user_id, rank, platform, concept, hook, caption,"
+                        " hashtags, attributes, virality_score, provider, generated_at, score_details)"
+                        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
                         (
                             row["user_id"],
                             row["rank"],

@@ -62,10 +62,11 @@ def test_forged_state_is_refused(stack, connector, make_user, tamper):
     params = query_of(flow.callback_url)
     nonce, signature = params["state"].split(".")
     expires = dt.datetime.fromisoformat(flow.start["state_expires_at"])
+    guessed = Settings(state_secret="guessed-" + "g" * 40)
     forged = {
         "signature": f"{nonce}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}",
         "nonce": f"{'x' * 32}.{sign(get_settings(), 'x' * 32, user.user_id, 'pinterest', expires)}",
-        "secret": f"{nonce}.{sign(Settings(state_secret='guessed-' + 'g' * 40), nonce, user.user_id, 'pinterest', expires)}",
+        "secret": f"{nonce}.{sign(guessed, nonce, user.user_id, 'pinterest', expires)}",
         "garbage": "not-a-state",
         "missing": None,
     }[tamper]
