@@ -1,4 +1,5 @@
 """Supabase JWT verification: legacy HS256 secret and asymmetric signing keys from JWKS."""
+
 from __future__ import annotations
 
 import re
@@ -54,6 +55,7 @@ def bearer_token(authorization: str | None) -> str:
 def verify_user_token(token: str, settings: Settings) -> UserClaims:
     """Verify a Supabase access token for a signed-in user, or raise Unauthorized."""
     import jwt  # with cryptography, ~70 ms: loaded by the first request that carries a token
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:

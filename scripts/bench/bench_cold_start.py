@@ -10,6 +10,7 @@ a request with a token additionally loads the JWT library (~70 ms) and, past aut
 service modules.
 Usage: `uv run python -m scripts.bench.bench_cold_start [--rounds 5] [--only name,name]`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,14 +24,14 @@ from pathlib import Path
 from functions.manifest import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-BARE = '''import functions_framework
+BARE = """import functions_framework
 
 @functions_framework.http
 def handler(request):
     return "ok"
-'''
+"""
 
-PROBE = r'''
+PROBE = r"""
 import importlib.util, json, sys, time
 t0 = time.perf_counter()
 spec = importlib.util.spec_from_file_location("main", sys.argv[1])
@@ -47,14 +48,25 @@ with app.test_request_context(EnvironBuilder(path=sys.argv[3], method=method).pa
 t2 = time.perf_counter()
 status = getattr(response, "status_code", 200)
 print(json.dumps({"import_s": t1 - t0, "first_request_s": t2 - t1, "status": status}))
-'''
+"""
 
 
 def _probe(entry: Path, method: str, path: str) -> dict[str, float]:
-    env = {"PYTHONPATH": str(entry.parent), "PATH": "/usr/bin:/bin", "APP_ENV": "local",
-           "SUPABASE_URL": "http://127.0.0.1:9", "LOG_LEVEL": "ERROR"}
-    out = subprocess.run([sys.executable, "-s", "-c", PROBE, str(entry), method, path], capture_output=True,
-                         text=True, env=env, cwd=entry.parent, check=True)
+    env = {
+        "PYTHONPATH": str(entry.parent),
+        "PATH": "/usr/bin:/bin",
+        "APP_ENV": "local",
+        "SUPABASE_URL": "http://127.0.0.1:9",
+        "LOG_LEVEL": "ERROR",
+    }
+    out = subprocess.run(
+        [sys.executable, "-s", "-c", PROBE, str(entry), method, path],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=entry.parent,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -64,8 +76,11 @@ def _build_bundles(names: list[str]) -> dict[str, Path]:
 
     out = Path(tempfile.mkdtemp(prefix="bench-bundles-"))
     lock = load_lock(ROOT)
-    return {spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock).directory / "main.py"
-            for spec in FUNCTIONS if spec.name in names}
+    return {
+        spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock).directory / "main.py"
+        for spec in FUNCTIONS
+        if spec.name in names
+    }
 
 
 def main() -> None:
@@ -95,10 +110,14 @@ def main() -> None:
         ratio_imp, ratio_total = f_imp / b_imp, f_total / b_total
         if not spec.uses_llm:
             worst = max(worst, ratio_imp)
-        print(f"{spec.name:24} {f_imp * 1000:7.0f}ms {ratio_imp:5.2f}x {f_total * 1000:7.0f}ms {ratio_total:5.2f}x"
-              f"{'  (LLM)' if spec.uses_llm else ''}")
-    print(f"baseline: bare functions-framework function, import {b_imp * 1000:.0f} ms, "
-          f"import + first request {b_total * 1000:.0f} ms; worst non-LLM import ratio {worst:.2f}x")
+        print(
+            f"{spec.name:24} {f_imp * 1000:7.0f}ms {ratio_imp:5.2f}x {f_total * 1000:7.0f}ms {ratio_total:5.2f}x"
+            f"{'  (LLM)' if spec.uses_llm else ''}"
+        )
+    print(
+        f"baseline: bare functions-framework function, import {b_imp * 1000:.0f} ms, "
+        f"import + first request {b_total * 1000:.0f} ms; worst non-LLM import ratio {worst:.2f}x"
+    )
 
 
 if __name__ == "__main__":

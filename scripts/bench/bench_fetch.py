@@ -16,6 +16,7 @@ pipeline, and the whole bench takes ~2.5 min. At 64 both processes together need
 (~320 requests/s × ~5 ms), so the run measured the machine, not the pipeline; 8 is also CPU-light but
 doubles the runtime (ideal ~173 s).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,14 +33,31 @@ import uuid
 from pathlib import Path
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-HOSTS = {"instagram": ("graph.instagram.com",), "youtube": ("www.googleapis.com", "youtubeanalytics.googleapis.com"),
-         "pinterest": ("api.pinterest.com",), "tiktok": ("open.tiktokapis.com",)}
+HOSTS = {
+    "instagram": ("graph.instagram.com",),
+    "youtube": ("www.googleapis.com", "youtubeanalytics.googleapis.com"),
+    "pinterest": ("api.pinterest.com",),
+    "tiktok": ("open.tiktokapis.com",),
+}
 
 
 def _start_sandbox(creators: int, latency_ms: int) -> tuple[subprocess.Popen, str]:
-    child = subprocess.Popen([sys.executable, "-m", "scripts.sandbox", "--port", "0", "--creators", str(creators),
-                              "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.sandbox",
+            "--port",
+            "0",
+            "--creators",
+            str(creators),
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
     line = child.stdout.readline()  # type: ignore[union-attr]
     return child, json.loads(line)["base_url"]
 
@@ -65,20 +83,33 @@ def _connect_all(base_url: str, count: int, backfilled: bool) -> list[str]:
     now = dt.datetime.now(dt.timezone.utc)
     import psycopg
 
-    with psycopg.connect(get_settings().database_url.get_secret_value()) as conn:  # as Supabase Auth would
+    url = get_settings().database_url
+    assert url is not None, "the bench runs on the local stack, which sets DATABASE_URL"
+    with psycopg.connect(url.get_secret_value()) as conn:  # as Supabase Auth would
         for user in users:
             conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"{user}@bench.example"))
     with httpx.Client(base_url=f"{base_url}/_sandbox", timeout=30) as admin, service_transaction() as conn:
         for creator in range(count):
             platform = PLATFORMS[creator % 4]
             minted = admin.post("/tokens/mint", json={"platform": platform, "creator": creator}).json()
-            tokens = TokenSet(access_token=minted["access_token"], refresh_token=minted.get("refresh_token"),
-                              access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]))
-            save_connection(conn, vault, user_id=users[creator // 4], platform=platform, tokens=tokens,
-                            profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])))
+            tokens = TokenSet(
+                access_token=minted["access_token"],
+                refresh_token=minted.get("refresh_token"),
+                access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]),
+            )
+            save_connection(
+                conn,
+                vault,
+                user_id=users[creator // 4],
+                platform=platform,
+                tokens=tokens,
+                profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])),
+            )
         if backfilled:
-            conn.execute("update platform_connections set backfilled_at = now() - interval '1 day',"
-                         " last_fetched_at = now() - interval '1 day'")
+            conn.execute(
+                "update platform_connections set backfilled_at = now() - interval '1 day',"
+                " last_fetched_at = now() - interval '1 day'"
+            )
     return users
 
 
@@ -101,13 +132,20 @@ def main() -> None:
     database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-fetch-")) / "data", persistent=False)
     try:
         migrate.apply(database.url, bootstrap=True)
-        os.environ.update({
-            "APP_ENV": "local", "DATABASE_URL": database.url, "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING",
-            "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)),
-            "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS), "PLATFORM_LIMITS_JSON": json.dumps(limits),
-            "FETCH_MAX_IN_FLIGHT": str(args.connections), "FETCH_BUDGET_S": "3600",
-        })
+        os.environ.update(
+            {
+                "APP_ENV": "local",
+                "DATABASE_URL": database.url,
+                "DB_POOL_MAX_SIZE": "8",
+                "LOG_LEVEL": "WARNING",
+                "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+                "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)),
+                "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
+                "PLATFORM_LIMITS_JSON": json.dumps(limits),
+                "FETCH_MAX_IN_FLIGHT": str(args.connections),
+                "FETCH_BUDGET_S": "3600",
+            }
+        )
         from shared.config import get_settings, reset_settings
         from shared.logging import configure_logging
         from shared.services.fetch_run import run_fetch
@@ -137,20 +175,39 @@ def main() -> None:
     ideal = max(bound.values())
     total = sum(requests.values())
     cores = len(os.sched_getaffinity(0))
-    print(json.dumps({
-        "connections": args.connections, "sandbox_warmed": args.warm, "mode": "backfill" if args.backfill else "incremental (daily run)",
-        "latency_ms": args.latency_ms, "limits_per_platform": limits["instagram"],
-        "connections_done": result.connections_done, "errors": result.errors, "status": result.status,
-        "requests": total, "requests_by_platform": requests,
-        "latency_bound_s_by_platform": {p: round(b, 2) for p, b in bound.items()},
-        "ideal_s": round(ideal, 2), "wall_s": round(wall, 2),
-        "requests_per_s": {"achieved": round(total / wall, 1), "ideal": round(total / ideal, 1)},
-        "cpu_s": {"run": round(cpu, 2), "sandbox": round(sandbox_cpu, 2), "cores": cores,
-                  "busy_share_of_machine": round((cpu + sandbox_cpu) / (wall * cores), 2)},
-        "cpu_ms_per_request": {"run": round(1000 * cpu / max(1, total), 2),
-                               "sandbox": round(1000 * sandbox_cpu / max(1, total), 2)},
-        "ratio_to_ideal": round(wall / ideal, 3), "goal": "ratio <= 1.3",
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "connections": args.connections,
+                "sandbox_warmed": args.warm,
+                "mode": "backfill" if args.backfill else "incremental (daily run)",
+                "latency_ms": args.latency_ms,
+                "limits_per_platform": limits["instagram"],
+                "connections_done": result.connections_done,
+                "errors": result.errors,
+                "status": result.status,
+                "requests": total,
+                "requests_by_platform": requests,
+                "latency_bound_s_by_platform": {p: round(b, 2) for p, b in bound.items()},
+                "ideal_s": round(ideal, 2),
+                "wall_s": round(wall, 2),
+                "requests_per_s": {"achieved": round(total / wall, 1), "ideal": round(total / ideal, 1)},
+                "cpu_s": {
+                    "run": round(cpu, 2),
+                    "sandbox": round(sandbox_cpu, 2),
+                    "cores": cores,
+                    "busy_share_of_machine": round((cpu + sandbox_cpu) / (wall * cores), 2),
+                },
+                "cpu_ms_per_request": {
+                    "run": round(1000 * cpu / max(1, total), 2),
+                    "sandbox": round(1000 * sandbox_cpu / max(1, total), 2),
+                },
+                "ratio_to_ideal": round(wall / ideal, 3),
+                "goal": "ratio <= 1.3",
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

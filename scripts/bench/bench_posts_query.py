@@ -9,6 +9,7 @@ Embedded Postgres in a temp dir, migrations applied, posts bulk-loaded with COPY
 - http: the same request through the local gateway over HTTP (JWT verification included).
 Queries: sort=save_rate desc, limit 20, platform=instagram; and its second page via the cursor.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,28 @@ from typing import Any
 import psycopg
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-TYPES = {"instagram": ("reel", "image", "carousel"), "youtube": ("video", "short"),
-         "pinterest": ("pin", "idea_pin", "video"), "tiktok": ("video",)}
-COLUMNS = ("user_id", "platform", "platform_post_id", "title", "type", "views", "reach", "likes", "comments",
-           "saves", "shares", "watch_time_hrs", "completion_rate", "posted_at")
+TYPES = {
+    "instagram": ("reel", "image", "carousel"),
+    "youtube": ("video", "short"),
+    "pinterest": ("pin", "idea_pin", "video"),
+    "tiktok": ("video",),
+}
+COLUMNS = (
+    "user_id",
+    "platform",
+    "platform_post_id",
+    "title",
+    "type",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "watch_time_hrs",
+    "completion_rate",
+    "posted_at",
+)
 
 
 def _tsv(value: Any) -> str:
@@ -47,10 +66,22 @@ def post_rows(user_id: str, n: int, rng: random.Random) -> str:
         saves = None if platform in ("youtube", "tiktok") else int(views * rng.uniform(0, 0.05))
         shares = None if platform == "pinterest" else int(views * rng.uniform(0, 0.03))
         completion = round(rng.uniform(0.1, 0.9), 4) if platform in ("youtube", "pinterest") else None
-        row = (user_id, platform, f"{platform[:2]}{i}", f"post {i} about glaze {rng.randint(0, 999)}",
-               rng.choice(TYPES[platform]), views, reach, int(views * rng.uniform(0, 0.1)),
-               int(views * rng.uniform(0, 0.01)), saves, shares, round(views * rng.uniform(0, 0.01), 3),
-               completion, (now - timedelta(minutes=rng.randint(0, 3 * 365 * 1440))).isoformat())
+        row = (
+            user_id,
+            platform,
+            f"{platform[:2]}{i}",
+            f"post {i} about glaze {rng.randint(0, 999)}",
+            rng.choice(TYPES[platform]),
+            views,
+            reach,
+            int(views * rng.uniform(0, 0.1)),
+            int(views * rng.uniform(0, 0.01)),
+            saves,
+            shares,
+            round(views * rng.uniform(0, 0.01), 3),
+            completion,
+            (now - timedelta(minutes=rng.randint(0, 3 * 365 * 1440))).isoformat(),
+        )
         out.write("\t".join(map(_tsv, row)) + "\n")
     return out.getvalue()
 
@@ -60,8 +91,11 @@ def load(url: str, users: int, posts: int) -> list[str]:
     rng = random.Random(7)
     ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(users)]
     with psycopg.connect(url) as conn:
-        conn.execute("insert into auth.users (id, aud, role, email) select u, 'authenticated', 'authenticated',"
-                     " u::text || '@bench.local' from unnest(%s::uuid[]) u", (ids,))
+        conn.execute(
+            "insert into auth.users (id, aud, role, email) select u, 'authenticated', 'authenticated',"
+            " u::text || '@bench.local' from unnest(%s::uuid[]) u",
+            (ids,),
+        )
         with conn.cursor().copy(f"copy posts ({', '.join(COLUMNS)}) from stdin") as copy:
             for user_id in ids:
                 copy.write(post_rows(user_id, posts, rng))
@@ -74,7 +108,7 @@ class Recorder:
     """A connection stand-in that records the statements the service sends, then runs them."""
 
     def __init__(self, conn: Any):
-        self.conn, self.statements = conn, []
+        self.conn, self.statements = conn, list[Any]()
 
     def execute(self, sql: str, params: Any = None) -> Any:
         self.statements.append((sql, params))
@@ -123,35 +157,50 @@ def run(url: str, users: list[str], rounds: int) -> None:
 
     key = SigningKey.generate()
     gateway = GatewayServer(build_app(jwks=key.jwks()))
-    os.environ.update({"DATABASE_URL": url, "SUPABASE_URL": gateway.base_url, "APP_ENV": "local",
-                       "OAUTH_STATE_SECRET": "bench-" + "s" * 32, "LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "SUPABASE_URL": gateway.base_url,
+            "APP_ENV": "local",
+            "OAUTH_STATE_SECRET": "bench-" + "s" * 32,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     reset_settings()
     close_pool()
     gateway.start()
     first = {"sort": "save_rate", "order": "desc", "limit": "20", "platform": "instagram"}
 
     def claims(user_id: str) -> UserClaims:
-        return UserClaims(user_id=user_id, role="authenticated", email=None,
-                          raw={"sub": user_id, "role": "authenticated", "aud": "authenticated"})
+        return UserClaims(
+            user_id=user_id,
+            role="authenticated",
+            email=None,
+            raw={"sub": user_id, "role": "authenticated", "aud": "authenticated"},
+        )
 
     def service(user_id: str, raw_query: dict[str, str], recorder: list | None = None) -> Any:
         query = PostsQuery.model_validate(raw_query)
         with user_transaction(claims(user_id)) as conn:
-            target = Recorder(conn) if recorder is not None else conn
+            if recorder is None:
+                return list_posts(conn, query, user_id)
+            target = Recorder(conn)
             page = list_posts(target, query, user_id)
-            if recorder is not None:
-                recorder.extend(target.statements)
+            recorder.extend(target.statements)
             return page
 
     cursors = {u: service(u, first).next_cursor for u in users}
     cases = {"page 1": lambda u: first, "page 2": lambda u: {**first, "cursor": cursors[u]}}
     raw_conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, prepare_threshold=None)
     raw_conn.execute("set role authenticated")
-    tokens = {u: mint_token(key, user_id=u, email=f"{u}@bench.local", issuer=f"{gateway.base_url}/auth/v1")
-              for u in users}
+    tokens = {
+        u: mint_token(key, user_id=u, email=f"{u}@bench.local", issuer=f"{gateway.base_url}/auth/v1") for u in users
+    }
     http = httpx.Client(base_url=gateway.base_url, timeout=10)
-    print(f"{'query':8} {'raw SQL':>9} {'service':>9} {'ratio':>6} {'http':>9} {'ratio':>6}   (p50, {rounds} rounds;"
-          " goal service <= 2x raw)")
+    print(
+        f"{'query':8} {'raw SQL':>9} {'service':>9} {'ratio':>6} {'http':>9} {'ratio':>6}   (p50, {rounds} rounds;"
+        " goal service <= 2x raw)"
+    )
     try:
         for name, params_for in cases.items():
             statements: dict[str, list] = {}
@@ -164,8 +213,10 @@ def run(url: str, users: list[str], rounds: int) -> None:
             # gateway thread still logs after answering and would overlap the next measurement.
             for _ in range(rounds):
                 u = rng.choice(users)
-                raw_conn.execute("select set_config('request.jwt.claims', %s, false)",
-                                 (f'{{"sub": "{u}", "role": "authenticated"}}',))
+                raw_conn.execute(
+                    "select set_config('request.jwt.claims', %s, false)",
+                    (f'{{"sub": "{u}", "role": "authenticated"}}',),
+                )
                 t0 = time.perf_counter()
                 for sql, params in statements[u]:
                     raw_conn.execute(sql, params).fetchall()
@@ -177,13 +228,16 @@ def run(url: str, users: list[str], rounds: int) -> None:
             for _ in range(rounds):
                 u = rng.choice(users)
                 t0 = time.perf_counter()
-                response = http.get("/api/analytics/posts", params=params_for(u),
-                                    headers={"Authorization": f"Bearer {tokens[u]}"})
+                response = http.get(
+                    "/api/analytics/posts", params=params_for(u), headers={"Authorization": f"Bearer {tokens[u]}"}
+                )
                 http_t.append(time.perf_counter() - t0)
                 assert response.status_code == 200, response.text
             raw, svc, web = p50(raw_t), p50(service_t), p50(http_t)
-            print(f"{name:8} {raw:7.2f}ms {svc:7.2f}ms {svc / raw:5.2f}x {web:7.2f}ms {web / raw:5.2f}x"
-                  f"   ({len(statements[users[0]])} statement(s))")
+            print(
+                f"{name:8} {raw:7.2f}ms {svc:7.2f}ms {svc / raw:5.2f}x {web:7.2f}ms {web / raw:5.2f}x"
+                f"   ({len(statements[users[0]])} statement(s))"
+            )
         sql, params = statements[users[0]][0]
         plan = raw_conn.execute("explain (analyze, buffers) " + sql, params).fetchall()
         print("plan of the page-2 statement:")

@@ -8,6 +8,7 @@ rows and once with every post's views changed (updates). Goal: upsert throughput
 Also printed: a COPY into a plain table without indexes, to show what the indexes themselves cost.
 Embedded Postgres on a temp dir with the project's migrations.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,13 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
+
+
+def _count(conn: Any, statement: str) -> int:
+    row = conn.execute(statement).fetchone()
+    assert row is not None, "a count always answers"
+    return int(row[0])
 
 
 def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
@@ -27,14 +35,26 @@ def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
     rng = random.Random(seed)
     start = dt.datetime(2024, 11, 1, tzinfo=dt.timezone.utc)
     platforms = ("instagram", "youtube", "pinterest", "tiktok")
-    posts = [PostRecord(platform=platforms[i % 4], platform_post_id=f"p{i}", title=f"post {i}",
-                        caption="a handmade resin tray, start to finish #resinart " * 2, type="video",
-                        posted_at=start + dt.timedelta(minutes=10 * i), url=f"https://example.com/p/{i}",
-                        duration_s=rng.uniform(5, 600), views=rng.randint(100, 10**6), reach=rng.randint(50, 10**6),
-                        likes=rng.randint(0, 10**4), comments=rng.randint(0, 500),
-                        saves=None if i % 4 in (1, 3) else rng.randint(0, 10**3),
-                        shares=None if i % 4 == 2 else rng.randint(0, 10**3), raw_metrics={"views": i})
-             for i in range(count)]
+    posts = [
+        PostRecord(
+            platform=platforms[i % 4],
+            platform_post_id=f"p{i}",
+            title=f"post {i}",
+            caption="a handmade resin tray, start to finish #resinart " * 2,
+            type="video",
+            posted_at=start + dt.timedelta(minutes=10 * i),
+            url=f"https://example.com/p/{i}",
+            duration_s=rng.uniform(5, 600),
+            views=rng.randint(100, 10**6),
+            reach=rng.randint(50, 10**6),
+            likes=rng.randint(0, 10**4),
+            comments=rng.randint(0, 500),
+            saves=None if i % 4 in (1, 3) else rng.randint(0, 10**3),
+            shares=None if i % 4 == 2 else rng.randint(0, 10**3),
+            raw_metrics={"views": i},
+        )
+        for i in range(count)
+    ]
     return list(post_rows(user_id, posts))
 
 
@@ -80,26 +100,35 @@ def main() -> None:
         with psycopg.connect(database.url, autocommit=True) as conn:
             conn.execute("truncate posts cascade")
             conn.execute("vacuum analyze posts")
-            indexes = conn.execute("select count(*) from pg_indexes where tablename = 'posts'").fetchone()[0]
+            indexes = _count(conn, "select count(*) from pg_indexes where tablename = 'posts'")
         insert_s = timed(lambda conn: upsert_post_rows(conn, rows))
         unchanged_s = timed(lambda conn: upsert_post_rows(conn, rows))
         changed = [(*row[:10], row[10] + 1, *row[11:]) for row in rows]  # every post's views grew
         update_s = timed(lambda conn: upsert_post_rows(conn, changed))
         with psycopg.connect(database.url) as conn:
-            stored = conn.execute("select count(*) from posts").fetchone()[0]
+            stored = _count(conn, "select count(*) from posts")
         assert stored == args.rows, stored
     finally:
         database.stop()
-    print(json.dumps({
-        "rows": args.rows, "posts_indexes": indexes, "baseline_copy_into_posts_s": round(copy_s, 3),
-        "copy_into_unindexed_table_s": round(plain_copy_s, 3), "upsert_new_rows_s": round(insert_s, 3),
-        "upsert_unchanged_rows_s": round(unchanged_s, 3), "upsert_changed_rows_s": round(update_s, 3),
-        "throughput_ratio_new": round(copy_s / insert_s, 3),
-        "throughput_ratio_unchanged": round(copy_s / unchanged_s, 3),
-        "throughput_ratio_changed": round(copy_s / update_s, 3),
-        "upsert_new_vs_unindexed_copy": round(plain_copy_s / insert_s, 3),
-        "goal": "throughput ratio >= 0.5 (upsert time <= 2x COPY into posts)",
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "posts_indexes": indexes,
+                "baseline_copy_into_posts_s": round(copy_s, 3),
+                "copy_into_unindexed_table_s": round(plain_copy_s, 3),
+                "upsert_new_rows_s": round(insert_s, 3),
+                "upsert_unchanged_rows_s": round(unchanged_s, 3),
+                "upsert_changed_rows_s": round(update_s, 3),
+                "throughput_ratio_new": round(copy_s / insert_s, 3),
+                "throughput_ratio_unchanged": round(copy_s / unchanged_s, 3),
+                "throughput_ratio_changed": round(copy_s / update_s, 3),
+                "upsert_new_vs_unindexed_copy": round(plain_copy_s / insert_s, 3),
+                "goal": "throughput ratio >= 0.5 (upsert time <= 2x COPY into posts)",
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

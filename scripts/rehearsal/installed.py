@@ -8,6 +8,7 @@ imports `main`, every shared module the bundle can reach (bundle.json `modules`:
 platform modules the registry loads by name) and every third-party module those import, at the top
 or lazily inside a function (`external`), so a missing module or requirement fails here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,17 @@ class InstallFailed(RuntimeError):
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a bundle's interpreter: nothing from the repository or its venv."""
-    keep = ("PATH", "HOME", "UV_CACHE_DIR", "UV_INDEX_URL", "UV_PYTHON_INSTALL_DIR", "LANG", "TMPDIR",
-            "XDG_CACHE_HOME", "SSL_CERT_FILE")
+    keep = (
+        "PATH",
+        "HOME",
+        "UV_CACHE_DIR",
+        "UV_INDEX_URL",
+        "UV_PYTHON_INSTALL_DIR",
+        "LANG",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "SSL_CERT_FILE",
+    )
     env = {name: os.environ[name] for name in keep if name in os.environ}
     venv_bin = os.path.join(os.environ.get("VIRTUAL_ENV", str(REPO / ".venv")), "bin")
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
@@ -86,10 +96,23 @@ class Venvs:
             started = time.perf_counter()
             venv = self.base / key
             env = clean_env()
-            subprocess.run(["uv", "venv", "--quiet", "--python", base_python(), str(venv)],
-                           check=True, env=env, capture_output=True, timeout=300)
-            install = ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                       "-r", str(requirements)]
+            subprocess.run(
+                ["uv", "venv", "--quiet", "--python", base_python(), str(venv)],
+                check=True,
+                env=env,
+                capture_output=True,
+                timeout=300,
+            )
+            install = [
+                "uv",
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                "-r",
+                str(requirements),
+            ]
             offline = subprocess.run([*install, "--offline"], env=env, capture_output=True, text=True, timeout=600)
             if offline.returncode != 0:
                 online = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
@@ -104,8 +127,14 @@ def import_failures(bundle_dirs: list[Path], python: Path) -> dict[Path, tuple[d
     """For bundles sharing one venv: directory -> (module -> why it did not import, seconds)."""
     for directory in bundle_dirs:
         assert (directory / MANIFEST_NAME).is_file(), directory
-    done = subprocess.run([str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO), *map(str, bundle_dirs)],
-                          cwd=bundle_dirs[0], env=clean_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO), *map(str, bundle_dirs)],
+        cwd=bundle_dirs[0],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     results: dict[Path, tuple[dict[str, str], float]] = {}
     for line in done.stdout.splitlines():
         if line.startswith("IMPORT-CHECK "):

@@ -1,4 +1,5 @@
 """CLI: uv run python -m scripts.sandbox --port 8787 --seed 7 [--effects F] [--faults F] [--trends F]."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,15 +25,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=0)
     args = parser.parse_args(argv)
     try:
-        handle = start_sandbox(port=args.port, seed=args.seed, effects=args.effects, faults=args.faults,
-                               today=args.today, creators=args.creators, trends=args.trends,
-                               latency_ms=args.latency_ms, host=args.host)
+        handle = start_sandbox(
+            port=args.port,
+            seed=args.seed,
+            effects=args.effects,
+            faults=args.faults,
+            today=args.today,
+            creators=args.creators,
+            trends=args.trends,
+            latency_ms=args.latency_ms,
+            host=args.host,
+        )
     except (SandboxConfigError, OSError) as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2
-    print(json.dumps({"base_url": handle.base_url, "port": handle.port, "seed": args.seed,
-                      "today": handle.world.today.isoformat(), "creators": args.creators,
-                      "platform_hosts": host_urls(handle.base_url)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "base_url": handle.base_url,
+                "port": handle.port,
+                "seed": args.seed,
+                "today": handle.world.today.isoformat(),
+                "creators": args.creators,
+                "platform_hosts": host_urls(handle.base_url),
+            }
+        ),
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -6,6 +6,7 @@ one, by id. The cursor (shared/cursors.py) is base64url JSON of the last row's s
 fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and bound
 to the user, so a cursor from another query, another user or an edited one is refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,11 +20,18 @@ from shared.models.posts import PostItem, PostsQuery, PostsResponse
 
 # Sort field -> (SQL type of its values, may it be NULL). Names come from the PostsQuery Literal only.
 SORTS: dict[str, tuple[str, bool]] = {
-    "posted_at": ("timestamptz", False), "views": ("bigint", True), "reach": ("bigint", True),
-    "likes": ("bigint", True), "comments": ("bigint", True), "saves": ("bigint", True),
-    "shares": ("bigint", True), "save_rate": ("double precision", True),
-    "share_rate": ("double precision", True), "engagement_rate": ("double precision", True),
-    "completion_rate": ("double precision", True), "watch_time_hrs": ("double precision", True),
+    "posted_at": ("timestamptz", False),
+    "views": ("bigint", True),
+    "reach": ("bigint", True),
+    "likes": ("bigint", True),
+    "comments": ("bigint", True),
+    "saves": ("bigint", True),
+    "shares": ("bigint", True),
+    "save_rate": ("double precision", True),
+    "share_rate": ("double precision", True),
+    "engagement_rate": ("double precision", True),
+    "completion_rate": ("double precision", True),
+    "watch_time_hrs": ("double precision", True),
 }
 COLUMNS = ", ".join(PostItem.model_fields)
 _CURSOR_LABEL = b"analytics-posts-cursor:v1"
@@ -36,8 +44,16 @@ def escape_like(text: str) -> str:
 
 def query_fingerprint(query: PostsQuery) -> str:
     """What a cursor is valid for: the sort, the order and every filter (not the page size)."""
-    shape = [query.sort, query.order, sorted(query.platform or []), sorted(query.type or []),
-             str(query.from_), str(query.to), query.min_views, query.q]
+    shape = [
+        query.sort,
+        query.order,
+        sorted(query.platform or []),
+        sorted(query.type or []),
+        str(query.from_),
+        str(query.to),
+        query.min_views,
+        query.q,
+    ]
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
@@ -86,7 +102,8 @@ def _cursor_value(sort: str, value: Any) -> Any:
 
 
 def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
-    where, params = ["user_id = (select auth.uid())"], {}
+    where: list[str] = ["user_id = (select auth.uid())"]
+    params: dict[str, Any] = {}
     if query.platform:
         where.append("platform = any(%(platform)s::public.platform[])")
         params["platform"] = list(query.platform)

@@ -1,4 +1,5 @@
 """Supabase JWT verification: the legacy HS256 secret path and refusals that need no network."""
+
 from __future__ import annotations
 
 import time
@@ -16,8 +17,14 @@ SETTINGS = settings_from_env({"SUPABASE_URL": "https://ref.supabase.co", "SUPABA
 
 
 def _token(key: str = SECRET, **overrides) -> str:
-    claims = {"sub": str(uuid.uuid4()), "aud": "authenticated", "iss": "https://ref.supabase.co/auth/v1",
-              "role": "authenticated", "exp": int(time.time()) + 600, "email": "a@b.c"} | overrides
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "aud": "authenticated",
+        "iss": "https://ref.supabase.co/auth/v1",
+        "role": "authenticated",
+        "exp": int(time.time()) + 600,
+        "email": "a@b.c",
+    } | overrides
     return jwt.encode(claims, key, algorithm="HS256")
 
 
@@ -26,15 +33,18 @@ def test_legacy_hs256_token_is_accepted_with_the_project_secret():
     assert claims.role == "authenticated" and claims.email == "a@b.c"
 
 
-@pytest.mark.parametrize("token", [
-    _token(key="another-secret-" + "x" * 32),
-    _token(exp=int(time.time()) - 3600),
-    _token(aud="anon"),
-    _token(iss="https://other.supabase.co/auth/v1"),
-    _token(role="service_role"),
-    _token(sub="not-a-uuid"),
-    jwt.encode({"sub": str(uuid.uuid4()), "role": "authenticated"}, None, algorithm="none"),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token(key="another-secret-" + "x" * 32),
+        _token(exp=int(time.time()) - 3600),
+        _token(aud="anon"),
+        _token(iss="https://other.supabase.co/auth/v1"),
+        _token(role="service_role"),
+        _token(sub="not-a-uuid"),
+        jwt.encode({"sub": str(uuid.uuid4()), "role": "authenticated"}, None, algorithm="none"),
+    ],
+)
 def test_tokens_that_are_not_a_signed_in_users_are_refused(token):
     with pytest.raises(Unauthorized):
         verify_user_token(token, SETTINGS)
