@@ -342,7 +342,7 @@ export type PeerMetric = {
   status: "ok" | "no_peers" | "unavailable" | "not_enough_data";
   /** 0-100: where her value falls among her peers' (mid-rank) */
   percentile: number | null;
-  /** 95 % bootstrap interval of the percentile */
+  /** 95 % interval of her percentile among all niche creators of her size (the tracked peers are a sample of them) */
   ci_low: number | null;
   ci_high: number | null;
   /** Hers: engagement per view (median of her 12 latest posts) or 30-day follower growth */

@@ -9,9 +9,12 @@
   last check sees its own latest uploads.
 - Follower growth: 30-day growth from the log-linear fit of follower counts (engines/creators.creator_growth),
   the estimator tracked creators' growth comes from.
-- Percentile = mid-rank of her value among her peers' (0-100; 100 = above every peer). 95 % interval by a
-  two-level bootstrap (BOOTSTRAP_DRAWS, fixed seed): peers resampled with replacement and, within each
-  creator, her posts (a growth is one estimate per creator and stays fixed).
+- Percentile = mid-rank of her value among her peers' (0-100; 100 = above every peer), shown as a whole
+  number. Its 95 % interval is for where she stands among all niche creators of her size, of which the
+  tracked peers are a sample: each of BOOTSTRAP_DRAWS draws (fixed seed) resamples every creator's posts
+  (her median and theirs; a growth is one estimate per creator and stays fixed), counts the peers below
+  her (k, ties half) and draws the population share from Jeffreys' Beta(k + 1/2, n - k + 1/2). Resampling
+  the peers themselves cannot move a creator above all of them: it gave 100-100 with six peers.
 - Fewer than MIN_PEERS peers with the metric: no percentile ("no peers yet").
 """
 
@@ -68,12 +71,9 @@ def percentile_interval(
     rng = np.random.default_rng(seed)
     mine_b = _bootstrap_medians(np.asarray(mine, dtype=float), draws, rng)
     peer_b = np.stack([_bootstrap_medians(np.asarray(p, dtype=float), draws, rng) for p in peers])  # (peers, draws)
-    pick = rng.integers(0, len(peers), size=(draws, len(peers)))
-    chosen = peer_b[pick, np.arange(draws)[:, None]]  # (draws, peers)
-    below = (chosen < mine_b[:, None]).sum(axis=1)
-    equal = (chosen == mine_b[:, None]).sum(axis=1)
-    pct = 100.0 * (below + 0.5 * equal) / len(peers)
-    low, high = np.quantile(pct, [0.025, 0.975])
+    below = (peer_b < mine_b).sum(axis=0) + 0.5 * (peer_b == mine_b).sum(axis=0)  # (draws,)
+    share = rng.beta(below + 0.5, len(peers) - below + 0.5)
+    low, high = np.quantile(100.0 * share, [0.025, 0.975])
     return float(low), float(high)
 
 

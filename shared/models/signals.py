@@ -49,9 +49,12 @@ class PeerMetric(ResponseModel):
     key: Literal["engagement_rate", "save_rate", "share_rate", "follower_growth"]
     label: str
     status: Literal["ok", "no_peers", "unavailable", "not_enough_data"]
-    percentile: float | None = Field(description="0-100: where her value falls among her peers' (mid-rank)")
-    ci_low: float | None = Field(description="95 % bootstrap interval of the percentile")
-    ci_high: float | None
+    percentile: int | None = Field(description="0-100: where her value falls among her peers' (mid-rank)")
+    ci_low: int | None = Field(
+        description="95 % interval of her percentile among all niche creators of her size (the tracked peers are a "
+        "sample of them)"
+    )
+    ci_high: int | None
     value: float | None = Field(
         description="Hers: engagement per view (median of her 12 latest posts) or 30-day follower growth"
     )

@@ -245,9 +245,9 @@ def _scored(key: str, value: float, mine: Any, peer_values: list[float], peer_sa
     return PeerMetric(
         **common,
         status="ok",
-        percentile=round(point, 1),
-        ci_low=round(low, 1),
-        ci_high=round(high, 1),
+        percentile=round(point),
+        ci_low=round(low),
+        ci_high=round(high),
         peer_median=median,
         explanation=f"Yours {shown} is above {point:.0f}% of {len(peer_values)} niche creators of your "
         f"size (95% CI {low:.0f}–{high:.0f}%; their median "

@@ -100,7 +100,7 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     mine = _engagement(truth_posts[0])
     assert engagement.value == pytest.approx(mine, rel=1e-9)
     assert engagement.peer_median == pytest.approx(float(np.median(true_peers)), rel=1e-9)
-    assert engagement.percentile == pytest.approx(_percentile(mine, true_peers))
+    assert engagement.percentile == round(_percentile(mine, true_peers))
     assert engagement.ci_low <= engagement.percentile <= engagement.ci_high
 
     growth = metrics["follower_growth"]
@@ -109,7 +109,7 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     # Subscriber counts are whole numbers: four checks over 12 days give the planted growth within 0.1 points.
     assert growth.value == pytest.approx(mine_growth, abs=1e-3)
     truth_percentile = _percentile(mine_growth, true_growth)
-    assert abs(growth.percentile - truth_percentile) <= 100 / len(tier)
+    assert abs(growth.percentile - truth_percentile) <= 100 / len(tier) + 0.5
     assert growth.ci_low <= truth_percentile <= growth.ci_high
     print(
         f"youtube nano tier, {len(tier)} peers: engagement {engagement.value:.4f} -> {engagement.percentile} "
