@@ -71,8 +71,25 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {name: os.environ[name] for name in keep if name in os.environ}
     venv_bin = os.path.join(os.environ.get("VIRTUAL_ENV", str(REPO / ".venv")), "bin")
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env.update(_machine_clock())
     env.update(extra or {})
     return env
+
+
+def _machine_clock() -> dict[str, str]:
+    """libfaketime's settings when a test mode moves the machine's clock (scripts/test_modes.sh): every
+    process on the machine shares that clock."""
+    return {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+
+
+def _sleep_under_faketime(venv: Path) -> None:
+    """Bundles run with -E (no PYTHONPATH): under a moved clock their venv loads the sleep Python needs
+    there (scripts/faketime/sitecustomize.py says why) through a .pth file."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return
+    sleep = REPO / "scripts" / "faketime" / "sitecustomize.py"
+    for site in venv.glob("lib/python*/site-packages"):
+        (site / "_faketime_sleep.pth").write_text(f"import runpy; runpy.run_path({str(sleep)!r})\n")
 
 
 def base_python() -> str:
@@ -118,6 +135,7 @@ class Venvs:
                 online = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
                 if online.returncode != 0:
                     raise InstallFailed(f"{requirements}:\n{offline.stderr[-2000:]}\n{online.stderr[-2000:]}")
+            _sleep_under_faketime(venv)
             self._made[key] = venv / "bin" / "python"
             self.seconds[key] = time.perf_counter() - started  # keyed like the venv directory
         return self._made[key]
