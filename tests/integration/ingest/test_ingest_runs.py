@@ -131,7 +131,9 @@ def test_overlapping_runs_never_fetch_the_same_connection(connected, clean_sandb
     for thread in threads:
         thread.join()
 
-    assert sum(r.connections_leased for r in results) == 12
+    # A run keeps what its recent throughput says it can finish and fans out the rest (worked in process
+    # here); on a loaded machine that split moves, the total never does.
+    assert sum(r.connections_leased + r.fanned_out for r in results) == 12
     assert sum(r.connections_done for r in results) == 12
     fetched = _fetches_per_connection([u.user_id for u, _ in users])
     assert len(fetched) == 12 and set(fetched.values()) == {1}  # each connection archived by exactly one run
