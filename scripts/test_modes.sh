@@ -15,7 +15,8 @@ faked() { FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/scripts/faketime${PYTH
 case "$mode" in
   faketime-30d) faked '+30d' "$@" ;;
   faketime-400d) faked '+400d' "$@" ;;
-  faketime-midnight) faked "@$(date -u +%Y-%m-%d) 23:59:50" "$@" ;;
+  # An offset, not libfaketime's "@time": that starts every new process at 23:59:50 (Postgres, the bundles).
+  faketime-midnight) faked "+$(( $(date -u -d "$(date -u +%F) 23:59:50" +%s) - $(date -u +%s) ))" "$@" ;;
   random) seed="${1:?random needs a seed}"; shift
           exec uv run --frozen pytest -q --random-order-bucket=module --random-order-seed="$seed" "$@" ;;
   concurrent) uv run --frozen pytest -q -p no:cacheprovider "$@" > /tmp/suite-copy-a.log 2>&1 & first=$!
