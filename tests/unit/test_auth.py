@@ -33,6 +33,12 @@ def test_legacy_hs256_token_is_accepted_with_the_project_secret():
     _token(iss="https://other.supabase.co/auth/v1"),
     _token(role="service_role"),
     _token(sub="not-a-uuid"),
+    _token(exp=str(int(time.time()) + 600)),
+    _token(nbf=int(time.time()) + 3600),
+    _token(iat=int(time.time()) + 3600),
+    _token(aud=["anon", "service_role"]),
+    _token() + "=",
+    _token().replace(".", "..", 1),
     jwt.encode({"sub": str(uuid.uuid4()), "role": "authenticated"}, None, algorithm="none"),
 ])
 def test_tokens_that_are_not_a_signed_in_users_are_refused(token):
@@ -49,3 +55,18 @@ def test_hs256_is_refused_when_no_legacy_secret_is_configured():
 def test_authorization_header_must_be_a_bearer_token(header):
     with pytest.raises(Unauthorized):
         bearer_token(header)
+
+
+def test_an_audience_list_holding_ours_is_accepted():
+    claims = verify_user_token(_token(aud=["authenticated", "other"]), SETTINGS)
+    assert claims.raw["aud"] == ["authenticated", "other"]
+
+
+@pytest.mark.parametrize(("token", "message"), [
+    (_token(exp=int(time.time()) - 3600), "token expired"),
+    (_token(aud="anon"), "token audience not accepted"),
+    ("not.a-token", "malformed token"),
+])
+def test_refusals_say_why(token, message):
+    with pytest.raises(Unauthorized, match=message):
+        verify_user_token(token, SETTINGS)
