@@ -187,6 +187,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def wants_csv(request: Any) -> bool:
     """True when the Accept header prefers text/csv to JSON (JSON stays the default)."""
+    if "csv" not in request.headers.get("Accept", ""):
+        return False  # the usual case, without parsing the header
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
