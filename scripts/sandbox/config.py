@@ -104,10 +104,12 @@ class SandboxConfig:
     faults: list[dict] = field(default_factory=list)
     trends: dict = field(default_factory=dict)
     latency_ms: int = 0
+    limits: bool = False  # refuse and count what goes over the platforms' documented limits (limits.py)
 
     @classmethod
     def build(cls, seed: int = 7, effects: object = None, faults: object = None, today: object = None,
-              creators: int = 3, trends: object = None, latency_ms: int = 0) -> "SandboxConfig":
+              creators: int = 3, trends: object = None, latency_ms: int = 0,
+              limits: bool = False) -> "SandboxConfig":
         """Validate raw options (lists, dicts or JSON file paths)."""
         if isinstance(today, str):
             today = date.fromisoformat(today)
@@ -129,4 +131,5 @@ class SandboxConfig:
             faults=[validate_fault(f) for f in raw_faults],  # type: ignore[union-attr]
             trends=dict(raw_trends),  # type: ignore[arg-type]
             latency_ms=int(latency_ms),
+            limits=bool(limits),
         )
