@@ -49,19 +49,23 @@ def platform_limits(settings: Settings, platform: str) -> PlatformLimits:
 
 @contextlib.asynccontextmanager
 async def open_context(settings: Settings, run_id: str | None):
-    """A FetchContext with one open client per platform, closed when the run ends."""
+    """A FetchContext with one open client per platform, closed when the run ends. Every client admits
+    its requests through the quota ledger, so the platforms' app-wide limits hold across processes."""
     from shared.platforms.registry import get_platform
     from shared.services.fetch_connection import FetchContext
+    from shared.services.quota_ledger import QuotaLedger
     from shared.vault import TokenVault
 
     async with contextlib.AsyncExitStack() as stack:
-        clients: dict[str, PlatformClient] = {}
-        for platform in PLATFORMS:
-            client = get_platform(platform).open_client(settings, platform_limits(settings, platform))
-            clients[platform] = await stack.enter_async_context(client)
-        yield FetchContext(settings=settings, vault=TokenVault.from_settings(settings), clients=clients,
+        ctx = FetchContext(settings=settings, vault=TokenVault.from_settings(settings), clients={},
                            run_id=run_id, db_slots=asyncio.Semaphore(settings.db_pool_max_size),
                            lease=dt.timedelta(seconds=settings.fetch_lease_s))
+        ctx.ledger = QuotaLedger(ctx.db)
+        for platform in PLATFORMS:
+            client = get_platform(platform).open_client(settings, platform_limits(settings, platform),
+                                                        admission=ctx.ledger)
+            ctx.clients[platform] = await stack.enter_async_context(client)
+        yield ctx
 
 
 @dataclasses.dataclass
