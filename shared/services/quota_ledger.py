@@ -70,8 +70,9 @@ def day_bounds(timezone: str, now: dt.datetime | None = None) -> tuple[dt.dateti
 class QuotaLedger:
     """The admission hook a PlatformClient calls before each request (see shared/platforms/transport.py)."""
 
-    def __init__(self, run_db: RunDb, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
-        self._db, self._sleep = run_db, sleep
+    def __init__(self, run_db: RunDb, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 now: Callable[[], dt.datetime] = clock.now):
+        self._db, self._sleep, self._now = run_db, sleep, now  # `now` picks the quota's day
         self.waited_s = 0.0
 
     async def __call__(self, platform: str, host: str, path: str) -> None:
@@ -84,7 +85,8 @@ class QuotaLedger:
                     self.waited_s += wait
                     await self._sleep(wait)
             elif isinstance(quota, DailyQuota):
-                start, end = day_bounds(quota.timezone)
+                now = self._now()
+                start, end = day_bounds(quota.timezone, now)
                 if not await self._db(spend_unit, quota.key, start, quota.limit):
                     raise RateLimited(platform, f"{quota.key}: the app's {quota.limit} a day are spent",
-                                      retry_after=(end - clock.now()).total_seconds())
+                                      retry_after=(end - now).total_seconds())
