@@ -67,6 +67,7 @@ class LimitTracker:
         self.clock = clock
         self.over_limit: Counter[str] = Counter()
         self.usage: Counter[str] = Counter()  # accepted requests (YouTube: units) per limit
+        self._per_key: Counter[tuple[str, tuple[Any, ...]]] = Counter()  # accepted requests per limit key
         self._events: dict[tuple[Any, ...], deque[float]] = {}
         self._daily: Counter[tuple[Any, ...]] = Counter()
         self._impressions: dict[int, float] = {}
@@ -139,18 +140,19 @@ class LimitTracker:
             for window in windows:
                 self._events[window.key].append(now)
                 self.usage[window.name] += 1
+                self._per_key[window.name, window.key] += 1
             if host == "youtubeanalytics.googleapis.com":
                 self.usage["youtube_analytics_requests"] += 1
         return None
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            peaks = {}
-            for key, events in self._events.items():
-                peaks[":".join(map(str, key))] = len(events)
+            busiest: dict[str, int] = {}  # per limit, the most requests any one key (user, endpoint) took
+            for (name, _), count in self._per_key.items():
+                busiest[name] = max(busiest.get(name, 0), count)
             return {"over_limit": dict(self.over_limit), "over_limit_total": sum(self.over_limit.values()),
-                    "usage": dict(self.usage), "youtube_units_today": {":".join(map(str, k)): v
-                                                                       for k, v in self._daily.items()}}
+                    "usage": dict(self.usage), "busiest_key": busiest,
+                    "youtube_units_today": {":".join(map(str, k)): v for k, v in self._daily.items()}}
 
 
 def refusal(host: str, limit: str, wait_s: float) -> JSONResponse:

@@ -10,8 +10,8 @@ From docs/platform-apis.md (§1.8 Instagram, §2.5 YouTube, §3.5 Pinterest, §4
   access). Instagram's Business Use Case budget is per app-user pair over 24 h, 4800 x the account's
   impressions: at least 4,800 calls for any account seen once, against ~10-40 a daily fetch makes.
 - YouTube Analytics publishes no number in our reference: nothing to enforce.
-Rates are spaced at SAFETY of the limit: requests leave on schedule but may reach the platform a few ms
-apart from when they left.
+Rates are held at SAFETY of the limit: requests leave on schedule but reach the platform a few ms after
+they left, not always in the order they left.
 """
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ class RateQuota:
         return host == self.host and path.startswith(self.path_prefix)
 
     @property
-    def interval_s(self) -> float:
-        """Spacing between two requests' starts (app-wide)."""
-        return self.window_s / (self.limit * SAFETY)
+    def allowed(self) -> int:
+        """Starts the ledger lets into one window (app-wide)."""
+        return int(self.limit * SAFETY)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 A fetch fans out to Cloud Tasks workers, and trend detection calls the same APIs: a limit held in one
 process's memory bounds nothing once the work is spread. Each request that counts against an app-wide
 limit (shared/platforms/quotas.py) first goes through the ledger:
-- a rate limit takes the next slot of `platform_rate_slots` (GCRA: one UPDATE moves the next slot one
-  interval on and returns the taken one; the request waits until then), so requests start at most one
-  interval apart across all processes, whatever their number;
+- a rate limit is a sliding window, as the platforms count it: the request takes the earliest start at
+  which the start `limit` places before it is one window old (`platform_rate_starts`, one taker per key
+  at a time through its `platform_rate_limits` row) and waits until then, so across all processes no
+  window holds more than `limit` starts, and the first `limit` go at once;
 - a daily quota adds the request's unit to `platform_quota_usage` for the quota's day, refused once
   it would pass the limit: the request is not sent and RateLimited says when the day ends (the fetch
   defers the connection until then).
@@ -25,15 +26,23 @@ from shared.platforms.quotas import DailyQuota, RateQuota, app_quotas
 RunDb = Callable[..., Awaitable[Any]]  # FetchContext.db: run fn(conn, *args) in a service transaction
 
 
-def take_slot(conn: Any, key: str, interval_s: float) -> float:
-    """Seconds to wait before the request that takes the next slot of `key` may start (0: now)."""
+def take_slot(conn: Any, key: str, limit: int, window_s: float) -> float:
+    """Seconds to wait before the request that takes the next start of `key` may begin (0: now)."""
+    conn.execute("insert into platform_rate_limits (key) values (%s) on conflict (key) do nothing", (key,))
+    conn.execute("select key from platform_rate_limits where key = %s for update", (key,))  # one taker at a time
     row = conn.execute(
-        """insert into platform_rate_slots as s (key, next_at)
-           values (%(key)s, clock_timestamp() + make_interval(secs => %(interval)s))
-           on conflict (key) do update
-             set next_at = greatest(s.next_at, clock_timestamp()) + make_interval(secs => %(interval)s)
-           returning extract(epoch from s.next_at - clock_timestamp())::float8 - %(interval)s as wait_s""",
-        {"key": key, "interval": interval_s}).fetchone()
+        """with earlier as (
+             select started_at from platform_rate_starts where key = %(key)s
+             order by started_at desc offset %(back)s limit 1),
+           taken as (
+             insert into platform_rate_starts (key, started_at)
+             select %(key)s, greatest(clock_timestamp(),
+                                      (select started_at from earlier) + make_interval(secs => %(window)s))
+             returning started_at)
+           select extract(epoch from started_at - clock_timestamp())::float8 as wait_s from taken""",
+        {"key": key, "back": limit - 1, "window": window_s}).fetchone()
+    conn.execute("delete from platform_rate_starts where key = %s and started_at < clock_timestamp() - %s * interval '1 s'",
+                 (key, 2 * window_s))
     return max(0.0, row["wait_s"])
 
 
@@ -80,7 +89,7 @@ class QuotaLedger:
 
         for quota in app_quotas(platform, host, path):
             if isinstance(quota, RateQuota):
-                wait = await self._db(take_slot, quota.key, quota.interval_s)
+                wait = await self._db(take_slot, quota.key, quota.allowed, quota.window_s)
                 if wait > 0:
                     self.waited_s += wait
                     await self._sleep(wait)

@@ -2,12 +2,18 @@
 -- Tasks worker, trend detection): a limit held in one process's memory bounds nothing once the work fans
 -- out. Written and read by the service role only (shared/services/quota_ledger.py).
 
--- Rate limits as slots (GCRA): a request may start at the slot it takes, and each taken slot moves the
--- next one `interval` later, so across all processes requests start at most one per interval.
-create table public.platform_rate_slots (
-  key text primary key,                 -- e.g. 'tiktok:/v2/video/list/'
-  next_at timestamptz not null
+-- Rate limits as the platforms count them, a sliding window: a request may start once the start `limit`
+-- places before it is a window old. One row per limit key serialises the takers (row lock); the starts
+-- of the last window are kept (older ones are pruned as new ones are taken).
+create table public.platform_rate_limits (
+  key text primary key                  -- e.g. 'tiktok:/v2/video/list/'
 );
+
+create table public.platform_rate_starts (
+  key text not null references public.platform_rate_limits (key) on delete cascade,
+  started_at timestamptz not null       -- when a request was allowed to start (may be ahead of now: queued)
+);
+create index platform_rate_starts_key_started_at on public.platform_rate_starts (key, started_at desc);
 
 -- Counted quotas per period: YouTube Data API units per Pacific day.
 create table public.platform_quota_usage (
@@ -17,6 +23,8 @@ create table public.platform_quota_usage (
   primary key (key, period_start)
 );
 
-alter table public.platform_rate_slots enable row level security;
+alter table public.platform_rate_limits enable row level security;
+alter table public.platform_rate_starts enable row level security;
 alter table public.platform_quota_usage enable row level security;
-revoke all on public.platform_rate_slots, public.platform_quota_usage from anon, authenticated;
+revoke all on public.platform_rate_limits, public.platform_rate_starts, public.platform_quota_usage
+  from anon, authenticated;

@@ -23,13 +23,13 @@ async def _run_db(fn, *args):
     return await asyncio.to_thread(_db, fn, *args)
 
 
-def test_rate_slots_space_requests_across_ledgers_one_interval_apart(stack):
+def test_a_rate_window_lets_its_limit_start_at_once_and_the_next_one_a_window_later(stack):
     key = f"test:{uuid.uuid4().hex}"
     # Two processes' ledgers are the same rows: alternate between "them", one connection each.
-    waits = [_db(take_slot, key, 10.0) for _ in range(4)]
-    assert waits[0] == 0.0
-    for n, wait in enumerate(waits[1:], start=1):
-        assert 10.0 * n - 1.0 < wait <= 10.0 * n  # the calls themselves take well under a second
+    waits = [_db(take_slot, key, 3, 10.0) for _ in range(7)]
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    for wait, windows in zip(waits[3:], (1, 1, 1, 2)):
+        assert 10.0 * windows - 1.0 < wait <= 10.0 * windows  # the calls themselves take well under a second
 
 
 def test_a_daily_quota_refuses_past_its_limit_and_counts_nothing_then(stack):
@@ -69,24 +69,25 @@ def test_a_spent_youtube_day_stops_requests_until_pacific_midnight(stack):
             conn.execute("delete from platform_quota_usage where period_start = %s", (start,))
 
 
-def test_tiktok_requests_wait_for_their_endpoint_slot_and_others_do_not(stack):
+def test_tiktok_requests_wait_for_their_endpoint_window_and_others_do_not(stack):
     slept = []
 
     async def sleep(seconds):
         slept.append(seconds)
 
     ledger = QuotaLedger(_run_db, sleep=sleep)
+    quota = next(q for q in APP_QUOTAS["tiktok"] if q.key == "tiktok:/v2/video/list/")
+    assert quota.allowed == 570  # 600 a minute, held at 95 %
     with service_transaction() as conn:
-        conn.execute("delete from platform_rate_slots where key like 'tiktok:%'")
+        conn.execute("delete from platform_rate_limits where key like 'tiktok:%'")
 
     async def burst():
-        for _ in range(3):
+        for _ in range(quota.allowed + 2):
             await ledger("tiktok", "open.tiktokapis.com", "/v2/video/list/")
         await ledger("tiktok", "open.tiktokapis.com", "/v2/oauth/token/")  # not a limited endpoint
         await ledger("instagram", "graph.instagram.com", "/v25.0/me")
 
     asyncio.run(burst())
-    interval = 60 / (600 * 0.95)
-    assert len(slept) == 2  # the first request took a free slot; only the limited endpoint waited
-    for n, wait in enumerate(slept, start=1):
-        assert n * interval - 1.0 < wait <= n * interval  # less whatever time the calls themselves took
+    # The first 570 went at once; the next two wait for the first starts to be a minute old.
+    assert len(slept) == 2
+    assert all(30.0 < wait <= 60.0 for wait in slept)  # less the time the 570 calls took
