@@ -245,6 +245,7 @@ class PlatformClient:
         # App-wide limits go through `admission` (the Postgres ledger during a fetch); per-user ones here.
         self._admission = admission
         self._user_windows = UserWindows(USER_QUOTAS.get(platform, ()), sleep=sleep)
+        self._shared: dict[tuple[str, str, str], asyncio.Task] = {}
 
     async def __aenter__(self) -> PlatformClient:
         import httpx
@@ -272,6 +273,15 @@ class PlatformClient:
 
     async def get(self, url: str, **kw: Any) -> Any:
         return await self.request("GET", url, **kw)
+
+    async def get_shared(self, url: str, *, params: dict[str, Any], token: str, **kw: Any) -> Any:
+        """A GET asked once per token for the client's life (a run): a connection's profile, which its
+        snapshot windows and its posts all need, costs one request, not one each."""
+        key = (url, repr(sorted(params.items())), hashlib.sha256(token.encode()).hexdigest())
+        task = self._shared.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._shared[key] = asyncio.ensure_future(self.get(url, params=params, token=token, **kw))
+        return await asyncio.shield(task)
 
     async def post(self, url: str, **kw: Any) -> Any:
         return await self.request("POST", url, **kw)
