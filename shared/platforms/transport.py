@@ -166,8 +166,7 @@ DEFAULT_LIMITS: dict[str, PlatformLimits] = {
     "instagram": PlatformLimits(requests_per_second=50.0, burst=20, concurrency=8),
     "youtube": PlatformLimits(requests_per_second=50.0, burst=20, concurrency=8),
     "pinterest": PlatformLimits(requests_per_second=50.0, burst=20, concurrency=8),
-    # Two endpoints at 600/min each: the ledger spaces each; this caps one process at both together.
-    "tiktok": PlatformLimits(requests_per_second=19.0, burst=4, concurrency=8),
+    "tiktok": PlatformLimits(requests_per_second=50.0, burst=20, concurrency=8),
 }
 
 
@@ -310,9 +309,8 @@ class PlatformClient:
         while True:
             attempt += 1
             try:
-                await self._admit(url, token)
                 return await self._attempt(method, url, where, params=params, data=data, json_body=json_body,
-                                           headers=headers, auth=auth)
+                                           headers=headers, auth=auth, token=token)
             except PlatformError as error:
                 malformed += isinstance(error, MalformedResponse)
                 if (not error.retryable or attempt >= self.limits.max_attempts
@@ -356,6 +354,9 @@ class PlatformClient:
 
         await self._bucket.take()
         async with self._semaphore:
+            # Admitted only once it can be sent: a request admitted while queued for a slot would reach the
+            # platform later than the ledger counted it, and a window could then hold more than the limit.
+            await self._admit(url, kw.pop("token"))
             try:
                 assert self._http is not None
                 response = await self._http.request(method, url, params=kw["params"], data=kw["data"],
