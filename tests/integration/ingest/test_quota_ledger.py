@@ -23,13 +23,23 @@ async def _run_db(fn, *args):
     return await asyncio.to_thread(_db, fn, *args)
 
 
+def _starts(key: str) -> list[float]:
+    """The starts the ledger handed out for `key`, in seconds after the first."""
+    with service_transaction() as conn:
+        rows = conn.execute("select extract(epoch from started_at)::float8 as t from platform_rate_starts"
+                            " where key = %s order by started_at", (key,)).fetchall()
+    return [r["t"] - rows[0]["t"] for r in rows]
+
+
 def test_a_rate_window_lets_its_limit_start_at_once_and_the_next_one_a_window_later(stack):
     key = f"test:{uuid.uuid4().hex}"
     # Two processes' ledgers are the same rows: alternate between "them", one connection each.
     waits = [_db(take_slot, key, 3, 10.0) for _ in range(7)]
-    assert waits[:3] == [0.0, 0.0, 0.0]
-    for wait, windows in zip(waits[3:], (1, 1, 1, 2)):
-        assert 10.0 * windows - 1.0 < wait <= 10.0 * windows  # the calls themselves take well under a second
+    assert waits[:3] == [0.0, 0.0, 0.0] and all(w > 0 for w in waits[3:])
+    starts = _starts(key)
+    # Each start is a window after the one three places before it, however long the calls took.
+    for n in range(3, 7):
+        assert starts[n] - starts[n - 3] == pytest.approx(10.0, abs=1e-3)
 
 
 def test_a_daily_quota_refuses_past_its_limit_and_counts_nothing_then(stack):
@@ -78,16 +88,22 @@ def test_tiktok_requests_wait_for_their_endpoint_window_and_others_do_not(stack)
     ledger = QuotaLedger(_run_db, sleep=sleep)
     quota = next(q for q in APP_QUOTAS["tiktok"] if q.key == "tiktok:/v2/video/list/")
     assert quota.allowed == 570  # 600 a minute, held at 95 %
-    with service_transaction() as conn:
+    with service_transaction() as conn:  # 569 requests started just now (as if by other processes)
         conn.execute("delete from platform_rate_limits where key like 'tiktok:%'")
+        conn.execute("insert into platform_rate_limits (key) values (%s)", (quota.key,))
+        conn.execute("insert into platform_rate_starts (key, started_at)"
+                     " select %s, clock_timestamp() from generate_series(1, %s)", (quota.key, quota.allowed - 1))
 
     async def burst():
-        for _ in range(quota.allowed + 2):
+        for _ in range(3):
             await ledger("tiktok", "open.tiktokapis.com", "/v2/video/list/")
         await ledger("tiktok", "open.tiktokapis.com", "/v2/oauth/token/")  # not a limited endpoint
         await ledger("instagram", "graph.instagram.com", "/v25.0/me")
 
     asyncio.run(burst())
-    # The first 570 went at once; the next two wait for the first starts to be a minute old.
-    assert len(slept) == 2
-    assert all(30.0 < wait <= 60.0 for wait in slept)  # less the time the 570 calls took
+    # The 570th went at once; the next two waited for the first two starts to be a minute old.
+    assert len(slept) == 2 and all(wait > 0 for wait in slept)
+    starts = _starts(quota.key)
+    assert len(starts) == quota.allowed + 2
+    assert starts[570] - starts[0] == pytest.approx(60.0, abs=1e-3)
+    assert starts[571] - starts[1] == pytest.approx(60.0, abs=1e-3)
