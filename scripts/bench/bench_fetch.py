@@ -98,7 +98,8 @@ def _one_run(args: argparse.Namespace, first: bool) -> dict:
     database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-fetch-")) / "data", persistent=False)
     env = {"APP_ENV": "local", "DATABASE_URL": database.url, "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING",
            "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-           "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)), "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
+           "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)),
+           "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
            "FETCH_MAX_IN_FLIGHT": str(args.connections), "FETCH_BUDGET_S": "3600", "PLATFORM_LIMITS_JSON": "{}"}
     if not real:  # the old yardstick: a concurrency per platform and no rate cap
         env["PLATFORM_LIMITS_JSON"] = json.dumps({p: {"concurrency": args.concurrency, "requests_per_second": 10_000,
@@ -196,7 +197,8 @@ def _report(args: argparse.Namespace, runs: list[dict]) -> dict:
         "minimum_per_connection": {p: round(n / connections[p], 2) for p, n in (runs[0]["minimum"] or {}).items()},
         "requests_by_endpoint": last["stats"], "limits_counted": last["limits"],
         "cpu_s": {"run": round(last["cpu_s"], 2), "sandbox": round(last["sandbox_cpu_s"], 2), "cores": cores,
-                  "busy_share_of_machine": round((last["cpu_s"] + last["sandbox_cpu_s"]) / (last["wall_s"] * cores), 2)},
+                  "busy_share_of_machine": round((last["cpu_s"] + last["sandbox_cpu_s"])
+                                                 / (last["wall_s"] * cores), 2)},
     }
 
 

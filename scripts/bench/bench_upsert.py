@@ -115,7 +115,8 @@ def main() -> None:
     def summary(kind: str) -> dict[str, float]:
         ratios = sorted(sample["copy"] / sample[kind] for sample in samples)  # throughput vs COPY's
         return {"s_median": round(statistics.median(sample[kind] for sample in samples), 3),
-                "throughput_ratio_min": round(ratios[0], 3), "throughput_ratio_median": round(statistics.median(ratios), 3)}
+                "throughput_ratio_min": round(ratios[0], 3),
+                "throughput_ratio_median": round(statistics.median(ratios), 3)}
 
     print(json.dumps({
         "rows": args.rows, "posts_indexes": indexes, "repeats": args.repeat,

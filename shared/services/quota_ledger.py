@@ -10,7 +10,7 @@ limit (shared/platforms/quotas.py) first goes through the ledger:
 - a daily quota adds the request's unit to `platform_quota_usage` for the quota's day, refused once
   it would pass the limit: the request is not sent and RateLimited says when the day ends (the fetch
   defers the connection until then).
-Slots use the database's clock, so processes on different machines share one timeline; the quota's day
+Starts use the database's clock, so processes on different machines share one timeline; the quota's day
 comes from shared/clock.py, so a test can pin it.
 """
 from __future__ import annotations
@@ -41,8 +41,8 @@ def take_slot(conn: Any, key: str, limit: int, window_s: float) -> float:
              returning started_at)
            select extract(epoch from started_at - clock_timestamp())::float8 as wait_s from taken""",
         {"key": key, "back": limit - 1, "window": window_s}).fetchone()
-    conn.execute("delete from platform_rate_starts where key = %s and started_at < clock_timestamp() - %s * interval '1 s'",
-                 (key, 2 * window_s))
+    conn.execute("delete from platform_rate_starts where key = %s"
+                 " and started_at < clock_timestamp() - %s * interval '1 s'", (key, 2 * window_s))
     return max(0.0, row["wait_s"])
 
 
