@@ -6,6 +6,7 @@ prints her overview, trends, creators, opportunities, insights and three ranked 
 two weeks later in the sandbox, what the briefs she followed did, her standing among peers and her digest.
 `--serve` keeps the stack running afterwards (gateway URL and a token are printed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,20 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from scripts.demo_report import print_best_times, print_briefs, print_creators, print_digest, print_insights, \
-    print_keywords, print_opportunities, print_outcomes, print_overview, print_peers, print_topics, section
+from scripts.demo_report import (
+    print_best_times,
+    print_briefs,
+    print_creators,
+    print_digest,
+    print_insights,
+    print_keywords,
+    print_opportunities,
+    print_outcomes,
+    print_overview,
+    print_peers,
+    print_topics,
+    section,
+)
 
 SCENARIOS = Path(__file__).resolve().parent / "sandbox" / "scenarios"
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
@@ -44,30 +57,43 @@ def run(args: argparse.Namespace) -> None:
 
     t0 = time.perf_counter()
     # Request logs are JSON lines for Cloud Logging; the demo prints a report instead.
-    stack = start_stack(persist=False, port=args.port, extra_env={"LOG_LEVEL": "WARNING"}, sandbox_options={
-        "seed": args.seed, "creators": CREATORS, "effects": str(SCENARIOS / "demo_effects.json"),
-        "trends": str(SCENARIOS / "rising_niche.json")})
+    stack = start_stack(
+        persist=False,
+        port=args.port,
+        extra_env={"LOG_LEVEL": "WARNING"},
+        sandbox_options={
+            "seed": args.seed,
+            "creators": CREATORS,
+            "effects": str(SCENARIOS / "demo_effects.json"),
+            "trends": str(SCENARIOS / "rising_niche.json"),
+        },
+    )
     try:
         user = stack.create_user("divz.mysterious@example.com")
         _set_profile(stack, user)
         http = httpx.Client(base_url=stack.base_url, timeout=600)
         auth = user.headers
-        section(f"Local stack up in {time.perf_counter() - t0:.1f}s: gateway {stack.base_url}, "
-                f"sandbox {stack.sandbox.base_url}")
+        section(
+            f"Local stack up in {time.perf_counter() - t0:.1f}s: gateway {stack.base_url}, "
+            f"sandbox {stack.sandbox.base_url}"
+        )
         for platform in PLATFORMS:
             print(f"  connect {platform:10} -> {connect(http, platform, user.token)}")
         cron = stack.cron_headers
         refreshed = http.post("/api/auth/refresh", headers=cron).json()
         print(f"  token refresh run: {json.dumps(refreshed.get('counts', refreshed))}")
         fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
-        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows', 'errors', 'duration_s')})}")
+        shown = ("connections_done", "rows", "errors", "duration_s")
+        print(f"  fetch run: {json.dumps({k: fetched.get(k) for k in shown})}")
         print_overview(http.get("/api/analytics/overview", params={"period": "30d"}, headers=auth).json())
         _market_account(stack)
         _replay_trend_history(stack, days=args.history_days)
         trends = http.post("/api/cron/detect-trends", headers=cron).json()
         print(f"  trend run: {json.dumps({k: trends.get(k) for k in ('observations', 'trends_written', 'sources')})}")
-        print(f"  supply: {json.dumps(trends.get('supply'))}; creators: "
-              f"{json.dumps({k: trends['creators'].get(k) for k in ('checked', 'discovered', 'discovery')})}")
+        print(
+            f"  supply: {json.dumps(trends.get('supply'))}; creators: "
+            f"{json.dumps({k: trends['creators'].get(k) for k in ('checked', 'discovered', 'discovery')})}"
+        )
         print_topics(http.get("/api/trends/topics", params={"limit": 8}, headers=auth).json())
         print_keywords(http.get("/api/trends/keywords", params={"limit": 8}, headers=auth).json())
         print_creators(http.get("/api/creators/trending", params={"limit": 5}, headers=auth).json())
@@ -75,15 +101,18 @@ def run(args: argparse.Namespace) -> None:
         insights = http.post("/api/ai/patterns", headers=auth, json={}).json()
         print_opportunities(http.get("/api/opportunities", params={"limit": 30}, headers=auth).json())
         print_insights(insights)
-        briefs = http.post("/api/ai/recommend", headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-                           json={"count": 3}).json()
+        briefs = http.post(
+            "/api/ai/recommend", headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, json={"count": 3}
+        ).json()
         print_briefs(briefs)
         print_best_times(http.get("/api/analytics/best-times", headers=auth).json())
         _follow_two_briefs(stack, http, user, briefs)
         section(f"Done in {time.perf_counter() - t0:.1f}s")
         if args.serve:
-            print(f"Serving. Gateway: {stack.base_url}  OpenAPI: {stack.base_url}/openapi.json\n"
-                  f"Token for {user.email}:\n{user.token}\nCtrl-C to stop.")
+            print(
+                f"Serving. Gateway: {stack.base_url}  OpenAPI: {stack.base_url}/openapi.json\n"
+                f"Token for {user.email}:\n{user.token}\nCtrl-C to stop."
+            )
             while True:
                 time.sleep(3600)
     finally:
@@ -103,21 +132,32 @@ def _follow_two_briefs(stack: Any, http: httpx.Client, user: Any, briefs: dict[s
     followed = [briefs["recommendations"][0], briefs["recommendations"][2]]
     for brief, days in zip(followed, (1, 3)):
         caption = f"{brief['caption']} {' '.join(brief['hashtags'][:4])}"
-        stack.sandbox.publish(brief["platform"], 0, caption=caption[:150] if brief["platform"] == "tiktok" else caption,
-                              title=brief["concept"], posted_at=start + dt.timedelta(days=days, hours=2),
-                              attributes={k: v for k, v in brief["attributes"].items()
-                                          if k in ("camera_angle", "audio_type", "content_format", "hook_speed")})
+        stack.sandbox.publish(
+            brief["platform"],
+            0,
+            caption=caption[:150] if brief["platform"] == "tiktok" else caption,
+            title=brief["concept"],
+            posted_at=start + dt.timedelta(days=days, hours=2),
+            attributes={
+                k: v
+                for k, v in brief["attributes"].items()
+                if k in ("camera_angle", "audio_type", "content_format", "hook_speed")
+            },
+        )
     later = start + dt.timedelta(days=14)
     clock.set_now(later)
     stack.sandbox.set_today(later.date())
     _due_again(user)  # the scheduler would have fetched her every day of those two weeks
     fetched = http.post("/api/cron/fetch-analytics", headers=cron).json()
-    print(f"\n  two weeks later ({later.date()}): she posted briefs #1 and #3, not #2; fetch run: "
-          f"{json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows')})}")
+    print(
+        f"\n  two weeks later ({later.date()}): she posted briefs #1 and #3, not #2; fetch run: "
+        f"{json.dumps({k: fetched.get(k) for k in ('connections_done', 'rows')})}"
+    )
     listed = http.get("/api/ai/recommendations", headers=auth).json()
     realised = http.post("/api/ai/patterns", headers=auth, json={}).json()["virality_model"].get("realised")
-    print_outcomes({"items": [i for i in listed["items"] if i["id"] in {b["id"] for b in briefs["recommendations"]}]},
-                   realised)
+    print_outcomes(
+        {"items": [i for i in listed["items"] if i["id"] in {b["id"] for b in briefs["recommendations"]}]}, realised
+    )
     print_peers(http.get("/api/analytics/signals", headers=auth).json())
     weekly = http.post("/api/cron/weekly-patterns", headers=cron).json()
     print(f"  weekly cron: {json.dumps({k: weekly.get(k) for k in ('briefs_linked', 'briefs_measured', 'digests')})}")
@@ -139,7 +179,9 @@ def _latest_digest(user: Any) -> dict[str, Any] | None:
 
     claims = UserClaims(user_id=user.user_id, role="authenticated", email=user.email, raw={"sub": user.user_id})
     with user_transaction(claims) as conn:
-        return conn.execute("select subject, html, text from weekly_digests order by period_end desc limit 1").fetchone()
+        return conn.execute(
+            "select subject, html, text from weekly_digests order by period_end desc limit 1"
+        ).fetchone()
 
 
 def _replay_trend_history(stack: Any, days: int) -> None:
@@ -150,10 +192,9 @@ def _replay_trend_history(stack: Any, days: int) -> None:
     """
     import datetime as dt
 
+    from shared import clock
     from shared.config import get_settings
     from shared.services.trend_detection import run_detection
-
-    from shared import clock
 
     today = clock.today()
     started = time.perf_counter()
@@ -186,8 +227,10 @@ def _set_profile(stack: Any, user: Any) -> None:
 
     claims = UserClaims(user_id=user.user_id, role="authenticated", email=user.email, raw={"sub": user.user_id})
     with user_transaction(claims) as conn:
-        conn.execute("update profiles set niche_keywords = %s, timezone = 'Europe/London', name = 'Divz'"
-                     " where id = %s", (NICHE, user.user_id))
+        conn.execute(
+            "update profiles set niche_keywords = %s, timezone = 'Europe/London', name = 'Divz' where id = %s",
+            (NICHE, user.user_id),
+        )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
 """How the demo prints what the API returned: plain tables a creator could read."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,9 +38,12 @@ def print_overview(body: dict[str, Any]) -> None:
         print(f"  {row['platform']:10} " + " ".join(cells))
     fetched = {p["platform"]: p.get("last_fetched_at") for p in body["platforms"]}
     print("  last fetched: " + ", ".join(f"{k} {str(v)[:19] if v else 'never'}" for k, v in fetched.items()))
-    windows = [f"{p['platform']} {p['window']['start']}..{p['window']['end']} vs {p['window']['previous_start']}.."
-               f"{p['window']['previous_end']} ({p['metrics']['views']['days_compared'] or 0} days compared)"
-               for p in body["platforms"] if p.get("window")]
+    windows = [
+        f"{p['platform']} {p['window']['start']}..{p['window']['end']} vs {p['window']['previous_start']}.."
+        f"{p['window']['previous_end']} ({p['metrics']['views']['days_compared'] or 0} days compared)"
+        for p in body["platforms"]
+        if p.get("window")
+    ]
     print("  equal windows, each ending on the platform's last complete day: " + "; ".join(windows))
 
 
@@ -49,17 +53,22 @@ def _growth(growth: dict[str, Any]) -> str:
 
 def print_topics(body: dict[str, Any]) -> None:
     section("Trending topics for her niche (heat = velocity x relevance x recency)")
-    for t in body.get("topics", [])[:8]:
-        print(f"  {t['heat_score']:5.1f}  {t['topic']:28} growth {_growth(t.get('growth') or {})}"
-              f"  relevance {t.get('relevance') or 0:.2f}  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]")
+    for t in body.get("items", [])[:8]:
+        print(
+            f"  {t['heat_score']:5.1f}  {t['topic']:28} growth {_growth(t.get('growth') or {})}"
+            f"  relevance {t.get('relevance') or 0:.2f}"
+            f"  [{t.get('category') or '-'}; {', '.join(t.get('sources', []))}]"
+        )
 
 
 def print_keywords(body: dict[str, Any]) -> None:
     section(f"Rising keywords (ranked by {body.get('window', '7d')} growth; interest = Pinterest index, one scale)")
-    for k in body.get("keywords", [])[:8]:
+    for k in body.get("items", [])[:8]:
         series = [p["value"] for p in k.get("series", []) if p.get("value") is not None][-21:]
-        print(f"  {k['keyword']:28} interest {_num(k.get('interest_index')):>6}  growth {_growth(k.get('growth') or {})}"
-              f"  {_sparkline(series)}")
+        print(
+            f"  {k['keyword']:28} interest {_num(k.get('interest_index')):>6}  growth {_growth(k.get('growth') or {})}"
+            f"  {_sparkline(series)}"
+        )
 
 
 def _sparkline(values: list[float]) -> str:
@@ -73,9 +82,11 @@ def _sparkline(values: list[float]) -> str:
 
 def print_creators(body: dict[str, Any]) -> None:
     section(f"Trending creators in her niche (size-aware growth, at least {body.get('min_followers', 0):,} followers)")
-    for c in body.get("creators", [])[:5]:
-        print(f"  {c['handle']:22} {c['platform']:10} {_num(c.get('followers')):>9} followers  "
-              f"{c.get('format_description') or ''}")
+    for c in body.get("items", [])[:5]:
+        print(
+            f"  {c['handle']:22} {c['platform']:10} {_num(c.get('followers')):>9} followers  "
+            f"{c.get('format_description') or ''}"
+        )
         print(f"    why: {c.get('why_listed')}")
     for platform, why in (body.get("not_covered") or {}).items():
         print(f"  ({platform}: {why})")
@@ -96,26 +107,35 @@ def _supply(supply: dict[str, Any]) -> str:
 
 def print_opportunities(body: dict[str, Any]) -> None:
     section("Opportunity gaps (relevance x interest per fresh post, 0-100)")
-    basis = ", ".join(f"{f['level']} {f['ratio']:.1f}x {f.get('metric') or ''}".strip()
-                      for f in body.get("ideas_based_on", []))
+    basis = ", ".join(
+        f"{f['level']} {f['ratio']:.1f}x {f.get('metric') or ''}".strip() for f in body.get("ideas_based_on", [])
+    )
     print(f"  ideas built on her significant patterns: {basis or 'none yet (no finding clears the bar)'}")
-    for o in body.get("opportunities", [])[:5]:
+    for o in body.get("items", [])[:5]:
         demand, supply = o.get("demand") or {}, o.get("supply") or {}
         score = "   —" if o.get("gap_score") is None else f"{o['gap_score']:5.1f}"
-        print(f"  {score}  {o['topic']:28} interest {_num(demand.get('interest_index'))} x relevance"
-              f" {demand.get('relevance') or 0:.2f}; {_supply(supply)}")
+        print(
+            f"  {score}  {o['topic']:28} interest {_num(demand.get('interest_index'))} x relevance"
+            f" {demand.get('relevance') or 0:.2f}; {_supply(supply)}"
+        )
         for idea in o.get("ideas", [])[:2]:
             print(f"         - {idea}")
-    served = sorted((o for o in body.get("opportunities", []) if (o.get("supply") or {}).get("posts_per_week")),
-                    key=lambda o: -o["supply"]["posts_per_week"])[:3]
+    served = sorted(
+        (o for o in body.get("items", []) if (o.get("supply") or {}).get("posts_per_week")),
+        key=lambda o: -o["supply"]["posts_per_week"],
+    )[:3]
     if served:
-        print("  most served (narrowest gaps): " + "; ".join(
-            f"{o['topic']} {o['gap_score']:.1f} ({_supply(o['supply'])})" for o in served))
+        print(
+            "  most served (narrowest gaps): "
+            + "; ".join(f"{o['topic']} {o['gap_score']:.1f} ({_supply(o['supply'])})" for o in served)
+        )
 
 
 def print_insights(body: dict[str, Any]) -> None:
-    section(f"What makes her posts work ({body.get('posts_analyzed', '?')} posts, "
-            f"{body.get('tested', '?')} attribute x metric tests, FDR {body.get('fdr', 0.05)})")
+    section(
+        f"What makes her posts work ({body.get('posts_analyzed', '?')} posts, "
+        f"{body.get('tested', '?')} attribute x metric tests, FDR {body.get('fdr', 0.05)})"
+    )
     found = [i for i in body.get("insights", []) if i["category"] != "pattern_coverage"]
     for i in found:
         print(f"  [{i['impact']:6}] {i['insight']}")
@@ -126,15 +146,19 @@ def print_insights(body: dict[str, Any]) -> None:
             print(f"  [n/a   ] {i['insight']}")
     quiet = [c for c in body.get("coverage", []) if c["verdict"] == "no_effect"]
     if quiet:
-        print(f"  no effect: {', '.join(sorted({c['attribute'].replace('_', ' ') for c in quiet}))} "
-              f"(on one metric or both; each with the largest difference it rules out)")
+        print(
+            f"  no effect: {', '.join(sorted({c['attribute'].replace('_', ' ') for c in quiet}))} "
+            f"(on one metric or both; each with the largest difference it rules out)"
+        )
     model = body.get("virality_model") or {}
     if model.get("brier") is not None:
         ci = model.get("skill_ci") or [None, None]
         verdict = "earned" if model.get("earned") else "not better than the base rate: briefs show no probability"
-        print(f"  virality model, posts predicted before they were seen ({model.get('n_test')}): Brier "
-              f"{model['brier']:.3f} vs {model['brier_base_rate']:.3f} for the base rate, skill {model['skill']:+.1%} "
-              f"(95% CI {ci[0]:+.1%} to {ci[1]:+.1%}), AUC {model.get('auc', 0):.2f}; {verdict}")
+        print(
+            f"  virality model, posts predicted before they were seen ({model.get('n_test')}): Brier "
+            f"{model['brier']:.3f} vs {model['brier_base_rate']:.3f} for the base rate, skill {model['skill']:+.1%} "
+            f"(95% CI {ci[0]:+.1%} to {ci[1]:+.1%}), AUC {model.get('auc', 0):.2f}; {verdict}"
+        )
 
 
 def print_briefs(body: dict[str, Any]) -> None:
@@ -161,13 +185,18 @@ def print_best_times(body: dict[str, Any]) -> None:
         if p["status"] != "ok":
             print(f"  {p['platform']:10} not enough data ({p['n_posts']} posts)")
             continue
-        best = ", ".join(f"{w['weekday'][:3]} {w['block']} {w['ratio']:.2f}x ({_ci(w['ci_low'], w['ci_high'])})"
-                         for w in p.get("best", []))
+        best = ", ".join(
+            f"{w['weekday'][:3]} {w['block']} {w['ratio']:.2f}x ({_ci(w['ci_low'], w['ci_high'])})"
+            for w in p.get("best", [])
+        )
         print(f"  {p['platform']:10} best: {best}")
         habit = p.get("versus_habit")
         if habit:
-            print(f"  {'':10} {habit['best_weekday'][:3]} {habit['best_block']} against her habit of the last 90 days "
-                  f"({habit['habit_posts']} posts): {habit['ratio']:.2f}x (95% CI {_ci(habit['ci_low'], habit['ci_high'])})")
+            print(
+                f"  {'':10} {habit['best_weekday'][:3]} {habit['best_block']} against her habit of the last 90 days "
+                f"({habit['habit_posts']} posts): {habit['ratio']:.2f}x"
+                f" (95% CI {_ci(habit['ci_low'], habit['ci_high'])})"
+            )
 
 
 def print_peers(body: dict[str, Any]) -> None:
@@ -176,16 +205,20 @@ def print_peers(body: dict[str, Any]) -> None:
         peers = p.get("peers") or {}
         tier = peers.get("tier")
         n = peers.get("n_peers", 0)
-        head = f"  {p['platform']:10} {tier or '—'} tier ({_num(peers.get('followers'))} followers), " \
-               f"{n} peer{'' if n == 1 else 's'}"
+        head = (
+            f"  {p['platform']:10} {tier or '—'} tier ({_num(peers.get('followers'))} followers), "
+            f"{n} peer{'' if n == 1 else 's'}"
+        )
         if peers.get("reason"):
             print(f"{head}: {peers['reason']}")
             continue
         print(head)
         for m in peers.get("metrics", []):
             if m["status"] == "ok":
-                print(f"    {m['label']:42} {m['percentile']:5.1f}  (95% CI {_ci(m['ci_low'], m['ci_high'], '{:.0f}')})"
-                      f"  {m['explanation']}")
+                print(
+                    f"    {m['label']:42} {m['percentile']:5.1f}  (95% CI {_ci(m['ci_low'], m['ci_high'], '{:.0f}')})"
+                    f"  {m['explanation']}"
+                )
             elif m["status"] != "unavailable":
                 print(f"    {m['label']:42}     —  {m['explanation']}")
         unavailable = [m["label"] for m in peers.get("metrics", []) if m["status"] == "unavailable"]
@@ -199,25 +232,35 @@ def print_outcomes(body: dict[str, Any], realised: dict[str, Any] | None) -> Non
         link, outcome = item.get("link"), item.get("outcome")
         print(f"  [{item['status']:8}] #{item['rank']} {item['concept']} ({item.get('platform') or 'any'})")
         if link:
-            how = "named by her" if link["source"] == "explicit" else \
-                f"matched automatically, confidence {link['confidence']:.2f} (text {link['match']['text']:.2f}, " \
+            how = (
+                "named by her"
+                if link["source"] == "explicit"
+                else f"matched automatically, confidence {link['confidence']:.2f} (text {link['match']['text']:.2f}, "
                 f"{link['match']['agreeing']} of {link['match']['compared']} attributes agree)"
+            )
             print(f"             post {link['platform_post_id']}: {how}")
         if outcome:
-            ratios = ", ".join(f"{name} {outcome[key]:.2f}x her {outcome['baseline'][rate]['stratum']} mean"
-                               for name, key, rate in (("saves", "save_ratio", "save_rate"),
-                                                       ("shares", "share_ratio", "share_rate"))
-                               if outcome[key] is not None)
+            ratios = ", ".join(
+                f"{name} {outcome[key]:.2f}x her {outcome['baseline'][rate]['stratum']} mean"
+                for name, key, rate in (("saves", "save_ratio", "save_rate"), ("shares", "share_ratio", "share_rate"))
+                if outcome[key] is not None
+            )
             verdict = "reached" if outcome["top_quartile"] else "did not reach"
             predicted = "—" if outcome["predicted_probability"] is None else f"{outcome['predicted_probability']:.0%}"
-            print(f"             after {outcome['data_days']:.1f} days: {ratios}; {verdict} her top quartile "
-                  f"(percentile {outcome['score_percentile']:.2f}); the brief predicted {predicted}")
+            print(
+                f"             after {outcome['data_days']:.1f} days: {ratios}; {verdict} her top quartile "
+                f"(percentile {outcome['score_percentile']:.2f}); the brief predicted {predicted}"
+            )
     if realised and realised.get("n"):
-        print(f"  calibration of past briefs on their outcomes: n={realised['n']}, Brier {realised['brier']:.3f} vs "
-              f"{realised['brier_base_rate']:.3f} for her base rate; bins "
-              + "; ".join(f"{b['mean_predicted']:.2f}->{b['observed_rate']:.2f} (n={b['n']})"
-                          for b in realised.get("calibration", []))
-              + ("" if realised.get("acted_on") else " (too few to act on: the score stays as the backtest earned it)"))
+        print(
+            f"  calibration of past briefs on their outcomes: n={realised['n']}, Brier {realised['brier']:.3f} vs "
+            f"{realised['brier_base_rate']:.3f} for her base rate; bins "
+            + "; ".join(
+                f"{b['mean_predicted']:.2f}->{b['observed_rate']:.2f} (n={b['n']})"
+                for b in realised.get("calibration", [])
+            )
+            + ("" if realised.get("acted_on") else " (too few to act on: the score stays as the backtest earned it)")
+        )
 
 
 def print_digest(digest: dict[str, Any] | None) -> None:

@@ -8,6 +8,7 @@ blobs already under the newest key are left alone, so it can be re-run after an 
 row is written only if its blob is unchanged since it was read (a refresh that raced us already wrote
 under the newest key). Prints counts, never values.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,8 @@ def reencrypt_table(vault: TokenVault, table: str, *, batch_size: int = 200) -> 
             rows = conn.execute(
                 f"select {key}::text as key, user_id::text as user_id, platform::text as platform, "
                 f"{', '.join(columns)} from {table} where {key}::text > %s order by {key}::text limit %s",
-                (last, batch_size)).fetchall()
+                (last, batch_size),
+            ).fetchall()
             for row in rows:
                 counts.examined += 1
                 _reencrypt_row(conn, vault, table, key, columns, row, counts)
@@ -52,8 +54,9 @@ def reencrypt_table(vault: TokenVault, table: str, *, batch_size: int = 200) -> 
         last = rows[-1]["key"]
 
 
-def _reencrypt_row(conn: Any, vault: TokenVault, table: str, key: str, columns: tuple[str, ...],
-                   row: dict[str, Any], counts: Counts) -> None:
+def _reencrypt_row(
+    conn: Any, vault: TokenVault, table: str, key: str, columns: tuple[str, ...], row: dict[str, Any], counts: Counts
+) -> None:
     for column in columns:
         blob = row[column]
         if blob is None:
@@ -68,8 +71,9 @@ def _reencrypt_row(conn: Any, vault: TokenVault, table: str, key: str, columns: 
             counts.failed += 1
             continue
         sealed = vault.encrypt(plaintext, user_id=row["user_id"], platform=row["platform"], column=column)
-        updated = conn.execute(f"update {table} set {column} = %s where {key}::text = %s and {column} = %s",
-                               (sealed, row["key"], blob)).rowcount
+        updated = conn.execute(
+            f"update {table} set {column} = %s where {key}::text = %s and {column} = %s", (sealed, row["key"], blob)
+        ).rowcount
         counts.reencrypted += updated
         counts.by_column[column] = counts.by_column.get(column, 0) + updated
 
@@ -83,9 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     for table in _TABLES:
         counts = reencrypt_table(vault, table, batch_size=args.batch_size)
         failed += counts.failed
-        print(f"{table}: examined {counts.examined} rows, re-encrypted {counts.reencrypted} blobs "
-              f"{dict(sorted(counts.by_column.items()))}, already current {counts.current}, "
-              f"undecryptable {counts.failed} (key {vault.current_kid})")
+        print(
+            f"{table}: examined {counts.examined} rows, re-encrypted {counts.reencrypted} blobs "
+            f"{dict(sorted(counts.by_column.items()))}, already current {counts.current}, "
+            f"undecryptable {counts.failed} (key {vault.current_kid})"
+        )
     return 1 if failed else 0
 
 

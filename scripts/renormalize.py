@@ -6,6 +6,7 @@ No platform is called. Archived fetches are replayed in the order they were made
 same upserts the fetch run uses, so the tables end as the live runs would have left them had today's
 normalizers been in place then.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,9 @@ def renormalize(user_id: str | None = None, platform: str | None = None) -> Reno
         module = get_platform(fetch["platform"])
         with service_transaction() as conn:
             if fetch["snapshots"]:
-                result.snapshots += upsert_snapshots(conn, fetch["user_id"], module.normalize_snapshots(fetch["snapshots"]))
+                result.snapshots += upsert_snapshots(
+                    conn, fetch["user_id"], module.normalize_snapshots(fetch["snapshots"])
+                )
             if fetch["posts"]:
                 result.posts += upsert_posts(conn, fetch["user_id"], module.normalize_posts(fetch["posts"]))
         result.fetches += 1
@@ -46,8 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--platform", choices=("instagram", "youtube", "pinterest", "tiktok"))
     args = parser.parse_args(argv)
     result = renormalize(args.user, args.platform)
-    print(json.dumps({"fetches_replayed": result.fetches, "snapshot_rows": result.snapshots,
-                      "post_rows": result.posts}))
+    print(
+        json.dumps({"fetches_replayed": result.fetches, "snapshot_rows": result.snapshots, "post_rows": result.posts})
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ tables (the README keeps the latest):
 
     uv run python -m scripts.sweep_patterns [--seeds 10] [--today 2026-11-20] [--window-days 730]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,17 +64,22 @@ def run_one(seed: int, effects: list[dict], today: date, window_days: int) -> Ru
     posts = posts_frame(post_rows(records)).filter(pl.col("posted_at") >= now - timedelta(days=window_days))
     attributes = extract_attributes(posts, zone)
     result = detect_patterns(posts, attributes, top_n=TOP_N, fdr=FDR)
-    model = fit_virality_model(posts, attributes, patterns=result,
-                               fit_patterns=lambda p, a: detect_patterns(p, a, top_n=TOP_N, fdr=FDR))
+    model = fit_virality_model(
+        posts, attributes, patterns=result, fit_patterns=lambda p, a: detect_patterns(p, a, top_n=TOP_N, fdr=FDR)
+    )
     run = Run(seed=seed, virality=model.report.model_dump(), oracle_skill=_oracle_skill(posts, oracle))
     planted = {(e["attribute"], e["level"], e["metric"]): e["lift"] for e in effects if "lift" in e}
     stated = {(f.attribute, f.level, f.metric): f for f in findings(result)}
     verdicts = {(r["attribute"], r["metric"]): r["verdict"] for r in result.coverage.iter_rows(named=True)}
     for key, lift in planted.items():
         f = stated.get(key)
-        run.planted[key] = {"lift": lift, "testable": verdicts[(key[0], key[2])] != "not_testable",
-                            "found": f is not None, "ratio": f.ratio if f else None,
-                            "covered": bool(f and f.ci_low <= lift <= f.ci_high)}
+        run.planted[key] = {
+            "lift": lift,
+            "testable": verdicts[(key[0], key[2])] != "not_testable",
+            "found": f is not None,
+            "ratio": f.ratio if f else None,
+            "covered": bool(f and f.ci_low <= lift <= f.ci_high),
+        }
     lifted = {(a, m) for a, _, m in planted}
     for key in stated:
         if key not in planted:
@@ -107,8 +113,13 @@ def _oracle_skill(posts: pl.DataFrame, lifts: dict[str, tuple[float, float]]) ->
     features = []
     for post_id, platform in zip(labels.get_column("post_id").to_list(), platforms):
         save, share = lifts.get(post_id, (1.0, 1.0))
-        features.append([1.0, math.log(save) if platform in ("instagram", "pinterest") else 0.0,
-                         math.log(share) if platform in ("instagram", "youtube", "tiktok") else 0.0])
+        features.append(
+            [
+                1.0,
+                math.log(save) if platform in ("instagram", "pinterest") else 0.0,
+                math.log(share) if platform in ("instagram", "youtube", "tiktok") else 0.0,
+            ]
+        )
     x = np.array(features)
     cuts = [int(len(y) * c) for c in EVALUATION_CUTS]
     loss = base_loss = 0.0
@@ -127,35 +138,51 @@ def _fmt(values: list[float], spec: str = "+.1%") -> str:
 
 def report(results: dict[str, list[Run]]) -> str:
     """The three markdown tables: planted effects, false and mirror findings, virality skill."""
-    lines = ["| effect set | planted effect | lift | testable | found | CI covers lift | median ratio |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| effect set | planted effect | lift | testable | found | CI covers lift | median ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, runs in results.items():
-        for key in (runs[0].planted if runs else {}):
+        for key in runs[0].planted if runs else {}:
             outcomes = [r.planted[key] for r in runs]
             testable = [o for o in outcomes if o["testable"]]
             found = [o for o in testable if o["found"]]
             ratios = [o["ratio"] for o in found]
-            lines.append(f"| {name} | {key[0]}={key[1]} on {key[2]} | {outcomes[0]['lift']} | "
-                         f"{len(testable)}/{len(runs)} | {len(found)}/{len(testable)} | "
-                         f"{sum(o['covered'] for o in found)}/{len(found)} | "
-                         f"{statistics.median(ratios):.2f} |" if ratios else
-                         f"| {name} | {key[0]}={key[1]} on {key[2]} | {outcomes[0]['lift']} | "
-                         f"{len(testable)}/{len(runs)} | 0/{len(testable)} | — | — |")
-    lines += ["", "| effect set | runs | findings on unplanted attributes | mirror findings | "
-              f"runs with any finding at FDR {NULL_FDR} (no-effect world) |", "|---|---|---|---|---|"]
+            lines.append(
+                f"| {name} | {key[0]}={key[1]} on {key[2]} | {outcomes[0]['lift']} | "
+                f"{len(testable)}/{len(runs)} | {len(found)}/{len(testable)} | "
+                f"{sum(o['covered'] for o in found)}/{len(found)} | "
+                f"{statistics.median(ratios):.2f} |"
+                if ratios
+                else f"| {name} | {key[0]}={key[1]} on {key[2]} | {outcomes[0]['lift']} | "
+                f"{len(testable)}/{len(runs)} | 0/{len(testable)} | — | — |"
+            )
+    lines += [
+        "",
+        "| effect set | runs | findings on unplanted attributes | mirror findings | "
+        f"runs with any finding at FDR {NULL_FDR} (no-effect world) |",
+        "|---|---|---|---|---|",
+    ]
     for name, runs in results.items():
         null = f"{sum(r.null_findings > 0 for r in runs)}/{len(runs)}" if not runs[0].planted else "—"
-        lines.append(f"| {name} | {len(runs)} | {sum(len(r.unplanted) for r in runs)} | "
-                     f"{sum(len(r.mirrors) for r in runs)} | {null} |")
-    lines += ["", "| effect set | skill, median (min to max) | earned (95% CI of skill > 0) | AUC | "
-              "oracle skill (true planted lifts) | calibration, pooled: predicted → observed (n) |",
-              "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {name} | {len(runs)} | {sum(len(r.unplanted) for r in runs)} | "
+            f"{sum(len(r.mirrors) for r in runs)} | {null} |"
+        )
+    lines += [
+        "",
+        "| effect set | skill, median (min to max) | earned (95% CI of skill > 0) | AUC | "
+        "oracle skill (true planted lifts) | calibration, pooled: predicted → observed (n) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, runs in results.items():
         v = [r.virality for r in runs if r.virality.get("status") == "ok"]
-        lines.append(f"| {name} | {_fmt([x['skill'] for x in v])} | {sum(x['earned'] for x in v)}/{len(v)} | "
-                     f"{_fmt([x['auc'] for x in v], '.2f')} | "
-                     f"{_fmt([r.oracle_skill for r in runs if r.oracle_skill is not None])} | "
-                     f"{_pooled_calibration(v)} |")
+        lines.append(
+            f"| {name} | {_fmt([x['skill'] for x in v])} | {sum(x['earned'] for x in v)}/{len(v)} | "
+            f"{_fmt([x['auc'] for x in v], '.2f')} | "
+            f"{_fmt([r.oracle_skill for r in runs if r.oracle_skill is not None])} | "
+            f"{_pooled_calibration(v)} |"
+        )
     return "\n".join(lines)
 
 
@@ -185,8 +212,10 @@ def main() -> None:
         effects = json.loads((SCENARIOS / path).read_text()) if path else []
         results[name] = [run_one(seed, effects, today, args.window_days) for seed in range(1, args.seeds + 1)]
     print(report(results))
-    print(f"\n{args.seeds} seeds per set, sandbox day {today}, window {args.window_days} days, "
-          f"FDR {FDR}; {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{args.seeds} seeds per set, sandbox day {today}, window {args.window_days} days, "
+        f"FDR {FDR}; {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ speed when no platform field exposes them; the platform sandbox writes captions 
 same everyday wording. Each level lists several phrasings so neither side depends on one
 exact string.
 """
+
 from __future__ import annotations
 
 from typing import Final
@@ -40,6 +41,14 @@ CUES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
 }
 
 CTA_PHRASES: Final = (
-    "link in bio", "shop now", "follow for", "save this", "save for later", "share with",
-    "tag a friend", "comment below", "dm me", "check out",
+    "link in bio",
+    "shop now",
+    "follow for",
+    "save this",
+    "save for later",
+    "share with",
+    "tag a friend",
+    "comment below",
+    "dm me",
+    "check out",
 )

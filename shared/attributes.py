@@ -3,6 +3,7 @@
 One place for attribute names, their levels and the bucketing rules, so the extractor, the
 engines and the platform sandbox's planted effects all speak the same words.
 """
+
 from __future__ import annotations
 
 from typing import Final

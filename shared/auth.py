@@ -3,6 +3,7 @@
 Verified with `cryptography` directly (ES256, RS256) and the standard library (HS256): a token is parsed
 once, and a cold start loads only the EC primitives, not a JWT library and every algorithm it supports.
 """
+
 from __future__ import annotations
 
 import base64
@@ -75,7 +76,7 @@ def _download_json(url: str) -> Any:
 
 def _public_keys(document: Any) -> dict[str, tuple[str, Any]]:
     """kid -> (algorithm, key) for the EC P-256 and RSA signing keys of a JWK set; others are skipped."""
-    keys = {}
+    keys: dict[str, tuple[str, Any]] = {}
     for jwk in (document or {}).get("keys", []) if isinstance(document, dict) else []:
         try:
             if jwk.get("use", "sig") != "sig" or "kid" not in jwk:
@@ -83,8 +84,8 @@ def _public_keys(document: Any) -> dict[str, tuple[str, Any]]:
             if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256" and jwk.get("alg", "ES256") == "ES256":
                 from cryptography.hazmat.primitives.asymmetric import ec
 
-                numbers = ec.EllipticCurvePublicNumbers(_b64_int(jwk["x"]), _b64_int(jwk["y"]), ec.SECP256R1())
-                keys[str(jwk["kid"])] = ("ES256", numbers.public_key())
+                point = ec.EllipticCurvePublicNumbers(_b64_int(jwk["x"]), _b64_int(jwk["y"]), ec.SECP256R1())
+                keys[str(jwk["kid"])] = ("ES256", point.public_key())
             elif jwk.get("kty") == "RSA" and jwk.get("alg", "RS256") == "RS256":
                 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -162,8 +163,9 @@ def _verify_asymmetric(alg: str, key: Any, signing_input: bytes, signature: byte
 
             if len(signature) != 64:  # JWS: r and s, 32 bytes each (RFC 7518 §3.4)
                 return False
-            der = utils.encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                             int.from_bytes(signature[32:], "big"))
+            der = utils.encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
             key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
         else:
             from cryptography.hazmat.primitives.asymmetric import padding

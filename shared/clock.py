@@ -4,6 +4,7 @@ Services take "now" from here and pass it to SQL as a parameter (no bare `now()`
 answer a test checks), and the sandbox takes its "today" from here, so a run on any real date gives
 the same answer. Set with `set_now()` in-process or the APP_CLOCK environment variable (ISO 8601).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,8 +40,11 @@ def set_now(value: dt.datetime | dt.date | str | None) -> None:
 def parse_instant(value: dt.datetime | dt.date | str) -> dt.datetime:
     """An aware UTC datetime from a datetime, a date (midnight UTC) or an ISO 8601 string."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value or " " in value \
+        value = (
+            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if "T" in value or " " in value
             else dt.date.fromisoformat(value)
+        )
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is None:

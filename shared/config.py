@@ -1,8 +1,10 @@
 """Settings from the environment, validated once, in one place."""
+
 from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -14,10 +16,20 @@ from shared.errors import ConfigurationError
 REAL_PLATFORM_HOSTS: dict[str, str] = {
     host: f"https://{host}"
     for host in (
-        "www.instagram.com", "api.instagram.com", "graph.instagram.com", "graph.facebook.com",
-        "www.facebook.com", "accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com",
-        "youtubeanalytics.googleapis.com", "suggestqueries.google.com", "www.pinterest.com",
-        "api.pinterest.com", "www.tiktok.com", "open.tiktokapis.com",
+        "www.instagram.com",
+        "api.instagram.com",
+        "graph.instagram.com",
+        "graph.facebook.com",
+        "www.facebook.com",
+        "accounts.google.com",
+        "oauth2.googleapis.com",
+        "www.googleapis.com",
+        "youtubeanalytics.googleapis.com",
+        "suggestqueries.google.com",
+        "www.pinterest.com",
+        "api.pinterest.com",
+        "www.tiktok.com",
+        "open.tiktokapis.com",
     )
 }
 
@@ -44,6 +56,8 @@ class Settings(BaseModel):
     supabase_jwt_audience: str = "authenticated"
     supabase_jwks_url: str | None = None
 
+    # The web app's origins CORS allows, comma-separated: production, staging, preview deployments. One `*`
+    # in an origin's first host label stands for letters, digits and hyphens (`https://app-*.preview.example.com`).
     frontend_origin: str = "http://localhost:3000"
     frontend_url: str = "http://localhost:3000"
     public_base_url: str = "http://127.0.0.1:8080"
@@ -126,6 +140,16 @@ class Settings(BaseModel):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("frontend_origin")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origin_patterns(value)  # raises ValueError on a malformed entry
+        return value
+
+    def origin_allowed(self, origin: str) -> bool:
+        """Whether a browser `Origin` is one of the frontend's (FRONTEND_ORIGIN)."""
+        return any(p.fullmatch(origin.rstrip("/").lower()) for p in origin_patterns(self.frontend_origin))
+
     @field_validator("supabase_url", "frontend_url", "public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -144,33 +168,85 @@ class Settings(BaseModel):
         return self.platform_hosts.get(host, f"https://{host}").rstrip("/")
 
 
+_ORIGIN = re.compile(r"^(https?://)([a-z0-9*-]+)((?:\.[a-z0-9-]+)*)(:[0-9]{1,5})?$")
+
+
+@lru_cache(maxsize=8)
+def origin_patterns(value: str) -> tuple[re.Pattern[str], ...]:
+    """FRONTEND_ORIGIN's entries as patterns matching a browser's Origin exactly; ValueError on a bad entry."""
+    patterns = []
+    for entry in (part.strip().rstrip("/").lower() for part in value.split(",")):
+        if not entry:
+            continue
+        match = _ORIGIN.match(entry)
+        if match is None or match.group(2).count("*") > 1 or (match.group(2) == "*" and not match.group(3)):
+            raise ValueError("each origin is scheme://host[:port], with at most one * in the first host label")
+        scheme, label, rest, port = (match.group(i) or "" for i in range(1, 5))
+        label_regex = "[a-z0-9-]+".join(re.escape(part) for part in label.split("*"))
+        patterns.append(re.compile(re.escape(scheme) + label_regex + re.escape(rest + port)))
+    if not patterns:
+        raise ValueError("at least one origin")
+    return tuple(patterns)
+
+
 _ENV_NAMES = {
-    "environment": "APP_ENV", "database_url": "DATABASE_URL", "db_pool_max_size": "DB_POOL_MAX_SIZE",
-    "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S", "supabase_url": "SUPABASE_URL",
-    "supabase_jwt_secret": "SUPABASE_JWT_SECRET", "supabase_jwt_audience": "SUPABASE_JWT_AUDIENCE",
-    "supabase_jwks_url": "SUPABASE_JWKS_URL", "frontend_origin": "FRONTEND_ORIGIN",
-    "frontend_url": "FRONTEND_URL", "public_base_url": "PUBLIC_BASE_URL", "cron_secret": "CRON_SECRET",
-    "cron_audience": "CRON_AUDIENCE", "cron_service_account": "CRON_SERVICE_ACCOUNT",
-    "cron_oidc_certs_url": "CRON_OIDC_CERTS_URL", "caller_auth_header": "CALLER_AUTH_HEADER",
-    "token_keys": "TOKEN_KEYS", "state_secret": "OAUTH_STATE_SECRET", "anthropic_api_key": "ANTHROPIC_API_KEY",
-    "anthropic_model": "ANTHROPIC_MODEL", "anthropic_base_url": "ANTHROPIC_BASE_URL", "llm_timeout_s": "LLM_TIMEOUT_S", "llm_daily_quota": "LLM_DAILY_QUOTA",
-    "log_level": "LOG_LEVEL", "gcp_project": "GOOGLE_CLOUD_PROJECT",
-    "fetch_budget_s": "FETCH_BUDGET_S", "fetch_lease_s": "FETCH_LEASE_S", "fetch_task_lease_s": "FETCH_TASK_LEASE_S",
-    "fetch_interval_h": "FETCH_INTERVAL_H", "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
-    "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD", "tasks_queue": "TASKS_QUEUE",
-    "tasks_location": "TASKS_LOCATION", "tasks_worker_url": "TASKS_WORKER_URL",
-    "tasks_worker_audience": "TASKS_WORKER_AUDIENCE", "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
+    "environment": "APP_ENV",
+    "database_url": "DATABASE_URL",
+    "db_pool_max_size": "DB_POOL_MAX_SIZE",
+    "db_connect_timeout_s": "DB_CONNECT_TIMEOUT_S",
+    "supabase_url": "SUPABASE_URL",
+    "supabase_jwt_secret": "SUPABASE_JWT_SECRET",
+    "supabase_jwt_audience": "SUPABASE_JWT_AUDIENCE",
+    "supabase_jwks_url": "SUPABASE_JWKS_URL",
+    "frontend_origin": "FRONTEND_ORIGIN",
+    "frontend_url": "FRONTEND_URL",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "cron_secret": "CRON_SECRET",
+    "cron_audience": "CRON_AUDIENCE",
+    "cron_service_account": "CRON_SERVICE_ACCOUNT",
+    "cron_oidc_certs_url": "CRON_OIDC_CERTS_URL",
+    "caller_auth_header": "CALLER_AUTH_HEADER",
+    "token_keys": "TOKEN_KEYS",
+    "state_secret": "OAUTH_STATE_SECRET",
+    "anthropic_api_key": "ANTHROPIC_API_KEY",
+    "anthropic_model": "ANTHROPIC_MODEL",
+    "anthropic_base_url": "ANTHROPIC_BASE_URL",
+    "llm_timeout_s": "LLM_TIMEOUT_S",
+    "llm_daily_quota": "LLM_DAILY_QUOTA",
+    "log_level": "LOG_LEVEL",
+    "gcp_project": "GOOGLE_CLOUD_PROJECT",
+    "fetch_budget_s": "FETCH_BUDGET_S",
+    "fetch_lease_s": "FETCH_LEASE_S",
+    "fetch_task_lease_s": "FETCH_TASK_LEASE_S",
+    "fetch_interval_h": "FETCH_INTERVAL_H",
+    "fetch_max_in_flight": "FETCH_MAX_IN_FLIGHT",
+    "fetch_fanout_threshold": "FETCH_FANOUT_THRESHOLD",
+    "tasks_queue": "TASKS_QUEUE",
+    "tasks_location": "TASKS_LOCATION",
+    "tasks_worker_url": "TASKS_WORKER_URL",
+    "tasks_worker_audience": "TASKS_WORKER_AUDIENCE",
+    "tasks_service_account": "TASKS_SERVICE_ACCOUNT",
     "tasks_api_endpoint": "TASKS_API_ENDPOINT",
-    "trends_region": "TRENDS_REGION", "trends_interests": "TRENDS_INTERESTS",
-    "trends_seed_phrases": "TRENDS_SEED_PHRASES", "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
-    "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN", "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",
-    "trends_ttl_h": "TRENDS_TTL_H", "trends_history_days": "TRENDS_HISTORY_DAYS",
-    "trends_budget_s": "TRENDS_BUDGET_S", "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
+    "trends_region": "TRENDS_REGION",
+    "trends_interests": "TRENDS_INTERESTS",
+    "trends_seed_phrases": "TRENDS_SEED_PHRASES",
+    "trends_pinterest_token": "TRENDS_PINTEREST_TOKEN",
+    "trends_instagram_token": "TRENDS_INSTAGRAM_TOKEN",
+    "trends_instagram_user_id": "TRENDS_INSTAGRAM_USER_ID",
+    "trends_ttl_h": "TRENDS_TTL_H",
+    "trends_history_days": "TRENDS_HISTORY_DAYS",
+    "trends_budget_s": "TRENDS_BUDGET_S",
+    "trends_max_suggest_seeds": "TRENDS_MAX_SUGGEST_SEEDS",
     "trends_hashtags_per_run": "TRENDS_HASHTAGS_PER_RUN",
-    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN", "creators_max_per_run": "CREATORS_MAX_PER_RUN",
+    "trends_supply_searches_per_run": "TRENDS_SUPPLY_SEARCHES_PER_RUN",
+    "creators_max_per_run": "CREATORS_MAX_PER_RUN",
 }
-_JSON_ENV_NAMES = {"platform_hosts": "PLATFORM_HOSTS_JSON", "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
-                   "platform_limits": "PLATFORM_LIMITS_JSON", "tracked_creators": "TRACKED_CREATORS_JSON"}
+_JSON_ENV_NAMES = {
+    "platform_hosts": "PLATFORM_HOSTS_JSON",
+    "platform_credentials": "PLATFORM_CREDENTIALS_JSON",
+    "platform_limits": "PLATFORM_LIMITS_JSON",
+    "tracked_creators": "TRACKED_CREATORS_JSON",
+}
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:

@@ -1,4 +1,5 @@
 """Who may call a cron: Cloud Scheduler's Google-signed OIDC token, or the local shared secret."""
+
 from __future__ import annotations
 
 import hmac
@@ -44,8 +45,9 @@ def verify_cron_request(headers: Any, settings: Settings) -> str:
 
     certs = settings.cron_oidc_certs_url or GOOGLE_CERTS_URL
     try:
-        claims = id_token.verify_token(token, _cached_google_request(), audience=settings.cron_audience,
-                                       certs_url=certs)
+        claims = id_token.verify_token(
+            token, _cached_google_request(), audience=settings.cron_audience, certs_url=certs
+        )
     except (ValueError, google_exceptions.GoogleAuthError):
         # A Supabase user JWT lands here too: it is not Google-signed, so it never opens a cron.
         raise Unauthorized("cron token not accepted") from None

@@ -12,6 +12,7 @@ discards the connection and the transaction is retried on the next, so the first
 database returns succeeds. While the database has just been unreachable, waiting for a connection is
 capped at SUSPECT_WAIT_S so a burst of requests is answered at once instead of piling up.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from shared.auth import UserClaims
 
-_pool: ConnectionPool | None = None
+_pool: ConnectionPool[Any] | None = None
 _pool_lock = threading.Lock()
 RETRY_AFTER_S = 5
 SUSPECT_WAIT_S = 2.0  # connection wait while the database was unreachable within SUSPECT_WINDOW_S
@@ -41,7 +42,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.prepare_threshold = None
 
 
-def get_pool() -> ConnectionPool:
+def get_pool() -> ConnectionPool[Any]:
     """The process-wide pool, opened on first use (cold starts pay for it only when they query)."""
     global _pool
     if _pool is None:
@@ -59,9 +60,13 @@ def get_pool() -> ConnectionPool:
                     settings.database_url.get_secret_value(),
                     min_size=0,
                     max_size=settings.db_pool_max_size,
-                    kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None,
-                            "connect_timeout": settings.db_connect_timeout_s,
-                            "application_name": "creator-intelligence"},
+                    kwargs={
+                        "autocommit": True,
+                        "row_factory": dict_row,
+                        "prepare_threshold": None,
+                        "connect_timeout": settings.db_connect_timeout_s,
+                        "application_name": "creator-intelligence",
+                    },
                     configure=_configure,
                     timeout=settings.db_connect_timeout_s,
                     # Give up a failing background connect quickly (the pool's default backs off for
@@ -98,7 +103,7 @@ def _unavailable() -> ServiceUnavailable:
     return ServiceUnavailable("the database is unavailable; try again shortly", retry_after=RETRY_AFTER_S)
 
 
-def _begin(pool: ConnectionPool, statement: Any) -> psycopg.Connection[dict[str, Any]]:
+def _begin(pool: ConnectionPool[Any], statement: Any) -> psycopg.Connection[dict[str, Any]]:
     """A pooled connection inside a fresh transaction; dead pooled connections are discarded and skipped."""
     conn, _ = _first_statement(pool, lambda conn: conn.execute(statement), keep=True)
     return conn
@@ -177,14 +182,18 @@ def _rollback_quietly(conn: Any) -> None:
 @contextmanager
 def user_transaction(claims: UserClaims) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A transaction as the calling user: role `authenticated` plus `request.jwt.claims`."""
-    with _transaction("select set_config('role', 'authenticated', true),"
-                      " set_config('request.jwt.claims', {}, true)", (_claims_json(claims),)) as conn:
+    with _transaction(
+        "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', {}, true)",
+        (_claims_json(claims),),
+    ) as conn:
         yield conn
 
 
 # The role, the claims, read-only and UTC for one implicit transaction (the rest of the same message).
-_READ_PRELUDE = ("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %(_claims)s, true),"
-                 " set_config('transaction_read_only', 'on', true), set_config('TimeZone', 'UTC', true); ")
+_READ_PRELUDE = (
+    "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %(_claims)s, true),"
+    " set_config('transaction_read_only', 'on', true), set_config('TimeZone', 'UTC', true); "
+)
 
 
 def read_as_user(claims: UserClaims, statement: str, params: dict[str, Any]) -> list[Any]:

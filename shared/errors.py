@@ -1,4 +1,5 @@
 """One error hierarchy, mapped to HTTP problem JSON in one place (`to_problem`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,9 @@ class AppError(Exception):
     title = "Internal error"
     type_slug = "internal"
 
-    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self, detail: str | None = None, *, extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extra = extra or {}

@@ -4,6 +4,7 @@ Functions-framework hands each entry point a Flask request. `endpoint(...)` turn
 function of a `RequestContext` into that entry point, so every function validates, authenticates,
 answers errors as problem JSON and logs the same way, locally and deployed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,10 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import (
-    PROBLEM_CONTENT_TYPE, AppError, ConfigurationError, InvalidInput, MethodNotAllowed, PayloadTooLarge,
-    UnsupportedMediaType, to_problem,
+    PROBLEM_CONTENT_TYPE,
+    AppError,
+    ConfigurationError,
+    InvalidInput,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    to_problem,
 )
-from shared.logging import configure_logging, get_logger, request_id_var, trace_var
+from shared.logging import configure_logging, get_logger, request_id_var, set_trace
 
 if TYPE_CHECKING:
     import flask
@@ -32,7 +39,7 @@ if TYPE_CHECKING:
 AuthMode = Literal["user", "cron", "public"]
 MAX_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+_ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, traceparent, tracestate"
 log = get_logger("http")
 
 
@@ -72,8 +79,9 @@ class Redirect:
 def _json_response(payload: Any, status: int, content_type: str = "application/json") -> flask.Response:
     import flask
 
-    return flask.Response(json.dumps(payload, default=str, separators=(",", ":")), status=status,
-                          content_type=content_type)
+    return flask.Response(
+        json.dumps(payload, default=str, separators=(",", ":")), status=status, content_type=content_type
+    )
 
 
 def _validation_problem(exc: Any, where: str) -> InvalidInput:
@@ -116,7 +124,7 @@ def _parse_body(request: flask.Request, model: type[BaseModel]) -> Any:
 
 def _cors_headers(request: flask.Request, settings: Settings, methods: tuple[str, ...]) -> dict[str, str]:
     origin = request.headers.get("Origin")
-    if not origin or origin.rstrip("/") != settings.frontend_origin.rstrip("/"):
+    if not origin or not settings.origin_allowed(origin):
         return {}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -172,7 +180,7 @@ def _begin(request: flask.Request) -> str:
     supplied = request.headers.get("X-Request-Id", "")
     request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
     request_id_var.set(request_id)
-    trace_var.set(request.headers.get("X-Cloud-Trace-Context", "").split("/")[0] or None)
+    set_trace(request.headers)
     return request_id
 
 
@@ -188,12 +196,29 @@ def resolve_model(ref: Any) -> Any:
     return getattr(importlib.import_module(module_name), name)
 
 
-def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any = None, body: Any = None,
-             response: Any = None, path: str | None = None) -> Callable[..., Any]:
+def endpoint_spec(handler: Callable[..., Any]) -> dict[str, Any]:
+    """What `endpoint(...)` was told about a handler: auth, methods, models and path (the OpenAPI input)."""
+    spec: dict[str, Any] = vars(handler)["endpoint_spec"]
+    return spec
+
+
+def endpoint(
+    *,
+    auth: AuthMode,
+    methods: tuple[str, ...] = ("GET",),
+    query: Any = None,
+    body: Any = None,
+    response: Any = None,
+    path: str | None = None,
+    path_methods: tuple[str, ...] | None = None,
+) -> Callable[..., Any]:
     """Wrap `fn(ctx) -> model | dict | Redirect | (model, status)` as a functions-framework handler.
 
     `path` like "/api/auth/{platform}" extracts named segments; `response` documents the 200 body.
+    `path_methods`: every method served at this path, by this function and the others that share it
+    (a gateway sends a path's OPTIONS to one of them, which must allow its siblings' methods too).
     """
+    cors_methods = path_methods or methods
     path_pattern = _compile_path(path) if path else None
 
     def decorate(fn: Callable[[RequestContext], Any]) -> Callable[[flask.Request], flask.Response]:
@@ -205,7 +230,7 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
                 return _misconfigured(settings, request, started)
             configure_logging(settings.log_level, settings.gcp_project)
             request_id = _begin(request)
-            cors = _cors_headers(request, settings, methods)
+            cors = _cors_headers(request, settings, cors_methods)
             ctx = RequestContext(request=request, settings=settings, request_id=request_id)
             try:
                 if request.method == "OPTIONS":
@@ -222,8 +247,16 @@ def endpoint(*, auth: AuthMode, methods: tuple[str, ...] = ("GET",), query: Any 
             _log_request(request, response.status_code, started, ctx)
             return response
 
-        handler.endpoint_spec = {"auth": auth, "methods": methods, "query": query,  # type: ignore[attr-defined]
-                                 "body": body, "response": response, "path": path, "fn": fn}
+        vars(handler)["endpoint_spec"] = {
+            "auth": auth,
+            "methods": methods,
+            "query": query,
+            "body": body,
+            "response": response,
+            "path": path,
+            "fn": fn,
+            "path_methods": cors_methods,
+        }
         return handler
 
     return decorate
@@ -251,9 +284,15 @@ def _misconfigured(error: ConfigurationError, request: flask.Request, started: f
     return response
 
 
-def _run(fn: Callable[[RequestContext], Any], ctx: RequestContext, auth: AuthMode, methods: tuple[str, ...],
-         query: type[BaseModel] | None, body: type[BaseModel] | None, path_pattern: re.Pattern[str] | None,
-         ) -> flask.Response:
+def _run(
+    fn: Callable[[RequestContext], Any],
+    ctx: RequestContext,
+    auth: AuthMode,
+    methods: tuple[str, ...],
+    query: type[BaseModel] | None,
+    body: type[BaseModel] | None,
+    path_pattern: re.Pattern[str] | None,
+) -> flask.Response:
     request = ctx.request
     if request.method not in methods:
         raise MethodNotAllowed(f"use {' or '.join(methods)}", headers={"Allow": ", ".join(methods)})
@@ -278,17 +317,24 @@ def _compile_path(template: str) -> re.Pattern[str]:
 
 
 def _problem(error: AppError, request: flask.Request, request_id: str) -> flask.Response:
-    response = _json_response(to_problem(error, instance=request.path, request_id=request_id), error.status,
-                              PROBLEM_CONTENT_TYPE)
+    response = _json_response(
+        to_problem(error, instance=request.path, request_id=request_id), error.status, PROBLEM_CONTENT_TYPE
+    )
     response.headers.update(error.headers)
     return response
 
 
 def _log_request(request: flask.Request, status: int, started: float, ctx: RequestContext | None) -> None:
     # Path only: query strings carry OAuth codes and states.
-    fields = {"httpRequest": {"requestMethod": request.method, "requestUrl": request.path, "status": status,
-                              "latency": f"{time.perf_counter() - started:.6f}s",
-                              "userAgent": request.headers.get("User-Agent", "")[:200]}}
+    fields: dict[str, Any] = {
+        "httpRequest": {
+            "requestMethod": request.method,
+            "requestUrl": request.path,
+            "status": status,
+            "latency": f"{time.perf_counter() - started:.6f}s",
+            "userAgent": request.headers.get("User-Agent", "")[:200],
+        }
+    }
     if ctx is not None and ctx.claims is not None:
         fields["user_id"] = ctx.claims.user_id
     level = 40 if status >= 500 else 20

@@ -1,4 +1,5 @@
 """Structured JSON logs in Cloud Logging's format, with request context and secret redaction."""
+
 from __future__ import annotations
 
 import contextvars
@@ -11,6 +12,10 @@ from typing import Any
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 trace_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace", default=None)
+# The caller's span (16 hex digits) and whether it sampled the trace, for Cloud Logging's span fields.
+span_var: contextvars.ContextVar[tuple[str, bool] | None] = contextvars.ContextVar("span", default=None)
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")
+_CLOUD_TRACE = re.compile(r"^([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([01]))?$")
 
 _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL"}
 
@@ -18,8 +23,10 @@ _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "E
 _SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]{8,}"),
     re.compile(r"eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*"),
-    re.compile(r"(?i)((?:access|refresh|id|fb_exchange)_?token|client_secret|code_verifier|password|secret|"
-               r"apikey|api_key|authorization|code)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{4,}"),
+    re.compile(
+        r"(?i)((?:access|refresh|id|fb_exchange)_?token|client_secret|code_verifier|password|secret|"
+        r"apikey|api_key|authorization|code)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]{4,}"
+    ),
 ]
 _registered: set[str] = set()
 
@@ -48,6 +55,29 @@ def redact(text: str) -> str:
     return _SECRET_PATTERNS[2].sub(r"\1\2[REDACTED]", text)
 
 
+def trace_from_headers(headers: Any) -> tuple[str, str | None, bool | None] | None:
+    """(trace id, span id, sampled) from W3C `traceparent`, else Google's `X-Cloud-Trace-Context`; None when
+    neither is well formed. Span ids come out as 16 hex digits, the form Cloud Logging's spanId takes."""
+    parent = _TRACEPARENT.match((headers.get("traceparent") or "").strip())
+    if parent and parent.group(1) != "ff" and (parent.group(1) != "00" or parent.group(5) is None):
+        version, trace_id, span_id, flags = parent.group(1, 2, 3, 4)
+        if set(trace_id) != {"0"} and set(span_id) != {"0"}:
+            return trace_id, span_id, bool(int(flags, 16) & 1)
+    cloud = _CLOUD_TRACE.match((headers.get("X-Cloud-Trace-Context") or "").strip())
+    if cloud and set(cloud.group(1)) != {"0"}:
+        span = int(cloud.group(2)) if cloud.group(2) else 0
+        span_id = f"{span:016x}" if 0 < span < 2**64 else None
+        return cloud.group(1).lower(), span_id, None if cloud.group(3) is None else cloud.group(3) == "1"
+    return None
+
+
+def set_trace(headers: Any) -> None:
+    """Bind the request's trace context (or none) to every log line of this request."""
+    found = trace_from_headers(headers)
+    trace_var.set(found[0] if found else None)
+    span_var.set((found[1], bool(found[2])) if found and found[1] else None)
+
+
 class CloudLoggingFormatter(logging.Formatter):
     """One JSON object per line with the fields Cloud Logging understands."""
 
@@ -66,8 +96,9 @@ class CloudLoggingFormatter(logging.Formatter):
             entry["request_id"] = request_id
             entry["logging.googleapis.com/labels"] = {"request_id": request_id}
         if trace := trace_var.get():
-            entry["logging.googleapis.com/trace"] = (
-                f"projects/{self.project}/traces/{trace}" if self.project else trace)
+            entry["logging.googleapis.com/trace"] = f"projects/{self.project}/traces/{trace}" if self.project else trace
+            if span := span_var.get():
+                entry["logging.googleapis.com/spanId"], entry["logging.googleapis.com/trace_sampled"] = span
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)

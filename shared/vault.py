@@ -10,6 +10,7 @@ Key ring: settings.token_keys = "kid:base64(32 bytes),kid:base64(32 bytes)"; the
 every key decrypts. Rotate by appending a key, re-encrypting blobs where `needs_reencrypt`, then
 dropping the old key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -90,8 +91,7 @@ class TokenVault:
     def encrypt(self, plaintext: str, *, user_id: str, platform: str, column: str) -> bytes:
         kid = self.current_kid.encode("ascii")
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._keys[self.current_kid].encrypt(nonce, plaintext.encode("utf-8"),
-                                                      _aad(user_id, platform, column))
+        sealed = self._keys[self.current_kid].encrypt(nonce, plaintext.encode("utf-8"), _aad(user_id, platform, column))
         return bytes([FORMAT_VERSION, len(kid)]) + kid + nonce + sealed
 
     def decrypt(self, blob: bytes, *, user_id: str, platform: str, column: str) -> str:
@@ -128,4 +128,4 @@ def _split(blob: bytes) -> tuple[str, bytes, bytes]:
         kid = blob[2:start].decode("ascii")
     except UnicodeDecodeError:
         raise TokenDecryptError("corrupt token blob key id") from None
-    return kid, blob[start:start + NONCE_BYTES], blob[start + NONCE_BYTES:]
+    return kid, blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]

@@ -1,4 +1,5 @@
 """Shared fixtures: one real Postgres and one local stack per test session."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """POST /api/ai/recommendations/{id}/posted: the post that followed a brief (replaces any earlier link)."""
+
 from typing import Any
 
 import functions_framework
@@ -7,8 +8,14 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("POST",), body="shared.models.outcomes:PostedBody",
-          response="shared.models.outcomes:RecommendationItem", path="/api/ai/recommendations/{id}/posted")
+@endpoint(
+    auth="user",
+    methods=("POST",),
+    body="shared.models.outcomes:PostedBody",
+    response="shared.models.outcomes:RecommendationItem",
+    path="/api/ai/recommendations/{id}/posted",
+    path_methods=("POST", "DELETE"),
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.recommendations import link_post
 

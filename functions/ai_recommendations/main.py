@@ -1,4 +1,5 @@
 """GET /api/ai/recommendations: her briefs with status (open, posted, measured), link and outcome, keyset-paged."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.outcomes:RecommendationsQuery",
-          response="shared.models.outcomes:RecommendationsResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.outcomes:RecommendationsQuery",
+    response="shared.models.outcomes:RecommendationsResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.recommendations import list_recommendations
 

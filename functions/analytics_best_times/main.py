@@ -1,4 +1,5 @@
 """GET /api/analytics/best-times: when to post, per platform, with intervals and her habit to beat."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.best_times:BestTimesQuery",
-          response="shared.models.best_times:BestTimesResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.best_times:BestTimesQuery",
+    response="shared.models.best_times:BestTimesResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.best_times import best_times
 

@@ -1,4 +1,5 @@
 """GET /api/analytics/growth: the caller's follower series per platform."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.growth:GrowthQuery",
-          response="shared.models.growth:GrowthResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.growth:GrowthQuery",
+    response="shared.models.growth:GrowthResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.growth import follower_growth
 

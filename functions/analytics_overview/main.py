@@ -1,4 +1,5 @@
 """GET /api/analytics/overview: the caller's cross-platform summary against the previous period."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.overview:OverviewQuery",
-          response="shared.models.overview:OverviewResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.overview:OverviewQuery",
+    response="shared.models.overview:OverviewResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.overview import overview
 

@@ -1,4 +1,5 @@
 """GET /api/analytics/posts: the caller's posts sorted by any metric, filtered, keyset-paged; CSV when asked."""
+
 from typing import Any
 
 import functions_framework
@@ -7,8 +8,9 @@ from shared.http import JsonBody, RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.posts:PostsQuery",
-          response="shared.models.posts:PostsResponse")
+@endpoint(
+    auth="user", methods=("GET",), query="shared.models.posts:PostsQuery", response="shared.models.posts:PostsResponse"
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.posts_query import csv_response, list_posts_json, wants_csv
 

@@ -1,4 +1,5 @@
 """GET /api/analytics/signals: ranking-signal scores per connected platform, against her history and niche."""
+
 from typing import Any
 
 import functions_framework
@@ -8,8 +9,12 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.signals:SignalsQuery",
-          response="shared.models.signals:SignalsResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.signals:SignalsQuery",
+    response="shared.models.signals:SignalsResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.signals import signals
 

@@ -1,4 +1,5 @@
 """POST /api/auth/refresh (hourly cron): refresh tokens that expire before the next run."""
+
 from typing import Any
 
 import functions_framework

@@ -1,4 +1,5 @@
 """GET /api/auth/{platform}: the consent URL with a signed one-time state (+ the browser-binding cookie)."""
+
 import flask
 import functions_framework
 
@@ -6,8 +7,13 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), response="shared.models.auth:AuthStartResponse",
-          path="/api/auth/{platform}")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    response="shared.models.auth:AuthStartResponse",
+    path="/api/auth/{platform}",
+    path_methods=("GET", "DELETE"),
+)
 def handler(ctx: RequestContext) -> flask.Response:
     from shared.services.connect import start_connect
     from shared.services.oauth_state import binding_cookie

@@ -1,4 +1,5 @@
 """GET /api/creators/trending: tracked creators in the caller's niche, fastest growing first."""
+
 from typing import Any
 
 import functions_framework
@@ -8,10 +9,14 @@ from shared.http import RequestContext, endpoint
 
 
 @functions_framework.http
-@endpoint(auth="user", methods=("GET",), query="shared.models.trends:CreatorsQuery",
-          response="shared.models.trends:CreatorsResponse")
+@endpoint(
+    auth="user",
+    methods=("GET",),
+    query="shared.models.trends:CreatorsQuery",
+    response="shared.models.trends:CreatorsResponse",
+)
 def handler(ctx: RequestContext) -> Any:
     from shared.services.trend_queries import trending_creators
 
     with user_transaction(ctx.user) as conn:
-        return trending_creators(conn, ctx.query)
+        return trending_creators(conn, ctx.query, ctx.user.user_id)

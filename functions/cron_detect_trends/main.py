@@ -1,4 +1,5 @@
 """POST /api/cron/detect-trends (every 6 h): observe trend sources, recompute trends, re-check creators."""
+
 from typing import Any
 
 import functions_framework

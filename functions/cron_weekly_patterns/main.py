@@ -1,4 +1,5 @@
 """POST /api/cron/weekly-patterns (weekly cron): re-run pattern detection for creators with new posts."""
+
 from typing import Any
 
 import functions_framework

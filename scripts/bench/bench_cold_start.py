@@ -17,6 +17,7 @@ Two first requests:
   from a separate untimed run) is printed under it.
 Usage: `uv run python -m scripts.bench.bench_cold_start [--rounds 5] [--only name,name] [--signed-in]`
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,14 +34,14 @@ from typing import Any
 from functions.manifest import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-BARE = '''import functions_framework
+BARE = """import functions_framework
 
 @functions_framework.http
 def handler(request):
     return "ok"
-'''
+"""
 
-PROBE = r'''
+PROBE = r"""
 import importlib.util, json, sys, time
 t0 = time.perf_counter()
 spec = importlib.util.spec_from_file_location("main", sys.argv[1])
@@ -57,10 +58,10 @@ with app.test_request_context(EnvironBuilder(path=sys.argv[3], method=method).pa
 t2 = time.perf_counter()
 status = getattr(response, "status_code", 200)
 print(json.dumps({"import_s": t1 - t0, "first_request_s": t2 - t1, "status": status}))
-'''
+"""
 
 
-SIGNED_IN_PROBE = r'''
+SIGNED_IN_PROBE = r"""
 import importlib.util, json, sys, time
 t0 = time.perf_counter()
 spec = importlib.util.spec_from_file_location("main", sys.argv[1])
@@ -79,13 +80,27 @@ with app.request_context(builder.get_environ()):
 t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "first_request_s": t2 - t1, "status": response.status_code,
                   "bytes": len(body)}))
-'''
+"""
 
 
-def _probe(entry: Path, method: str, path: str, *, token: str | None = None, query: str = "",
-           env: dict[str, str] | None = None, importtime: bool = False) -> dict[str, Any]:
-    base = {"PYTHONPATH": str(entry.parent), "PATH": "/usr/bin:/bin", "APP_ENV": "local",
-            "SUPABASE_URL": "http://127.0.0.1:9", "LOG_LEVEL": "ERROR", **(env or {})}
+def _probe(
+    entry: Path,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    query: str = "",
+    env: dict[str, str] | None = None,
+    importtime: bool = False,
+) -> dict[str, Any]:
+    base = {
+        "PYTHONPATH": str(entry.parent),
+        "PATH": "/usr/bin:/bin",
+        "APP_ENV": "local",
+        "SUPABASE_URL": "http://127.0.0.1:9",
+        "LOG_LEVEL": "ERROR",
+        **(env or {}),
+    }
     argv = [sys.executable, "-s", *(["-X", "importtime"] if importtime else [])]
     if token is None:
         argv += ["-c", PROBE, str(entry), method, path]
@@ -98,8 +113,9 @@ def _probe(entry: Path, method: str, path: str, *, token: str | None = None, que
     return result
 
 
-def _process_first_response(entry: Path, path: str, *, token: str | None = None,
-                            env: dict[str, str] | None = None) -> float:
+def _process_first_response(
+    entry: Path, path: str, *, token: str | None = None, env: dict[str, str] | None = None
+) -> float:
     """Seconds from spawning the function's server (functions-framework on gunicorn, as Cloud Run runs it)
     until the first request's response has arrived; the request is sent as soon as the port accepts."""
     import http.client
@@ -108,12 +124,31 @@ def _process_first_response(entry: Path, path: str, *, token: str | None = None,
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    base = {"PYTHONPATH": str(entry.parent), "PATH": "/usr/bin:/bin", "APP_ENV": "local",
-            "SUPABASE_URL": "http://127.0.0.1:9", "LOG_LEVEL": "ERROR", **(env or {})}
+    base = {
+        "PYTHONPATH": str(entry.parent),
+        "PATH": "/usr/bin:/bin",
+        "APP_ENV": "local",
+        "SUPABASE_URL": "http://127.0.0.1:9",
+        "LOG_LEVEL": "ERROR",
+        **(env or {}),
+    }
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-s", "-m", "functions_framework", "--target=handler",
-                                "--source=main.py", "--host=127.0.0.1", f"--port={port}"], cwd=entry.parent,
-                               env=base, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-s",
+            "-m",
+            "functions_framework",
+            "--target=handler",
+            "--source=main.py",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ],
+        cwd=entry.parent,
+        env=base,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             if process.poll() is not None or time.perf_counter() - started > 60:
@@ -140,7 +175,7 @@ def import_breakdown(stderr: str) -> dict[str, float]:
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _, cumulative, name = (part for part in line[len("import time:"):].split("|"))
+        _, cumulative, name = (part for part in line[len("import time:") :].split("|"))
         if name.startswith("  "):  # imported by another module: counted in its parent's cumulative time
             continue
         package = name.strip().split(".")[0]
@@ -154,8 +189,11 @@ def _build_bundles(names: list[str]) -> dict[str, Path]:
 
     out = Path(tempfile.mkdtemp(prefix="bench-bundles-"))
     lock = load_lock(ROOT)
-    return {spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock).directory / "main.py"
-            for spec in FUNCTIONS if spec.name in names}
+    return {
+        spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock).directory / "main.py"
+        for spec in FUNCTIONS
+        if spec.name in names
+    }
 
 
 def main() -> None:
@@ -168,8 +206,15 @@ def main() -> None:
     bare = Path(tempfile.mkdtemp()) / "main.py"
     bare.write_text(BARE)
     if args.signed_in:
-        names = [spec.name for spec in FUNCTIONS if spec.entry.exists() and spec.auth == "user"
-                 and spec.methods == ("GET",) and "{" not in spec.route and (not only or spec.name in only)]
+        names = [
+            spec.name
+            for spec in FUNCTIONS
+            if spec.entry.exists()
+            and spec.auth == "user"
+            and spec.methods == ("GET",)
+            and "{" not in spec.route
+            and (not only or spec.name in only)
+        ]
         signed_in(bare, _build_bundles(names), args.rounds)
         return
     names = [spec.name for spec in FUNCTIONS if spec.entry.exists() and (not only or spec.name in only)]
@@ -191,23 +236,27 @@ def main() -> None:
         ratio_imp, ratio_total = f_imp / b_imp, f_total / b_total
         if not spec.uses_llm:
             worst = max(worst, ratio_imp)
-        print(f"{spec.name:24} {f_imp * 1000:7.0f}ms {ratio_imp:5.2f}x {f_total * 1000:7.0f}ms {ratio_total:5.2f}x"
-              f"{'  (LLM)' if spec.uses_llm else ''}")
-    print(f"baseline: bare functions-framework function, import {b_imp * 1000:.0f} ms, "
-          f"import + first request {b_total * 1000:.0f} ms; worst non-LLM import ratio {worst:.2f}x")
+        print(
+            f"{spec.name:24} {f_imp * 1000:7.0f}ms {ratio_imp:5.2f}x {f_total * 1000:7.0f}ms {ratio_total:5.2f}x"
+            f"{'  (LLM)' if spec.uses_llm else ''}"
+        )
+    print(
+        f"baseline: bare functions-framework function, import {b_imp * 1000:.0f} ms, "
+        f"import + first request {b_total * 1000:.0f} ms; worst non-LLM import ratio {worst:.2f}x"
+    )
 
 
 def signed_in(bare: Path, bundles: dict[str, Path], rounds: int) -> None:
     """Signed-in first request of each user GET function against the bare function, alternating."""
+    import random
+    import threading
+    from http.server import ThreadingHTTPServer
+
     from scripts.bench.bench_posts_query import _Jwks
     from scripts.bench.posts_data import copy_posts, post_row
     from scripts.localstack import migrate
     from scripts.localstack.identity import SigningKey, create_user, mint_token
     from scripts.localstack.postgres import start_embedded
-
-    import random
-    import threading
-    from http.server import ThreadingHTTPServer
 
     database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-cold-")) / "data", persistent=False)
     key = SigningKey.generate()
@@ -222,36 +271,54 @@ def signed_in(bare: Path, bundles: dict[str, Path], rounds: int) -> None:
         import psycopg
 
         with psycopg.connect(database.url, autocommit=True) as conn:
-            copy_posts(conn, [post_row(user, ("instagram", "youtube", "pinterest", "tiktok")[i % 4], i, rng, "resin")
-                              for i in range(500)])
+            copy_posts(
+                conn,
+                [
+                    post_row(user, ("instagram", "youtube", "pinterest", "tiktok")[i % 4], i, rng, "resin")
+                    for i in range(500)
+                ],
+            )
             conn.execute("vacuum analyze posts")
         token = mint_token(key, user_id=user, email="cold@bench.local", issuer=f"{issuer}/auth/v1", ttl_s=6 * 3600)
         env = {"DATABASE_URL": database.url, "SUPABASE_URL": issuer, "OAUTH_STATE_SECRET": "cold-" + "s" * 32}
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {rounds} rounds;"
-              " import + signed-in first request, ms")
+        print(
+            f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {rounds} rounds;"
+            " import + signed-in first request, ms"
+        )
         print(f"{'function':24} {'bare min/median':>17} {'function min/median':>21} {'ratio':>6}  status")
         for name, entry in bundles.items():
             spec = next(s for s in FUNCTIONS if s.name == name)
             base, func = [], []
             for n in range(rounds):
-                pair = [lambda: base.append(_probe(bare, "GET", spec.route)),
-                        lambda: func.append(_probe(entry, "GET", spec.route, token=token, env=env))]
-                for call in (pair if n % 2 == 0 else pair[::-1]):
+                pair = [
+                    lambda: base.append(_probe(bare, "GET", spec.route)),  # noqa: B023 - called in this iteration
+                    lambda: func.append(_probe(entry, "GET", spec.route, token=token, env=env)),  # noqa: B023
+                ]
+                for call in pair if n % 2 == 0 else pair[::-1]:
                     call()
             b = [r["import_s"] + r["first_request_s"] for r in base]
             f = [r["import_s"] + r["first_request_s"] for r in func]
             ratio = statistics.median(f) / statistics.median(b)
-            print(f"{name:24} {min(b) * 1000:7.0f} / {statistics.median(b) * 1000:5.0f}"
-                  f" {min(f) * 1000:9.0f} / {statistics.median(f) * 1000:5.0f}   {ratio:5.2f}x  {func[-1]['status']}")
+            print(
+                f"{name:24} {min(b) * 1000:7.0f} / {statistics.median(b) * 1000:5.0f}"
+                f" {min(f) * 1000:9.0f} / {statistics.median(f) * 1000:5.0f}   {ratio:5.2f}x  {func[-1]['status']}"
+            )
             spawned_b, spawned_f = [], []
             for n in range(rounds):  # the whole process: interpreter, gunicorn, import, first request
-                pair = [lambda: spawned_b.append(_process_first_response(bare, "/")),
-                        lambda: spawned_f.append(_process_first_response(entry, spec.route, token=token, env=env))]
-                for call in (pair if n % 2 == 0 else pair[::-1]):
+                pair = [
+                    lambda: spawned_b.append(_process_first_response(bare, "/")),  # noqa: B023 - called now
+                    lambda: spawned_f.append(  # noqa: B023
+                        _process_first_response(entry, spec.route, token=token, env=env)  # noqa: B023
+                    ),
+                ]
+                for call in pair if n % 2 == 0 else pair[::-1]:
                     call()
-            print(f"{'  spawn to 1st response':24} {min(spawned_b) * 1000:7.0f} / {statistics.median(spawned_b) * 1000:5.0f}"
-                  f" {min(spawned_f) * 1000:9.0f} / {statistics.median(spawned_f) * 1000:5.0f}"
-                  f"   {statistics.median(spawned_f) / statistics.median(spawned_b):5.2f}x")
+            print(
+                f"{'  spawn to 1st response':24} {min(spawned_b) * 1000:7.0f} /"
+                f" {statistics.median(spawned_b) * 1000:5.0f}"
+                f" {min(spawned_f) * 1000:9.0f} / {statistics.median(spawned_f) * 1000:5.0f}"
+                f"   {statistics.median(spawned_f) / statistics.median(spawned_b):5.2f}x"
+            )
             detail = _probe(entry, "GET", spec.route, token=token, env=env, importtime=True)["imports"]
             print("    imports (cumulative ms): " + ", ".join(f"{k} {v:.0f}" for k, v in list(detail.items())[:10]))
         detail = _probe(bare, "GET", "/", importtime=True)["imports"]

@@ -17,6 +17,7 @@ against the minimum a daily run needs (fetch_ideal.minimum_requests, from the sa
 `--platforms tiktok`: 1,000 TikTok connections, where TikTok's 600 a minute per endpoint binds.
 `--limits-off --concurrency N`: the old yardstick (no limits, N requests in flight per platform).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,15 +34,29 @@ import uuid
 from pathlib import Path
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-HOSTS = {"instagram": ("graph.instagram.com",), "youtube": ("www.googleapis.com", "youtubeanalytics.googleapis.com"),
-         "pinterest": ("api.pinterest.com",), "tiktok": ("open.tiktokapis.com",)}
+HOSTS = {
+    "instagram": ("graph.instagram.com",),
+    "youtube": ("www.googleapis.com", "youtubeanalytics.googleapis.com"),
+    "pinterest": ("api.pinterest.com",),
+    "tiktok": ("open.tiktokapis.com",),
+}
 
 
 def _start_sandbox(creators: int, latency_ms: int, limits: bool) -> tuple[subprocess.Popen, str]:
-    command = [sys.executable, "-m", "scripts.sandbox", "--port", "0", "--creators", str(creators),
-               "--latency-ms", str(latency_ms)] + (["--limits"] if limits else [])
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "scripts.sandbox",
+        "--port",
+        "0",
+        "--creators",
+        str(creators),
+        "--latency-ms",
+        str(latency_ms),
+    ] + (["--limits"] if limits else [])
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    )
     line = child.stdout.readline()  # type: ignore[union-attr]
     return child, json.loads(line)["base_url"]
 
@@ -69,20 +84,33 @@ def _connect_all(base_url: str, count: int, platforms: list[str], backfilled: bo
     now = clock.now()
     import psycopg
 
-    with psycopg.connect(get_settings().database_url.get_secret_value()) as conn:  # as Supabase Auth would
+    url = get_settings().database_url
+    assert url is not None, "the bench runs on the local stack, which sets DATABASE_URL"
+    with psycopg.connect(url.get_secret_value()) as conn:  # as Supabase Auth would
         for user in users:
             conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"{user}@bench.example"))
     with httpx.Client(base_url=f"{base_url}/_sandbox", timeout=30) as admin, service_transaction() as conn:
         for creator in range(count):
             platform = platforms[creator % len(platforms)]
             minted = admin.post("/tokens/mint", json={"platform": platform, "creator": creator}).json()
-            tokens = TokenSet(access_token=minted["access_token"], refresh_token=minted.get("refresh_token"),
-                              access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]))
-            save_connection(conn, vault, user_id=users[creator // per_user], platform=platform, tokens=tokens,
-                            profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])))
+            tokens = TokenSet(
+                access_token=minted["access_token"],
+                refresh_token=minted.get("refresh_token"),
+                access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]),
+            )
+            save_connection(
+                conn,
+                vault,
+                user_id=users[creator // per_user],
+                platform=platform,
+                tokens=tokens,
+                profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])),
+            )
         if backfilled:
-            conn.execute("update platform_connections set backfilled_at = now() - interval '1 day',"
-                         " last_fetched_at = now() - interval '1 day'")
+            conn.execute(
+                "update platform_connections set backfilled_at = now() - interval '1 day',"
+                " last_fetched_at = now() - interval '1 day'"
+            )
     return users
 
 
@@ -96,14 +124,22 @@ def _one_run(args: argparse.Namespace, first: bool) -> dict:
     real = not args.limits_off
     sandbox, base_url = _start_sandbox(args.connections, args.latency_ms, limits=real)
     database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-fetch-")) / "data", persistent=False)
-    env = {"APP_ENV": "local", "DATABASE_URL": database.url, "DB_POOL_MAX_SIZE": "8", "LOG_LEVEL": "WARNING",
-           "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-           "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)),
-           "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
-           "FETCH_MAX_IN_FLIGHT": str(args.connections), "FETCH_BUDGET_S": "3600", "PLATFORM_LIMITS_JSON": "{}"}
+    env = {
+        "APP_ENV": "local",
+        "DATABASE_URL": database.url,
+        "DB_POOL_MAX_SIZE": "8",
+        "LOG_LEVEL": "WARNING",
+        "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "PLATFORM_HOSTS_JSON": json.dumps(host_urls(base_url)),
+        "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
+        "FETCH_MAX_IN_FLIGHT": str(args.connections),
+        "FETCH_BUDGET_S": "3600",
+        "PLATFORM_LIMITS_JSON": "{}",
+    }
     if not real:  # the old yardstick: a concurrency per platform and no rate cap
-        env["PLATFORM_LIMITS_JSON"] = json.dumps({p: {"concurrency": args.concurrency, "requests_per_second": 10_000,
-                                                      "burst": 10_000} for p in PLATFORMS})
+        env["PLATFORM_LIMITS_JSON"] = json.dumps(
+            {p: {"concurrency": args.concurrency, "requests_per_second": 10_000, "burst": 10_000} for p in PLATFORMS}
+        )
     try:
         migrate.apply(database.url, bootstrap=True)
         os.environ.update(env)
@@ -134,8 +170,16 @@ def _one_run(args: argparse.Namespace, first: bool) -> dict:
         sandbox.terminate()
         sandbox.wait(timeout=10)
         database.stop()
-    return {"wall_s": wall, "cpu_s": cpu, "sandbox_cpu_s": sandbox_cpu, "result": result, "stats": stats,
-            "limits": limits, "minimum": minimum, "load_average": os.getloadavg()[1]}  # other work on the box
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "sandbox_cpu_s": sandbox_cpu,
+        "result": result,
+        "stats": stats,
+        "limits": limits,
+        "minimum": minimum,
+        "load_average": os.getloadavg()[1],
+    }  # other work on the box
 
 
 def _minimum(base_url: str, args: argparse.Namespace) -> dict[str, int]:
@@ -146,12 +190,15 @@ def _minimum(base_url: str, args: argparse.Namespace) -> dict[str, int]:
     from scripts.bench.fetch_ideal import ACCOUNT_DAYS, minimum_requests
     from shared import clock
 
-    platforms, total, now_s = args.platforms.split(","), {}, clock.now().timestamp()  # the run's clock
+    platforms, now_s = args.platforms.split(","), clock.now().timestamp()  # the run's clock
+    total: dict[str, int] = {}
     with httpx.Client(base_url=f"{base_url}/_sandbox", timeout=120) as admin:
         for creator in range(args.connections):
             platform = platforms[creator % len(platforms)]
-            posts = [(p["timestamp"], "video" in str(p["kind"]).lower())
-                     for p in admin.get(f"/posts/{platform}/{creator}").json()["posts"]]
+            posts = [
+                (p["timestamp"], "video" in str(p["kind"]).lower())
+                for p in admin.get(f"/posts/{platform}/{creator}").json()["posts"]
+            ]
             total[platform] = total.get(platform, 0) + minimum_requests(platform, posts, now_s, ACCOUNT_DAYS)
     return total
 
@@ -171,34 +218,59 @@ def _report(args: argparse.Namespace, runs: list[dict]) -> dict:
     for run in runs:
         requests = _requests_by_platform(run["stats"])
         in_flight = {p: args.concurrency if args.limits_off else DEFAULT_LIMITS[p].concurrency for p in PLATFORMS}
-        ideal, bounds = ideal_seconds(run["limits"].get("busiest_key", {}), _daily(run["limits"]), latency,
-                                      requests, in_flight)
-        rows.append({"wall_s": run["wall_s"], "ideal_s": ideal, "ratio": run["wall_s"] / ideal, "bounds": bounds,
-                     "requests": requests, "over": run["limits"].get("over_limit_total")})
+        ideal, bounds = ideal_seconds(
+            run["limits"].get("busiest_key", {}), _daily(run["limits"]), latency, requests, in_flight
+        )
+        rows.append(
+            {
+                "wall_s": run["wall_s"],
+                "ideal_s": ideal,
+                "ratio": run["wall_s"] / ideal,
+                "bounds": bounds,
+                "requests": requests,
+                "over": run["limits"].get("over_limit_total"),
+            }
+        )
     ratios = sorted(r["ratio"] for r in rows)
     last, connections = runs[-1], _connections_by_platform(args)
     cores = len(os.sched_getaffinity(0))
     return {
-        "connections": connections, "mode": "backfill" if args.backfill else "incremental (daily run)",
-        "latency_ms": args.latency_ms, "limits": "off" if args.limits_off else "the platforms' documented limits",
+        "connections": connections,
+        "mode": "backfill" if args.backfill else "incremental (daily run)",
+        "latency_ms": args.latency_ms,
+        "limits": "off" if args.limits_off else "the platforms' documented limits",
         "reference": "ideal = max(each documented limit's bound on its busiest key, requests x latency / requests"
-                     " in flight a run allows per platform)",
-        "runs": [{"wall_s": round(r["wall_s"], 2), "ideal_s": round(r["ideal_s"], 2), "ratio": round(r["ratio"], 3),
-                  "over_limit": r["over"], "load_average_5min": round(run["load_average"], 1)}
-                 for r, run in zip(rows, runs)],
+        " in flight a run allows per platform)",
+        "runs": [
+            {
+                "wall_s": round(r["wall_s"], 2),
+                "ideal_s": round(r["ideal_s"], 2),
+                "ratio": round(r["ratio"], 3),
+                "over_limit": r["over"],
+                "load_average_5min": round(run["load_average"], 1),
+            }
+            for r, run in zip(rows, runs)
+        ],
         "ratio": {"min": round(ratios[0], 3), "median": round(statistics.median(ratios), 3)},
-        "over_limit_total": sum(r["over"] or 0 for r in rows), "goal": "ratio <= 1.3, 0 over any limit",
-        "binding_bounds": [{"bound": b.limit, "requests": b.requests, "seconds": round(b.seconds, 2)}
-                           for b in rows[-1]["bounds"][:6]],
+        "over_limit_total": sum(r["over"] or 0 for r in rows),
+        "goal": "ratio <= 1.3, 0 over any limit",
+        "binding_bounds": [
+            {"bound": b.limit, "requests": b.requests, "seconds": round(b.seconds, 2)} for b in rows[-1]["bounds"][:6]
+        ],
         "connections_done": [r["result"].connections_done for r in runs],
         "errors": [r["result"].errors for r in runs],
-        "requests_per_connection": {p: round(n / connections[p], 2) for p, n in rows[-1]["requests"].items()
-                                    if connections.get(p)},
+        "requests_per_connection": {
+            p: round(n / connections[p], 2) for p, n in rows[-1]["requests"].items() if connections.get(p)
+        },
         "minimum_per_connection": {p: round(n / connections[p], 2) for p, n in (runs[0]["minimum"] or {}).items()},
-        "requests_by_endpoint": last["stats"], "limits_counted": last["limits"],
-        "cpu_s": {"run": round(last["cpu_s"], 2), "sandbox": round(last["sandbox_cpu_s"], 2), "cores": cores,
-                  "busy_share_of_machine": round((last["cpu_s"] + last["sandbox_cpu_s"])
-                                                 / (last["wall_s"] * cores), 2)},
+        "requests_by_endpoint": last["stats"],
+        "limits_counted": last["limits"],
+        "cpu_s": {
+            "run": round(last["cpu_s"], 2),
+            "sandbox": round(last["sandbox_cpu_s"], 2),
+            "cores": cores,
+            "busy_share_of_machine": round((last["cpu_s"] + last["sandbox_cpu_s"]) / (last["wall_s"] * cores), 2),
+        },
     }
 
 
@@ -221,12 +293,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--limits-off", action="store_true",
-                        help="the old yardstick: no platform limits, --concurrency requests per platform")
+    parser.add_argument(
+        "--limits-off",
+        action="store_true",
+        help="the old yardstick: no platform limits, --concurrency requests per platform",
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--backfill", action="store_true")
-    parser.add_argument("--platforms", default=",".join(PLATFORMS),
-                        help="connections go round-robin over these (tiktok alone: a limit that binds)")
+    parser.add_argument(
+        "--platforms",
+        default=",".join(PLATFORMS),
+        help="connections go round-robin over these (tiktok alone: a limit that binds)",
+    )
     parser.add_argument("--warm", action="store_true", help="generate the sandbox's creators before timing")
     args = parser.parse_args()
 
@@ -234,9 +312,17 @@ def main() -> None:
     for index in range(args.repeat):
         run = _one_run(args, first=index == 0)
         runs.append(run)
-        print(json.dumps({"run": index + 1, "wall_s": round(run["wall_s"], 2),
-                          "over_limit": run["limits"].get("over_limit_total"),
-                          "requests": sum(run["stats"].values())}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "run": index + 1,
+                    "wall_s": round(run["wall_s"], 2),
+                    "over_limit": run["limits"].get("over_limit_total"),
+                    "requests": sum(run["stats"].values()),
+                }
+            ),
+            flush=True,
+        )
     print(json.dumps(_report(args, runs), indent=1))
 
 

@@ -7,6 +7,7 @@ Each repeat runs the service as the endpoint does (one transaction: posts, attri
 virality model; no LLM: no key), min/median/max of the wall time and its phases. Reference: an
 interactive budget (INTERACTIVE_BUDGET_S); what passes it is answered asynchronously (202).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,10 @@ from pathlib import Path
 
 INTERACTIVE_BUDGET_S = 2.0
 SANDBOX_TODAY = "2026-11-20"
-PLANTED = [{"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
-           {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "lift": 1.5}]
+PLANTED = [
+    {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
+    {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "lift": 1.5},
+]
 
 
 def _store_posts(database_url: str, target: int) -> tuple[str, int]:
@@ -62,10 +65,14 @@ def _timed_run(user_id: str, window_days: int) -> dict[str, float]:
                 return fn(*args, **kwargs)
             finally:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
         return wrapper
 
-    originals = {"load_posts": patterns.load_posts, "refresh_attributes": patterns.refresh_attributes,
-                 "store_virality_model": patterns.store_virality_model}
+    originals = {
+        "load_posts": patterns.load_posts,
+        "refresh_attributes": patterns.refresh_attributes,
+        "store_virality_model": patterns.store_virality_model,
+    }
     detect = engine.detect_patterns
     try:
         for name, fn in originals.items():
@@ -111,16 +118,31 @@ def main() -> None:
     finally:
         database.stop()
     totals = sorted(r["total"] for r in runs)
-    phases = {name: round(statistics.median(r[name] for r in runs), 3) for name in runs[0]
-              if name not in ("total", "posts", "insights")}
-    print(json.dumps({
-        "posts_stored": stored, "posts_analyzed": runs[0]["posts"], "insights": runs[0]["insights"],
-        "window_days": args.window_days, "runs": [round(r["total"], 3) for r in runs],
-        "total_s": {"min": round(totals[0], 3), "median": round(statistics.median(totals), 3),
-                    "max": round(totals[-1], 3)},
-        "phases_median_s": phases, "reference": f"interactive budget {INTERACTIVE_BUDGET_S} s",
-        "within_budget": statistics.median(totals) <= INTERACTIVE_BUDGET_S,
-    }, indent=1))
+    phases = {
+        name: round(statistics.median(r[name] for r in runs), 3)
+        for name in runs[0]
+        if name not in ("total", "posts", "insights")
+    }
+    print(
+        json.dumps(
+            {
+                "posts_stored": stored,
+                "posts_analyzed": runs[0]["posts"],
+                "insights": runs[0]["insights"],
+                "window_days": args.window_days,
+                "runs": [round(r["total"], 3) for r in runs],
+                "total_s": {
+                    "min": round(totals[0], 3),
+                    "median": round(statistics.median(totals), 3),
+                    "max": round(totals[-1], 3),
+                },
+                "phases_median_s": phases,
+                "reference": f"interactive budget {INTERACTIVE_BUDGET_S} s",
+                "within_budget": statistics.median(totals) <= INTERACTIVE_BUDGET_S,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ every case, the B-tree a person would create for that one query (equality filter
 columns, then range-filtered columns as extra keys), queried with SQL written here by hand for that case
 and fetched as tuples over a plain psycopg connection (no prepared statements: Supabase's transaction
 pooler allows none, and the service runs without them). Service: the deployed function's handler
-(functions-framework's Flask app, called with the WSGI environ a server hands it) with a real ES256 token verified through
-a JWKS endpoint, the request log line formatted (and discarded), RLS and all.
+(functions-framework's Flask app, called with the WSGI environ a server hands it) with a real ES256 token verified
+through a JWKS endpoint, the request log line formatted (and discarded), RLS and all.
 Cases: every sort in both orders, every filter (on the default sort) and three filter combinations, each
 on page 1 and on a deep page (after row 5,000 of her posts, or the middle of what the filter matches).
 Each round takes one random creator and times both sides back to back (which goes first alternates);
@@ -20,6 +20,7 @@ the whole list is repeated `--repeats` times. Printed per case: p50 of each side
 the repeats), the ratio of the medians (goal <= 2x) and the service's p99. Before timing, every case's
 service page is checked against the reference's rows (same posts, same order, same next-page answer).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,23 +43,66 @@ import psycopg
 
 from scripts.bench import posts_data
 
-FIELDS = ("id", "platform", "platform_post_id", "type", "title", "caption", "url", "thumbnail_url", "posted_at",
-          "duration_s", "views", "reach", "likes", "comments", "saves", "shares", "watch_time_hrs",
-          "avg_watch_time_s", "completion_rate", "skip_rate", "outbound_clicks", "pin_clicks", "save_rate",
-          "share_rate", "engagement_rate")
+FIELDS = (
+    "id",
+    "platform",
+    "platform_post_id",
+    "type",
+    "title",
+    "caption",
+    "url",
+    "thumbnail_url",
+    "posted_at",
+    "duration_s",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "watch_time_hrs",
+    "avg_watch_time_s",
+    "completion_rate",
+    "skip_rate",
+    "outbound_clicks",
+    "pin_clicks",
+    "save_rate",
+    "share_rate",
+    "engagement_rate",
+)
 COLS = ", ".join(FIELDS)
-SORTS = ("posted_at", "views", "reach", "likes", "comments", "saves", "shares", "save_rate", "share_rate",
-         "engagement_rate", "completion_rate", "watch_time_hrs")
-TYPES = {"posted_at": "timestamptz", "save_rate": "float8", "share_rate": "float8", "engagement_rate": "float8",
-         "completion_rate": "float8", "watch_time_hrs": "float8"}
+SORTS = (
+    "posted_at",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "save_rate",
+    "share_rate",
+    "engagement_rate",
+    "completion_rate",
+    "watch_time_hrs",
+)
+TYPES = {
+    "posted_at": "timestamptz",
+    "save_rate": "float8",
+    "share_rate": "float8",
+    "engagement_rate": "float8",
+    "completion_rate": "float8",
+    "watch_time_hrs": "float8",
+}
 DEEP_ROW = 5000
 LIMIT = 20
 TEXT = "(coalesce(title, '') || E'\\n' || coalesce(caption, ''))"
 
 # The reference's indexes: for each case the B-tree a person would write for it.
 REFERENCE_INDEXES = [
-    *(f"(user_id, {s} desc, id desc)" if s == "posted_at" else f"(user_id, {s} desc nulls last, id desc)"
-      for s in SORTS),
+    *(
+        f"(user_id, {s} desc, id desc)" if s == "posted_at" else f"(user_id, {s} desc nulls last, id desc)"
+        for s in SORTS
+    ),
     "(user_id, platform, posted_at desc, id desc)",
     "(user_id, type, posted_at desc, id desc)",
     "(user_id, posted_at desc, id desc, views)",
@@ -115,21 +159,44 @@ def cases() -> list[Case]:
     found += [
         Case("filter platform=youtube", "posted_at", "desc", {"platform": "youtube"}, " and platform = 'youtube'"),
         Case("filter type=reel", "posted_at", "desc", {"type": "reel"}, " and type = 'reel'"),
-        Case("filter from/to (365 days)", "posted_at", "desc", {"from": "2025-11-01", "to": "2026-10-31"},
-             " and posted_at >= '2025-11-01T00:00:00Z' and posted_at < '2026-11-01T00:00:00Z'"),
+        Case(
+            "filter from/to (365 days)",
+            "posted_at",
+            "desc",
+            {"from": "2025-11-01", "to": "2026-10-31"},
+            " and posted_at >= '2025-11-01T00:00:00Z' and posted_at < '2026-11-01T00:00:00Z'",
+        ),
         Case("filter min_views=2000", "posted_at", "desc", {"min_views": "2000"}, " and views >= 2000"),
         Case("filter q=crochet", "posted_at", "desc", {"q": "crochet"}, f" and {TEXT} ilike '%%crochet%%'"),
-        Case("save_rate desc + platform", "save_rate", "desc", {"platform": "instagram"},
-             " and platform = 'instagram'"),
-        Case("views desc + platform + type", "views", "desc", {"platform": "instagram", "type": "reel"},
-             " and platform = 'instagram' and type = 'reel'"),
-        Case("posted_at desc + platform + type", "posted_at", "desc", {"platform": "pinterest", "type": "pin"},
-             " and platform = 'pinterest' and type = 'pin'"),
+        Case(
+            "save_rate desc + platform", "save_rate", "desc", {"platform": "instagram"}, " and platform = 'instagram'"
+        ),
+        Case(
+            "views desc + platform + type",
+            "views",
+            "desc",
+            {"platform": "instagram", "type": "reel"},
+            " and platform = 'instagram' and type = 'reel'",
+        ),
+        Case(
+            "posted_at desc + platform + type",
+            "posted_at",
+            "desc",
+            {"platform": "pinterest", "type": "pin"},
+            " and platform = 'pinterest' and type = 'pin'",
+        ),
     ]
     return found
 
 
 # ---------------------------------------------------------------------------------------------- setup
+
+
+def _one(conn: Any, statement: str) -> Any:
+    row = conn.execute(statement).fetchone()
+    assert row is not None, "a one-value query always answers"
+    return row[0]
+
 
 def prepare_database(data_dir: Path | None, users: int, posts: int) -> tuple[Any, list[str]]:
     """Embedded Postgres with the migrations, the posts and the reference copy with its indexes."""
@@ -140,20 +207,23 @@ def prepare_database(data_dir: Path | None, users: int, posts: int) -> tuple[Any
     directory = data_dir or Path(tempfile.mkdtemp(prefix="bench-posts-")) / "data"
     database = start_embedded(directory, persistent=persistent)
     with psycopg.connect(database.url, autocommit=True) as conn:
-        if conn.execute("show shared_buffers").fetchone()[0] != "1GB":
+        if _one(conn, "show shared_buffers") != "1GB":
             conn.execute("alter system set shared_buffers = '1GB'")
             database.halt()
             database.resume()
     migrate.apply(database.url)
     ids = posts_data.user_ids(users)
     with psycopg.connect(database.url, autocommit=True) as conn:
-        have = conn.execute("select count(*) from posts").fetchone()[0]
+        have = _one(conn, "select count(*) from posts")
         if have != users * posts:
             started = time.perf_counter()
             conn.execute("truncate posts cascade")
             conn.execute("delete from auth.users where email like '%%@bench.local'")
-            conn.execute("insert into auth.users (id, aud, role, email) select u, 'authenticated', 'authenticated',"
-                         " u::text || '@bench.local' from unnest(%s::uuid[]) u", (ids,))
+            conn.execute(
+                "insert into auth.users (id, aud, role, email) select u, 'authenticated', 'authenticated',"
+                " u::text || '@bench.local' from unnest(%s::uuid[]) u",
+                (ids,),
+            )
             _, rows = posts_data.generate(users, posts)
             with conn.transaction():
                 posts_data.copy_posts(conn, rows)
@@ -161,17 +231,21 @@ def prepare_database(data_dir: Path | None, users: int, posts: int) -> tuple[Any
             conn.execute("vacuum analyze posts")
             conn.execute("drop schema if exists reference cascade")
             print(f"loaded {users} creators x {posts} posts with COPY in {time.perf_counter() - started:.0f} s")
-        if conn.execute("select to_regclass('reference.posts')").fetchone()[0] is None:
+        if _one(conn, "select to_regclass('reference.posts')") is None:
             started = time.perf_counter()
             conn.execute("create schema reference")
             conn.execute(f"create table reference.posts as select {COLS}, user_id from public.posts")
             for n, columns in enumerate(REFERENCE_INDEXES):
                 conn.execute(f"create index reference_posts_{n} on reference.posts {columns}")
-            conn.execute(f"create index reference_posts_text on reference.posts using gin (user_id, {TEXT}"
-                         " extensions.gin_trgm_ops)")
+            conn.execute(
+                f"create index reference_posts_text on reference.posts using gin (user_id, {TEXT}"
+                " extensions.gin_trgm_ops)"
+            )
             conn.execute("vacuum analyze reference.posts")
-            print(f"built the reference copy and its {len(REFERENCE_INDEXES) + 1} indexes in"
-                  f" {time.perf_counter() - started:.0f} s")
+            print(
+                f"built the reference copy and its {len(REFERENCE_INDEXES) + 1} indexes in"
+                f" {time.perf_counter() - started:.0f} s"
+            )
     return database, ids
 
 
@@ -193,25 +267,42 @@ def deep_keys(conn: Any, case: Case, users: list[str]) -> dict[str, tuple[Any, i
     """Per creator: (sort value, id, in the NULL part) of the row a deep page starts after."""
     keys = {}
     for user in users:
-        count = conn.execute(f"select count(*) from reference.posts where user_id = %(u)s{case.where}",
-                             {"u": user}).fetchone()[0]
+        count = conn.execute(
+            f"select count(*) from reference.posts where user_id = %(u)s{case.where}", {"u": user}
+        ).fetchone()[0]
         offset = min(DEEP_ROW, count // 2) - 1
-        row = conn.execute(f"select {case.sort}, id from reference.posts where user_id = %(u)s{case.where}"
-                           f" order by {case.order_sql()} offset %(o)s limit 1", {"u": user, "o": max(0, offset)}
-                           ).fetchone()
+        row = conn.execute(
+            f"select {case.sort}, id from reference.posts where user_id = %(u)s{case.where}"
+            f" order by {case.order_sql()} offset %(o)s limit 1",
+            {"u": user, "o": max(0, offset)},
+        ).fetchone()
         keys[user] = (row[0], row[1], row[0] is None)
     return keys
 
 
 def call_wsgi(app: Any, path: str, query: dict[str, str], headers: dict[str, str]) -> bytes:
     """One GET through the WSGI app with the environ a server (gunicorn on Cloud Run) hands it."""
-    environ = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": urlencode(query),
-               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_PROTOCOL": "HTTP/1.1",
-               "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8080", "HTTP_ACCEPT": "*/*",
-               "HTTP_USER_AGENT": "bench", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
-               "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(), "wsgi.multithread": False,
-               "wsgi.multiprocess": False, "wsgi.run_once": False,
-               **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": urlencode(query),
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8080",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8080",
+        "HTTP_ACCEPT": "*/*",
+        "HTTP_USER_AGENT": "bench",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+    }
     status: list[str] = []
     body = b"".join(app(environ, lambda line, _headers, _exc=None: status.append(line)))
     assert status[0].startswith("200"), body[:300]
@@ -219,6 +310,7 @@ def call_wsgi(app: Any, path: str, query: dict[str, str], headers: dict[str, str
 
 
 # ---------------------------------------------------------------------------------------------- run
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -255,18 +347,30 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
     jwks = ThreadingHTTPServer(("127.0.0.1", 0), _Jwks)
     threading.Thread(target=jwks.serve_forever, daemon=True).start()
     issuer_base = f"http://127.0.0.1:{jwks.server_port}"
-    os.environ.update({"DATABASE_URL": url, "SUPABASE_URL": issuer_base, "APP_ENV": "local",
-                       "OAUTH_STATE_SECRET": "bench-" + "s" * 32, "LOG_LEVEL": "INFO", "DB_POOL_MAX_SIZE": "2"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "SUPABASE_URL": issuer_base,
+            "APP_ENV": "local",
+            "OAUTH_STATE_SECRET": "bench-" + "s" * 32,
+            "LOG_LEVEL": "INFO",
+            "DB_POOL_MAX_SIZE": "2",
+        }
+    )
     reset_settings()
     configure_logging("INFO", stream=open(os.devnull, "w"))  # request lines formatted as deployed, then dropped
     root = Path(__file__).resolve().parents[2]
     app = functions_framework.create_app("handler", str(root / "functions" / "analytics_posts" / "main.py"))
-    tokens = {u: mint_token(key, user_id=u, email=f"{u}@bench.local", issuer=f"{issuer_base}/auth/v1",
-                            ttl_s=24 * 3600) for u in users}
+    tokens = {
+        u: mint_token(key, user_id=u, email=f"{u}@bench.local", issuer=f"{issuer_base}/auth/v1", ttl_s=24 * 3600)
+        for u in users
+    }
     ref = psycopg.connect(url, autocommit=True, prepare_threshold=None)
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start; {rounds} rounds x {repeats}"
-          f" repeats per case; times in ms")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start; {rounds} rounds x {repeats}"
+        f" repeats per case; times in ms"
+    )
     print(f"{'case':36} {'page':5} {'reference p50':>15} {'service p50':>15} {'ratio':>6} {'svc p99':>8}")
     print(f"{'':36} {'':5} {'min / median':>15} {'min / median':>15} {'median':>6}")
     worst = 0.0
@@ -275,7 +379,9 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
         for page in ("1", "deep"):
             deep = page == "deep"
 
-            def request_for(user: str) -> tuple[dict[str, str], str, dict[str, Any]]:
+            def request_for(  # called within this iteration: the loop's variables are the ones meant
+                user: str, case: Case = case, deep: bool = deep, keys: dict = keys
+            ) -> tuple[dict[str, str], str, dict[str, Any]]:
                 query = case.query()
                 sql_params: dict[str, Any] = {"u": user}
                 after_null = False
@@ -294,7 +400,13 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
                 expected = ref.execute(sql, sql_params).fetchall()
                 body = json.loads(service(user, query))
                 got = [item["id"] for item in body["items"]]
-                assert got == [r[0] for r in expected[:LIMIT]], (case.name, page, user, got[:5], [r[0] for r in expected[:5]])
+                assert got == [r[0] for r in expected[:LIMIT]], (
+                    case.name,
+                    page,
+                    user,
+                    got[:5],
+                    [r[0] for r in expected[:5]],
+                )
                 assert (body["next_cursor"] is not None) == (len(expected) > LIMIT), (case.name, page)
             ref_p50, svc_p50, svc_all = [], [], []
             rng = random.Random(zlib.crc32(f"{case.name}/{page}".encode()))
@@ -303,7 +415,7 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
                 for n in range(rounds):
                     user = rng.choice(users)
                     query, sql, sql_params = request_for(user)
-                    for side in ((0, 1) if n % 2 else (1, 0)):
+                    for side in (0, 1) if n % 2 else (1, 0):
                         started = time.perf_counter()
                         if side == 0:
                             ref.execute(sql, sql_params).fetchall()
@@ -318,8 +430,11 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
             p99 = svc_all[int(0.99 * (len(svc_all) - 1))] * 1000
             ratio = statistics.median(svc_p50) / statistics.median(ref_p50)
             worst = max(worst, ratio)
-            print(f"{case.name:36} {page:5} {min(ref_p50):6.2f} / {statistics.median(ref_p50):6.2f}"
-                  f" {min(svc_p50):6.2f} / {statistics.median(svc_p50):6.2f} {ratio:5.2f}x {p99:8.2f}", flush=True)
+            print(
+                f"{case.name:36} {page:5} {min(ref_p50):6.2f} / {statistics.median(ref_p50):6.2f}"
+                f" {min(svc_p50):6.2f} / {statistics.median(svc_p50):6.2f} {ratio:5.2f}x {p99:8.2f}",
+                flush=True,
+            )
     load = os.getloadavg()
     print(f"worst ratio {worst:.2f}x (goal <= 2x); load average {load[0]:.2f} at the end")
     ref.close()

@@ -6,6 +6,7 @@ Baseline, measured in the same run on the same frame: a plain polars group_by me
 runs the step once (VmHWM reset through /proc/self/clear_refs, else ru_maxrss), because tracemalloc
 cannot see polars' Rust allocations.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,24 @@ import polars as pl
 TODAY = date(2024, 6, 30)
 SOURCES = ("pinterest_trends", "youtube_suggest", "instagram_hashtag")
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
-HEADS = ("resin", "epoxy", "crochet", "amigurumi", "macrame", "boho", "candle", "pottery", "crypto",
-         "football", "skincare", "sourdough", "iphone", "knitting", "yarn", "wall hanging")
+HEADS = (
+    "resin",
+    "epoxy",
+    "crochet",
+    "amigurumi",
+    "macrame",
+    "boho",
+    "candle",
+    "pottery",
+    "crypto",
+    "football",
+    "skincare",
+    "sourdough",
+    "iphone",
+    "knitting",
+    "yarn",
+    "wall hanging",
+)
 TAILS = ("coasters", "tray", "ideas", "pattern", "tutorial", "decor", "gift", "haul", "review", "diy")
 DAYS = 60
 
@@ -44,13 +61,15 @@ def observations(rows: int = 1_000_000, keywords: int = 2000, seed: int = 7) -> 
     value = np.clip(level * np.exp(rate * day) * rng.lognormal(0, 0.15, rows), 0, None)
     start = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=timezone.utc) - timedelta(days=DAYS - 1)
     stamps = np.datetime64(start.replace(tzinfo=None), "us") + (day * 86_400 + second) * 1_000_000
-    return pl.DataFrame({
-        "keyword": pl.Series(names)[series // len(SOURCES)],
-        "source": pl.Series(SOURCES)[series % len(SOURCES)],
-        "region": pl.repeat("US", rows, eager=True),
-        "observed_at": pl.Series(stamps).dt.replace_time_zone("UTC"),
-        "value": value,
-    })
+    return pl.DataFrame(
+        {
+            "keyword": pl.Series(names)[series // len(SOURCES)],
+            "source": pl.Series(SOURCES)[series % len(SOURCES)],
+            "region": pl.repeat("US", rows, eager=True),
+            "observed_at": pl.Series(stamps).dt.replace_time_zone("UTC"),
+            "value": value,
+        }
+    )
 
 
 def baseline(obs: pl.DataFrame) -> pl.DataFrame:
@@ -101,8 +120,12 @@ def probe(path: str, step_name: str) -> None:
 
 
 def peak_memory(path: str, step_name: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "scripts.bench.bench_trends", "--probe", path, step_name],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "scripts.bench.bench_trends", "--probe", path, step_name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -124,9 +147,11 @@ def main() -> None:
         obs.write_parquet(path)
         base_mem, cand_mem = peak_memory(path, "baseline"), peak_memory(path, "candidate")
     result = {
-        "rows": obs.height, "series": obs.select("keyword", "source").n_unique(),
+        "rows": obs.height,
+        "series": obs.select("keyword", "source").n_unique(),
         "polars_threads": pl.thread_pool_size(),
-        "detect_trends_s": round(cand_s, 3), "detect_trends_first_call_s": round(first_s, 3),
+        "detect_trends_s": round(cand_s, 3),
+        "detect_trends_first_call_s": round(first_s, 3),
         "baseline_group_by_mean_s": round(base_s, 3),
         "time_ratio_to_baseline": round(cand_s / base_s, 1),
         "detect_trends_peak_growth_mb": round(cand_mem["peak_growth_mb"], 1),
@@ -135,8 +160,10 @@ def main() -> None:
     }
     for key, value in result.items():
         print(f"{key:32s} {value}")
-    print(f"detect_trends on {obs.height:,} rows: {cand_s:.3f} s (budget 2 s) = "
-          f"{cand_s / base_s:.1f}x a plain group_by mean ({base_s:.3f} s)")
+    print(
+        f"detect_trends on {obs.height:,} rows: {cand_s:.3f} s (budget 2 s) = "
+        f"{cand_s / base_s:.1f}x a plain group_by mean ({base_s:.3f} s)"
+    )
 
 
 if __name__ == "__main__":

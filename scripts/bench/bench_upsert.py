@@ -10,6 +10,7 @@ median of the throughput ratios.
 Also printed: a COPY into a plain table without indexes, to show what the indexes themselves cost.
 Embedded Postgres on a temp dir with the project's migrations.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,13 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
+
+
+def _count(conn: Any, statement: str) -> int:
+    row = conn.execute(statement).fetchone()
+    assert row is not None, "a count always answers"
+    return int(row[0])
 
 
 def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
@@ -29,14 +37,26 @@ def make_rows(user_id: str, count: int, seed: int = 7) -> list[tuple]:
     rng = random.Random(seed)
     start = dt.datetime(2024, 11, 1, tzinfo=dt.timezone.utc)
     platforms = ("instagram", "youtube", "pinterest", "tiktok")
-    posts = [PostRecord(platform=platforms[i % 4], platform_post_id=f"p{i}", title=f"post {i}",
-                        caption="a handmade resin tray, start to finish #resinart " * 2, type="video",
-                        posted_at=start + dt.timedelta(minutes=10 * i), url=f"https://example.com/p/{i}",
-                        duration_s=rng.uniform(5, 600), views=rng.randint(100, 10**6), reach=rng.randint(50, 10**6),
-                        likes=rng.randint(0, 10**4), comments=rng.randint(0, 500),
-                        saves=None if i % 4 in (1, 3) else rng.randint(0, 10**3),
-                        shares=None if i % 4 == 2 else rng.randint(0, 10**3), raw_metrics={"views": i})
-             for i in range(count)]
+    posts = [
+        PostRecord(
+            platform=platforms[i % 4],
+            platform_post_id=f"p{i}",
+            title=f"post {i}",
+            caption="a handmade resin tray, start to finish #resinart " * 2,
+            type="video",
+            posted_at=start + dt.timedelta(minutes=10 * i),
+            url=f"https://example.com/p/{i}",
+            duration_s=rng.uniform(5, 600),
+            views=rng.randint(100, 10**6),
+            reach=rng.randint(50, 10**6),
+            likes=rng.randint(0, 10**4),
+            comments=rng.randint(0, 500),
+            saves=None if i % 4 in (1, 3) else rng.randint(0, 10**3),
+            shares=None if i % 4 == 2 else rng.randint(0, 10**3),
+            raw_metrics={"views": i},
+        )
+        for i in range(count)
+    ]
     return list(post_rows(user_id, posts))
 
 
@@ -105,8 +125,8 @@ def main() -> None:
                 times = upserts(run)
                 samples.append({"copy": copy(), **times})
         with psycopg.connect(database.url) as conn:
-            indexes = conn.execute("select count(*) from pg_indexes where tablename = 'posts'").fetchone()[0]
-            stored = conn.execute("select count(*) from posts").fetchone()[0]
+            indexes = _count(conn, "select count(*) from pg_indexes where tablename = 'posts'")
+            stored = _count(conn, "select count(*) from posts")
         assert stored == args.rows, stored
     finally:
         database.stop()
@@ -114,17 +134,29 @@ def main() -> None:
 
     def summary(kind: str) -> dict[str, float]:
         ratios = sorted(sample["copy"] / sample[kind] for sample in samples)  # throughput vs COPY's
-        return {"s_median": round(statistics.median(sample[kind] for sample in samples), 3),
-                "throughput_ratio_min": round(ratios[0], 3),
-                "throughput_ratio_median": round(statistics.median(ratios), 3)}
+        return {
+            "s_median": round(statistics.median(sample[kind] for sample in samples), 3),
+            "throughput_ratio_min": round(ratios[0], 3),
+            "throughput_ratio_median": round(statistics.median(ratios), 3),
+        }
 
-    print(json.dumps({
-        "rows": args.rows, "posts_indexes": indexes, "repeats": args.repeat,
-        "reference_copy_into_posts_s_median": round(statistics.median(s["copy"] for s in samples), 3),
-        "copy_into_unindexed_table_s": round(plain_copy_s, 3),
-        "upsert_new": summary("new"), "upsert_unchanged": summary("unchanged"), "upsert_changed": summary("changed"),
-        "goal": "throughput ratio >= 0.5 (upsert time <= 2x COPY into posts)",
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "posts_indexes": indexes,
+                "repeats": args.repeat,
+                "reference_copy_into_posts_s_median": round(statistics.median(s["copy"] for s in samples), 3),
+                "copy_into_unindexed_table_s": round(plain_copy_s, 3),
+                "upsert_new": summary("new"),
+                "upsert_unchanged": summary("unchanged"),
+                "upsert_changed": summary("changed"),
+                "goal": "throughput ratio >= 0.5 (upsert time <= 2x COPY into posts)",
+            },
+            indent=1,
+        )
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ seconds lets the first W go at once, the next W one window later, and so on: the
 can start no earlier than floor((n - 1) / W) * T, and its answer comes one latency later. A daily quota
 that the run would pass cannot be met within the day at all (reported as such).
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 
 # name of the sandbox's limit → (requests allowed, per seconds), from docs/platform-apis.md
 DOCUMENTED = {
-    "tiktok_600_per_min": (600, 60.0),                     # §4.5, per endpoint, sliding minute
-    "pinterest_100_per_s_per_user": (100, 1.0),            # §3.5, Standard access
+    "tiktok_600_per_min": (600, 60.0),  # §4.5, per endpoint, sliding minute
+    "pinterest_100_per_s_per_user": (100, 1.0),  # §3.5, Standard access
     "pinterest_org_read_per_min_per_user": (1000, 60.0),
     "pinterest_org_analytics_per_min_per_user": (60, 60.0),
     "pinterest_trends_read_per_min_per_user": (60, 60.0),
@@ -38,13 +39,21 @@ def window_bound(limit: str, requests: int, latency_s: float) -> Bound:
     return Bound(limit, requests, math.floor(max(0, requests - 1) / allowed) * per_s + latency_s)
 
 
-def ideal_seconds(busiest_key: dict[str, int], daily_used: dict[str, int], latency_s: float,
-                  requests: dict[str, int], in_flight: dict[str, int]) -> tuple[float, list[Bound]]:
+def ideal_seconds(
+    busiest_key: dict[str, int],
+    daily_used: dict[str, int],
+    latency_s: float,
+    requests: dict[str, int],
+    in_flight: dict[str, int],
+) -> tuple[float, list[Bound]]:
     """(ideal, bounds, largest first): every documented limit's bound on its busiest key, and per platform
     its requests x latency / the requests a run may have in flight (the platforms document no
     concurrency limit; the run's own allowance is a setting, PLATFORM_LIMITS_JSON)."""
-    bounds = [window_bound(name, n, latency_s) for name, n in busiest_key.items()
-              if any(name.startswith(k) for k in DOCUMENTED)]
+    bounds = [
+        window_bound(name, n, latency_s)
+        for name, n in busiest_key.items()
+        if any(name.startswith(k) for k in DOCUMENTED)
+    ]
     for name, used in daily_used.items():
         if used > DAILY.get(name, math.inf):
             bounds.append(Bound(name, used, math.inf))

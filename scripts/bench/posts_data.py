@@ -6,6 +6,7 @@ reach), types follow each platform's mix, captions are craft captions with hasht
 the platform has them. Posts of all creators are loaded in publication order, interleaved as a daily
 fetch writes them, so one creator's posts are spread over the table rather than packed together.
 """
+
 from __future__ import annotations
 
 import io
@@ -15,19 +16,99 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-TYPES = {"instagram": (("reel", 50), ("image", 25), ("carousel", 20), ("story", 5)),
-         "youtube": (("short", 60), ("video", 40)),
-         "pinterest": (("pin", 70), ("idea_pin", 10), ("video", 15), ("carousel", 5)),
-         "tiktok": (("video", 100),)}
-COLUMNS = ("user_id", "platform", "platform_post_id", "title", "caption", "type", "url", "duration_s", "views",
-           "reach", "likes", "comments", "saves", "shares", "watch_time_hrs", "avg_watch_time_s",
-           "completion_rate", "pin_clicks", "outbound_clicks", "posted_at")
-CRAFTS = ("resin", "crochet", "pottery", "macrame", "candle", "embroidery", "knitting", "watercolor", "woodwork",
-          "quilting", "soap", "jewelry", "origami", "weaving", "glaze", "amigurumi", "terrarium", "linocut")
-WORDS = ("handmade", "tutorial", "studio", "slow", "process", "cozy", "gift", "tray", "coaster", "vase", "mug",
-         "ornament", "wreath", "shelf", "decor", "pattern", "beginner", "tips", "timelapse", "reveal", "before",
-         "after", "colour", "mould", "pour", "stitch", "kiln", "wheel", "trim", "sand", "polish", "sunday",
-         "market", "order", "packing", "small", "business", "maker", "craft", "diy", "autumn", "spring", "table")
+TYPES = {
+    "instagram": (("reel", 50), ("image", 25), ("carousel", 20), ("story", 5)),
+    "youtube": (("short", 60), ("video", 40)),
+    "pinterest": (("pin", 70), ("idea_pin", 10), ("video", 15), ("carousel", 5)),
+    "tiktok": (("video", 100),),
+}
+COLUMNS = (
+    "user_id",
+    "platform",
+    "platform_post_id",
+    "title",
+    "caption",
+    "type",
+    "url",
+    "duration_s",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "watch_time_hrs",
+    "avg_watch_time_s",
+    "completion_rate",
+    "pin_clicks",
+    "outbound_clicks",
+    "posted_at",
+)
+CRAFTS = (
+    "resin",
+    "crochet",
+    "pottery",
+    "macrame",
+    "candle",
+    "embroidery",
+    "knitting",
+    "watercolor",
+    "woodwork",
+    "quilting",
+    "soap",
+    "jewelry",
+    "origami",
+    "weaving",
+    "glaze",
+    "amigurumi",
+    "terrarium",
+    "linocut",
+)
+WORDS = (
+    "handmade",
+    "tutorial",
+    "studio",
+    "slow",
+    "process",
+    "cozy",
+    "gift",
+    "tray",
+    "coaster",
+    "vase",
+    "mug",
+    "ornament",
+    "wreath",
+    "shelf",
+    "decor",
+    "pattern",
+    "beginner",
+    "tips",
+    "timelapse",
+    "reveal",
+    "before",
+    "after",
+    "colour",
+    "mould",
+    "pour",
+    "stitch",
+    "kiln",
+    "wheel",
+    "trim",
+    "sand",
+    "polish",
+    "sunday",
+    "market",
+    "order",
+    "packing",
+    "small",
+    "business",
+    "maker",
+    "craft",
+    "diy",
+    "autumn",
+    "spring",
+    "table",
+)
 EPOCH_END = datetime(2026, 11, 1, tzinfo=timezone.utc)
 HISTORY_DAYS = 3 * 365
 
@@ -54,8 +135,11 @@ def post_row(user_id: str, platform: str, index: int, rng: random.Random, home_c
     reach = saves = shares = watch = avg = completion = pin_clicks = outbound = None
     title = None
     if platform == "instagram":
-        reach, saves, shares = int(views * rng.uniform(0.4, 0.9)), int(views * rng.uniform(0, 0.04)), \
-            int(views * rng.uniform(0, 0.02))
+        reach, saves, shares = (
+            int(views * rng.uniform(0.4, 0.9)),
+            int(views * rng.uniform(0, 0.04)),
+            int(views * rng.uniform(0, 0.02)),
+        )
         duration = None  # Instagram exposes no duration
         if kind == "reel":
             watch, avg = round(views * rng.uniform(2, 20) / 3600, 3), round(rng.uniform(2, 20), 2)
@@ -66,8 +150,11 @@ def post_row(user_id: str, platform: str, index: int, rng: random.Random, home_c
         watch, avg = round(views * (duration or 30) * completion / 3600, 3), round((duration or 30) * completion, 2)
     elif platform == "pinterest":
         title = f"{craft.capitalize()} {rng.choice(WORDS)} ideas" if rng.random() < 0.8 else None
-        saves, pin_clicks, outbound = (int(views * rng.uniform(0, 0.05)), int(views * rng.uniform(0, 0.03)),
-                                       int(views * rng.uniform(0, 0.01)))
+        saves, pin_clicks, outbound = (
+            int(views * rng.uniform(0, 0.05)),
+            int(views * rng.uniform(0, 0.03)),
+            int(views * rng.uniform(0, 0.01)),
+        )
         if video:
             completion = round(rng.uniform(0.05, 0.6), 4)
             watch = round(views * (duration or 10) * completion / 3600, 3)
@@ -75,9 +162,28 @@ def post_row(user_id: str, platform: str, index: int, rng: random.Random, home_c
         title = caption(rng, craft)[:80] if rng.random() < 0.3 else None
         shares = int(views * rng.uniform(0, 0.02))
     posted = EPOCH_END - timedelta(seconds=rng.randint(0, HISTORY_DAYS * 86400))
-    return (user_id, platform, f"{platform[:2]}-{index}", title, caption(rng, craft), kind,
-            f"https://example.com/{platform}/{index}", duration, views, reach, likes, comments, saves, shares,
-            watch, avg, completion, pin_clicks, outbound, posted)
+    return (
+        user_id,
+        platform,
+        f"{platform[:2]}-{index}",
+        title,
+        caption(rng, craft),
+        kind,
+        f"https://example.com/{platform}/{index}",
+        duration,
+        views,
+        reach,
+        likes,
+        comments,
+        saves,
+        shares,
+        watch,
+        avg,
+        completion,
+        pin_clicks,
+        outbound,
+        posted,
+    )
 
 
 def user_ids(users: int, seed: int = 7) -> list[str]:

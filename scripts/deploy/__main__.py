@@ -6,6 +6,7 @@ Scheduler's, Tasks' and the builder's) with only their grants, creates or moves 
 public host) and reads its host back, deploys each function (private; the gateway is its only invoker)
 and upserts the Scheduler jobs. The database migrations are printed as a step to run with the Supabase CLI.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,7 @@ from scripts.deploy.tasks_queue import upsert_queue
 
 IAM_ATTEMPTS = 5
 
+
 def print_plan(plan: Plan, out: Any = None) -> None:
     out = out or sys.stdout
     data = plan.to_json()
@@ -37,8 +39,11 @@ def print_plan(plan: Plan, out: Any = None) -> None:
         title = step.get("function") or step.get("account") or step.get("job", {}).get("name") or ""
         print(f"\n## {number}. {step['step']} {title}".rstrip(), file=out)
         if step["step"] == "deploy":
-            print(f"#   bundle: {step['bundle']['directory']} ({step['bundle']['files']} files; "
-                  f"{', '.join(step['bundle']['requirements'])})", file=out)
+            print(
+                f"#   bundle: {step['bundle']['directory']} ({step['bundle']['files']} files; "
+                f"{', '.join(step['bundle']['requirements'])})",
+                file=out,
+            )
         for line in step.get("commands") or [step["command"]]:
             print(line, file=out)
         for line in [*step.get("grants", []), *([step["invoker"]] if "invoker" in step else [])]:
@@ -104,23 +109,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="deploy settings JSON (see scripts/deploy/config.py)")
     parser.add_argument("--only", help="comma-separated function names (default: all)")
     parser.add_argument("--dry-run", action="store_true", help="build bundles and print the plan; run nothing")
-    parser.add_argument("--check-gcloud", action="store_true",
-                        help="with --dry-run: pass every planned gcloud command through gcloud's own parser")
+    parser.add_argument(
+        "--check-gcloud",
+        action="store_true",
+        help="with --dry-run: pass every planned gcloud command through gcloud's own parser",
+    )
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build", help="where bundles go (default: build/)")
     parser.add_argument("--supabase-url", help="https://<ref>.supabase.co")
     parser.add_argument("--frontend-origin", help="the web app's origin, for CORS and redirects")
-    parser.add_argument("--public-base-url",
-                        help="a custom domain in front of the gateway (default: the gateway's own host)")
+    parser.add_argument(
+        "--public-base-url", help="a custom domain in front of the gateway (default: the gateway's own host)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        config = load_config(args.config, {"project": args.project, "region": args.region,
-                                           "supabase_url": args.supabase_url,
-                                           "frontend_origin": args.frontend_origin,
-                                           "public_base_url": args.public_base_url})
+        config = load_config(
+            args.config,
+            {
+                "project": args.project,
+                "region": args.region,
+                "supabase_url": args.supabase_url,
+                "frontend_origin": args.frontend_origin,
+                "public_base_url": args.public_base_url,
+            },
+        )
         only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
         plan = build_plan(config, select(only), args.build_dir)
         print_plan(plan)
@@ -128,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
             path = args.build_dir / PLAN_NAME
             path.write_text(json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n")
             write_openapi(config, args.build_dir)
-            print(f"\n# dry run: {len(plan.bundles)} bundles in {args.build_dir / 'bundles'}, plan in {path}; "
-                  "nothing was executed")
+            print(
+                f"\n# dry run: {len(plan.bundles)} bundles in {args.build_dir / 'bundles'}, plan in {path}; "
+                "nothing was executed"
+            )
             return check_gcloud(plan) if args.check_gcloud else 0
         execute(plan)
     except DeployConfigError as error:

@@ -8,6 +8,7 @@ import `f"shared.platforms.{name}"` (every module of that package counts as reac
 TYPE_CHECKING:` blocks are skipped: they never run. bundle.json lists the reachable modules; the
 deploy rehearsal imports each of them from the installed bundle.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,7 +52,8 @@ class _ImportCollector(ast.NodeVisitor):
     def visit_If(self, node: ast.If) -> None:
         test = node.test
         if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-                isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"):
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
             for child in node.orelse:
                 self.visit(child)
             return
@@ -75,8 +77,11 @@ class _ImportCollector(ast.NodeVisitor):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         argument = node.args[0] if name == "import_module" and node.args else None
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str) \
-                and not argument.value.startswith("."):
+        if (
+            isinstance(argument, ast.Constant)
+            and isinstance(argument.value, str)
+            and not argument.value.startswith(".")
+        ):
             self.refs.append(ImportRef(argument.value))
         elif isinstance(argument, ast.JoinedStr) and argument.values:
             # import_module(f"shared.platforms.{name}"): the registry pattern; the prefix names the package.
@@ -84,7 +89,6 @@ class _ImportCollector(ast.NodeVisitor):
             if isinstance(head, ast.Constant) and isinstance(head.value, str) and head.value.endswith("."):
                 self.refs.append(ImportRef(head.value.rstrip("."), every_submodule=True))
         self.generic_visit(node)
-
 
     def visit_Constant(self, node: ast.Constant) -> None:
         # shared.http.resolve_model("shared.models.x:Model") imports the module on first use.
@@ -117,8 +121,8 @@ def imports_of(path: Path, package: str) -> list[ImportRef]:
 class Analysis:
     """What one entry needs: local files, third-party distributions, and what could not be placed."""
 
-    files: list[str]                    # reachable files, repo-relative posix paths (main.py first)
-    distributions: list[str]            # canonical names, sorted
+    files: list[str]  # reachable files, repo-relative posix paths (main.py first)
+    distributions: list[str]  # canonical names, sorted
     warnings: list[str] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)  # dotted shared modules the entry can reach
     external: list[str] = field(default_factory=list)  # third-party modules those import (lazily or not)
@@ -147,16 +151,18 @@ def _submodules(root: Path, package: str) -> list[str]:
 def library_files(root: Path) -> list[str]:
     """Every file of the shared/ library (all of it ships), repo-relative, without caches."""
     base = root / LOCAL_PACKAGE
-    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")
+    )
 
 
 def settings_read(paths: list[Path], fields: frozenset[str]) -> list[str]:
     """Which of the settings `fields` these files read (`<x>.<field>`): the secrets a function needs."""
     found: set[str] = set()
     for path in paths:
-        found.update(n.attr for n in ast.walk(parsed(path))
-                     if isinstance(n, ast.Attribute) and n.attr in fields)
+        found.update(n.attr for n in ast.walk(parsed(path)) if isinstance(n, ast.Attribute) and n.attr in fields)
     return sorted(found)
 
 
@@ -223,8 +229,13 @@ def analyze_entry(entry: Path, root: Path) -> Analysis:
     if root_init.is_file():
         files.add(root_init)
     local = sorted(p.relative_to(root).as_posix() for p in files)
-    return Analysis(files=["main.py", *local], distributions=sorted(distributions),
-                    warnings=sorted(warnings), modules=sorted(modules), external=sorted(external))
+    return Analysis(
+        files=["main.py", *local],
+        distributions=sorted(distributions),
+        warnings=sorted(warnings),
+        modules=sorted(modules),
+        external=sorted(external),
+    )
 
 
 def requirements_for(analysis: Analysis, lock: Lock) -> tuple[list[str], list[str]]:
@@ -234,7 +245,8 @@ def requirements_for(analysis: Analysis, lock: Lock) -> tuple[list[str], list[st
     for dist in analysis.distributions:
         if dist not in lock.runtime:
             warnings.append(
-                f"imports from {dist}, which is not a runtime dependency (dev-only or undeclared); left out")
+                f"imports from {dist}, which is not a runtime dependency (dev-only or undeclared); left out"
+            )
             continue
         lines.extend(lock.requirement_lines(dist))
     return lines, warnings  # already in distribution-name order
@@ -249,22 +261,31 @@ class Bundle:
     files: list[str]
     requirements: list[str]
     warnings: list[str]
-    modules: list[str] = field(default_factory=list)        # shared modules the entry can reach
-    external: list[str] = field(default_factory=list)       # third-party modules they import
+    modules: list[str] = field(default_factory=list)  # shared modules the entry can reach
+    external: list[str] = field(default_factory=list)  # third-party modules they import
     settings_read: list[str] = field(default_factory=list)  # secret settings those modules read
 
     def manifest(self) -> dict[str, object]:
-        return {"function": self.name, "files": self.files, "requirements": self.requirements,
-                "warnings": self.warnings, "modules": self.modules, "external": self.external,
-                "settings_read": self.settings_read}
+        return {
+            "function": self.name,
+            "files": self.files,
+            "requirements": self.requirements,
+            "warnings": self.warnings,
+            "modules": self.modules,
+            "external": self.external,
+            "settings_read": self.settings_read,
+        }
 
 
 def secret_fields() -> frozenset[str]:
     """The Settings fields that hold secrets (SecretStr, or a mapping of credentials)."""
     from shared.config import Settings
 
-    return frozenset(name for name, info in Settings.model_fields.items()
-                     if "Secret" in str(info.annotation) or "Credentials" in str(info.annotation))
+    return frozenset(
+        name
+        for name, info in Settings.model_fields.items()
+        if "Secret" in str(info.annotation) or "Credentials" in str(info.annotation)
+    )
 
 
 def build_bundle(name: str, entry: Path, root: Path, out_dir: Path, lock: Lock) -> Bundle:
@@ -284,8 +305,12 @@ def build_bundle(name: str, entry: Path, root: Path, out_dir: Path, lock: Lock) 
     (directory / ".gcloudignore").write_text(GCLOUDIGNORE)
     reachable = [entry, *(path for m in analysis.modules if (path := _module_file(root, m)) is not None)]
     bundle = Bundle(
-        name=name, directory=directory, files=[*files, "requirements.txt"], requirements=requirements,
-        warnings=sorted({*analysis.warnings, *requirement_warnings}), modules=analysis.modules,
+        name=name,
+        directory=directory,
+        files=[*files, "requirements.txt"],
+        requirements=requirements,
+        warnings=sorted({*analysis.warnings, *requirement_warnings}),
+        modules=analysis.modules,
         external=analysis.external,
         settings_read=settings_read(reachable, secret_fields()),
     )

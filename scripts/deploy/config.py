@@ -6,6 +6,7 @@ Example deploy.json (secrets are Secret Manager names and versions; env names ar
      "secrets": {"DATABASE_URL": {"secret": "database-url", "version": "3"}, "SUPABASE_JWT_SECRET": null},
      "functions": {"tasks_fetch_connection": {"max_instances": 10}}, "queue": {"max_dispatches_per_second": 5}}
 """
+
 from __future__ import annotations
 
 import json
@@ -116,6 +117,9 @@ class DeployConfig(BaseModel):
     supabase_url: str | None = Field(default=None, pattern=_URL)
     supabase_project_ref: str | None = Field(default=None, pattern=r"^[a-z0-9]{20}$")
     frontend_origin: str | None = Field(default=None, pattern=_URL)
+    # More origins CORS allows besides frontend_origin (staging, preview deployments); one `*` may stand for
+    # part of an origin's first host label: "https://app-*.preview.example.com".
+    extra_origins: list[str] = Field(default_factory=list)
     frontend_url: str | None = Field(default=None, pattern=_URL)
     public_base_url: str | None = Field(default=None, pattern=_URL)
     function_url_template: str = DEFAULT_URL_TEMPLATE
@@ -132,6 +136,22 @@ class DeployConfig(BaseModel):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("extra_origins")
+    @classmethod
+    def _origin_patterns(cls, value: list[str]) -> list[str]:
+        from shared.config import origin_patterns
+
+        for origin in value:
+            if "," in origin:
+                raise ValueError("one origin per entry")
+            origin_patterns(origin)
+        return [origin.rstrip("/") for origin in value]
+
+    @property
+    def cors_origins(self) -> str | None:
+        """FRONTEND_ORIGIN: frontend_origin, then the extra origins."""
+        return ",".join([self.frontend_origin, *self.extra_origins]) if self.frontend_origin else None
 
     @field_validator("function_url_template")
     @classmethod
@@ -184,8 +204,9 @@ class DeployConfig(BaseModel):
 
     def function_url(self, deploy_name: str) -> str:
         """The HTTPS URL a deployed function answers on (also the OIDC audience of its callers)."""
-        return self.function_url_template.format(name=deploy_name, region=self.region, project=self.project,
-                                                 project_number=self.project_number or "")
+        return self.function_url_template.format(
+            name=deploy_name, region=self.region, project=self.project, project_number=self.project_number or ""
+        )
 
     @property
     def base_url(self) -> str:

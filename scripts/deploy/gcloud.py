@@ -1,4 +1,5 @@
 """`gcloud functions deploy` and invoker-binding commands for one bundle, and running them."""
+
 from __future__ import annotations
 
 import shlex
@@ -68,31 +69,48 @@ class FunctionDeploy:
     min_instances: int
     max_instances: int
     concurrency: int
-    service_account: str          # what the function runs as (its own: scripts/deploy/iam.py)
-    invoker: str                  # the one account allowed to call it: API Gateway's
+    service_account: str  # what the function runs as (its own: scripts/deploy/iam.py)
+    invoker: str  # the one account allowed to call it: API Gateway's
     warnings: list[str] = field(default_factory=list)
 
     def deploy_command(self, config: DeployConfig) -> Command:
         # Every function is private at the IAM layer; the public reaches them only through the gateway,
         # and user endpoints still verify the caller's Supabase JWT themselves.
         argv = [
-            "gcloud", "functions", "deploy", self.spec.deploy_name, "--gen2",
-            f"--project={config.project}", f"--region={config.region}", f"--runtime={config.runtime}",
-            f"--source={shown_path(self.source)}", f"--entry-point={ENTRY_POINT}", "--trigger-http",
-            "--no-allow-unauthenticated", f"--service-account={self.service_account}",
+            "gcloud",
+            "functions",
+            "deploy",
+            self.spec.deploy_name,
+            "--gen2",
+            f"--project={config.project}",
+            f"--region={config.region}",
+            f"--runtime={config.runtime}",
+            f"--source={shown_path(self.source)}",
+            f"--entry-point={ENTRY_POINT}",
+            "--trigger-http",
+            "--no-allow-unauthenticated",
+            f"--service-account={self.service_account}",
             f"--build-service-account=projects/{config.project}/serviceAccounts/{config.build_sa}",
             f"--set-secrets={_joined({k: v.flag_value for k, v in self.secrets.items()})}",
             f"--set-env-vars={_joined(self.env)}",
-            f"--memory={self.memory}", f"--timeout={self.timeout_s}s",
-            f"--min-instances={self.min_instances}", f"--max-instances={self.max_instances}",
+            f"--memory={self.memory}",
+            f"--timeout={self.timeout_s}s",
+            f"--min-instances={self.min_instances}",
+            f"--max-instances={self.max_instances}",
             f"--concurrency={self.concurrency}",
         ]
         return Command(tuple(argv), f"deploy {self.spec.name} ({self.spec.auth})")
 
     def invoker_command(self, config: DeployConfig) -> Command:
-        argv = ("gcloud", "functions", "add-invoker-policy-binding", self.spec.deploy_name,
-                f"--project={config.project}", f"--region={config.region}",
-                f"--member=serviceAccount:{self.invoker}")
+        argv = (
+            "gcloud",
+            "functions",
+            "add-invoker-policy-binding",
+            self.spec.deploy_name,
+            f"--project={config.project}",
+            f"--region={config.region}",
+            f"--member=serviceAccount:{self.invoker}",
+        )
         return Command(argv, f"let {self.invoker} invoke {self.spec.deploy_name}")
 
 
@@ -118,8 +136,9 @@ def secrets_needed(bundle: Bundle) -> list[str]:
     from shared.config import _ENV_NAMES, _JSON_ENV_NAMES
 
     names = {**_ENV_NAMES, **_JSON_ENV_NAMES}
-    return sorted(names[field] for field in bundle.settings_read
-                  if field in names and names[field] not in LOCAL_ONLY_SECRETS)
+    return sorted(
+        names[field] for field in bundle.settings_read if field in names and names[field] not in LOCAL_ONLY_SECRETS
+    )
 
 
 def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> FunctionDeploy:
@@ -139,7 +158,7 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         "APP_ENV": "production",
         "GOOGLE_CLOUD_PROJECT": config.project,
         "SUPABASE_URL": config.supabase_url or unset("supabase_url"),
-        "FRONTEND_ORIGIN": config.frontend_origin or unset("frontend_origin"),
+        "FRONTEND_ORIGIN": config.cors_origins or unset("frontend_origin"),
         "FRONTEND_URL": config.frontend_url or config.frontend_origin or unset("frontend_url"),
         "PUBLIC_BASE_URL": config.base_url,
         "CALLER_AUTH_HEADER": GATEWAY_FORWARDED_AUTHORIZATION,
@@ -169,13 +188,19 @@ def plan_function(spec: FunctionSpec, bundle: Bundle, config: DeployConfig) -> F
         warnings.append(f"{spec.name}: shared/config.py reads none of {unknown}")
 
     return FunctionDeploy(
-        spec=spec, source=bundle.directory, url=url, env=env, secrets=secrets,
+        spec=spec,
+        source=bundle.directory,
+        url=url,
+        env=env,
+        secrets=secrets,
         memory=(overrides and overrides.memory) or spec.memory,
         timeout_s=(overrides and overrides.timeout_s) or spec.timeout_s,
         min_instances=overrides.min_instances if overrides and overrides.min_instances is not None else 0,
         max_instances=(overrides and overrides.max_instances) or config.max_instances,
         concurrency=(overrides and overrides.concurrency) or config.concurrency,
-        service_account=config.function_sa(spec.deploy_name), invoker=config.gateway_sa, warnings=warnings,
+        service_account=config.function_sa(spec.deploy_name),
+        invoker=config.gateway_sa,
+        warnings=warnings,
     )
 
 

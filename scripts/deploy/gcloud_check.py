@@ -5,6 +5,7 @@ empty config directory (no account), prompts off, no metadata-server probing and
 nothing can reach Google, so nothing can change. A command passes when gcloud parsed it and stopped
 only for want of an account.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ class ParseResult:
     command: Command
     parsed: bool
     error: str | None
-    message: str          # what gcloud printed for this command (its error text)
+    message: str  # what gcloud printed for this command (its error text)
 
 
 def sdk_root() -> Path | None:
@@ -50,17 +51,34 @@ def check_commands(commands: list[Command], timeout_s: float = 240) -> list[Pars
     if root is None:
         raise RuntimeError("gcloud is not installed (or not a Cloud SDK layout)")
     with tempfile.TemporaryDirectory(prefix="gcloud-parse-") as config_dir:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": config_dir, "LANG": "C.UTF-8",
-               "CLOUDSDK_ROOT_DIR": str(root), "CLOUDSDK_CONFIG": config_dir,
-               "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CORE_CHECK_GCE_METADATA": "false",
-               "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true", "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "1",
-               "HTTPS_PROXY": DEAD_PROXY, "HTTP_PROXY": DEAD_PROXY, "https_proxy": DEAD_PROXY,
-               "http_proxy": DEAD_PROXY}
-        done = subprocess.run([sdk_python(root), "-S", str(HELPER)], input=json.dumps([c.argv for c in commands]),
-                              env=env, capture_output=True, text=True, timeout=timeout_s)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": config_dir,
+            "LANG": "C.UTF-8",
+            "CLOUDSDK_ROOT_DIR": str(root),
+            "CLOUDSDK_CONFIG": config_dir,
+            "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+            "CLOUDSDK_CORE_CHECK_GCE_METADATA": "false",
+            "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
+            "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "1",
+            "HTTPS_PROXY": DEAD_PROXY,
+            "HTTP_PROXY": DEAD_PROXY,
+            "https_proxy": DEAD_PROXY,
+            "http_proxy": DEAD_PROXY,
+        }
+        done = subprocess.run(
+            [sdk_python(root), "-S", str(HELPER)],
+            input=json.dumps([c.argv for c in commands]),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
     outcomes = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if len(outcomes) != len(commands):
         raise RuntimeError(f"the gcloud parser stopped early:\n{done.stderr[-3000:]}")
     messages = dict(re.findall(r"### (\d+)\n(.*?)(?=\n### \d+\n|\Z)", done.stderr, flags=re.S))
-    return [ParseResult(command, o["parsed"], o["error"], messages.get(str(o["index"]), "").strip())
-            for command, o in zip(commands, outcomes)]
+    return [
+        ParseResult(command, o["parsed"], o["error"], messages.get(str(o["index"]), "").strip())
+        for command, o in zip(commands, outcomes)
+    ]

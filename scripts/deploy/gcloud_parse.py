@@ -6,6 +6,7 @@ proxy, so a command that gets past the argument parser stops at "no active accou
 as parsed. A usage error (unknown flag, bad value, missing argument) is a failure. Standalone: it
 must not import anything from the repository.
 """
+
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ def main():
         outcome = {"index": index, "parsed": False, "error": None}
         try:
             cli.Execute(list(argv[1:]), call_arg_complete=False)
-            outcome["parsed"] = True          # ran without needing credentials (e.g. nothing to call)
+            outcome["parsed"] = True  # ran without needing credentials (e.g. nothing to call)
         except PARSED:
             outcome["parsed"] = True
         except SystemExit as exc:

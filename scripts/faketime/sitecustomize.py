@@ -6,16 +6,19 @@ absolute monotonic deadline of Python's time.sleep (clock_nanosleep with TIMER_A
 sleep waits in select() with a relative timeout, which libfaketime passes through, on the real monotonic
 clock, so every other wait keeps its real length.
 """
+
 import select
 import time
+from typing import SupportsIndex
 
 _monotonic = time.monotonic
 
 
-def _sleep(seconds: float) -> None:
-    if seconds < 0:
+def _sleep(seconds: float | SupportsIndex) -> None:
+    length = float(seconds)
+    if length < 0:
         raise ValueError("sleep length must be non-negative")
-    deadline = _monotonic() + seconds
+    deadline = _monotonic() + length
     while (left := deadline - _monotonic()) > 0:
         select.select([], [], [], left)
 

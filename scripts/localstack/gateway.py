@@ -4,6 +4,7 @@ Each `functions/<name>/main.py` is imported under its own module name (functions
 load every one of them as `main`), and a request is handed to its `handler` unchanged, so what
 runs here is what deploys. The gateway also serves the local JWKS and the OpenAPI document.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -99,7 +100,7 @@ def build_app(jwks: dict[str, Any] | None = None, openapi: Callable[[], dict[str
 
 
 def _not_found(path: str) -> flask.Response:
-    from shared.errors import NotFound, PROBLEM_CONTENT_TYPE, to_problem
+    from shared.errors import PROBLEM_CONTENT_TYPE, NotFound, to_problem
 
     body = to_problem(NotFound(f"no endpoint at {path}"), instance=path)
     return flask.Response(json.dumps(body), status=404, content_type=PROBLEM_CONTENT_TYPE)

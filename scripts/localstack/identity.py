@@ -3,6 +3,7 @@
 Tokens are ES256 with a `kid`, verified through the JWKS the gateway serves at
 `{SUPABASE_URL}/auth/v1/.well-known/jwks.json`, exactly like a project using signing keys.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ class SigningKey:
     @classmethod
     def generate(cls) -> SigningKey:
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         return cls(kid=uuid.uuid4().hex[:16], private_pem=pem)
 
     @classmethod
@@ -46,7 +48,8 @@ class SigningKey:
     def jwks(self) -> dict[str, Any]:
         """The public half as a JWK set."""
         private = serialization.load_pem_private_key(self.private_pem, password=None)
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))  # type: ignore[union-attr]
+        assert isinstance(private, ec.EllipticCurvePrivateKey), "an ES256 key"
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
         return {"keys": [{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig", "key_ops": ["verify"]}]}
 
 
@@ -59,15 +62,38 @@ def create_user(database_url: str, email: str, name: str | None = None) -> str:
         user_id = str(uuid.uuid4())
         conn.execute(
             "insert into auth.users (id, aud, role, email, raw_user_meta_data) values (%s, 'authenticated',"
-            " 'authenticated', %s, %s)", (user_id, email, json.dumps({"name": name or email.split("@")[0]})))
+            " 'authenticated', %s, %s)",
+            (user_id, email, json.dumps({"name": name or email.split("@")[0]})),
+        )
         return user_id
 
 
-def mint_token(key: SigningKey, *, user_id: str, email: str, issuer: str, audience: str = "authenticated",
-               ttl_s: int = 3600, role: str = "authenticated", now: float | None = None) -> str:
+def mint_token(
+    key: SigningKey,
+    *,
+    user_id: str,
+    email: str,
+    issuer: str,
+    audience: str = "authenticated",
+    ttl_s: int = 3600,
+    role: str = "authenticated",
+    now: float | None = None,
+) -> str:
     """A user access token with the claims Supabase Auth puts in one."""
     issued = int(now if now is not None else time.time())
-    claims = {"iss": issuer, "sub": user_id, "aud": audience, "exp": issued + ttl_s, "iat": issued,
-              "email": email, "phone": "", "role": role, "aal": "aal1", "is_anonymous": False,
-              "session_id": str(uuid.uuid4()), "app_metadata": {"provider": "email"}, "user_metadata": {}}
+    claims = {
+        "iss": issuer,
+        "sub": user_id,
+        "aud": audience,
+        "exp": issued + ttl_s,
+        "iat": issued,
+        "email": email,
+        "phone": "",
+        "role": role,
+        "aal": "aal1",
+        "is_anonymous": False,
+        "session_id": str(uuid.uuid4()),
+        "app_metadata": {"provider": "email"},
+        "user_metadata": {},
+    }
     return jwt.encode(claims, key.private_pem, algorithm="ES256", headers={"kid": key.kid})

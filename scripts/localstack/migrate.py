@@ -3,6 +3,7 @@
 Versions already in `supabase_migrations.schema_migrations` are skipped, so re-running is a no-op.
 Usage: `uv run python -m scripts.localstack.migrate [--no-bootstrap]` (DATABASE_URL or embedded).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,11 @@ def apply(url: str, *, bootstrap: bool = True, through: str | None = None) -> li
                 sql = path.read_text()
                 with conn.transaction():
                     conn.execute(sql)
-                    conn.execute("insert into supabase_migrations.schema_migrations (version, statements, name)"
-                                 " values (%s, %s, %s)", (version, [sql], name))
+                    conn.execute(
+                        "insert into supabase_migrations.schema_migrations (version, statements, name)"
+                        " values (%s, %s, %s)",
+                        (version, [sql], name),
+                    )
                 applied_now.append(version)
         finally:
             conn.execute("select pg_advisory_unlock(724100101)")

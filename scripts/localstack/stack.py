@@ -3,6 +3,7 @@
 Sets the same environment variables production reads (DATABASE_URL, SUPABASE_URL, TOKEN_KEYS,
 PLATFORM_HOSTS_JSON, ...), pointing at local stand-ins, so the functions run unchanged.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,11 +20,15 @@ from scripts.localstack.identity import SigningKey, create_user, mint_token
 from scripts.localstack.postgres import Database, ensure_database, start_embedded
 
 LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"
-SANDBOX_CLIENTS = {p: {"client_id": f"sandbox-{p}-client", "client_secret": f"sandbox-{p}-secret-{'x' * 12}"}
-                   for p in ("instagram", "youtube", "pinterest", "tiktok")}
+SANDBOX_CLIENTS = {
+    p: {"client_id": f"sandbox-{p}-client", "client_secret": f"sandbox-{p}-secret-{'x' * 12}"}
+    for p in ("instagram", "youtube", "pinterest", "tiktok")
+}
 
-SANDBOX_LIMITS = {p: {"requests_per_second": 1000.0, "burst": 100, "concurrency": 8, "backoff_base_s": 0.05}
-                  for p in ("instagram", "youtube", "pinterest", "tiktok")}
+SANDBOX_LIMITS = {
+    p: {"requests_per_second": 1000.0, "burst": 100, "concurrency": 8, "backoff_base_s": 0.05}
+    for p in ("instagram", "youtube", "pinterest", "tiktok")
+}
 
 
 @dataclass
@@ -123,9 +128,15 @@ def _persistent_secret(name: str, make: Any, persist: bool) -> str:
     return stored[name]
 
 
-def start_stack(*, data_dir: Path | None = None, persist: bool = False, sandbox: bool = True,
-                sandbox_options: dict[str, Any] | None = None, port: int = 0,
-                extra_env: dict[str, str] | None = None) -> LocalStack:
+def start_stack(
+    *,
+    data_dir: Path | None = None,
+    persist: bool = False,
+    sandbox: bool = True,
+    sandbox_options: dict[str, Any] | None = None,
+    port: int = 0,
+    extra_env: dict[str, str] | None = None,
+) -> LocalStack:
     """Start everything; `persist` keeps data, keys and secrets in .local/ between runs (the demo)."""
     if data_dir is not None:
         database = start_embedded(data_dir, persistent=persist)
@@ -152,7 +163,8 @@ def start_stack(*, data_dir: Path | None = None, persist: bool = False, sandbox:
         "CRON_SECRET": _persistent_secret("cron_secret", lambda: secrets.token_urlsafe(24), persist),
         "OAUTH_STATE_SECRET": _persistent_secret("state_secret", lambda: secrets.token_urlsafe(32), persist),
         "TOKEN_KEYS": _persistent_secret(
-            "token_keys", lambda: "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(), persist),
+            "token_keys", lambda: "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(), persist
+        ),
         "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
     }
     handle = None

@@ -3,6 +3,7 @@
 Starts its own Postgres (embedded, in a temporary directory) and platform sandbox, then runs every stage
 (scripts/rehearsal/rehearse.py) and prints the cold start of each bundle. Exit 1 if a stage fails.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -5,6 +5,7 @@
   format of https://www.googleapis.com/oauth2/v1/certs (what `CRON_OIDC_CERTS_URL` points at here).
 - Supabase Auth: the local stack's ES256 signing key and JWKS at `{SUPABASE_URL}/auth/v1/.well-known/jwks.json`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,23 +41,45 @@ class GoogleKey:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rehearsal.googleusercontent.com")])
         # Verifiers check token expiry against real time, so keys and tokens live in real time too.
         now = dt.datetime.fromtimestamp(time.time(), dt.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-                .not_valid_after(now + dt.timedelta(days=2)).sign(self.key, hashes.SHA256()))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .sign(self.key, hashes.SHA256())
+        )
         return cert.public_bytes(serialization.Encoding.PEM).decode()
 
     def id_token(self, email: str, audience: str, ttl_s: int = 3600) -> str:
         issued = int(time.time())
-        claims = {"iss": GOOGLE_ISSUER, "aud": audience, "azp": email, "email": email, "email_verified": True,
-                  "sub": str(abs(hash(email)) % 10 ** 21), "iat": issued, "exp": issued + ttl_s}
-        pem = self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
+        claims = {
+            "iss": GOOGLE_ISSUER,
+            "aud": audience,
+            "azp": email,
+            "email": email,
+            "email_verified": True,
+            "sub": str(abs(hash(email)) % 10**21),
+            "iat": issued,
+            "exp": issued + ttl_s,
+        }
+        pem = self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, token: str, audiences: tuple[str, ...]) -> dict[str, Any]:
         """What the gateway checks on a secured route: signature, issuer, expiry, one of the audiences."""
-        return jwt.decode(token, self.key.public_key(), algorithms=["RS256"], audience=list(audiences),
-                          issuer=GOOGLE_ISSUER, options={"require": ["exp", "aud", "iss"]})
+        return jwt.decode(
+            token,
+            self.key.public_key(),
+            algorithms=["RS256"],
+            audience=list(audiences),
+            issuer=GOOGLE_ISSUER,
+            options={"require": ["exp", "aud", "iss"]},
+        )
 
 
 class IdentityServer:

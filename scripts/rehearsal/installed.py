@@ -8,6 +8,7 @@ imports `main`, every shared module the bundle can reach (bundle.json `modules`:
 platform modules the registry loads by name) and every third-party module those import, at the top
 or lazily inside a function (`external`), so a missing module or requirement fails here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,13 +57,39 @@ class InstallFailed(RuntimeError):
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a bundle's interpreter: nothing from the repository or its venv."""
-    keep = ("PATH", "HOME", "UV_CACHE_DIR", "UV_INDEX_URL", "UV_PYTHON_INSTALL_DIR", "LANG", "TMPDIR",
-            "XDG_CACHE_HOME", "SSL_CERT_FILE")
+    keep = (
+        "PATH",
+        "HOME",
+        "UV_CACHE_DIR",
+        "UV_INDEX_URL",
+        "UV_PYTHON_INSTALL_DIR",
+        "LANG",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "SSL_CERT_FILE",
+    )
     env = {name: os.environ[name] for name in keep if name in os.environ}
     venv_bin = os.path.join(os.environ.get("VIRTUAL_ENV", str(REPO / ".venv")), "bin")
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env.update(_machine_clock())
     env.update(extra or {})
     return env
+
+
+def _machine_clock() -> dict[str, str]:
+    """libfaketime's settings when a test mode moves the machine's clock (scripts/test_modes.sh): every
+    process on the machine shares that clock."""
+    return {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+
+
+def _sleep_under_faketime(venv: Path) -> None:
+    """Bundles run with -E (no PYTHONPATH): under a moved clock their venv loads the sleep Python needs
+    there (scripts/faketime/sitecustomize.py says why) through a .pth file."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return
+    sleep = REPO / "scripts" / "faketime" / "sitecustomize.py"
+    for site in venv.glob("lib/python*/site-packages"):
+        (site / "_faketime_sleep.pth").write_text(f"import runpy; runpy.run_path({str(sleep)!r})\n")
 
 
 def base_python() -> str:
@@ -86,15 +113,29 @@ class Venvs:
             started = time.perf_counter()
             venv = self.base / key
             env = clean_env()
-            subprocess.run(["uv", "venv", "--quiet", "--python", base_python(), str(venv)],
-                           check=True, env=env, capture_output=True, timeout=300)
-            install = ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                       "-r", str(requirements)]
+            subprocess.run(
+                ["uv", "venv", "--quiet", "--python", base_python(), str(venv)],
+                check=True,
+                env=env,
+                capture_output=True,
+                timeout=300,
+            )
+            install = [
+                "uv",
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                "-r",
+                str(requirements),
+            ]
             offline = subprocess.run([*install, "--offline"], env=env, capture_output=True, text=True, timeout=600)
             if offline.returncode != 0:
                 online = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
                 if online.returncode != 0:
                     raise InstallFailed(f"{requirements}:\n{offline.stderr[-2000:]}\n{online.stderr[-2000:]}")
+            _sleep_under_faketime(venv)
             self._made[key] = venv / "bin" / "python"
             self.seconds[key] = time.perf_counter() - started  # keyed like the venv directory
         return self._made[key]
@@ -104,8 +145,14 @@ def import_failures(bundle_dirs: list[Path], python: Path) -> dict[Path, tuple[d
     """For bundles sharing one venv: directory -> (module -> why it did not import, seconds)."""
     for directory in bundle_dirs:
         assert (directory / MANIFEST_NAME).is_file(), directory
-    done = subprocess.run([str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO), *map(str, bundle_dirs)],
-                          cwd=bundle_dirs[0], env=clean_env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(python), "-E", "-s", "-c", IMPORT_CHECK, str(REPO), *map(str, bundle_dirs)],
+        cwd=bundle_dirs[0],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     results: dict[Path, tuple[dict[str, str], float]] = {}
     for line in done.stdout.splitlines():
         if line.startswith("IMPORT-CHECK "):

@@ -5,6 +5,7 @@ bundle directory. Ready when gunicorn logs "Listening at" (at its info level): b
 is imported and the socket bound, so spawn → ready is the bundle's cold start. Its stdout (the JSON
 logs) and stderr are kept for the report and for the check that no secret reaches a log.
 """
+
 from __future__ import annotations
 
 import socket
@@ -40,10 +41,23 @@ class FunctionProcess:
     def start(self, timeout_s: float = 60) -> FunctionProcess:
         started = time.perf_counter()
         self._process = subprocess.Popen(
-            [str(self.python), "-E", "-s", "-m", "functions_framework", "--target=handler", "--source=main.py",
-             "--host=127.0.0.1", f"--port={self.port}"],
-            cwd=self.directory, env={**self.env, "GUNICORN_LOG_LEVEL": "info"}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            [
+                str(self.python),
+                "-E",
+                "-s",
+                "-m",
+                "functions_framework",
+                "--target=handler",
+                "--source=main.py",
+                "--host=127.0.0.1",
+                f"--port={self.port}",
+            ],
+            cwd=self.directory,
+            env={**self.env, "GUNICORN_LOG_LEVEL": "info"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         ready = threading.Event()
         for stream in (self._process.stdout, self._process.stderr):
             threading.Thread(target=self._drain, args=(stream, ready), daemon=True).start()

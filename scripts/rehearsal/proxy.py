@@ -7,6 +7,7 @@ the gateway's account for `jwt_audience` in Authorization, and forward to `addre
 (APPEND_PATH_TO_ADDRESS) within `deadline`. Cloud Functions strips the `/<function>` prefix of its
 cloudfunctions.net URL before the function sees the path, so the local address is the process's root.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,26 @@ from werkzeug.serving import make_server
 from scripts.deploy.gateway import gateway_routes, match
 from scripts.rehearsal.identity import GoogleKey
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length",
-              "host", "proxy-authorization", "proxy-authenticate", "content-encoding"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+    "host",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "content-encoding",
+}
 
 
 def _problem(status: int, detail: str) -> flask.Response:
     # ESPv2 answers its own errors as JSON ({"code", "message"}); the shape is not ours, the status is.
-    return flask.Response(json.dumps({"code": status, "message": detail}), status=status,
-                          content_type="application/json")
+    return flask.Response(
+        json.dumps({"code": status, "message": detail}), status=status, content_type="application/json"
+    )
 
 
 class GatewayProxy:
@@ -37,8 +50,9 @@ class GatewayProxy:
 
     def __init__(self, host: str = "127.0.0.1"):
         self.app = flask.Flask("rehearsal-gateway")
-        self.app.add_url_rule("/<path:path>", "proxy", self._handle,
-                              methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"])
+        self.app.add_url_rule(
+            "/<path:path>", "proxy", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+        )
         self._server = make_server(host, 0, self.app, threaded=True)
         self.base_url = f"http://{host}:{self._server.server_port}"
         self._routes: list[Any] = []
@@ -50,8 +64,14 @@ class GatewayProxy:
         self._client = httpx.Client(follow_redirects=False, cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])))
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway-proxy", daemon=True)
 
-    def configure(self, document: dict[str, Any], backends: dict[str, str], google: GoogleKey,
-                  gateway_account: str, observe: Callable[[str, str, int, float], None] | None = None) -> None:
+    def configure(
+        self,
+        document: dict[str, Any],
+        backends: dict[str, str],
+        google: GoogleKey,
+        gateway_account: str,
+        observe: Callable[[str, str, int, float], None] | None = None,
+    ) -> None:
         self._routes = gateway_routes(document)
         missing = sorted({r.address for r in self._routes} - set(backends))
         if missing:
@@ -90,8 +110,9 @@ class GatewayProxy:
         headers["Authorization"] = f"Bearer {self._google.id_token(self._gateway_account, route.jwt_audience)}"
         url = self._backends[route.address] + request.full_path.rstrip("?")
         try:
-            upstream = self._client.request(request.method, url, headers=headers, content=request.get_data(),
-                                            timeout=route.deadline_s)
+            upstream = self._client.request(
+                request.method, url, headers=headers, content=request.get_data(), timeout=route.deadline_s
+            )
         except httpx.TimeoutException:
             return _problem(504, "upstream request timeout")
         except httpx.TransportError:

@@ -1,4 +1,5 @@
 """One rehearsal from a database and a running sandbox: the stages in order, stand-ins always stopped."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,16 @@ from scripts.rehearsal.journey import Journey
 from scripts.rehearsal.run import Rehearsal, RehearsalFailed, Report, build_all, install_and_check
 
 
-def rehearse(build_dir: Path, database_url: str, sandbox_url: str, venvs: Venvs, *,
-             tamper: Callable[[dict[str, Bundle]], None] | None = None, only: set[str] | None = None,
-             journey: bool = True) -> Report:
+def rehearse(
+    build_dir: Path,
+    database_url: str,
+    sandbox_url: str,
+    venvs: Venvs,
+    *,
+    tamper: Callable[[dict[str, Bundle]], None] | None = None,
+    only: set[str] | None = None,
+    journey: bool = True,
+) -> Report:
     """Build, install alone, import everything, serve each bundle behind the gateway proxy, run the product.
 
     `only` and `journey=False` stop after the import check of some bundles (the tests of broken bundles).
@@ -33,11 +41,12 @@ def rehearse(build_dir: Path, database_url: str, sandbox_url: str, venvs: Venvs,
         served = time.perf_counter()
         rehearsal.serve(bundles, pythons)
         report.seconds["serve"] = time.perf_counter() - served
-        journey = Journey(rehearsal)
-        journey.run()
+        walk = Journey(rehearsal)
+        walk.run()
         logs = rehearsal.logs()
-        leaked = [name for name, value in [*secret_strings(rehearsal.secret_values), *journey.flow_secrets]
-                  if value in logs]
+        leaked = [
+            name for name, value in [*secret_strings(rehearsal.secret_values), *walk.flow_secrets] if value in logs
+        ]
         if leaked:
             raise RehearsalFailed("journey", f"secret values in the functions' logs: {leaked}")
         report.seconds["total"] = time.perf_counter() - started

@@ -6,13 +6,13 @@ secrets the plan mounts, as env vars with local values. Four settings exist only
 (the sandbox), platform limits, the Google certs URL and the Cloud Tasks API endpoint; and the fetch
 cron keeps only one connection for itself (FETCH_FANOUT_THRESHOLD=1) so that its fan-out runs.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,8 +64,12 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"bundles": {k: vars(v) for k, v in self.bundles.items()}, "steps": self.steps,
-                "tasks": self.tasks, "seconds": self.seconds}
+        return {
+            "bundles": {k: vars(v) for k, v in self.bundles.items()},
+            "steps": self.steps,
+            "tasks": self.tasks,
+            "seconds": self.seconds,
+        }
 
     def table(self) -> list[str]:
         """Per bundle: requirements, venv install, import check, cold start, first request; then totals."""
@@ -73,18 +77,26 @@ class Report:
         for name, b in self.bundles.items():
             cold = f"{b.cold_start_s * 1000:8.0f}ms" if b.cold_start_s is not None else f"{'-':>10}"
             first = f"{b.first_request_s * 1000:9.0f}ms" if b.first_request_s is not None else f"{'-':>11}"
-            lines.append(f"{name:24} {b.requirements:4} {b.install_s:5.1f}s {b.import_check_s:6.1f}s {cold} {first}"
-                         f"  {b.first_status or '-'}")
-        lines.append(f"journey: {len(self.steps)} calls through the gateway; {len(self.tasks)} Cloud Tasks delivered; "
-                     + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
+            lines.append(
+                f"{name:24} {b.requirements:4} {b.install_s:5.1f}s {b.import_check_s:6.1f}s {cold} {first}"
+                f"  {b.first_status or '-'}"
+            )
+        lines.append(
+            f"journey: {len(self.steps)} calls through the gateway; {len(self.tasks)} Cloud Tasks delivered; "
+            + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
+        )
         return lines
 
 
-def build_all(out: Path, tamper: Callable[[dict[str, Bundle]], None] | None = None,
-              only: set[str] | None = None) -> dict[str, Bundle]:
+def build_all(
+    out: Path, tamper: Callable[[dict[str, Bundle]], None] | None = None, only: set[str] | None = None
+) -> dict[str, Bundle]:
     lock = load_lock(ROOT)
-    bundles = {s.name: build_bundle(s.name, s.entry, ROOT, out, lock) for s in FUNCTIONS
-               if s.entry.is_file() and (only is None or s.name in only)}
+    bundles = {
+        s.name: build_bundle(s.name, s.entry, ROOT, out, lock)
+        for s in FUNCTIONS
+        if s.entry.is_file() and (only is None or s.name in only)
+    }
     if tamper is not None:
         tamper(bundles)  # the tests' way to prove a broken bundle fails the rehearsal
     return bundles
@@ -114,16 +126,18 @@ def install_and_check(bundles: dict[str, Bundle], venvs: Venvs, report: Report) 
         return {name: results[bundles[name].directory][0] for name in names}
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two interpreters at a time
-        broken = {name: failures for checked in pool.map(check, groups) for name, failures in checked.items()
-                  if failures}
+        broken = {
+            name: failures for checked in pool.map(check, groups) for name, failures in checked.items() if failures
+        }
     if broken:
         raise RehearsalFailed("imports", json.dumps(broken, indent=1))
     return pythons
 
 
 def rehearsal_config(proxy_url: str, identity_url: str) -> DeployConfig:
-    return DeployConfig(project=PROJECT, region=REGION, public_base_url=proxy_url, supabase_url=identity_url,
-                        frontend_origin=FRONTEND)
+    return DeployConfig(
+        project=PROJECT, region=REGION, public_base_url=proxy_url, supabase_url=identity_url, frontend_origin=FRONTEND
+    )
 
 
 def process_env(deploy: Any, secret_values: dict[str, str], local: dict[str, str]) -> dict[str, str]:
@@ -148,35 +162,51 @@ class Rehearsal:
         self.tasks: TasksStandIn | None = None
         # No ANTHROPIC_API_KEY: the LLM functions run their offline provider, as a keyless deploy would.
         self.secret_values = {
-            "DATABASE_URL": database_url, "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "OAUTH_STATE_SECRET": secrets.token_urlsafe(32), "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS)}
+            "DATABASE_URL": database_url,
+            "TOKEN_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "OAUTH_STATE_SECRET": secrets.token_urlsafe(32),
+            "PLATFORM_CREDENTIALS_JSON": json.dumps(SANDBOX_CLIENTS),
+        }
 
     def serve(self, bundles: dict[str, Bundle], pythons: dict[str, Path]) -> None:
         config = rehearsal_config(self.proxy.base_url, self.identity.base_url)
         self.plan = build_plan(config, list(FUNCTIONS), self.build_dir, bundles=bundles)
-        self.tasks = TasksStandIn(queue_path(config), config.tasks_sa, self.google,
-                                  max_attempts=config.queue.max_attempts,
-                                  max_concurrent=config.queue.max_concurrent_dispatches)
+        self.tasks = TasksStandIn(
+            queue_path(config),
+            config.tasks_sa,
+            self.google,
+            max_attempts=config.queue.max_attempts,
+            max_concurrent=config.queue.max_concurrent_dispatches,
+        )
         from scripts.sandbox import host_urls
 
-        local = {"PLATFORM_HOSTS_JSON": json.dumps(host_urls(self.sandbox_url)),
-                 "PLATFORM_LIMITS_JSON": json.dumps(SANDBOX_LIMITS), "CRON_OIDC_CERTS_URL": self.identity.certs_url,
-                 "TASKS_API_ENDPOINT": self.tasks.base_url, "LOG_LEVEL": "INFO"}
+        local = {
+            "PLATFORM_HOSTS_JSON": json.dumps(host_urls(self.sandbox_url)),
+            "PLATFORM_LIMITS_JSON": json.dumps(SANDBOX_LIMITS),
+            "CRON_OIDC_CERTS_URL": self.identity.certs_url,
+            "TASKS_API_ENDPOINT": self.tasks.base_url,
+            "LOG_LEVEL": "INFO",
+        }
         backends = {}
         for deploy in self.plan.deploys:
             extra = dict(local)
             if deploy.spec.name == "cron_fetch_analytics":
                 extra["FETCH_FANOUT_THRESHOLD"] = str(self.fanout_threshold)  # make the fan-out happen
-            process = FunctionProcess(deploy.spec.name, bundles[deploy.spec.name].directory,
-                                      pythons[deploy.spec.name], process_env(deploy, self.secret_values, extra))
+            process = FunctionProcess(
+                deploy.spec.name,
+                bundles[deploy.spec.name].directory,
+                pythons[deploy.spec.name],
+                process_env(deploy, self.secret_values, extra),
+            )
             try:
                 self.processes[deploy.spec.name] = process.start()
             except RuntimeError as exc:
                 raise RehearsalFailed("serve", str(exc)) from None
             self.report.bundles[deploy.spec.name].cold_start_s = process.cold_start_s
             backends[deploy.url] = process.base_url
-        self.proxy.configure(self.plan.gateway_document, backends, self.google, config.gateway_sa,
-                             observe=self._first_request)
+        self.proxy.configure(
+            self.plan.gateway_document, backends, self.google, config.gateway_sa, observe=self._first_request
+        )
         self.proxy.start()
 
     def _first_request(self, operation_id: str, method: str, status: int, seconds: float) -> None:

@@ -5,6 +5,7 @@ task name it has seen (ALREADY_EXISTS, like the queue's de-duplication), and del
 Cloud Tasks does: an HTTP request to the task's URL with its body, headers and a Google ID token for
 the task's service account and audience; a non-2xx answer is retried up to the queue's max attempts.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,6 @@ import httpx
 from werkzeug.serving import make_server
 
 from scripts.rehearsal.identity import GoogleKey
-
 
 # google-cloud-tasks' REST transport sends enums as integers (tasks_v2.HttpMethod).
 HTTP_METHODS = {1: "POST", 2: "GET", 3: "HEAD", 4: "PUT", 5: "DELETE", 6: "PATCH", 7: "OPTIONS"}
@@ -41,8 +41,15 @@ class Delivery:
 class TasksStandIn:
     """The REST endpoint on a background thread, plus a small dispatcher pool (max concurrent dispatches)."""
 
-    def __init__(self, queue_path: str, service_account: str, google: GoogleKey, max_attempts: int = 5,
-                 max_concurrent: int = 10, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        queue_path: str,
+        service_account: str,
+        google: GoogleKey,
+        max_attempts: int = 5,
+        max_concurrent: int = 10,
+        host: str = "127.0.0.1",
+    ):
         self.queue_path, self.service_account, self.google = queue_path, service_account, google
         self.max_attempts = max_attempts
         self.deliveries: dict[str, Delivery] = {}
@@ -58,8 +65,11 @@ class TasksStandIn:
 
     def _error(self, status: int, code: str, message: str) -> flask.Response:
         self.refused.append(message)
-        return flask.Response(json.dumps({"error": {"code": status, "status": code, "message": message}}),
-                              status=status, content_type="application/json")
+        return flask.Response(
+            json.dumps({"error": {"code": status, "status": code, "message": message}}),
+            status=status,
+            content_type="application/json",
+        )
 
     def _create(self, parent: str) -> Any:
         body = flask.request.get_json(force=True)
@@ -89,9 +99,9 @@ class TasksStandIn:
                 headers = {**http.get("headers", {}), "Authorization": f"Bearer {token}"}
                 body = base64.b64decode(http.get("body", ""))
                 try:
-                    method = HTTP_METHODS.get(http.get("httpMethod"), http.get("httpMethod") or "POST")
-                    status = httpx.request(method, http["url"], headers=headers,
-                                           content=body, timeout=300).status_code
+                    given = http.get("httpMethod")
+                    method = HTTP_METHODS.get(given, "POST") if isinstance(given, int) else str(given or "POST")
+                    status = httpx.request(method, http["url"], headers=headers, content=body, timeout=300).status_code
                 except httpx.HTTPError:
                     status = 599
                 delivery.statuses.append(status)

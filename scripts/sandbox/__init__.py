@@ -2,6 +2,7 @@
 
 Seeded synthetic creators, planted attribute effects, fault injection. See scripts/sandbox/README.md.
 """
+
 import os
 
 # Before numpy loads: OpenBLAS worker threads spin after each matmul (PostTable.daily) and burned about as

@@ -1,4 +1,5 @@
 """CLI: uv run python -m scripts.sandbox --port 8787 --seed 7 [--effects F] [--faults F] [--trends F]."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,19 +23,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", help="JSON file: list of fault rules")
     parser.add_argument("--trends", help="JSON file: trends scenario")
     parser.add_argument("--latency-ms", type=int, default=0)
-    parser.add_argument("--limits", action="store_true",
-                        help="refuse and count requests over the platforms' documented limits (limits.py)")
+    parser.add_argument(
+        "--limits",
+        action="store_true",
+        help="refuse and count requests over the platforms' documented limits (limits.py)",
+    )
     args = parser.parse_args(argv)
     try:
-        handle = start_sandbox(port=args.port, seed=args.seed, effects=args.effects, faults=args.faults,
-                               today=args.today, creators=args.creators, trends=args.trends,
-                               latency_ms=args.latency_ms, host=args.host, limits=args.limits)
+        handle = start_sandbox(
+            port=args.port,
+            seed=args.seed,
+            effects=args.effects,
+            faults=args.faults,
+            today=args.today,
+            creators=args.creators,
+            trends=args.trends,
+            latency_ms=args.latency_ms,
+            host=args.host,
+            limits=args.limits,
+        )
     except (SandboxConfigError, OSError) as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)
         return 2
-    print(json.dumps({"base_url": handle.base_url, "port": handle.port, "seed": args.seed,
-                      "today": handle.world.today.isoformat(), "creators": args.creators,
-                      "platform_hosts": host_urls(handle.base_url)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "base_url": handle.base_url,
+                "port": handle.port,
+                "seed": args.seed,
+                "today": handle.world.today.isoformat(),
+                "creators": args.creators,
+                "platform_hosts": host_urls(handle.base_url),
+            }
+        ),
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

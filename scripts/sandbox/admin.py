@@ -1,9 +1,9 @@
 """/_sandbox admin API: creators, ground truth, faults, tokens, stats."""
+
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import json
+from datetime import date, timedelta
 
 import numpy as np
 from starlette.requests import Request
@@ -12,12 +12,24 @@ from starlette.routing import Route
 
 from scripts.sandbox.config import SandboxConfigError
 from scripts.sandbox.creators import PLATFORMS, creator_summary
-from scripts.sandbox.oauth import (ALL_SCOPES, GOOGLE_ACCESS_S, IG_LONG_S, PINTEREST_ACCESS_S, PINTEREST_REFRESH_S,
-                                   TIKTOK_ACCESS_S, TIKTOK_REFRESH_S)
+from scripts.sandbox.oauth import (
+    ALL_SCOPES,
+    GOOGLE_ACCESS_S,
+    IG_LONG_S,
+    PINTEREST_ACCESS_S,
+    PINTEREST_REFRESH_S,
+    TIKTOK_ACCESS_S,
+    TIKTOK_REFRESH_S,
+)
 from scripts.sandbox.posts import BASE_RATES
 
-_LIFETIMES = {"instagram": (IG_LONG_S, None), "facebook": (IG_LONG_S, None), "youtube": (GOOGLE_ACCESS_S, None),
-              "pinterest": (PINTEREST_ACCESS_S, PINTEREST_REFRESH_S), "tiktok": (TIKTOK_ACCESS_S, TIKTOK_REFRESH_S)}
+_LIFETIMES = {
+    "instagram": (IG_LONG_S, None),
+    "facebook": (IG_LONG_S, None),
+    "youtube": (GOOGLE_ACCESS_S, None),
+    "pinterest": (PINTEREST_ACCESS_S, PINTEREST_REFRESH_S),
+    "tiktok": (TIKTOK_ACCESS_S, TIKTOK_REFRESH_S),
+}
 
 
 def _bad(message: str) -> JSONResponse:
@@ -31,9 +43,13 @@ async def _json(request: Request) -> dict:
 
 async def creators(request: Request) -> Response:
     world = request.app.state.world
-    return JSONResponse({"today": world.today.isoformat(), "seed": world.config.seed,
-                         "creators": [creator_summary(world.config.seed, i, world.today)
-                                      for i in range(world.config.creators)]})
+    return JSONResponse(
+        {
+            "today": world.today.isoformat(),
+            "seed": world.config.seed,
+            "creators": [creator_summary(world.config.seed, i, world.today) for i in range(world.config.creators)],
+        }
+    )
 
 
 async def effects(request: Request) -> Response:
@@ -62,19 +78,31 @@ async def posts(request: Request) -> Response:
         views = c["views"]
         text = table.text(i)
         saves, shares = c.get("saves"), c.get("shares")
-        rows.append({
-            "id": table.ids[i], "timestamp": int(table.ts[i]), "kind": table.kind[i], "attributes": table.attrs[i],
-            "cued": sorted(text["cues"]), "caption": text["caption"], "title": text["title"],
-            "duration_s": _num(float(table.duration_s[i])), "hook_s": _num(round(float(table.hook_s[i]), 2)),
-            "views": views, "saves": saves, "shares": shares, "likes": c["likes"], "comments": c["comments"],
-            "save_rate": None if saves is None or not views else saves / views,
-            "share_rate": None if shares is None or not views else shares / views,
-            "expected_save_rate": _num(float(table.expected["save_rate"][i])),
-            "expected_share_rate": _num(float(table.expected["share_rate"][i])),
-            "planted_save_lift": _num(float(table.planted_lift["save_rate"][i])),
-            "planted_share_lift": _num(float(table.planted_lift["share_rate"][i])),
-            "published": table.ids[i] in published,
-        })
+        rows.append(
+            {
+                "id": table.ids[i],
+                "timestamp": int(table.ts[i]),
+                "kind": table.kind[i],
+                "attributes": table.attrs[i],
+                "cued": sorted(text["cues"]),
+                "caption": text["caption"],
+                "title": text["title"],
+                "duration_s": _num(float(table.duration_s[i])),
+                "hook_s": _num(round(float(table.hook_s[i]), 2)),
+                "views": views,
+                "saves": saves,
+                "shares": shares,
+                "likes": c["likes"],
+                "comments": c["comments"],
+                "save_rate": None if saves is None or not views else saves / views,
+                "share_rate": None if shares is None or not views else shares / views,
+                "expected_save_rate": _num(float(table.expected["save_rate"][i])),
+                "expected_share_rate": _num(float(table.expected["share_rate"][i])),
+                "planted_save_lift": _num(float(table.planted_lift["save_rate"][i])),
+                "planted_share_lift": _num(float(table.planted_lift["share_rate"][i])),
+                "published": table.ids[i] in published,
+            }
+        )
     return JSONResponse({"platform": platform, "creator": creator, "posts": rows})
 
 
@@ -134,13 +162,27 @@ async def mint_token(request: Request) -> Response:
         access_s = int(body["expires_in"])
     age = float(body.get("age_s") or 0)
     variant = "long" if platform in ("instagram", "facebook") else ""
-    access = world.tokens.issue(platform, creator, "access", access_s, "sandbox-client", ALL_SCOPES[platform],
-                                variant=variant, age_s=age)
-    out = {"platform": platform, "creator": creator, "access_token": access.value, "expires_in": access_s,
-           "user_id": world.creator(creator).user_ids.get("instagram" if platform == "facebook" else platform)}
+    access = world.tokens.issue(
+        platform, creator, "access", access_s, "sandbox-client", ALL_SCOPES[platform], variant=variant, age_s=age
+    )
+    out = {
+        "platform": platform,
+        "creator": creator,
+        "access_token": access.value,
+        "expires_in": access_s,
+        "user_id": world.creator(creator).user_ids.get("instagram" if platform == "facebook" else platform),
+    }
     if platform in ("youtube", "pinterest", "tiktok"):
-        refresh = world.tokens.issue(platform, creator, "refresh", refresh_s, "sandbox-client", ALL_SCOPES[platform],
-                                     grant=access.grant, age_s=age)
+        refresh = world.tokens.issue(
+            platform,
+            creator,
+            "refresh",
+            refresh_s,
+            "sandbox-client",
+            ALL_SCOPES[platform],
+            grant=access.grant,
+            age_s=age,
+        )
         out["refresh_token"] = refresh.value
         out["refresh_expires_in"] = refresh_s
     return JSONResponse(out)
@@ -148,8 +190,14 @@ async def mint_token(request: Request) -> Response:
 
 async def stats(request: Request) -> Response:
     world = request.app.state.world
-    return JSONResponse({"requests": dict(sorted(world.stats.items())), "total_requests": sum(world.stats.values()),
-                         "fault_hits": dict(world.fault_hits), **world.tokens.snapshot()})
+    return JSONResponse(
+        {
+            "requests": dict(sorted(world.stats.items())),
+            "total_requests": sum(world.stats.values()),
+            "fault_hits": dict(world.fault_hits),
+            **world.tokens.snapshot(),
+        }
+    )
 
 
 async def limits(request: Request) -> Response:
@@ -195,8 +243,9 @@ async def trends_truth(request: Request) -> Response:
     day = _day_param(request)
     if isinstance(day, Response):
         return day
-    return JSONResponse({"day": day.isoformat(), "keywords": truth(world.config.seed, world.config.trends,
-                                                                      world.today, day)})
+    return JSONResponse(
+        {"day": day.isoformat(), "keywords": truth(world.config.seed, world.config.trends, world.today, day)}
+    )
 
 
 async def market_truth(request: Request) -> Response:
@@ -215,8 +264,11 @@ async def market_truth(request: Request) -> Response:
         return day
     try:
         raw = request.query_params.get("until")
-        until = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else \
-            datetime.combine(day + timedelta(days=1), time(), timezone.utc)
+        until = (
+            datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if raw
+            else datetime.combine(day + timedelta(days=1), time(), timezone.utc)
+        )
     except ValueError:
         return _bad("until must be an ISO 8601 date-time")
     keywords = truth(world.config.seed, world.config.trends, world.today, day)
@@ -224,8 +276,15 @@ async def market_truth(request: Request) -> Response:
     topics = []
     for k in keywords:
         per_week = uploads[k["keyword"]] * 7 / 30
-        topics.append({"topic": k["keyword"], "demand": k["volume_7d"], "uploads_30d": uploads[k["keyword"]],
-                       "supply_per_week": per_week, "ratio": k["volume_7d"] / (1 + per_week)})
+        topics.append(
+            {
+                "topic": k["keyword"],
+                "demand": k["volume_7d"],
+                "uploads_30d": uploads[k["keyword"]],
+                "supply_per_week": per_week,
+                "ratio": k["volume_7d"] / (1 + per_week),
+            }
+        )
     return JSONResponse({"day": day.isoformat(), "until": until.isoformat(), "topics": topics})
 
 
@@ -234,8 +293,9 @@ async def account_daily(request: Request) -> Response:
     (views, reach, saves, shares, watch_hours; null where the platform has no such metric), for the days the
     platform reports as final: YouTube Analytics lags ANALYTICS_LAG_DAYS, the others finish yesterday."""
     from types import SimpleNamespace
+    from typing import cast
 
-    from scripts.sandbox.instagram import _account_daily
+    from scripts.sandbox.instagram import GraphContext, _account_daily
     from scripts.sandbox.pinterest import _COUNTERS
     from scripts.sandbox.youtube import ANALYTICS_LAG_DAYS, _channel_daily
 
@@ -245,25 +305,33 @@ async def account_daily(request: Request) -> Response:
         return _bad("platform must be instagram, youtube or pinterest, and creator in range")
     table = world.posts(creator, platform)
     if platform == "instagram":
-        daily = _account_daily(SimpleNamespace(table=lambda: table, world=world, creator=creator))
-        columns = {"views": daily["views"], "reach": daily["reach"], "saves": daily["saves"],
-                   "shares": daily["shares"]}
+        # The account's daily series as the Graph API computes them, from a stand-in of a request's context.
+        stand_in = cast(GraphContext, SimpleNamespace(table=lambda: table, world=world, creator=creator))
+        daily = _account_daily(stand_in)
+        columns = {"views": daily["views"], "reach": daily["reach"], "saves": daily["saves"], "shares": daily["shares"]}
         last = world.today - timedelta(days=1)
     elif platform == "youtube":
         daily = _channel_daily(world, creator, table)
-        columns = {"views": daily["views"], "shares": daily["shares"],
-                   "watch_hours": daily["estimatedMinutesWatched"] / 60}
+        columns = {
+            "views": daily["views"],
+            "shares": daily["shares"],
+            "watch_hours": daily["estimatedMinutesWatched"] / 60,
+        }
         last = world.today - timedelta(days=ANALYTICS_LAG_DAYS)
     else:
         counters = np.round(table.daily(_COUNTERS))
         columns = {"views": counters[:, _COUNTERS.index("views")], "saves": counters[:, _COUNTERS.index("saves")]}
         last = world.today - timedelta(days=1)
     start = world.today - timedelta(days=730)
-    days = [{"date": (start + timedelta(days=d)).isoformat(),
-             **{name: float(values[d]) for name, values in columns.items()}}
-            for d in range(len(next(iter(columns.values())))) if start + timedelta(days=d) <= last]
-    return JSONResponse({"platform": platform, "creator": creator, "last_final_day": last.isoformat(),
-                         "days": days})
+    days = [
+        {
+            "date": (start + timedelta(days=d)).isoformat(),
+            **{name: float(values[d]) for name, values in columns.items()},
+        }
+        for d in range(len(next(iter(columns.values()))))
+        if start + timedelta(days=d) <= last
+    ]
+    return JSONResponse({"platform": platform, "creator": creator, "last_final_day": last.isoformat(), "days": days})
 
 
 async def clock(request: Request) -> Response:
@@ -295,7 +363,8 @@ async def publish(request: Request) -> Response:
 
 def routes() -> list:
     return [
-        Route("/creators", creators), Route("/effects", effects),
+        Route("/creators", creators),
+        Route("/effects", effects),
         Route("/posts/{platform}/{creator:int}", posts),
         Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/tokens/expire", expire_tokens, methods=["POST"]),

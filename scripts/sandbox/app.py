@@ -1,7 +1,9 @@
 """The ASGI app: every real host mounted under its own path prefix, plus /_sandbox admin."""
+
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -12,14 +14,16 @@ from scripts.sandbox.errors import family, oauth_error, pinterest_error, server_
 from scripts.sandbox.world import World
 
 
-def create_app(world: World) -> "SandboxMiddleware":
+def create_app(world: World) -> SandboxMiddleware:
     """Starlette app with all hosts, wrapped in latency / fault / stats handling."""
     mounts: dict[str, list] = {}
     for module in (oauth, instagram, youtube, pinterest, tiktok, trends):
         for host, routes in module.routes().items():
             mounts.setdefault(host, []).extend(routes)
-    app = Starlette(routes=[Mount("/_sandbox", routes=admin.routes())]
-                    + [Mount(f"/{host}", routes=routes) for host, routes in mounts.items()])
+    app = Starlette(
+        routes=[Mount("/_sandbox", routes=admin.routes())]
+        + [Mount(f"/{host}", routes=routes) for host, routes in mounts.items()]
+    )
     app.state.world = world
     return SandboxMiddleware(app, world)
 
@@ -52,8 +56,8 @@ class SandboxMiddleware:
             return
         if self.world.config.latency_ms:
             await asyncio.sleep(self.world.config.latency_ms / 1000)
-        over = self._over_limit(scope, host, path[len(host) + 1:] or "/")
-        rule = None if over else self.world.take_fault(host, path[len(host) + 1:] or "/")
+        over = self._over_limit(scope, host, path[len(host) + 1 :] or "/")
+        rule = None if over else self.world.take_fault(host, path[len(host) + 1 :] or "/")
         try:
             if over is not None:
                 await over(scope, receive, send)
@@ -93,9 +97,11 @@ class SandboxMiddleware:
         if kind == "5xx":
             return server_error(host, rule["status"] if rule["status"] >= 500 else 503)
         if kind == "malformed":
-            return HTMLResponse("<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Sorry, "
-                                "something went wrong.</h1><p>We're working on it.</p></body></html>",
-                                status_code=200)
+            return HTMLResponse(
+                "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Sorry, "
+                "something went wrong.</h1><p>We're working on it.</p></body></html>",
+                status_code=200,
+            )
         if kind in ("expired_token", "revoked_token"):
             return token_error(host, "expired" if kind == "expired_token" else "revoked")
         # refresh_fail: the token endpoint refuses the grant in the platform's shape.
@@ -107,7 +113,7 @@ class SandboxMiddleware:
         return oauth_error("invalid_grant", "Token has been expired or revoked.", with_log_id=fam == "tiktok")
 
     async def _truncated(self, scope, receive, send) -> None:
-        messages: list[dict] = []
+        messages: list[dict[str, Any]] = []
         body = bytearray()
 
         async def capture(message) -> None:
@@ -118,7 +124,9 @@ class SandboxMiddleware:
 
         await self.app(scope, receive, capture)
         cut = bytes(body[: max(1, len(body) // 2)])
-        start = messages[0] if messages else {"type": "http.response.start", "status": 200, "headers": []}
+        start: dict[str, Any] = (
+            messages[0] if messages else {"type": "http.response.start", "status": 200, "headers": []}
+        )
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(cut)).encode()))
         await send({"type": "http.response.start", "status": start["status"], "headers": headers})

@@ -4,6 +4,7 @@ A caption always satisfies the drawn caption_length, has_question and has_cta; t
 audio, format and hook cues are present for most posts and absent (unknown) for some, and a caption
 never mentions a cue of a level the post does not have.
 """
+
 from __future__ import annotations
 
 import random
@@ -50,19 +51,39 @@ _CUE_SENTENCES = {
     "hook_speed": ("{P}!", "{P} this time.", "{P}, as promised."),
 }
 
-_QUESTIONS = ("Which colour would you pick?", "What should I make next?", "Would you hang this in your home?",
-              "Have you ever tried this?", "Which one is your favourite?", "Thoughts?", "Which one?")
+_QUESTIONS = (
+    "Which colour would you pick?",
+    "What should I make next?",
+    "Would you hang this in your home?",
+    "Have you ever tried this?",
+    "Which one is your favourite?",
+    "Thoughts?",
+    "Which one?",
+)
 _CTA_SENTENCES = {
-    "link in bio": "Kits are up, link in bio.", "shop now": "Shop now while this batch lasts.",
-    "follow for": "Follow for more slow crafting.", "save this": "Save this for your next weekend project.",
-    "save for later": "Save for later!", "share with": "Share with a friend who needs a new hobby.",
-    "tag a friend": "Tag a friend who would love this.", "comment below": "Comment below with your favourite.",
-    "dm me": "DM me for custom orders.", "check out": "Check out the full process on my channel.",
+    "link in bio": "Kits are up, link in bio.",
+    "shop now": "Shop now while this batch lasts.",
+    "follow for": "Follow for more slow crafting.",
+    "save this": "Save this for your next weekend project.",
+    "save for later": "Save for later!",
+    "share with": "Share with a friend who needs a new hobby.",
+    "tag a friend": "Tag a friend who would love this.",
+    "comment below": "Comment below with your favourite.",
+    "dm me": "DM me for custom orders.",
+    "check out": "Check out the full process on my channel.",
 }
-_SHORT_CTA = {"link in bio": "Link in bio.", "shop now": "Shop now.", "save this": "Save this!",
-              "save for later": "Save for later.", "dm me": "DM me.", "tag a friend": "Tag a friend!",
-              "follow for": "Follow for more.", "share with": "Share with a friend.",
-              "comment below": "Comment below!", "check out": "Check out my shop."}
+_SHORT_CTA = {
+    "link in bio": "Link in bio.",
+    "shop now": "Shop now.",
+    "save this": "Save this!",
+    "save for later": "Save for later.",
+    "dm me": "DM me.",
+    "tag a friend": "Tag a friend!",
+    "follow for": "Follow for more.",
+    "share with": "Share with a friend.",
+    "comment below": "Comment below!",
+    "check out": "Check out my shop.",
+}
 _FILLERS = (
     "Slow crafting is my favourite way to unwind after a long week.",
     "Every piece turns out a little different and I love that.",
@@ -131,8 +152,11 @@ def _faithful(text: str, attrs: dict, cues: dict) -> bool:
     expected = {a: {attrs[a]} for a in cues}
     if attrs["has_cta"] == "yes":
         expected["cta"] = {"yes"}
-    return (found == expected and caption_length(text) == attrs["caption_length"]
-            and ("?" in text) == (attrs["has_question"] == "yes"))
+    return (
+        found == expected
+        and caption_length(text) == attrs["caption_length"]
+        and ("?" in text) == (attrs["has_question"] == "yes")
+    )
 
 
 def _short(item: str, cues: dict, cta: str | None, question: bool) -> str:
@@ -148,8 +172,16 @@ def _short(item: str, cues: dict, cta: str | None, question: bool) -> str:
                 break
 
 
-def _sentences(item: str, cues: dict, cta: str | None, question: bool, length: str, niche: dict,
-               rng: random.Random, max_chars: int | None) -> str:
+def _sentences(
+    item: str,
+    cues: dict,
+    cta: str | None,
+    question: bool,
+    length: str,
+    niche: dict,
+    rng: random.Random,
+    max_chars: int | None,
+) -> str:
     low, high = (12, 39) if length == "medium" else (40, 95)
     opener = f"{item[:1].upper() + item[1:]}."
     if max_chars:  # TikTok's 150-character description: terse cue words instead of sentences

@@ -1,10 +1,12 @@
 """The sandbox's start-up options, validated once: effects, faults, trends scenario, clock."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from shared import clock
 from shared.attributes import LEVELS, METRICS
@@ -13,8 +15,17 @@ from shared.config import REAL_PLATFORM_HOSTS
 # engagement_rate lifts every engagement (likes, comments, saves, shares) per view.
 EFFECT_METRICS = (*METRICS, "engagement_rate")
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
-FAULT_KINDS = ("latency", "429", "5xx", "timeout", "truncated", "malformed", "expired_token", "revoked_token",
-               "refresh_fail")
+FAULT_KINDS = (
+    "latency",
+    "429",
+    "5xx",
+    "timeout",
+    "truncated",
+    "malformed",
+    "expired_token",
+    "revoked_token",
+    "refresh_fail",
+)
 
 
 class SandboxConfigError(ValueError):
@@ -27,7 +38,7 @@ def host_urls(base_url: str) -> dict[str, str]:
     return {host: f"{base}/{host}" for host in REAL_PLATFORM_HOSTS}
 
 
-def _load(value: object) -> object:
+def _load(value: object) -> Any:
     if isinstance(value, (str, Path)):
         return json.loads(Path(value).read_text())
     return value
@@ -36,8 +47,8 @@ def _load(value: object) -> object:
 def _check_level(attribute: object, level: object) -> None:
     if attribute not in LEVELS:
         raise SandboxConfigError(f"unknown attribute {attribute!r}; known: {sorted(LEVELS)}")
-    if level not in LEVELS[attribute]:  # type: ignore[index]
-        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[attribute])}")  # type: ignore[index]
+    if level not in LEVELS[str(attribute)]:
+        raise SandboxConfigError(f"unknown level {level!r} of {attribute}; known: {list(LEVELS[str(attribute)])}")
 
 
 def validate_effect(effect: dict) -> dict:
@@ -48,7 +59,7 @@ def validate_effect(effect: dict) -> dict:
         given = effect["given"]
         if not isinstance(given, dict) or len(given) != 1:
             raise SandboxConfigError("given must name exactly one attribute and its level")
-        (given_attribute, given_level), = given.items()
+        ((given_attribute, given_level),) = given.items()
         _check_level(given_attribute, given_level)
         _check_level(effect.get("attribute"), effect.get("level"))
         if given_attribute == effect["attribute"]:
@@ -56,8 +67,12 @@ def validate_effect(effect: dict) -> dict:
         probability = float(effect.get("probability", 0.5))
         if not 0 <= probability <= 1:
             raise SandboxConfigError("probability must be within 0..1")
-        return {"attribute": effect["attribute"], "level": effect["level"],
-                "given": {given_attribute: given_level}, "probability": probability}
+        return {
+            "attribute": effect["attribute"],
+            "level": effect["level"],
+            "given": {given_attribute: given_level},
+            "probability": probability,
+        }
     attribute, level, metric = effect.get("attribute"), effect.get("level"), effect.get("metric", "save_rate")
     _check_level(attribute, level)
     if metric not in EFFECT_METRICS:
@@ -107,9 +122,17 @@ class SandboxConfig:
     limits: bool = False  # refuse and count what goes over the platforms' documented limits (limits.py)
 
     @classmethod
-    def build(cls, seed: int = 7, effects: object = None, faults: object = None, today: object = None,
-              creators: int = 3, trends: object = None, latency_ms: int = 0,
-              limits: bool = False) -> "SandboxConfig":
+    def build(
+        cls,
+        seed: int = 7,
+        effects: object = None,
+        faults: object = None,
+        today: object = None,
+        creators: int = 3,
+        trends: object = None,
+        latency_ms: int = 0,
+        limits: bool = False,
+    ) -> SandboxConfig:
         """Validate raw options (lists, dicts or JSON file paths)."""
         if isinstance(today, str):
             today = date.fromisoformat(today)
@@ -125,11 +148,12 @@ class SandboxConfig:
         if isinstance(raw_faults, dict):
             raw_faults = raw_faults.get("faults", [])
         return cls(
-            seed=int(seed), creators=int(creators),
-            today=today or clock.today(),
-            effects=[validate_effect(e) for e in raw_effects],  # type: ignore[union-attr]
-            faults=[validate_fault(f) for f in raw_faults],  # type: ignore[union-attr]
-            trends=dict(raw_trends),  # type: ignore[arg-type]
+            seed=int(seed),
+            creators=int(creators),
+            today=today if isinstance(today, date) else clock.today(),
+            effects=[validate_effect(e) for e in raw_effects],
+            faults=[validate_fault(f) for f in raw_faults],
+            trends=dict(raw_trends),
             latency_ms=int(latency_ms),
             limits=bool(limits),
         )

@@ -2,6 +2,7 @@
 
 Everything is a pure function of (seed, creator index), so 1,000 creators cost nothing until asked.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,23 +22,111 @@ PLATFORM_CODE = {name: i + 1 for i, name in enumerate(PLATFORMS)}
 REFERENCE_DATE = date(2026, 6, 1)
 
 NICHES: tuple[dict, ...] = (
-    {"name": "eco resin & handmade decor", "items": ("eco resin coaster set", "ocean resin tray", "pressed flower resin bookmark", "epoxy resin river board", "resin geode wall art", "botanical resin keyring"), "tags": ("#resinart", "#ecoresin", "#epoxyresin", "#handmadedecor", "#slowcrafting")},
-    {"name": "crochet & amigurumi", "items": ("crochet bee amigurumi", "chunky crochet blanket", "granny square cardigan", "amigurumi octopus", "crochet plant hanger", "mini crochet mushroom"), "tags": ("#crochet", "#amigurumi", "#crochetersofinstagram", "#yarnlove", "#slowcrafting")},
-    {"name": "pottery", "items": ("speckled stoneware mug", "wheel-thrown bud vase", "hand-built ceramic planter", "glazed ramen bowl", "pinch pot trinket dish"), "tags": ("#pottery", "#ceramics", "#stoneware", "#handmade")},
-    {"name": "candle making", "items": ("soy wax candle tin", "pillar candle set", "beeswax taper candles", "dried flower candle", "concrete candle jar"), "tags": ("#candlemaking", "#soycandles", "#handmadecandles")},
-    {"name": "macrame", "items": ("macrame wall hanging", "macrame plant hanger", "boho macrame mirror", "macrame keychain"), "tags": ("#macrame", "#boho", "#fibreart")},
-    {"name": "embroidery", "items": ("floral embroidery hoop", "embroidered denim jacket", "botanical stitch sampler", "embroidered tote bag"), "tags": ("#embroidery", "#handembroidery", "#stitching")},
-    {"name": "knitting", "items": ("cable knit beanie", "fair isle mittens", "chunky knit scarf", "lace shawl"), "tags": ("#knitting", "#knitstagram", "#handknit")},
-    {"name": "woodworking", "items": ("walnut cutting board", "hand-carved spoon", "live edge shelf", "wooden jewellery box"), "tags": ("#woodworking", "#woodcarving", "#handmade")},
-    {"name": "polymer clay", "items": ("polymer clay earrings", "clay charm set", "terrazzo trinket tray", "clay plant pot"), "tags": ("#polymerclay", "#clayearrings", "#handmadejewelry")},
-    {"name": "paper crafts", "items": ("junk journal spread", "paper flower bouquet", "handbound notebook", "scrapbook layout"), "tags": ("#papercraft", "#junkjournal", "#bookbinding")},
-    {"name": "upcycled furniture", "items": ("upcycled oak dresser", "painted side table", "thrifted chair refresh", "decoupage drawer set"), "tags": ("#upcycling", "#furnitureflip", "#thriftflip")},
-    {"name": "soap making", "items": ("cold process soap loaf", "swirled goat milk soap", "lavender soap bars", "charcoal soap slices"), "tags": ("#soapmaking", "#coldprocesssoap", "#handmadesoap")},
+    {
+        "name": "eco resin & handmade decor",
+        "items": (
+            "eco resin coaster set",
+            "ocean resin tray",
+            "pressed flower resin bookmark",
+            "epoxy resin river board",
+            "resin geode wall art",
+            "botanical resin keyring",
+        ),
+        "tags": ("#resinart", "#ecoresin", "#epoxyresin", "#handmadedecor", "#slowcrafting"),
+    },
+    {
+        "name": "crochet & amigurumi",
+        "items": (
+            "crochet bee amigurumi",
+            "chunky crochet blanket",
+            "granny square cardigan",
+            "amigurumi octopus",
+            "crochet plant hanger",
+            "mini crochet mushroom",
+        ),
+        "tags": ("#crochet", "#amigurumi", "#crochetersofinstagram", "#yarnlove", "#slowcrafting"),
+    },
+    {
+        "name": "pottery",
+        "items": (
+            "speckled stoneware mug",
+            "wheel-thrown bud vase",
+            "hand-built ceramic planter",
+            "glazed ramen bowl",
+            "pinch pot trinket dish",
+        ),
+        "tags": ("#pottery", "#ceramics", "#stoneware", "#handmade"),
+    },
+    {
+        "name": "candle making",
+        "items": (
+            "soy wax candle tin",
+            "pillar candle set",
+            "beeswax taper candles",
+            "dried flower candle",
+            "concrete candle jar",
+        ),
+        "tags": ("#candlemaking", "#soycandles", "#handmadecandles"),
+    },
+    {
+        "name": "macrame",
+        "items": ("macrame wall hanging", "macrame plant hanger", "boho macrame mirror", "macrame keychain"),
+        "tags": ("#macrame", "#boho", "#fibreart"),
+    },
+    {
+        "name": "embroidery",
+        "items": (
+            "floral embroidery hoop",
+            "embroidered denim jacket",
+            "botanical stitch sampler",
+            "embroidered tote bag",
+        ),
+        "tags": ("#embroidery", "#handembroidery", "#stitching"),
+    },
+    {
+        "name": "knitting",
+        "items": ("cable knit beanie", "fair isle mittens", "chunky knit scarf", "lace shawl"),
+        "tags": ("#knitting", "#knitstagram", "#handknit"),
+    },
+    {
+        "name": "woodworking",
+        "items": ("walnut cutting board", "hand-carved spoon", "live edge shelf", "wooden jewellery box"),
+        "tags": ("#woodworking", "#woodcarving", "#handmade"),
+    },
+    {
+        "name": "polymer clay",
+        "items": ("polymer clay earrings", "clay charm set", "terrazzo trinket tray", "clay plant pot"),
+        "tags": ("#polymerclay", "#clayearrings", "#handmadejewelry"),
+    },
+    {
+        "name": "paper crafts",
+        "items": ("junk journal spread", "paper flower bouquet", "handbound notebook", "scrapbook layout"),
+        "tags": ("#papercraft", "#junkjournal", "#bookbinding"),
+    },
+    {
+        "name": "upcycled furniture",
+        "items": ("upcycled oak dresser", "painted side table", "thrifted chair refresh", "decoupage drawer set"),
+        "tags": ("#upcycling", "#furnitureflip", "#thriftflip"),
+    },
+    {
+        "name": "soap making",
+        "items": ("cold process soap loaf", "swirled goat milk soap", "lavender soap bars", "charcoal soap slices"),
+        "tags": ("#soapmaking", "#coldprocesssoap", "#handmadesoap"),
+    },
 )
 
 TIME_ZONES = (
-    "Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/Berlin",
-    "Europe/Madrid", "Asia/Kolkata", "Australia/Sydney", "America/Toronto", "Asia/Tokyo", "Europe/Dublin",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "America/Toronto",
+    "Asia/Tokyo",
+    "Europe/Dublin",
 )
 
 _SYLLABLES = ("ma", "lu", "ki", "ro", "sa", "ne", "vi", "do", "pe", "ta", "zo", "li", "fa", "mi", "no")
@@ -76,8 +165,12 @@ def _demo_creator() -> CreatorProfile:
         index=0,
         niche=NICHES[0],
         time_zone="Europe/London",
-        handles={"instagram": "divz.mysterious", "youtube": "@divzmysterious", "pinterest": "divzmysterious",
-                 "tiktok": "divz.mysterious"},
+        handles={
+            "instagram": "divz.mysterious",
+            "youtube": "@divzmysterious",
+            "pinterest": "divzmysterious",
+            "tiktok": "divz.mysterious",
+        },
         user_ids=_user_ids(0),
         display_name="Divz | Eco Resin & Slow Crafting",
         followers_ref={"instagram": 21400.0, "youtube": 7600.0, "pinterest": 4900.0, "tiktok": 52300.0},
@@ -119,16 +212,21 @@ def creator_profile(seed: int, index: int) -> CreatorProfile:
         index=index,
         niche=niche,
         time_zone=TIME_ZONES[int(rng.integers(len(TIME_ZONES)))],
-        handles={"instagram": f"{name}.{tail}", "youtube": f"@{name}{tail}", "pinterest": f"{name}{tail}",
-                 "tiktok": f"{name}_{tail}"},
+        handles={
+            "instagram": f"{name}.{tail}",
+            "youtube": f"@{name}{tail}",
+            "pinterest": f"{name}{tail}",
+            "tiktok": f"{name}_{tail}",
+        },
         user_ids=_user_ids(index),
         display_name=f"{name.title()} {tail.title()}",
         followers_ref=followers_ref,
         growth_per_day=growth,
         posts_per_week=pace,
         rate_factor=float(rng.lognormal(0, 0.3)),
-        is_peer=index <= 12 and niche["name"] in (NICHES[0]["name"], NICHES[1]["name"], NICHES[3]["name"],
-                                                   NICHES[8]["name"]) or index in (1, 2),
+        is_peer=index <= 12
+        and niche["name"] in (NICHES[0]["name"], NICHES[1]["name"], NICHES[3]["name"], NICHES[8]["name"])
+        or index in (1, 2),
     )
 
 

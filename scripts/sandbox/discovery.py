@@ -1,14 +1,26 @@
 """Facebook-Login-only Instagram calls: Page lookup, hashtag search, business discovery (§1.7)."""
+
 from __future__ import annotations
 
 import zlib
+
 from starlette.responses import JSONResponse, Response
 
 from scripts.sandbox.errors import meta_error
 from scripts.sandbox.graph_fields import FieldSpec, parse_fields
 
-TAG_MEDIA_FIELDS = ("id", "caption", "media_type", "media_product_type", "like_count", "comments_count",
-                    "permalink", "timestamp", "media_url", "children")
+TAG_MEDIA_FIELDS = (
+    "id",
+    "caption",
+    "media_type",
+    "media_product_type",
+    "like_count",
+    "comments_count",
+    "permalink",
+    "timestamp",
+    "media_url",
+    "children",
+)
 
 
 def page_id(creator: int) -> str:
@@ -26,10 +38,20 @@ def facebook_node(ctx, node: str, edge: str | None) -> Response | None:
         return JSONResponse({"id": f"12{ctx.creator + 1:013d}", "name": world.creator(ctx.creator).display_name})
     if node == "me" and edge == "accounts":
         profile = world.creator(ctx.creator)
-        return JSONResponse({"data": [{"id": page_id(ctx.creator), "name": profile.display_name,
-                                       "access_token": ctx.request.query_params.get("access_token", ""),
-                                       "category": "Artist", "tasks": ["ANALYZE", "ADVERTISE", "CREATE_CONTENT"]}],
-                             "paging": {"cursors": {"before": "QVFIUm", "after": "QVFIUm"}}})
+        return JSONResponse(
+            {
+                "data": [
+                    {
+                        "id": page_id(ctx.creator),
+                        "name": profile.display_name,
+                        "access_token": ctx.request.query_params.get("access_token", ""),
+                        "category": "Artist",
+                        "tasks": ["ANALYZE", "ADVERTISE", "CREATE_CONTENT"],
+                    }
+                ],
+                "paging": {"cursors": {"before": "QVFIUm", "after": "QVFIUm"}},
+            }
+        )
     if node == page_id(ctx.creator) and edge is None:
         return JSONResponse({"instagram_business_account": {"id": ctx.ig_user_id()}, "id": node})
     if node == "ig_hashtag_search":
@@ -49,12 +71,14 @@ def facebook_node(ctx, node: str, edge: str | None) -> Response | None:
 
 def _peers(ctx) -> list[int]:
     world = ctx.world
-    return [i for i in range(world.config.creators) if i != ctx.creator and world.creator(i).is_peer] or \
-        [i for i in range(min(world.config.creators, 6)) if i != ctx.creator]
+    return [i for i in range(world.config.creators) if i != ctx.creator and world.creator(i).is_peer] or [
+        i for i in range(min(world.config.creators, 6)) if i != ctx.creator
+    ]
 
 
 def _hashtag_media(ctx, tag: str, edge: str) -> Response:
     from scripts.sandbox.instagram import media_object, paged
+
     fields = [f.name for f in parse_fields(ctx.request.query_params.get("fields"))] or ["id"]
     if "username" in fields:
         return meta_error("(#100) Tried accessing nonexisting field (username) on node type (ShadowIGMedia)", 100)
@@ -74,14 +98,19 @@ def _hashtag_media(ctx, tag: str, edge: str) -> Response:
         found.sort(key=lambda ti: -ti[0].counters(ti[1])["likes"])
         found = found[:50]
     fields = [f for f in fields if f in TAG_MEDIA_FIELDS]
-    body = paged(ctx.request, list(range(len(found))), limit,
-                 lambda k: media_object(ctx, found[k][0], found[k][1], fields or ["id"]))
+    body = paged(
+        ctx.request,
+        list(range(len(found))),
+        limit,
+        lambda k: media_object(ctx, found[k][0], found[k][1], fields or ["id"]),
+    )
     body.get("paging", {}).pop("previous", None)
     return JSONResponse(body)
 
 
 def _business_discovery(ctx) -> Response:
     from scripts.sandbox.instagram import user_object
+
     spec = next(s for s in parse_fields(ctx.request.query_params.get("fields")) if s.name == "business_discovery")
     username = spec.modifiers.get("username", "")
     target = ctx.world.creator_by_handle("instagram", username)
@@ -91,8 +120,17 @@ def _business_discovery(ctx) -> Response:
     for child in spec.children or [FieldSpec("id")]:
         if child.name == "media":
             result["media"] = _discovery_media(ctx, target, child)
-        elif child.name in ("followers_count", "media_count", "username", "name", "biography", "website",
-                            "profile_picture_url", "id", "follows_count"):
+        elif child.name in (
+            "followers_count",
+            "media_count",
+            "username",
+            "name",
+            "biography",
+            "website",
+            "profile_picture_url",
+            "id",
+            "follows_count",
+        ):
             result.update(user_object(ctx, target, [child.name]))
     result["id"] = ctx.world.creator(target).user_ids["instagram"]
     return JSONResponse({"business_discovery": result, "id": ctx.ig_user_id()})
@@ -100,9 +138,11 @@ def _business_discovery(ctx) -> Response:
 
 def _discovery_media(ctx, target: int, spec: FieldSpec) -> dict:
     from scripts.sandbox.instagram import _cursor, _position, media_object
+
     table = ctx.world.posts(target, "instagram")
     limit = max(1, min(100, int(spec.modifiers.get("limit", "25"))))
-    start = (_position(spec.modifiers["after"]) + 1) if spec.modifiers.get("after") else 0
+    after = _position(spec.modifiers["after"]) if spec.modifiers.get("after") else None
+    start = after + 1 if after is not None else 0
     fields = [c.name for c in spec.children] or ["id"]
     rows = []
     for i in range(start, min(start + limit, len(table))):

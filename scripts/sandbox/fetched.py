@@ -1,4 +1,5 @@
 """A sandbox creator's posts as the real platform clients fetch and normalize them (tests, sweeps)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,9 @@ from shared.platforms.transport import PlatformLimits
 
 PLATFORMS = ("instagram", "youtube", "pinterest", "tiktok")
 # Whole histories are paged through: lift the production pacing, keep retries.
-FAST_LIMITS = PlatformLimits(requests_per_second=500, burst=500, concurrency=8, backoff_base_s=0.05,
-                             backoff_cap_s=0.5, max_retry_wait_s=5)
+FAST_LIMITS = PlatformLimits(
+    requests_per_second=500, burst=500, concurrency=8, backoff_base_s=0.05, backoff_cap_s=0.5, max_retry_wait_s=5
+)
 
 
 def fetch_creator_posts(sandbox: Any, creator: int, platforms: tuple[str, ...] = PLATFORMS) -> list[Any]:
@@ -30,7 +32,20 @@ def fetch_creator_posts(sandbox: Any, creator: int, platforms: tuple[str, ...] =
 
 def post_rows(records: list[Any]) -> list[dict[str, Any]]:
     """PostRecords as rows of the posts table (what `shared.services.patterns.posts_frame` reads)."""
-    return [{"id": f"{r.platform}:{r.platform_post_id}", "platform": r.platform, "type": r.type, "title": r.title,
-             "caption": r.caption, "duration_s": r.duration_s, "views": r.views, "saves": r.saves,
-             "shares": r.shares, "skip_rate": r.skip_rate, "retention_early": r.retention_early,
-             "posted_at": r.posted_at} for r in records]
+    return [
+        {
+            "id": f"{r.platform}:{r.platform_post_id}",
+            "platform": r.platform,
+            "type": r.type,
+            "title": r.title,
+            "caption": r.caption,
+            "duration_s": r.duration_s,
+            "views": r.views,
+            "saves": r.saves,
+            "shares": r.shares,
+            "skip_rate": r.skip_rate,
+            "retention_early": r.retention_early,
+            "posted_at": r.posted_at,
+        }
+        for r in records
+    ]

@@ -1,4 +1,5 @@
 """Parse Graph API `fields=` expressions such as `business_discovery.username(x){media.limit(5){id}}`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,11 +9,12 @@ from dataclasses import dataclass, field
 class FieldSpec:
     name: str
     modifiers: dict[str, str] = field(default_factory=dict)  # e.g. {"username": "x", "limit": "5"}
-    children: list["FieldSpec"] = field(default_factory=list)
+    children: list[FieldSpec] = field(default_factory=list)
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    depth, current = 0, list[str]()
     for ch in text:
         if ch in "{(":
             depth += 1
@@ -39,9 +41,10 @@ def _parse_one(part: str) -> FieldSpec:
     children: list[FieldSpec] = []
     brace = part.find("{")
     if brace >= 0 and part.endswith("}"):
-        children = parse_fields(part[brace + 1:-1])
+        children = parse_fields(part[brace + 1 : -1])
         part = part[:brace]
-    pieces, depth, current = [], 0, []
+    pieces: list[str] = []
+    depth, current = 0, list[str]()
     for ch in part:  # split on dots outside parentheses: handles like divz.mysterious contain dots
         depth += (ch == "(") - (ch == ")")
         if ch == "." and depth == 0:

@@ -1,9 +1,11 @@
 """Instagram Graph API (graph.instagram.com, and the Facebook-Login variant on graph.facebook.com)."""
+
 from __future__ import annotations
 
 import base64
 import zlib
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
@@ -16,17 +18,64 @@ from scripts.sandbox.errors import meta_error, meta_token_error
 from scripts.sandbox.graph_fields import parse_fields
 from scripts.sandbox.posts import PostTable
 
-USER_FIELDS = ("account_type", "biography", "followers_count", "follows_count", "id", "media_count", "name",
-               "profile_picture_url", "user_id", "username", "website")
-MEDIA_FIELDS = ("alt_text", "caption", "comments_count", "id", "is_comment_enabled", "is_shared_to_feed",
-                "like_count", "media_product_type", "media_type", "media_url", "owner", "permalink", "shortcode",
-                "thumbnail_url", "timestamp", "username")
-FEED_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "reposts", "total_interactions", "follows",
-                "profile_visits", "profile_activity")
-REELS_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "reposts", "total_interactions",
-                 "ig_reels_avg_watch_time", "ig_reels_video_view_total_time", "reels_skip_rate")
-DEPRECATED_MEDIA = ("impressions", "plays", "clips_replays_count", "ig_reels_aggregated_all_plays_count",
-                    "video_views")
+USER_FIELDS = (
+    "account_type",
+    "biography",
+    "followers_count",
+    "follows_count",
+    "id",
+    "media_count",
+    "name",
+    "profile_picture_url",
+    "user_id",
+    "username",
+    "website",
+)
+MEDIA_FIELDS = (
+    "alt_text",
+    "caption",
+    "comments_count",
+    "id",
+    "is_comment_enabled",
+    "is_shared_to_feed",
+    "like_count",
+    "media_product_type",
+    "media_type",
+    "media_url",
+    "owner",
+    "permalink",
+    "shortcode",
+    "thumbnail_url",
+    "timestamp",
+    "username",
+)
+FEED_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saved",
+    "shares",
+    "reposts",
+    "total_interactions",
+    "follows",
+    "profile_visits",
+    "profile_activity",
+)
+REELS_METRICS = (
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saved",
+    "shares",
+    "reposts",
+    "total_interactions",
+    "ig_reels_avg_watch_time",
+    "ig_reels_video_view_total_time",
+    "reels_skip_rate",
+)
+DEPRECATED_MEDIA = ("impressions", "plays", "clips_replays_count", "ig_reels_aggregated_all_plays_count", "video_views")
 # metric -> (metric types, breakdowns)
 ACCOUNT_METRICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reach": (("total_value", "time_series"), ("media_product_type", "follow_type")),
@@ -43,23 +92,49 @@ ACCOUNT_METRICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "follows_and_unfollows": (("total_value",), ("follow_type",)),
     "follower_count": (("time_series",), ()),  # legacy: new followers per day, last 30 days only
 }
-DEPRECATED_ACCOUNT = ("impressions", "profile_views", "website_clicks", "email_contacts", "phone_call_clicks",
-                      "text_message_clicks", "get_directions_clicks")
-TITLES = {"reach": "Accounts reached", "views": "Views", "accounts_engaged": "Accounts engaged",
-          "total_interactions": "Content interactions", "likes": "Likes", "comments": "Comments", "saves": "Saves",
-          "saved": "Saves", "shares": "Shares", "replies": "Replies", "reposts": "Reposts",
-          "profile_links_taps": "Profile links taps", "follows_and_unfollows": "Follows and unfollows",
-          "follower_count": "Follower count", "ig_reels_avg_watch_time": "Average watch time",
-          "ig_reels_video_view_total_time": "Watch time", "reels_skip_rate": "Skip rate", "follows": "Follows",
-          "profile_visits": "Profile visits", "profile_activity": "Profile activity"}
+DEPRECATED_ACCOUNT = (
+    "impressions",
+    "profile_views",
+    "website_clicks",
+    "email_contacts",
+    "phone_call_clicks",
+    "text_message_clicks",
+    "get_directions_clicks",
+)
+TITLES = {
+    "reach": "Accounts reached",
+    "views": "Views",
+    "accounts_engaged": "Accounts engaged",
+    "total_interactions": "Content interactions",
+    "likes": "Likes",
+    "comments": "Comments",
+    "saves": "Saves",
+    "saved": "Saves",
+    "shares": "Shares",
+    "replies": "Replies",
+    "reposts": "Reposts",
+    "profile_links_taps": "Profile links taps",
+    "follows_and_unfollows": "Follows and unfollows",
+    "follower_count": "Follower count",
+    "ig_reels_avg_watch_time": "Average watch time",
+    "ig_reels_video_view_total_time": "Watch time",
+    "reels_skip_rate": "Skip rate",
+    "follows": "Follows",
+    "profile_visits": "Profile visits",
+    "profile_activity": "Profile activity",
+}
 MAX_WINDOW_S = 30 * 86400
 
 
 def _unsupported(node: str) -> Response:
-    return meta_error(f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
-                      "missing permissions, or does not support this operation. Please read the Graph API "
-                      "documentation at https://developers.facebook.com/docs/graph-api", 100, subcode=33,
-                      type_="GraphMethodException")
+    return meta_error(
+        f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
+        "missing permissions, or does not support this operation. Please read the Graph API "
+        "documentation at https://developers.facebook.com/docs/graph-api",
+        100,
+        subcode=33,
+        type_="GraphMethodException",
+    )
 
 
 def _iso(ts: float) -> str:
@@ -99,8 +174,7 @@ class GraphContext:
         if not value and header.lower().startswith(("bearer ", "oauth ")):
             value = header.split(" ", 1)[1]
         if not value:
-            return meta_error("An active access token must be used to query information about the current user.",
-                              2500)
+            return meta_error("An active access token must be used to query information about the current user.", 2500)
         token = self.world.tokens.get(value)
         problem = self.world.tokens.problem(token, self.platform)
         if problem:
@@ -180,6 +254,7 @@ def _user_node(ctx: GraphContext) -> Response:
     bad = [n for n in names if n not in USER_FIELDS]
     if bad:
         return meta_error(f"(#100) Tried accessing nonexisting field ({bad[0]}) on node type (User)", 100)
+    assert ctx.creator is not None, "a user token names its creator"
     return JSONResponse(user_object(ctx, ctx.creator, names))
 
 
@@ -188,10 +263,14 @@ def user_object(ctx: GraphContext, creator: int, names: list[str]) -> dict:
     table = ctx.table(creator)
     uid = profile.user_ids["instagram"]
     values = {
-        "id": uid, "user_id": uid, "username": profile.handles["instagram"], "name": profile.display_name,
+        "id": uid,
+        "user_id": uid,
+        "username": profile.handles["instagram"],
+        "name": profile.display_name,
         "account_type": "MEDIA_CREATOR" if creator == 0 else ("BUSINESS" if creator % 3 == 0 else "MEDIA_CREATOR"),
         "followers_count": profile.followers_on("instagram", _market_day(ctx.world)),
-        "follows_count": 300 + creator % 500, "media_count": len(table),
+        "follows_count": 300 + creator % 500,
+        "media_count": len(table),
         "biography": f"{profile.niche['name'].capitalize()} ✿ slow crafting from my little studio",
         "profile_picture_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{uid}_n.jpg",
         "website": f"https://{profile.handles['instagram'].replace('.', '')}.etsy.com",
@@ -205,7 +284,9 @@ def media_object(ctx: GraphContext, table: PostTable, i: int, fields: list[str])
     counters = table.counters(i)
     kind = table.kind[i]
     media_id = table.ids[i]
-    shortcode = base64.urlsafe_b64encode(zlib.crc32(media_id.encode()).to_bytes(4, "big") + media_id[-5:].encode()).decode()[:11]
+    shortcode = base64.urlsafe_b64encode(
+        zlib.crc32(media_id.encode()).to_bytes(4, "big") + media_id[-5:].encode()
+    ).decode()[:11]
     values = {
         "id": media_id,
         "media_type": "VIDEO" if kind == "REELS" else kind,
@@ -213,11 +294,14 @@ def media_object(ctx: GraphContext, table: PostTable, i: int, fields: list[str])
         "timestamp": _iso(float(table.ts[i])),
         "permalink": f"https://www.instagram.com/{'reel' if kind == 'REELS' else 'p'}/{shortcode}/",
         "shortcode": shortcode,
-        "like_count": counters["likes"], "comments_count": counters["comments"],
-        "media_url": f"https://scontent.cdninstagram.com/v/t51.2885-15/{media_id}.{'mp4' if kind == 'REELS' else 'jpg'}",
+        "like_count": counters["likes"],
+        "comments_count": counters["comments"],
+        "media_url": "https://scontent.cdninstagram.com/v/t51.2885-15/"
+        f"{media_id}.{'mp4' if kind == 'REELS' else 'jpg'}",
         "username": table.creator.handles["instagram"],
         "owner": {"id": table.creator.user_ids["instagram"]},
-        "is_comment_enabled": True, "alt_text": None,
+        "is_comment_enabled": True,
+        "alt_text": None,
     }
     if "caption" in fields:
         values["caption"] = table.text(i)["caption"]
@@ -242,8 +326,11 @@ def _media_list(ctx: GraphContext) -> Response:
     except ValueError:
         return meta_error("(#100) The parameter limit/since/until must be a number", 100)
     table = ctx.table()
-    candidates = [i for i in range(len(table))
-                  if (since is None or table.ts[i] >= since) and (until is None or table.ts[i] <= until)]
+    candidates = [
+        i
+        for i in range(len(table))
+        if (since is None or table.ts[i] >= since) and (until is None or table.ts[i] <= until)
+    ]
     return JSONResponse(paged(ctx.request, candidates, limit, lambda i: media_object(ctx, table, i, fields)))
 
 
@@ -277,26 +364,47 @@ def _media_insights(ctx: GraphContext, table: PostTable, i: int) -> Response:
     allowed = REELS_METRICS if kind == "REELS" else FEED_METRICS
     for m in metrics:
         if m in DEPRECATED_MEDIA:
-            return meta_error(f"(#100) Starting from version v22.0 and above, the {m} metric is no longer "
-                              "supported. Please use views instead.", 100)
+            return meta_error(
+                f"(#100) Starting from version v22.0 and above, the {m} metric is no longer "
+                "supported. Please use views instead.",
+                100,
+            )
         if m not in allowed:
             # One metric that does not fit the media product type fails the whole call.
-            return meta_error(f"(#100) The Media Insights API does not support the {m} metric for this media "
-                              "product type.", 100)
+            return meta_error(
+                f"(#100) The Media Insights API does not support the {m} metric for this media product type.", 100
+            )
     c = table.counters(i)
     saved, shares, likes, comments = c.get("saves", 0), c.get("shares", 0), c["likes"], c["comments"]
     duration = float(table.duration_s[i]) if not np.isnan(table.duration_s[i]) else 20.0
     avg_ms = int(duration * 1000 * float(table.avg_view_fraction[i]) * 0.8)
     values = {
-        "views": c["views"], "reach": c["reach"], "likes": likes, "comments": comments, "saved": saved,
-        "shares": shares, "reposts": shares // 10, "total_interactions": likes + comments + saved + shares,
-        "follows": c["follows"], "profile_visits": c["profile_visits"], "profile_activity": c["profile_visits"] // 3,
-        "ig_reels_avg_watch_time": avg_ms, "ig_reels_video_view_total_time": avg_ms * c["views"],
+        "views": c["views"],
+        "reach": c["reach"],
+        "likes": likes,
+        "comments": comments,
+        "saved": saved,
+        "shares": shares,
+        "reposts": shares // 10,
+        "total_interactions": likes + comments + saved + shares,
+        "follows": c["follows"],
+        "profile_visits": c["profile_visits"],
+        "profile_activity": c["profile_visits"] // 3,
+        "ig_reels_avg_watch_time": avg_ms,
+        "ig_reels_video_view_total_time": avg_ms * c["views"],
         "reels_skip_rate": round(float(table.skip_rate[i]), 2) if not np.isnan(table.skip_rate[i]) else None,
     }
-    data = [{"name": m, "period": "lifetime", "values": [{"value": values[m]}], "title": TITLES.get(m, m),
-             "description": f"The {TITLES.get(m, m).lower()} of this media.",
-             "id": f"{table.ids[i]}/insights/{m}/lifetime"} for m in metrics]
+    data = [
+        {
+            "name": m,
+            "period": "lifetime",
+            "values": [{"value": values[m]}],
+            "title": TITLES.get(m, m),
+            "description": f"The {TITLES.get(m, m).lower()} of this media.",
+            "id": f"{table.ids[i]}/insights/{m}/lifetime",
+        }
+        for m in metrics
+    ]
     return JSONResponse({"data": data})
 
 
@@ -314,7 +422,7 @@ def _account_daily(ctx: GraphContext) -> dict[str, np.ndarray]:
     noise = np.exp(rng.normal(0, 0.08, size=len(daily)))
     base = followers[:-1] * 0.03 * noise  # stories and older posts keep drawing some views
     cache["views"] = np.round(daily[:, 0] + base)
-    cache["reach"] = np.round((daily[:, 1] * 0.8 + base * 0.6))
+    cache["reach"] = np.round(daily[:, 1] * 0.8 + base * 0.6)
     for k, name in enumerate(names[2:], start=2):
         cache[name] = np.round(daily[:, k])
     cache["total_interactions"] = cache["saves"] + cache["shares"] + cache["likes"] + cache["comments"]
@@ -340,21 +448,30 @@ def _account_insights(ctx: GraphContext) -> Response:
         return meta_error("(#100) The parameter metric is required", 100)
     period = params.get("period")
     if period != "day":
-        return meta_error("(#100) Param period must be one of {day, week, days_28, month, lifetime, total_over_range}"
-                          if period else "(#100) The parameter period is required", 100)
+        return meta_error(
+            "(#100) Param period must be one of {day, week, days_28, month, lifetime, total_over_range}"
+            if period
+            else "(#100) The parameter period is required",
+            100,
+        )
     for m in metrics:
         if m in DEPRECATED_ACCOUNT:
-            return meta_error(f"(#100) Starting from version v22.0 and above, the {m} metric is no longer supported.",
-                              100)
+            return meta_error(
+                f"(#100) Starting from version v22.0 and above, the {m} metric is no longer supported.", 100
+            )
         if m not in ACCOUNT_METRICS:
-            return meta_error(f"(#100) metric[0] must be one of the following values: {', '.join(ACCOUNT_METRICS)}",
-                              100)
+            return meta_error(
+                f"(#100) metric[0] must be one of the following values: {', '.join(ACCOUNT_METRICS)}", 100
+            )
     metric_type = params.get("metric_type")
     if metric_type is None:
         total_only = [m for m in metrics if "time_series" not in ACCOUNT_METRICS[m][0]]
         if total_only:
-            return meta_error(f"(#100) The following metrics ({', '.join(total_only)}) should be specified with "
-                              "parameter metric_type=total_value", 100)
+            return meta_error(
+                f"(#100) The following metrics ({', '.join(total_only)}) should be specified with "
+                "parameter metric_type=total_value",
+                100,
+            )
         metric_type = "time_series"
     if metric_type not in ("total_value", "time_series"):
         return meta_error("(#100) Param metric_type must be one of {total_value, time_series}", 100)
@@ -365,8 +482,9 @@ def _account_insights(ctx: GraphContext) -> Response:
     if metric_type == "total_value" and "follower_count" in metrics:
         return meta_error("(#100) follower_count only supports metric_type=time_series", 100)
     breakdowns = [b for b in params.get("breakdown", "").split(",") if b]
-    if breakdowns and (metric_type != "total_value"
-                       or any(b not in ACCOUNT_METRICS[m][1] for m in metrics for b in breakdowns)):
+    if breakdowns and (
+        metric_type != "total_value" or any(b not in ACCOUNT_METRICS[m][1] for m in metrics for b in breakdowns)
+    ):
         return meta_error("An unknown error has occurred.", 100, transient=False)
     window = _window(ctx, params.get("since"), params.get("until"), "follower_count" in metrics)
     if isinstance(window, Response):
@@ -376,21 +494,29 @@ def _account_insights(ctx: GraphContext) -> Response:
     uid = ctx.ig_user_id()
     data = []
     for m in metrics:
-        entry = {"name": m, "period": "day", "title": TITLES[m], "description": f"{TITLES[m]} per day.",
-                 "id": f"{uid}/insights/{m}/day"}
+        entry: dict[str, Any] = {
+            "name": m,
+            "period": "day",
+            "title": TITLES[m],
+            "description": f"{TITLES[m]} per day.",
+            "id": f"{uid}/insights/{m}/day",
+        }
         if metric_type == "time_series":
             series = daily[m]
             start = ctx.world.today - timedelta(days=730)
-            entry["values"] = [{"value": int(series[d]),
-                                "end_time": f"{(start + timedelta(days=d + 1)).isoformat()}T07:00:00+0000"}
-                               for d in range(first, last + 1)]
+            entry["values"] = [
+                {"value": int(series[d]), "end_time": f"{(start + timedelta(days=d + 1)).isoformat()}T07:00:00+0000"}
+                for d in range(first, last + 1)
+            ]
         else:
             entry["total_value"] = _total_value(m, daily, first, last, breakdowns)
         data.append(entry)
     span = max(1, last - first + 1) * 86400
     since_s, until_s = _day_start(ctx, first), _day_start(ctx, last + 1)
-    paging = {"previous": _page_url(ctx.request, since=since_s - span, until=since_s),
-              "next": _page_url(ctx.request, since=until_s, until=until_s + span)}
+    paging = {
+        "previous": _page_url(ctx.request, since=since_s - span, until=since_s),
+        "next": _page_url(ctx.request, since=until_s, until=until_s + span),
+    }
     return JSONResponse({"data": data, "paging": paging})
 
 
@@ -439,21 +565,25 @@ def _total_value(metric: str, daily: dict, first: int, last: int, breakdowns: li
             parts = [("FOLLOWER", int(value * 0.41)), ("NON_FOLLOWER", value - int(value * 0.41))]
     out: dict = {"value": value}
     if breakdowns:
-        out["breakdowns"] = [{"dimension_keys": breakdowns[:1],
-                              "results": [{"dimension_values": [k], "value": v} for k, v in parts]}]
+        out["breakdowns"] = [
+            {"dimension_keys": breakdowns[:1], "results": [{"dimension_values": [k], "value": v} for k, v in parts]}
+        ]
     return out
 
 
 # Facebook Login variant: pages, hashtags, business discovery ----------------------------------------
 def _facebook_node(ctx: GraphContext, node: str, edge: str | None) -> Response | None:
     from scripts.sandbox import discovery
+
     return discovery.facebook_node(ctx, node, edge)
 
 
 def routes() -> dict[str, list]:
     methods = ["GET", "POST", "DELETE"]
-    return {"graph.instagram.com": [Route("/{rest:path}", graph, methods=methods)],
-            "graph.facebook.com": [Route("/{rest:path}", graph, methods=methods)]}
+    return {
+        "graph.instagram.com": [Route("/{rest:path}", graph, methods=methods)],
+        "graph.facebook.com": [Route("/{rest:path}", graph, methods=methods)],
+    }
 
 
 def _market_day(world) -> date:

@@ -16,6 +16,7 @@ the platform's own throttling answer and counted in `over_limit`:
 Windows slide in real (monotonic) time; the daily quota follows the sandbox's own day. OAuth endpoints are
 never limited here.
 """
+
 from __future__ import annotations
 
 import re
@@ -84,9 +85,15 @@ class LimitTracker:
             category = pinterest_category(path)
             if category is None:
                 return []
-            return [Window("pinterest_100_per_s_per_user", ("pin-s", creator), PINTEREST_PER_SECOND, 1.0),
-                    Window(f"pinterest_{category}_per_min_per_user", ("pin-m", category, creator),
-                           PINTEREST_PER_MINUTE[category], 60.0)]
+            return [
+                Window("pinterest_100_per_s_per_user", ("pin-s", creator), PINTEREST_PER_SECOND, 1.0),
+                Window(
+                    f"pinterest_{category}_per_min_per_user",
+                    ("pin-m", category, creator),
+                    PINTEREST_PER_MINUTE[category],
+                    60.0,
+                ),
+            ]
         if host == "open.tiktokapis.com":
             endpoint = next((e for e in TIKTOK_ENDPOINTS if path.startswith(e)), None)
             if endpoint is None:
@@ -111,7 +118,8 @@ class LimitTracker:
             from scripts.sandbox.instagram import _account_daily
 
             table = self.world.posts(creator, "instagram")
-            daily = _account_daily(SimpleNamespace(table=lambda: table, world=self.world, creator=creator))
+            context: Any = SimpleNamespace(table=lambda: table, world=self.world, creator=creator)
+            daily = _account_daily(context)  # the views of her account's days, as Instagram reports them
             self._impressions[creator] = float(daily["views"][-1])
         return self._impressions[creator]
 
@@ -150,20 +158,29 @@ class LimitTracker:
             busiest: dict[str, int] = {}  # per limit, the most requests any one key (user, endpoint) took
             for (name, _), count in self._per_key.items():
                 busiest[name] = max(busiest.get(name, 0), count)
-            return {"over_limit": dict(self.over_limit), "over_limit_total": sum(self.over_limit.values()),
-                    "usage": dict(self.usage), "busiest_key": busiest,
-                    "youtube_units_today": {":".join(map(str, k)): v for k, v in self._daily.items()}}
+            return {
+                "over_limit": dict(self.over_limit),
+                "over_limit_total": sum(self.over_limit.values()),
+                "usage": dict(self.usage),
+                "busiest_key": busiest,
+                "youtube_units_today": {":".join(map(str, k)): v for k, v in self._daily.items()},
+            }
 
 
 def refusal(host: str, limit: str, wait_s: float) -> JSONResponse:
     """The platform's answer to a request over one of its limits."""
     if host == "graph.instagram.com":
         minutes = max(1, int(wait_s // 60) + 1)
-        response = meta_error("(#80002) There have been too many calls to this Instagram account. Wait a bit "
-                              "and try again.", 80002, status=400, transient=True)
+        response = meta_error(
+            "(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.",
+            80002,
+            status=400,
+            transient=True,
+        )
         response.headers["X-Business-Use-Case-Usage"] = (
             '{"0":[{"type":"instagram","call_count":100,"total_cputime":0,"total_time":0,'
-            f'"estimated_time_to_regain_access":{minutes}}}]}}')
+            f'"estimated_time_to_regain_access":{minutes}}}]}}'
+        )
         return response
     if host == "www.googleapis.com":
         return throttled(host, None, 403)  # quotaExceeded: resets at Pacific midnight, no Retry-After

@@ -1,4 +1,5 @@
 """Pinterest API v5: user_account, its analytics, pins with bookmark paging, per-pin and batch analytics."""
+
 from __future__ import annotations
 
 import base64
@@ -13,18 +14,66 @@ from scripts.sandbox.errors import pinterest_error, pinterest_token_error
 from scripts.sandbox.posts import PostTable
 
 WINDOW_DAYS = 90
-ACCOUNT_METRICS = ("IMPRESSION", "SAVE", "SAVE_RATE", "PIN_CLICK", "PIN_CLICK_RATE", "OUTBOUND_CLICK",
-                   "OUTBOUND_CLICK_RATE", "ENGAGEMENT", "ENGAGEMENT_RATE")
-EXTRA_ACCOUNT_METRICS = ("PROFILE_VISIT", "VIDEO_MRC_VIEW", "VIDEO_START", "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW",
-                         "VIDEO_V50_WATCH_TIME", "VIDEO_AVG_WATCH_TIME", "CLOSEUP", "CLOSEUP_RATE")
-PIN_METRICS = ("IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
-               "USER_FOLLOW", "PROFILE_VISIT", "OUTBOUND_CLICK_RATE", "PIN_CLICK_RATE", "ENGAGEMENT",
-               "ENGAGEMENT_RATE")
-VIDEO_METRICS = ("VIDEO_MRC_VIEW", "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW", "VIDEO_V50_WATCH_TIME", "VIDEO_START",
-                 "VIDEO_AVG_WATCH_TIME")
+ACCOUNT_METRICS = (
+    "IMPRESSION",
+    "SAVE",
+    "SAVE_RATE",
+    "PIN_CLICK",
+    "PIN_CLICK_RATE",
+    "OUTBOUND_CLICK",
+    "OUTBOUND_CLICK_RATE",
+    "ENGAGEMENT",
+    "ENGAGEMENT_RATE",
+)
+EXTRA_ACCOUNT_METRICS = (
+    "PROFILE_VISIT",
+    "VIDEO_MRC_VIEW",
+    "VIDEO_START",
+    "VIDEO_10S_VIEW",
+    "QUARTILE_95_PERCENT_VIEW",
+    "VIDEO_V50_WATCH_TIME",
+    "VIDEO_AVG_WATCH_TIME",
+    "CLOSEUP",
+    "CLOSEUP_RATE",
+)
+PIN_METRICS = (
+    "IMPRESSION",
+    "OUTBOUND_CLICK",
+    "PIN_CLICK",
+    "SAVE",
+    "SAVE_RATE",
+    "TOTAL_COMMENTS",
+    "TOTAL_REACTIONS",
+    "USER_FOLLOW",
+    "PROFILE_VISIT",
+    "OUTBOUND_CLICK_RATE",
+    "PIN_CLICK_RATE",
+    "ENGAGEMENT",
+    "ENGAGEMENT_RATE",
+)
+VIDEO_METRICS = (
+    "VIDEO_MRC_VIEW",
+    "VIDEO_10S_VIEW",
+    "QUARTILE_95_PERCENT_VIEW",
+    "VIDEO_V50_WATCH_TIME",
+    "VIDEO_START",
+    "VIDEO_AVG_WATCH_TIME",
+)
 LIFETIME_ONLY = ("TOTAL_COMMENTS", "TOTAL_REACTIONS")
-_COUNTERS = ("views", "saves", "clicks", "outbound_clicks", "likes", "comments", "follows", "profile_visits",
-             "video_starts", "video_views", "video_10s", "video_q95")
+_COUNTERS = (
+    "views",
+    "saves",
+    "clicks",
+    "outbound_clicks",
+    "likes",
+    "comments",
+    "follows",
+    "profile_visits",
+    "video_starts",
+    "video_views",
+    "video_10s",
+    "video_q95",
+)
 
 
 def _authenticate(request: Request):
@@ -77,21 +126,35 @@ def _derive(values: dict[str, float], metrics: list[str], video: bool) -> dict[s
     imp = values.get("views", 0.0)
     engagement = values["saves"] + values["clicks"] + values["outbound_clicks"] + values["likes"] + values["comments"]
     table = {
-        "IMPRESSION": imp, "SAVE": values["saves"], "PIN_CLICK": values["clicks"],
-        "OUTBOUND_CLICK": values["outbound_clicks"], "ENGAGEMENT": engagement, "CLOSEUP": values["clicks"],
-        "SAVE_RATE": values["saves"] / imp if imp else 0, "PIN_CLICK_RATE": values["clicks"] / imp if imp else 0,
+        "IMPRESSION": imp,
+        "SAVE": values["saves"],
+        "PIN_CLICK": values["clicks"],
+        "OUTBOUND_CLICK": values["outbound_clicks"],
+        "ENGAGEMENT": engagement,
+        "CLOSEUP": values["clicks"],
+        "SAVE_RATE": values["saves"] / imp if imp else 0,
+        "PIN_CLICK_RATE": values["clicks"] / imp if imp else 0,
         "CLOSEUP_RATE": values["clicks"] / imp if imp else 0,
         "OUTBOUND_CLICK_RATE": values["outbound_clicks"] / imp if imp else 0,
-        "ENGAGEMENT_RATE": engagement / imp if imp else 0, "USER_FOLLOW": values["follows"],
-        "PROFILE_VISIT": values["profile_visits"], "TOTAL_COMMENTS": values["comments"],
+        "ENGAGEMENT_RATE": engagement / imp if imp else 0,
+        "USER_FOLLOW": values["follows"],
+        "PROFILE_VISIT": values["profile_visits"],
+        "TOTAL_COMMENTS": values["comments"],
         "TOTAL_REACTIONS": values["likes"],
     }
     if video:
         starts = values.get("video_starts", 0.0)
         watch_ms = values.get("watch_ms", 0.0)
-        table.update({"VIDEO_START": starts, "VIDEO_MRC_VIEW": values.get("video_views", 0.0),
-                      "VIDEO_10S_VIEW": values.get("video_10s", 0.0), "QUARTILE_95_PERCENT_VIEW": values.get("video_q95", 0.0),
-                      "VIDEO_V50_WATCH_TIME": round(watch_ms), "VIDEO_AVG_WATCH_TIME": round(watch_ms / starts, 2) if starts else 0})
+        table.update(
+            {
+                "VIDEO_START": starts,
+                "VIDEO_MRC_VIEW": values.get("video_views", 0.0),
+                "VIDEO_10S_VIEW": values.get("video_10s", 0.0),
+                "QUARTILE_95_PERCENT_VIEW": values.get("video_q95", 0.0),
+                "VIDEO_V50_WATCH_TIME": round(watch_ms),
+                "VIDEO_AVG_WATCH_TIME": round(watch_ms / starts, 2) if starts else 0,
+            }
+        )
     out = {}
     for m in metrics:
         if m in table:
@@ -108,14 +171,22 @@ async def user_account(request: Request) -> Response:
     profile = world.creator(creator)
     table = world.posts(creator, "pinterest")
     monthly = int(table.daily(("views",))[-30:, 0].sum())
-    return JSONResponse({
-        "account_type": "BUSINESS", "id": profile.user_ids["pinterest"], "username": profile.handles["pinterest"],
-        "business_name": profile.display_name, "about": f"{profile.niche['name'].capitalize()} ideas and tutorials.",
-        "profile_image": f"https://i.pinimg.com/280x280_RS/{profile.user_ids['pinterest'][-6:]}.jpg",
-        "website_url": f"https://{profile.handles['pinterest']}.etsy.com",
-        "follower_count": profile.followers_on("pinterest", world.today), "following_count": 180 + creator % 300,
-        "pin_count": len(table) + 140, "board_count": 6 + creator % 20, "monthly_views": monthly,
-    })
+    return JSONResponse(
+        {
+            "account_type": "BUSINESS",
+            "id": profile.user_ids["pinterest"],
+            "username": profile.handles["pinterest"],
+            "business_name": profile.display_name,
+            "about": f"{profile.niche['name'].capitalize()} ideas and tutorials.",
+            "profile_image": f"https://i.pinimg.com/280x280_RS/{profile.user_ids['pinterest'][-6:]}.jpg",
+            "website_url": f"https://{profile.handles['pinterest']}.etsy.com",
+            "follower_count": profile.followers_on("pinterest", world.today),
+            "following_count": 180 + creator % 300,
+            "pin_count": len(table) + 140,
+            "board_count": 6 + creator % 20,
+            "monthly_views": monthly,
+        }
+    )
 
 
 async def user_account_analytics(request: Request) -> Response:
@@ -142,8 +213,9 @@ async def user_account_analytics(request: Request) -> Response:
         else:
             vals = np.round(daily[d])
             totals += vals
-            rows.append({"date": day.isoformat(), "data_status": "READY",
-                         "metrics": _derive(_named(vals), metrics, video=True)})
+            rows.append(
+                {"date": day.isoformat(), "data_status": "READY", "metrics": _derive(_named(vals), metrics, video=True)}
+            )
         day += timedelta(days=1)
     return JSONResponse({"all": {"daily_metrics": rows, "summary_metrics": _derive(_named(totals), metrics, True)}})
 
@@ -159,32 +231,58 @@ def pin_object(table: PostTable, i: int, with_metrics: bool) -> dict:
     text = table.text(i)
     profile = table.creator
     image_key = f"{pin_id[-2:]}/{pin_id[-4:-2]}/{pin_id[-6:-4]}/{pin_id}"
-    images = {"150x150": {"width": 150, "height": 150, "url": f"https://i.pinimg.com/150x150/{image_key}.jpg"},
-              "400x300": {"width": 400, "height": 300, "url": f"https://i.pinimg.com/400x300/{image_key}.jpg"},
-              "600x": {"width": 600, "height": 900, "url": f"https://i.pinimg.com/600x/{image_key}.jpg"},
-              "1200x": {"width": 1200, "height": 1800, "url": f"https://i.pinimg.com/1200x/{image_key}.jpg"}}
+    images = {
+        "150x150": {"width": 150, "height": 150, "url": f"https://i.pinimg.com/150x150/{image_key}.jpg"},
+        "400x300": {"width": 400, "height": 300, "url": f"https://i.pinimg.com/400x300/{image_key}.jpg"},
+        "600x": {"width": 600, "height": 900, "url": f"https://i.pinimg.com/600x/{image_key}.jpg"},
+        "1200x": {"width": 1200, "height": 1800, "url": f"https://i.pinimg.com/1200x/{image_key}.jpg"},
+    }
     if table.kind[i] == "video":
-        media = {"media_type": "video", "cover_image_url": images["600x"]["url"], "images": images,
-                 "duration": float(table.duration_s[i] * 1000), "height": 1920, "width": 1080, "video_url": None}
+        media = {
+            "media_type": "video",
+            "cover_image_url": images["600x"]["url"],
+            "images": images,
+            "duration": float(table.duration_s[i] * 1000),
+            "height": 1920,
+            "width": 1080,
+            "video_url": None,
+        }
     else:
         media = {"media_type": "image", "images": images}
     pin = {
-        "id": pin_id, "created_at": datetime.fromtimestamp(float(table.ts[i]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
-        "link": f"https://{profile.handles['pinterest']}.etsy.com/listing/{pin_id[-6:]}", "title": text["title"],
-        "description": text["caption"][:800], "dominant_color": "#6E7874", "alt_text": None,
+        "id": pin_id,
+        "created_at": datetime.fromtimestamp(float(table.ts[i]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        "link": f"https://{profile.handles['pinterest']}.etsy.com/listing/{pin_id[-6:]}",
+        "title": text["title"],
+        "description": text["caption"][:800],
+        "dominant_color": "#6E7874",
+        "alt_text": None,
         "creative_type": "VIDEO" if table.kind[i] == "video" else "REGULAR",
-        "board_id": f"{profile.user_ids['pinterest'][:12]}{i % 6:06d}", "board_section_id": None,
-        "board_owner": {"username": profile.handles["pinterest"]}, "is_owner": True, "media": media,
-        "parent_pin_id": None, "is_standard": True, "has_been_promoted": False,
+        "board_id": f"{profile.user_ids['pinterest'][:12]}{i % 6:06d}",
+        "board_section_id": None,
+        "board_owner": {"username": profile.handles["pinterest"]},
+        "is_owner": True,
+        "media": media,
+        "parent_pin_id": None,
+        "is_standard": True,
+        "has_been_promoted": False,
     }
     if with_metrics:
         c = table.counters(i)
         recent = table.counters(i, table.as_of - timedelta(days=WINDOW_DAYS))
         pin["pin_metrics"] = {
-            "90d": {"impression": c["views"] - recent.get("views", 0), "pin_click": c["clicks"] - recent.get("clicks", 0),
-                    "clickthrough": c["outbound_clicks"] - recent.get("outbound_clicks", 0)},
-            "lifetime_metrics": {"impression": c["views"], "pin_click": c["clicks"],
-                                 "clickthrough": c["outbound_clicks"], "reaction": c["likes"], "comment": c["comments"]},
+            "90d": {
+                "impression": c["views"] - recent.get("views", 0),
+                "pin_click": c["clicks"] - recent.get("clicks", 0),
+                "clickthrough": c["outbound_clicks"] - recent.get("outbound_clicks", 0),
+            },
+            "lifetime_metrics": {
+                "impression": c["views"],
+                "pin_click": c["clicks"],
+                "clickthrough": c["outbound_clicks"],
+                "reaction": c["likes"],
+                "comment": c["comments"],
+            },
         }
     return pin
 
@@ -213,18 +311,24 @@ async def pins_list(request: Request) -> Response:
         return _invalid("Invalid parameters: page_size must be between 1 and 250.")
     offset = 0
     if params.get("bookmark"):
-        offset = _bookmark_offset(params["bookmark"])
-        if offset is None:
+        parsed = _bookmark_offset(params["bookmark"])
+        if parsed is None:
             return _invalid("Invalid parameters: bookmark is invalid.")
+        offset = parsed
     table = request.app.state.world.posts(creator, "pinterest")
     kinds = {c.strip().upper() for c in params.get("creative_types", "").split(",") if c.strip()}
-    positions = [i for i in range(len(table))
-                 if not kinds or ("VIDEO" if table.kind[i] == "video" else "REGULAR") in kinds]
-    chunk = positions[offset:offset + page_size]
+    positions = [
+        i for i in range(len(table)) if not kinds or ("VIDEO" if table.kind[i] == "video" else "REGULAR") in kinds
+    ]
+    chunk = positions[offset : offset + page_size]
     with_metrics = params.get("pin_metrics", "false").lower() == "true"
     next_offset = offset + page_size
-    return JSONResponse({"items": [pin_object(table, i, with_metrics) for i in chunk],
-                         "bookmark": _bookmark(next_offset) if next_offset < len(positions) else None})
+    return JSONResponse(
+        {
+            "items": [pin_object(table, i, with_metrics) for i in chunk],
+            "bookmark": _bookmark(next_offset) if next_offset < len(positions) else None,
+        }
+    )
 
 
 async def pin_get(request: Request) -> Response:
@@ -314,11 +418,13 @@ async def pins_batch_analytics(request: Request) -> Response:
 
 
 def routes() -> dict[str, list]:
-    return {"api.pinterest.com": [
-        Route("/v5/user_account", user_account),
-        Route("/v5/user_account/analytics", user_account_analytics),
-        Route("/v5/pins", pins_list),
-        Route("/v5/pins/analytics", pins_batch_analytics),
-        Route("/v5/pins/{pin_id}/analytics", pin_analytics),
-        Route("/v5/pins/{pin_id}", pin_get),
-    ]}
+    return {
+        "api.pinterest.com": [
+            Route("/v5/user_account", user_account),
+            Route("/v5/user_account/analytics", user_account_analytics),
+            Route("/v5/pins", pins_list),
+            Route("/v5/pins/analytics", pins_batch_analytics),
+            Route("/v5/pins/{pin_id}/analytics", pin_analytics),
+            Route("/v5/pins/{pin_id}", pin_get),
+        ]
+    }

@@ -8,6 +8,7 @@ another's noise), a post's save and share counts are Poisson around views x expe
 lift holds exactly in expectation), and counters read at a time round with a fixed per-post offset
 (floor(x + w), w uniform), which is unbiased however small the count.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,13 @@ BASE_RATES: dict[str, dict[str, float | None]] = {
 }
 RATE_NOISE_SIGMA = 0.25
 VIDEO_ONLY = ("duration_bucket", "hook_speed", "audio_type")
-_DURATION_RANGE = {"under_15s": (6, 14.9), "15_30s": (15, 29.9), "30_60s": (30, 59.9), "60_180s": (60, 180),
-                   "over_180s": (181, 1500)}
+_DURATION_RANGE = {
+    "under_15s": (6, 14.9),
+    "15_30s": (15, 29.9),
+    "30_60s": (30, 59.9),
+    "60_180s": (60, 180),
+    "over_180s": (181, 1500),
+}
 _HOUR_RANGE = {"morning": (6, 11), "midday": (11, 15), "afternoon": (15, 18), "evening": (18, 22), "night": (22, 30)}
 _HOOK_SECONDS = {"instant": (0.2, 0.95), "fast": (1.0, 3.0), "slow": (3.2, 7.0)}
 # Each hook level renders a platform signal that reads back as that level under the extractor's cut
@@ -61,7 +67,7 @@ class PostTable:
     ids: list[str]
     ts: np.ndarray  # unix seconds, UTC
     kind: list[str]  # REELS/IMAGE/CAROUSEL_ALBUM, short/long, image/video, video
-    attrs: "LazyAttrs"
+    attrs: LazyAttrs
     duration_s: np.ndarray  # nan when the post has no duration (images); IG keeps it hidden
     hook_s: np.ndarray
     final: dict[str, np.ndarray]  # lifetime asymptote of each counter
@@ -80,7 +86,7 @@ class PostTable:
     def index_of(self) -> dict[str, int]:
         return {pid: i for i, pid in enumerate(self.ids)}
 
-    def saturation(self, at: datetime | np.ndarray) -> np.ndarray:
+    def saturation(self, at: datetime | float | np.ndarray) -> np.ndarray:
         """Share of its lifetime counters each post has collected at a time (0 before publication)."""
         at_s = at.timestamp() if isinstance(at, datetime) else at
         age_days = np.clip((at_s - self.ts) / 86400.0, 0.0, None)
@@ -145,11 +151,11 @@ class PostTable:
             finals = np.stack([np.nan_to_num(self.final[n]) for n in names], axis=1).astype(np.float32)
             out = np.zeros((HISTORY_DAYS, len(names)), dtype=np.float64)
             for lo in range(0, len(self.ids), 256):
-                ts = self.ts[lo:lo + 256][None, :]
-                tau = self.tau_days[lo:lo + 256][None, :]
+                ts = self.ts[lo : lo + 256][None, :]
+                tau = self.tau_days[lo : lo + 256][None, :]
                 age = np.clip((edges[:, None] - ts) / 86400.0, 0.0, None)
                 sat = (1.0 - np.exp(-age / tau)).astype(np.float32)
-                out += np.diff(sat, axis=0) @ finals[lo:lo + 256]
+                out += np.diff(sat, axis=0) @ finals[lo : lo + 256]
             cache[key] = out
         return cache[key]
 
@@ -160,15 +166,17 @@ class PostTable:
 
 def effect_lifts(effects: list[dict], platform: str) -> list[tuple[str, str, str, float]]:
     """(attribute, level, metric, lift) of the lifts planted on this platform (or on every platform)."""
-    return [(e["attribute"], e["level"], e["metric"], float(e["lift"])) for e in effects
-            if "lift" in e and e.get("platform") in (None, platform)]
+    return [
+        (e["attribute"], e["level"], e["metric"], float(e["lift"]))
+        for e in effects
+        if "lift" in e and e.get("platform") in (None, platform)
+    ]
 
 
-def _apply_co_occurrences(platform: str, effects: list[dict], level_idx: dict[str, np.ndarray],
-                          u: np.ndarray) -> None:
+def _apply_co_occurrences(platform: str, effects: list[dict], level_idx: dict[str, np.ndarray], u: np.ndarray) -> None:
     """Posts at a `given` level take the linked level with its probability (one uniform per post)."""
     for rule in (e for e in effects if "given" in e):
-        (given_attribute, given_level), = rule["given"].items()
+        ((given_attribute, given_level),) = rule["given"].items()
         given_levels, levels = _levels_for(platform, given_attribute), _levels_for(platform, rule["attribute"])
         if given_level not in given_levels or rule["level"] not in levels:
             continue
@@ -182,8 +190,9 @@ def _levels_for(platform: str, attribute: str) -> tuple[str, ...]:
     return LEVELS[attribute]
 
 
-def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: date,
-                   effects: list[dict], published: Sequence[dict] = ()) -> PostTable:
+def generate_posts(
+    seed: int, creator: CreatorProfile, platform: str, today: date, effects: list[dict], published: Sequence[dict] = ()
+) -> PostTable:
     """Draw the creator's posts on a platform for the two years before `today` (vectorised: benchmarks
     touch 1,000 creators), plus the posts published through the admin API (`published_post`) so far."""
     as_of = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
@@ -225,7 +234,9 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
     if platform == "tiktok":
         hi = np.where(hidden == buckets.index("over_180s"), 600, hi)
     duration = lo + (hi - lo) * u[:, 12]
-    duration = np.round(duration, 3) if platform == "pinterest" else np.clip(np.round(duration), np.ceil(lo), np.floor(hi))
+    duration = (
+        np.round(duration, 3) if platform == "pinterest" else np.clip(np.round(duration), np.ceil(lo), np.floor(hi))
+    )
     for row, post in zip(range(n_drawn, len(u)), published):
         if post.get("duration_s") is not None:
             duration[row] = float(post["duration_s"])
@@ -234,16 +245,34 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
     hook_lo = np.array([_HOOK_SECONDS[h][0] for h in hook_levels])[level_idx["hook_speed"]]
     hook_hi = np.array([_HOOK_SECONDS[h][1] for h in hook_levels])[level_idx["hook_speed"]]
     hook = np.where(known["hook_speed"], hook_lo + (hook_hi - hook_lo) * u[:, 13], np.nan)
-    ts = np.concatenate([_timestamps(creator, u[:n_drawn], week_arr, level_idx, n_drawn),
-                         np.array([float(post["timestamp"]) for post in published])])
+    ts = np.concatenate(
+        [
+            _timestamps(creator, u[:n_drawn], week_arr, level_idx, n_drawn),
+            np.array([float(post["timestamp"]) for post in published]),
+        ]
+    )
     rates = _expected_rates(platform, creator, z, level_idx, known, effect_lifts(effects, platform))
     keep = (ts < as_of.timestamp()) & (ts >= as_of.timestamp() - HISTORY_DAYS * 86400)
     idx = np.flatnonzero(keep)[np.argsort(-ts[keep], kind="stable")]
     attrs = LazyAttrs(platform, {a: level_idx[a][idx] for a in LEVELS}, {a: known[a][idx] for a in LEVELS})
     ids = [all_ids[i] for i in idx]
-    table = _assemble(platform, creator, seed, as_of, ids, ts[idx], [str(k) for k in kinds[idx]], attrs,
-                      duration[idx], hook[idx], rates[0][idx], rates[1][idx], u[idx], z[idx],
-                      {metric: lift[idx] for metric, lift in rates[2].items()})
+    table = _assemble(
+        platform,
+        creator,
+        seed,
+        as_of,
+        ids,
+        ts[idx],
+        [str(k) for k in kinds[idx]],
+        attrs,
+        duration[idx],
+        hook[idx],
+        rates[0][idx],
+        rates[1][idx],
+        u[idx],
+        z[idx],
+        {metric: lift[idx] for metric, lift in rates[2].items()},
+    )
     for post in published:
         if post["id"] in table.index_of:
             table._text[table.index_of[post["id"]]] = _published_text(post)
@@ -251,6 +280,7 @@ def generate_posts(seed: int, creator: CreatorProfile, platform: str, today: dat
 
 
 # Posts published through the admin API ------------------------------------------------------------
+
 
 def published_post(platform: str, creator: CreatorProfile, serial: int, body: dict) -> dict:
     """A post a test or the demo publishes for a creator: caption, title, time, the attributes it was made
@@ -286,14 +316,24 @@ def published_post(platform: str, creator: CreatorProfile, serial: int, body: di
     if duration is not None:
         attributes["duration_bucket"] = duration_bucket(duration)
     title = body.get("title")
-    return {"id": _published_id(platform, creator.index, serial), "timestamp": moment.timestamp(),
-            "caption": caption.strip(), "title": (title or caption.split(".")[0]).strip()[:100],
-            "attributes": attributes, "kind": kind, "duration_s": duration}
+    return {
+        "id": _published_id(platform, creator.index, serial),
+        "timestamp": moment.timestamp(),
+        "caption": caption.strip(),
+        "title": (title or caption.split(".")[0]).strip()[:100],
+        "attributes": attributes,
+        "kind": kind,
+        "duration_s": duration,
+    }
 
 
 _DEFAULT_KIND = {"instagram": "REELS", "youtube": "short", "pinterest": "video", "tiktok": "video"}
-_PUBLISHED_KINDS = {"instagram": ("REELS", "IMAGE", "CAROUSEL_ALBUM"), "youtube": ("short", "long"),
-                    "pinterest": ("video", "image"), "tiktok": ("video",)}
+_PUBLISHED_KINDS = {
+    "instagram": ("REELS", "IMAGE", "CAROUSEL_ALBUM"),
+    "youtube": ("short", "long"),
+    "pinterest": ("video", "image"),
+    "tiktok": ("video",),
+}
 
 
 def _published_id(platform: str, creator: int, serial: int) -> str:
@@ -315,21 +355,31 @@ def _published_draws(seed: int, creator: CreatorProfile, platform: str, post: di
     return rng.random((1, N_UNIFORMS)), rng.standard_normal((1, N_NORMALS))
 
 
-def _given_levels(platform: str, creator: CreatorProfile, published: Sequence[dict], kinds: np.ndarray,
-                  level_idx: dict[str, np.ndarray], n_drawn: int) -> dict[int, dict[str, bool]]:
+def _given_levels(
+    platform: str,
+    creator: CreatorProfile,
+    published: Sequence[dict],
+    kinds: np.ndarray,
+    level_idx: dict[str, np.ndarray],
+    n_drawn: int,
+) -> dict[int, dict[str, bool]]:
     """Write the published posts' levels and kinds into the drawn arrays (row n_drawn + i is post i);
     returns which attributes each of them has (a level given as null, or not given, is not known)."""
-    from shared.attributes import HAS_CTA, HAS_QUESTION, caption_length, posting_time
     from shared.attribute_cues import CTA_PHRASES
+    from shared.attributes import HAS_CTA, HAS_QUESTION, caption_length, posting_time
 
     known: dict[int, dict[str, bool]] = {}
     for row, post in zip(range(n_drawn, n_drawn + len(published)), published):
         local = datetime.fromtimestamp(post["timestamp"], timezone.utc).astimezone(ZoneInfo(creator.time_zone))
         text = post["caption"]
-        levels = {**post["attributes"], "posting_time": posting_time(local.hour),
-                  "weekday": _weekday_level(local.date()), "caption_length": caption_length(text),
-                  HAS_QUESTION: "yes" if "?" in text else "no",
-                  HAS_CTA: "yes" if any(p in text.lower() for p in CTA_PHRASES) else "no"}
+        levels = {
+            **post["attributes"],
+            "posting_time": posting_time(local.hour),
+            "weekday": _weekday_level(local.date()),
+            "caption_length": caption_length(text),
+            HAS_QUESTION: "yes" if "?" in text else "no",
+            HAS_CTA: "yes" if any(p in text.lower() for p in CTA_PHRASES) else "no",
+        }
         kinds[row] = post["kind"]
         known[row] = {}
         for attribute in LEVELS:
@@ -373,7 +423,7 @@ class LazyAttrs(Sequence):
     def __len__(self) -> int:
         return len(self._idx["weekday"])
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         if i not in self._cache:
@@ -394,8 +444,9 @@ def _kinds(platform: str, u: np.ndarray) -> np.ndarray:
     return np.full(len(u), "video")
 
 
-def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, level_idx: dict,
-                n: int | None = None) -> np.ndarray:
+def _timestamps(
+    creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, level_idx: dict, n: int | None = None
+) -> np.ndarray:
     """UTC seconds whose local date and hour render the drawn weekday and posting_time levels (of the
     first `n` posts, the drawn ones)."""
     tz = ZoneInfo(creator.time_zone)
@@ -412,18 +463,30 @@ def _timestamps(creator: CreatorProfile, u: np.ndarray, week_arr: np.ndarray, le
     for ordinal in np.unique(local_ordinal):
         d = date.fromordinal(int(ordinal))
         # Noon's offset: DST switches happen in the small hours of a Sunday, which stay night and weekend.
-        offsets[ordinal] = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset().total_seconds()
+        offset_at_noon = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset()
+        offsets[ordinal] = offset_at_noon.total_seconds() if offset_at_noon is not None else 0.0
     offset = np.array([offsets[o] for o in local_ordinal])
-    local_s = (local_ordinal - date(1970, 1, 1).toordinal()) * 86400.0 + hour * 3600 + (u[:, 16] * 60).astype(int) * 60 \
+    local_s = (
+        (local_ordinal - date(1970, 1, 1).toordinal()) * 86400.0
+        + hour * 3600
+        + (u[:, 16] * 60).astype(int) * 60
         + (u[:, 17] * 60).astype(int)
+    )
     return local_s - offset
 
 
-def _expected_rates(platform: str, creator: CreatorProfile, z: np.ndarray, level_idx: dict, known: dict,
-                    lifts: list[tuple[str, str, str, float]]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def _expected_rates(
+    platform: str,
+    creator: CreatorProfile,
+    z: np.ndarray,
+    level_idx: dict,
+    known: dict,
+    lifts: list[tuple[str, str, str, float]],
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Base x creator x planted lifts x lognormal noise (nan where the platform has no such counter), and
     each post's planted lift per metric (the truth an oracle would know). An engagement_rate lift
     multiplies every engagement: saves and shares here, likes and comments in `_assemble`."""
+
     def lift_of(metric: str) -> np.ndarray:
         lift = np.ones(len(z))
         for attribute, level, eff_metric, value in lifts:
@@ -441,7 +504,7 @@ def _expected_rates(platform: str, creator: CreatorProfile, z: np.ndarray, level
         if base is None:
             out.append(np.full(len(z), np.nan))
             continue
-        noise = np.exp(RATE_NOISE_SIGMA * z[:, 1 + j] - RATE_NOISE_SIGMA ** 2 / 2)
+        noise = np.exp(RATE_NOISE_SIGMA * z[:, 1 + j] - RATE_NOISE_SIGMA**2 / 2)
         out.append(base * creator.rate_factor * lift * noise)
     return out[0], out[1], planted
 
@@ -466,15 +529,36 @@ def _post_id(platform: str, creator: int, week: int, k: int) -> str:
     return "".join(reversed(out))
 
 
-_REACH_MULT = {"REELS": 0.45, "IMAGE": 0.22, "CAROUSEL_ALBUM": 0.3, "short": 0.5, "long": 0.22,
-               "image": 1.4, "video": 1.9}
+_REACH_MULT = {
+    "REELS": 0.45,
+    "IMAGE": 0.22,
+    "CAROUSEL_ALBUM": 0.3,
+    "short": 0.5,
+    "long": 0.22,
+    "image": 1.4,
+    "video": 1.9,
+}
 _TAU = {"instagram": 1.5, "tiktok": 2.5, "youtube": 4.0, "pinterest": 40.0}
 _LIKE_RATE = {"instagram": 0.05, "youtube": 0.035, "pinterest": 0.004, "tiktok": 0.07}
 
 
-def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime, ids: list[str], ts: np.ndarray,
-              kinds: list[str], attrs: list[dict], duration: np.ndarray, hook: np.ndarray, save_rate: np.ndarray,
-              share_rate: np.ndarray, u: np.ndarray, z: np.ndarray, planted: dict[str, np.ndarray]) -> PostTable:
+def _assemble(
+    platform: str,
+    creator: CreatorProfile,
+    seed: int,
+    as_of: datetime,
+    ids: list[str],
+    ts: np.ndarray,
+    kinds: list[str],
+    attrs: LazyAttrs,
+    duration: np.ndarray,
+    hook: np.ndarray,
+    save_rate: np.ndarray,
+    share_rate: np.ndarray,
+    u: np.ndarray,
+    z: np.ndarray,
+    planted: dict[str, np.ndarray],
+) -> PostTable:
     days = (ts // 86400).astype(int) - (REFERENCE_DATE - date(1970, 1, 1)).days
     followers = np.maximum(150.0, creator.followers_ref[platform] * np.exp(creator.growth_per_day[platform] * days))
     kind_arr = np.array(kinds)
@@ -484,8 +568,9 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
             mult[kind_arr == kind] = _REACH_MULT.get(kind, 0.9)
     views = np.floor(followers * mult * np.exp(1.0 * z[:, 0] - 0.5) + 20)
     saves = np.where(np.isnan(save_rate), np.nan, poisson_counts(views * np.nan_to_num(save_rate), u[:, 18], z[:, 3]))
-    shares = np.where(np.isnan(share_rate), np.nan,
-                      poisson_counts(views * np.nan_to_num(share_rate), u[:, 19], z[:, 4]))
+    shares = np.where(
+        np.isnan(share_rate), np.nan, poisson_counts(views * np.nan_to_num(share_rate), u[:, 19], z[:, 4])
+    )
     # Like and comment noise have mean 1 (lognormal, corrected), so a planted engagement lift is exact in
     # expectation up to the floor.
     engagement = planted["engagement_rate"]
@@ -497,13 +582,19 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
     avg_fraction = np.clip((1 - early) * np.where(is_long, 0.42, 0.78) * np.exp(0.1 * z[:, 7]), 0.05, 1.2)
     skip = np.array([_SKIP_RATE.get(h or "", np.nan) for h in hook_level]) * np.exp(0.12 * z[:, 8])
     tau = np.full(len(ids), _TAU[platform]) * np.where(is_long, 4.0, 1.0) * (0.7 + 0.6 * u[:, 20])
-    final = {"views": views, "saves": saves, "shares": shares, "likes": likes, "comments": comments,
-             "watch_minutes": np.where(np.isnan(duration), np.nan, views * duration * avg_fraction / 60.0),
-             "reach": views * (0.55 + 0.25 * u[:, 21]),
-             "follows": np.floor(views * 0.0008 * (1 + u[:, 22])),
-             "profile_visits": np.floor(views * 0.004 * (1 + u[:, 23])),
-             "clicks": np.floor(views * 0.012 * np.exp(0.3 * z[:, 9])),
-             "outbound_clicks": np.floor(views * 0.004 * np.exp(0.3 * z[:, 10]))}
+    final = {
+        "views": views,
+        "saves": saves,
+        "shares": shares,
+        "likes": likes,
+        "comments": comments,
+        "watch_minutes": np.where(np.isnan(duration), np.nan, views * duration * avg_fraction / 60.0),
+        "reach": views * (0.55 + 0.25 * u[:, 21]),
+        "follows": np.floor(views * 0.0008 * (1 + u[:, 22])),
+        "profile_visits": np.floor(views * 0.004 * (1 + u[:, 23])),
+        "clicks": np.floor(views * 0.012 * np.exp(0.3 * z[:, 9])),
+        "outbound_clicks": np.floor(views * 0.004 * np.exp(0.3 * z[:, 10])),
+    }
     if platform == "pinterest":
         video = np.array([k == "video" for k in kinds])
         final["video_starts"] = np.where(video, np.floor(views * 0.5), np.nan)
@@ -511,10 +602,23 @@ def _assemble(platform: str, creator: CreatorProfile, seed: int, as_of: datetime
         final["video_10s"] = np.where(video, np.floor(views * 0.35 * np.minimum(1, avg_fraction)), np.nan)
         final["video_q95"] = np.where(video, np.floor(views * 0.5 * avg_fraction * 0.4), np.nan)
     return PostTable(
-        platform=platform, creator=creator, seed=seed, as_of=as_of, ids=ids, ts=ts, kind=kinds,
-        attrs=attrs, duration_s=duration, hook_s=hook, final=final,
-        expected={"save_rate": save_rate, "share_rate": share_rate}, planted_lift=planted, tau_days=tau,
-        avg_view_fraction=avg_fraction, skip_rate=skip, round_offset=u[:, 24],
+        platform=platform,
+        creator=creator,
+        seed=seed,
+        as_of=as_of,
+        ids=ids,
+        ts=ts,
+        kind=kinds,
+        attrs=attrs,
+        duration_s=duration,
+        hook_s=hook,
+        final=final,
+        expected={"save_rate": save_rate, "share_rate": share_rate},
+        planted_lift=planted,
+        tau_days=tau,
+        avg_view_fraction=avg_fraction,
+        skip_rate=skip,
+        round_offset=u[:, 24],
     )
 
 
@@ -554,6 +658,11 @@ def retention_curve(table: PostTable, i: int) -> list[tuple[float, float, float]
         drop = early * min(1.0, x / max(min(hook_ratio, _HOOK_WINDOW), 0.01))
         watch = (1 - drop) * np.exp(-decay * x)
         wiggle = 0.01 * np.sin(step * 1.7 + i)
-        points.append((round(x, 2), round(float(max(0.0, watch + wiggle)), 4),
-                       round(float(np.clip(relative + wiggle * 3, 0, 1)), 4)))
+        points.append(
+            (
+                round(x, 2),
+                round(float(max(0.0, watch + wiggle)), 4),
+                round(float(np.clip(relative + wiggle * 3, 0, 1)), 4),
+            )
+        )
     return points

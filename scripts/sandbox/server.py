@@ -1,10 +1,11 @@
 """Start the sandbox in a background thread and talk to its admin API."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 import uvicorn
@@ -37,11 +38,29 @@ class SandboxHandle:
         response.raise_for_status()
         return response.json()
 
-    def add_fault(self, kind: str | None = None, host: str = "*", path: str = "", count: int | None = None,
-                  retry_after: int | None = None, latency_ms: int | None = None, status: int | None = None,
-                  probability: float = 1.0, **rule: object) -> dict:
-        payload = {"kind": kind, "host": host, "path": path, "count": count, "retry_after": retry_after,
-                   "latency_ms": latency_ms, "status": status, "probability": probability, **rule}
+    def add_fault(
+        self,
+        kind: str | None = None,
+        host: str = "*",
+        path: str = "",
+        count: int | None = None,
+        retry_after: int | None = None,
+        latency_ms: int | None = None,
+        status: int | None = None,
+        probability: float = 1.0,
+        **rule: object,
+    ) -> dict:
+        payload = {
+            "kind": kind,
+            "host": host,
+            "path": path,
+            "count": count,
+            "retry_after": retry_after,
+            "latency_ms": latency_ms,
+            "status": status,
+            "probability": probability,
+            **rule,
+        }
         return self._call("POST", "/faults", payload)  # type: ignore[return-value]
 
     def set_market_day(self, day: object | None) -> dict:
@@ -72,8 +91,9 @@ class SandboxHandle:
     def publish(self, platform: str, creator: int = 0, **post: object) -> dict:
         """Publish a post for a creator (caption, posted_at, attributes, ...; see admin.publish); returns it
         with its platform post id."""
-        if hasattr(post.get("posted_at"), "isoformat"):
-            post["posted_at"] = post["posted_at"].isoformat()  # type: ignore[union-attr]
+        posted_at = post.get("posted_at")
+        if isinstance(posted_at, (date, datetime)):
+            post["posted_at"] = posted_at.isoformat()
         return self._call("POST", f"/publish/{platform}/{creator}", post)  # type: ignore[return-value]
 
     def clear_faults(self) -> None:
@@ -93,8 +113,16 @@ class SandboxHandle:
         return self._call("POST", "/tokens/revoke", {"token": token, "platform": platform, "creator": creator})  # type: ignore[return-value]
 
     def mint_token(self, platform: str, creator: int = 0, expires_in: int | None = None, age_s: int = 0) -> dict:
-        return self._call("POST", "/tokens/mint", {"platform": platform, "creator": creator,  # type: ignore[return-value]
-                                                    "expires_in": expires_in, "age_s": age_s})
+        return self._call(
+            "POST",
+            "/tokens/mint",
+            {
+                "platform": platform,
+                "creator": creator,  # type: ignore[return-value]
+                "expires_in": expires_in,
+                "age_s": age_s,
+            },
+        )
 
     def creators(self) -> list[dict]:
         return self._call("GET", "/creators")["creators"]  # type: ignore[index]
@@ -107,19 +135,36 @@ class SandboxHandle:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "SandboxHandle":
+    def __enter__(self) -> SandboxHandle:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def start_sandbox(port: int = 0, seed: int = 7, effects: object = None, faults: object = None,
-                  today: date | str | None = None, creators: int = 3, trends: object = None,
-                  latency_ms: int = 0, host: str = "127.0.0.1", limits: bool = False) -> SandboxHandle:
+def start_sandbox(
+    port: int = 0,
+    seed: int = 7,
+    effects: object = None,
+    faults: object = None,
+    today: date | str | None = None,
+    creators: int = 3,
+    trends: object = None,
+    latency_ms: int = 0,
+    host: str = "127.0.0.1",
+    limits: bool = False,
+) -> SandboxHandle:
     """Start the sandbox on a background thread; returns once it accepts connections."""
-    config = SandboxConfig.build(seed=seed, effects=effects, faults=faults, today=today, creators=creators,
-                                 trends=trends, latency_ms=latency_ms, limits=limits)
+    config = SandboxConfig.build(
+        seed=seed,
+        effects=effects,
+        faults=faults,
+        today=today,
+        creators=creators,
+        trends=trends,
+        latency_ms=latency_ms,
+        limits=limits,
+    )
     world = World(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -127,11 +172,17 @@ def start_sandbox(port: int = 0, seed: int = 7, effects: object = None, faults: 
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    uv_config = uvicorn.Config(create_app(world), log_level="warning", access_log=False, lifespan="off",
-                               backlog=4096, timeout_keep_alive=30, limit_concurrency=None)
+    uv_config = uvicorn.Config(
+        create_app(world),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        backlog=4096,
+        timeout_keep_alive=30,
+        limit_concurrency=None,
+    )
     server = uvicorn.Server(uv_config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"sandbox-{bound_port}")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"sandbox-{bound_port}")
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:

@@ -1,4 +1,5 @@
 """TikTok Display API v2: user info, video list (cursor + has_more) and video query."""
+
 from __future__ import annotations
 
 import json
@@ -12,14 +13,38 @@ from scripts.sandbox.errors import log_id, tiktok_error, tiktok_token_error
 from scripts.sandbox.posts import PostTable
 
 USER_FIELD_SCOPES = {
-    "open_id": "user.info.basic", "union_id": "user.info.basic", "avatar_url": "user.info.basic",
-    "avatar_url_100": "user.info.basic", "avatar_large_url": "user.info.basic", "display_name": "user.info.basic",
-    "bio_description": "user.info.profile", "profile_deep_link": "user.info.profile", "is_verified": "user.info.profile",
-    "username": "user.info.profile", "follower_count": "user.info.stats", "following_count": "user.info.stats",
-    "likes_count": "user.info.stats", "video_count": "user.info.stats",
+    "open_id": "user.info.basic",
+    "union_id": "user.info.basic",
+    "avatar_url": "user.info.basic",
+    "avatar_url_100": "user.info.basic",
+    "avatar_large_url": "user.info.basic",
+    "display_name": "user.info.basic",
+    "bio_description": "user.info.profile",
+    "profile_deep_link": "user.info.profile",
+    "is_verified": "user.info.profile",
+    "username": "user.info.profile",
+    "follower_count": "user.info.stats",
+    "following_count": "user.info.stats",
+    "likes_count": "user.info.stats",
+    "video_count": "user.info.stats",
 }
-VIDEO_FIELDS = ("id", "create_time", "cover_image_url", "share_url", "video_description", "duration", "height", "width",
-                "title", "embed_html", "embed_link", "like_count", "comment_count", "share_count", "view_count")
+VIDEO_FIELDS = (
+    "id",
+    "create_time",
+    "cover_image_url",
+    "share_url",
+    "video_description",
+    "duration",
+    "height",
+    "width",
+    "title",
+    "embed_html",
+    "embed_link",
+    "like_count",
+    "comment_count",
+    "share_count",
+    "view_count",
+)
 MAX_COUNT = 20
 
 
@@ -57,22 +82,31 @@ async def user_info(request: Request) -> Response:
     granted = set(token.scope.replace(" ", ",").split(","))
     missing = sorted({USER_FIELD_SCOPES[f] for f in fields} - granted)
     if missing:
-        return tiktok_error(401, "scope_not_authorized",
-                            f"The user did not authorize the scope required for this request: {missing[0]}.")
+        return tiktok_error(
+            401,
+            "scope_not_authorized",
+            f"The user did not authorize the scope required for this request: {missing[0]}.",
+        )
     world = request.app.state.world
     profile = world.creator(token.creator)
     table = world.posts(token.creator, "tiktok")
     open_id = profile.user_ids["tiktok"]
     likes = sum(table.counters(i)["likes"] for i in range(len(table)))
     values = {
-        "open_id": open_id, "union_id": f"u{zlib.crc32(open_id.encode()):010d}", "display_name": profile.display_name,
+        "open_id": open_id,
+        "union_id": f"u{zlib.crc32(open_id.encode()):010d}",
+        "display_name": profile.display_name,
         "avatar_url": f"https://p16-sign.tiktokcdn.com/{open_id}~c5_168x168.jpeg",
         "avatar_url_100": f"https://p16-sign.tiktokcdn.com/{open_id}~c5_100x100.jpeg",
         "avatar_large_url": f"https://p16-sign.tiktokcdn.com/{open_id}~c5_1080x1080.jpeg",
-        "bio_description": f"{profile.niche['name']} • slow crafting", "is_verified": False,
-        "profile_deep_link": f"https://vm.tiktok.com/{open_id[-8:]}/", "username": profile.handles["tiktok"],
-        "follower_count": profile.followers_on("tiktok", world.today), "following_count": 120 + token.creator % 400,
-        "likes_count": int(likes), "video_count": len(table),
+        "bio_description": f"{profile.niche['name']} • slow crafting",
+        "is_verified": False,
+        "profile_deep_link": f"https://vm.tiktok.com/{open_id[-8:]}/",
+        "username": profile.handles["tiktok"],
+        "follower_count": profile.followers_on("tiktok", world.today),
+        "following_count": 120 + token.creator % 400,
+        "likes_count": int(likes),
+        "video_count": len(table),
     }
     return _ok({"user": {f: values[f] for f in fields}})
 
@@ -82,13 +116,19 @@ def video_object(table: PostTable, i: int, fields: list[str]) -> dict:
     handle = table.creator.handles["tiktok"]
     c = table.counters(i)
     values = {
-        "id": vid, "create_time": int(table.ts[i]), "duration": int(table.duration_s[i]), "height": 1024, "width": 576,
+        "id": vid,
+        "create_time": int(table.ts[i]),
+        "duration": int(table.duration_s[i]),
+        "height": 1024,
+        "width": 576,
         "cover_image_url": f"https://p16-sign.tiktokcdn-us.com/obj/{vid}?x-expires=21600",
         "share_url": f"https://www.tiktok.com/@{handle}/video/{vid}",
         "embed_link": f"https://www.tiktok.com/player/v1/{vid}",
         "embed_html": f'<blockquote class="tiktok-embed" cite="https://www.tiktok.com/@{handle}/video/{vid}" '
-                      f'data-video-id="{vid}"></blockquote>',
-        "like_count": c["likes"], "comment_count": c["comments"], "share_count": c.get("shares", 0),
+        f'data-video-id="{vid}"></blockquote>',
+        "like_count": c["likes"],
+        "comment_count": c["comments"],
+        "share_count": c.get("shares", 0),
         "view_count": c["views"],
     }
     if "video_description" in fields or "title" in fields:
@@ -106,7 +146,9 @@ async def _json_body(request: Request) -> dict | Response:
         body = json.loads(raw)
     except json.JSONDecodeError:
         return tiktok_error(400, "invalid_params", "The request body is not valid JSON.")
-    return body if isinstance(body, dict) else tiktok_error(400, "invalid_params", "The request body must be an object.")
+    return (
+        body if isinstance(body, dict) else tiktok_error(400, "invalid_params", "The request body must be an object.")
+    )
 
 
 def _require_scope(token, scope: str) -> Response | None:
@@ -167,8 +209,13 @@ async def video_query(request: Request) -> Response:
 
 
 def routes() -> dict[str, list]:
-    return {"open.tiktokapis.com": [
-        Route("/v2/user/info/", user_info), Route("/v2/user/info", user_info),
-        Route("/v2/video/list/", video_list, methods=["POST"]), Route("/v2/video/list", video_list, methods=["POST"]),
-        Route("/v2/video/query/", video_query, methods=["POST"]), Route("/v2/video/query", video_query, methods=["POST"]),
-    ]}
+    return {
+        "open.tiktokapis.com": [
+            Route("/v2/user/info/", user_info),
+            Route("/v2/user/info", user_info),
+            Route("/v2/video/list/", video_list, methods=["POST"]),
+            Route("/v2/video/list", video_list, methods=["POST"]),
+            Route("/v2/video/query/", video_query, methods=["POST"]),
+            Route("/v2/video/query", video_query, methods=["POST"]),
+        ]
+    }

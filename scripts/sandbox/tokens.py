@@ -1,4 +1,5 @@
 """Authorization codes and tokens: who they belong to, when they die, what replaced them."""
+
 from __future__ import annotations
 
 import base64
@@ -101,13 +102,30 @@ class TokenStore:
                         token.revoked = True
             return AuthCode(**{**code.__dict__, "used": was_used})
 
-    def issue(self, platform: str, creator: int, kind: str, lifetime_s: float | None, client_id: str = "",
-              scope: str = "", variant: str = "", grant: str = "", age_s: float = 0.0) -> Token:
+    def issue(
+        self,
+        platform: str,
+        creator: int,
+        kind: str,
+        lifetime_s: float | None,
+        client_id: str = "",
+        scope: str = "",
+        variant: str = "",
+        grant: str = "",
+        age_s: float = 0.0,
+    ) -> Token:
         now = time.time() - age_s
         token = Token(
-            value=token_value(platform, kind), platform=platform, creator=creator, kind=kind, variant=variant,
-            client_id=client_id, scope=scope, issued_at=now,
-            expires_at=None if lifetime_s is None else now + lifetime_s, grant=grant or secrets.token_hex(8),
+            value=token_value(platform, kind),
+            platform=platform,
+            creator=creator,
+            kind=kind,
+            variant=variant,
+            client_id=client_id,
+            scope=scope,
+            issued_at=now,
+            expires_at=None if lifetime_s is None else now + lifetime_s,
+            grant=grant or secrets.token_hex(8),
         )
         with self._lock:
             self.tokens[token.value] = token
@@ -152,10 +170,17 @@ class TokenStore:
             token.expires_at = time.time() - 1
 
     def matching(self, platform: str | None, creator: int | None) -> list[Token]:
-        return [t for t in list(self.tokens.values())
-                if (platform is None or t.platform == platform) and (creator is None or t.creator == creator)]
+        return [
+            t
+            for t in list(self.tokens.values())
+            if (platform is None or t.platform == platform) and (creator is None or t.creator == creator)
+        ]
 
     def snapshot(self) -> dict:
         live = [t for t in list(self.tokens.values()) if self.problem(t, t.platform, t.kind) is None]
-        return {"tokens": len(self.tokens), "live_tokens": len(live), "refresh_uses": self.refresh_uses,
-                "double_use_attempts": self.double_use_attempts}
+        return {
+            "tokens": len(self.tokens),
+            "live_tokens": len(live),
+            "refresh_uses": self.refresh_uses,
+            "double_use_attempts": self.double_use_attempts,
+        }

@@ -1,4 +1,5 @@
 """The sandbox's state: config, creators' posts (generated lazily, cached), tokens, faults, stats."""
+
 from __future__ import annotations
 
 import random
@@ -68,8 +69,14 @@ class World:
             if table is not None:
                 self._tables.move_to_end(key)
                 return table
-        table = generate_posts(self.config.seed, self.creator(index), platform, self.today, self.config.effects,
-                               list(self.published.get(key, ())))
+        table = generate_posts(
+            self.config.seed,
+            self.creator(index),
+            platform,
+            self.today,
+            self.config.effects,
+            list(self.published.get(key, ())),
+        )
         with self._lock:
             self._tables[key] = table
             while len(self._tables) > _CACHE_SIZE:

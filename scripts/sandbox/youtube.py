@@ -1,4 +1,5 @@
 """YouTube Data API v3 (channels, playlistItems, videos, search) and YouTube Analytics API v2 (reports)."""
+
 from __future__ import annotations
 
 import base64
@@ -19,9 +20,20 @@ from scripts.sandbox.posts import PostTable, retention_curve
 
 ANALYTICS_LAG_DAYS = 3  # daily reports miss the most recent days
 CHANNEL_PUBLISHED_AT = "2019-03-02T10:14:33Z"
-INTEGER_METRICS = ("views", "engagedViews", "estimatedMinutesWatched", "averageViewDuration", "likes", "dislikes",
-                   "comments", "shares", "subscribersGained", "subscribersLost", "videosAddedToPlaylists",
-                   "videosRemovedFromPlaylists")
+INTEGER_METRICS = (
+    "views",
+    "engagedViews",
+    "estimatedMinutesWatched",
+    "averageViewDuration",
+    "likes",
+    "dislikes",
+    "comments",
+    "shares",
+    "subscribersGained",
+    "subscribersLost",
+    "videosAddedToPlaylists",
+    "videosRemovedFromPlaylists",
+)
 FLOAT_METRICS = ("averageViewPercentage", "audienceWatchRatio", "relativeRetentionPerformance")
 RETENTION_METRICS = ("audienceWatchRatio", "relativeRetentionPerformance")
 
@@ -74,8 +86,10 @@ def iso_duration(seconds: float) -> str:
 
 def _thumbnails(key: str) -> dict:
     sizes = {"default": (120, 90), "medium": (320, 180), "high": (480, 360)}
-    return {name: {"url": f"https://i.ytimg.com/vi/{key}/{name}.jpg", "width": w, "height": h}
-            for name, (w, h) in sizes.items()}
+    return {
+        name: {"url": f"https://i.ytimg.com/vi/{key}/{name}.jpg", "width": w, "height": h}
+        for name, (w, h) in sizes.items()
+    }
 
 
 def _page_token(offset: int) -> str:
@@ -96,13 +110,16 @@ def _page_window(params) -> tuple[int, int] | Response:
     except ValueError:
         max_results = -1
     if not 0 <= max_results <= 50:
-        return google_bad_request(f"Invalid value '{params.get('maxResults')}'. Values must be within the range: "
-                                  "[0, 50]", reason="invalidParameter")
+        return google_bad_request(
+            f"Invalid value '{params.get('maxResults')}'. Values must be within the range: [0, 50]",
+            reason="invalidParameter",
+        )
     offset = 0
     if params.get("pageToken"):
-        offset = _page_offset(params["pageToken"])
-        if offset is None or offset < 0:
+        parsed = _page_offset(params["pageToken"])
+        if parsed is None or parsed < 0:
             return google_bad_request("The request specifies an invalid page token.", reason="invalidPageToken")
+        offset = parsed
     return offset, max_results
 
 
@@ -125,11 +142,15 @@ def channel_resource(world, creator: int, parts: list[str]) -> dict:
     channel_id = profile.user_ids["youtube"]
     item: dict = {"kind": "youtube#channel", "etag": _etag(channel_id, world.today), "id": channel_id}
     if "snippet" in parts:
-        item["snippet"] = {"title": profile.display_name, "description": _channel_description(profile),
-                           "customUrl": profile.handles["youtube"].lower(),
-                           "publishedAt": CHANNEL_PUBLISHED_AT, "thumbnails": _thumbnails(channel_id),
-                           "localized": {"title": profile.display_name, "description": ""},
-                           "country": "GB" if profile.time_zone.startswith("Europe/London") else "US"}
+        item["snippet"] = {
+            "title": profile.display_name,
+            "description": _channel_description(profile),
+            "customUrl": profile.handles["youtube"].lower(),
+            "publishedAt": CHANNEL_PUBLISHED_AT,
+            "thumbnails": _thumbnails(channel_id),
+            "localized": {"title": profile.display_name, "description": ""},
+            "country": "GB" if profile.time_zone.startswith("Europe/London") else "US",
+        }
     if "contentDetails" in parts:
         item["contentDetails"] = {"relatedPlaylists": {"likes": "", "uploads": "UU" + channel_id[2:]}}
     if "statistics" in parts:
@@ -139,8 +160,12 @@ def channel_resource(world, creator: int, parts: list[str]) -> dict:
         digits = len(str(subscribers))
         rounded = round(subscribers, -(digits - 3)) if digits > 3 else subscribers  # public 3-significant-figure count
         views = int(sum(table.counters(i)["views"] for i in range(len(table))))
-        item["statistics"] = {"viewCount": str(views), "subscriberCount": str(int(rounded)),
-                              "hiddenSubscriberCount": False, "videoCount": str(len(table))}
+        item["statistics"] = {
+            "viewCount": str(views),
+            "subscriberCount": str(int(rounded)),
+            "hiddenSubscriberCount": False,
+            "videoCount": str(len(table)),
+        }
     return item
 
 
@@ -153,24 +178,40 @@ async def channels_list(request: Request) -> Response:
     if params.get("mine") == "true":
         targets = [creator]
     elif params.get("id"):
-        targets = [c for c in (world.creator_by_user_id("youtube", i) for i in params["id"].split(",")) if c is not None]
+        targets = [
+            c for c in (world.creator_by_user_id("youtube", i) for i in params["id"].split(",")) if c is not None
+        ]
     elif params.get("forHandle"):
         found = world.creator_by_handle("youtube", params["forHandle"])
         targets = [found] if found is not None else []
     else:
-        return google_bad_request("No filter selected. Expected one of: forUsername, managedByMe, categoryId, mine, "
-                                  "mySubscribers, id, idParam, forHandle", reason="missingRequiredParameter")
+        return google_bad_request(
+            "No filter selected. Expected one of: forUsername, managedByMe, categoryId, mine, "
+            "mySubscribers, id, idParam, forHandle",
+            reason="missingRequiredParameter",
+        )
     items = [channel_resource(world, c, parts) for c in targets]
-    return JSONResponse({"kind": "youtube#channelListResponse", "etag": _etag("channels", targets),
-                         "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items})
+    return JSONResponse(
+        {
+            "kind": "youtube#channelListResponse",
+            "etag": _etag("channels", targets),
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+            "items": items,
+        }
+    )
 
 
 def _video_snippet(table: PostTable, i: int) -> dict:
     text = table.text(i)
     profile = table.creator
-    return {"publishedAt": _iso_z(float(table.ts[i])), "channelId": profile.user_ids["youtube"],
-            "title": text["title"], "description": text["caption"], "thumbnails": _thumbnails(table.ids[i]),
-            "channelTitle": profile.display_name}
+    return {
+        "publishedAt": _iso_z(float(table.ts[i])),
+        "channelId": profile.user_ids["youtube"],
+        "title": text["title"],
+        "description": text["caption"],
+        "thumbnails": _thumbnails(table.ids[i]),
+        "channelTitle": profile.display_name,
+    }
 
 
 async def playlist_items_list(request: Request) -> Response:
@@ -181,11 +222,18 @@ async def playlist_items_list(request: Request) -> Response:
     world, params = request.app.state.world, request.query_params
     playlist_id = params.get("playlistId", "")
     if not playlist_id:
-        return google_bad_request("No filter selected. Expected one of: playlistId, id", reason="missingRequiredParameter")
+        return google_bad_request(
+            "No filter selected. Expected one of: playlistId, id", reason="missingRequiredParameter"
+        )
     owner = world.creator_by_user_id("youtube", "UC" + playlist_id[2:]) if playlist_id.startswith("UU") else None
     if owner is None:
-        return google_api_error(404, "The playlist identified with the request's <code>playlistId</code> parameter "
-                                "cannot be found.", "playlistNotFound", "NOT_FOUND", domain="youtube.playlistItem")
+        return google_api_error(
+            404,
+            "The playlist identified with the request's <code>playlistId</code> parameter cannot be found.",
+            "playlistNotFound",
+            "NOT_FOUND",
+            domain="youtube.playlistItem",
+        )
     window = _page_window(params)
     if isinstance(window, Response):
         return window
@@ -194,13 +242,20 @@ async def playlist_items_list(request: Request) -> Response:
     items = []
     for position in range(offset, min(offset + max_results, len(table))):
         video_id = table.ids[position]
-        item: dict = {"kind": "youtube#playlistItem", "etag": _etag("pli", video_id),
-                      "id": base64.urlsafe_b64encode(f"{playlist_id}.{video_id}".encode()).decode().rstrip("=")}
+        item: dict = {
+            "kind": "youtube#playlistItem",
+            "etag": _etag("pli", video_id),
+            "id": base64.urlsafe_b64encode(f"{playlist_id}.{video_id}".encode()).decode().rstrip("="),
+        }
         if "snippet" in parts:
-            item["snippet"] = {**_video_snippet(table, position), "playlistId": playlist_id, "position": position,
-                               "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                               "videoOwnerChannelTitle": table.creator.display_name,
-                               "videoOwnerChannelId": table.creator.user_ids["youtube"]}
+            item["snippet"] = {
+                **_video_snippet(table, position),
+                "playlistId": playlist_id,
+                "position": position,
+                "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                "videoOwnerChannelTitle": table.creator.display_name,
+                "videoOwnerChannelId": table.creator.user_ids["youtube"],
+            }
         if "contentDetails" in parts:
             item["contentDetails"] = {"videoId": video_id, "videoPublishedAt": _iso_z(float(table.ts[position]))}
         if "status" in parts:
@@ -243,8 +298,9 @@ async def videos_list(request: Request) -> Response:
     _, parts = checked
     world, params = request.app.state.world, request.query_params
     if not params.get("id"):
-        return google_bad_request("No filter selected. Expected one of: myRating, chart, id, idParam",
-                                  reason="missingRequiredParameter")
+        return google_bad_request(
+            "No filter selected. Expected one of: myRating, chart, id, idParam", reason="missingRequiredParameter"
+        )
     ids = [v for v in params["id"].split(",") if v]
     if len(ids) > 50:
         return google_bad_request("The request specifies an invalid filter parameter.", reason="invalidFilters")
@@ -256,23 +312,50 @@ async def videos_list(request: Request) -> Response:
         table, i = found
         item: dict = {"kind": "youtube#video", "etag": _etag("video", video_id, world.today), "id": video_id}
         if "snippet" in parts:
-            item["snippet"] = {**_video_snippet(table, i), "tags": [t.lstrip("#") for t in table.creator.niche["tags"]],
-                               "categoryId": "26", "liveBroadcastContent": "none", "defaultAudioLanguage": "en",
-                               "localized": {"title": table.text(i)["title"], "description": table.text(i)["caption"]}}
+            item["snippet"] = {
+                **_video_snippet(table, i),
+                "tags": [t.lstrip("#") for t in table.creator.niche["tags"]],
+                "categoryId": "26",
+                "liveBroadcastContent": "none",
+                "defaultAudioLanguage": "en",
+                "localized": {"title": table.text(i)["title"], "description": table.text(i)["caption"]},
+            }
         if "contentDetails" in parts:
-            item["contentDetails"] = {"duration": iso_duration(float(table.duration_s[i])), "dimension": "2d",
-                                      "definition": "hd", "caption": "false", "licensedContent": False,
-                                      "contentRating": {}, "projection": "rectangular"}
+            item["contentDetails"] = {
+                "duration": iso_duration(float(table.duration_s[i])),
+                "dimension": "2d",
+                "definition": "hd",
+                "caption": "false",
+                "licensedContent": False,
+                "contentRating": {},
+                "projection": "rectangular",
+            }
         if "statistics" in parts:
             c = table.counters(i)
-            item["statistics"] = {"viewCount": str(c["views"]), "likeCount": str(c["likes"]),
-                                  "favoriteCount": "0", "commentCount": str(c["comments"])}
+            item["statistics"] = {
+                "viewCount": str(c["views"]),
+                "likeCount": str(c["likes"]),
+                "favoriteCount": "0",
+                "commentCount": str(c["comments"]),
+            }
         if "status" in parts:
-            item["status"] = {"uploadStatus": "processed", "privacyStatus": "public", "license": "youtube",
-                              "embeddable": True, "publicStatsViewable": True, "madeForKids": False}
+            item["status"] = {
+                "uploadStatus": "processed",
+                "privacyStatus": "public",
+                "license": "youtube",
+                "embeddable": True,
+                "publicStatsViewable": True,
+                "madeForKids": False,
+            }
         items.append(item)
-    return JSONResponse({"kind": "youtube#videoListResponse", "etag": _etag("videos", ids), "items": items,
-                         "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)}})
+    return JSONResponse(
+        {
+            "kind": "youtube#videoListResponse",
+            "etag": _etag("videos", ids),
+            "items": items,
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": len(items)},
+        }
+    )
 
 
 # search.list --------------------------------------------------------------------------------------
@@ -310,8 +393,9 @@ def _search_entry(world, creator: int) -> dict:
         for i in range(min(SEARCH_RECENT_VIDEOS, len(table))):
             videos.append((i, video_words(world, creator, table, i)))
         index[creator] = {
-            "profile": _words(" ".join([niche["name"], *niche["items"], tag_words, profile.display_name,
-                                        profile.handles["youtube"]])),
+            "profile": _words(
+                " ".join([niche["name"], *niche["items"], tag_words, profile.display_name, profile.handles["youtube"]])
+            ),
             "handle": profile.handles["youtube"].lstrip("@").lower(),
             "captions": set().union(*(w for _, w in videos)) if videos else set(),
             "videos": videos,
@@ -339,26 +423,45 @@ def _search_channel(world, creator: int) -> dict:
     profile = world.creator(creator)
     channel_id = profile.user_ids["youtube"]
     # Channel results carry avatar URLs without sizes.
-    thumbnails = {name: {"url": f"https://yt3.ggpht.com/sandbox/{channel_id}=s{size}-c-k-c0xffffffff-no-rj-mo"}
-                  for name, size in (("default", 88), ("medium", 240), ("high", 800))}
-    return {"kind": "youtube#searchResult", "etag": _etag("search", channel_id, world.today),
-            "id": {"kind": "youtube#channel", "channelId": channel_id},
-            "snippet": {"publishedAt": CHANNEL_PUBLISHED_AT, "channelId": channel_id,
-                        "title": _escaped(profile.display_name),
-                        "description": _escaped(_channel_description(profile)), "thumbnails": thumbnails,
-                        "channelTitle": _escaped(profile.display_name), "liveBroadcastContent": "none",
-                        "publishTime": CHANNEL_PUBLISHED_AT}}
+    thumbnails = {
+        name: {"url": f"https://yt3.ggpht.com/sandbox/{channel_id}=s{size}-c-k-c0xffffffff-no-rj-mo"}
+        for name, size in (("default", 88), ("medium", 240), ("high", 800))
+    }
+    return {
+        "kind": "youtube#searchResult",
+        "etag": _etag("search", channel_id, world.today),
+        "id": {"kind": "youtube#channel", "channelId": channel_id},
+        "snippet": {
+            "publishedAt": CHANNEL_PUBLISHED_AT,
+            "channelId": channel_id,
+            "title": _escaped(profile.display_name),
+            "description": _escaped(_channel_description(profile)),
+            "thumbnails": thumbnails,
+            "channelTitle": _escaped(profile.display_name),
+            "liveBroadcastContent": "none",
+            "publishTime": CHANNEL_PUBLISHED_AT,
+        },
+    }
 
 
 def _search_video(world, creator: int, i: int) -> dict:
     table = world.posts(creator, "youtube")
     video_id, snippet = table.ids[i], _video_snippet(table, i)
-    return {"kind": "youtube#searchResult", "etag": _etag("search", video_id, world.today),
-            "id": {"kind": "youtube#video", "videoId": video_id},
-            "snippet": {"publishedAt": snippet["publishedAt"], "channelId": snippet["channelId"],
-                        "title": _escaped(snippet["title"]), "description": _escaped(snippet["description"][:160]),
-                        "thumbnails": snippet["thumbnails"], "channelTitle": _escaped(snippet["channelTitle"]),
-                        "liveBroadcastContent": "none", "publishTime": snippet["publishedAt"]}}
+    return {
+        "kind": "youtube#searchResult",
+        "etag": _etag("search", video_id, world.today),
+        "id": {"kind": "youtube#video", "videoId": video_id},
+        "snippet": {
+            "publishedAt": snippet["publishedAt"],
+            "channelId": snippet["channelId"],
+            "title": _escaped(snippet["title"]),
+            "description": _escaped(snippet["description"][:160]),
+            "thumbnails": snippet["thumbnails"],
+            "channelTitle": _escaped(snippet["channelTitle"]),
+            "liveBroadcastContent": "none",
+            "publishTime": snippet["publishedAt"],
+        },
+    }
 
 
 def video_matches(words: set[str], terms: list[str]) -> bool:
@@ -373,8 +476,9 @@ def video_words(world, creator: int, table: PostTable, i: int) -> set[str]:
     return _words(f"{text['title']} {text['caption']} {tag_words}")
 
 
-def _search_results(world, terms: list[str], types: set[str], order: str,
-                    published: tuple[float, float] = (-math.inf, math.inf)) -> list[tuple[str, int, int]]:
+def _search_results(
+    world, terms: list[str], types: set[str], order: str, published: tuple[float, float] = (-math.inf, math.inf)
+) -> list[tuple[str, int, int]]:
     """Matching (kind, creator, video position) in result order; position is -1 for channels. Videos are
     kept when uploaded within `published` (epoch seconds, [after, before))."""
     need = max(1, math.ceil(len(terms) / 2))
@@ -395,8 +499,12 @@ def _search_results(world, terms: list[str], types: set[str], order: str,
         channels.sort(key=lambda k: (-float(posts(k[2]).ts[0]) if len(posts(k[2])) else 0.0, k[2]))
         videos.sort(key=lambda k: (-float(posts(k[2]).ts[k[3]]), k[2], k[3]))
     elif order == "viewCount":
-        channels.sort(key=lambda k: (-float(np.nansum(posts(k[2]).final["views"] *
-                                                      posts(k[2]).saturation(posts(k[2]).as_of))), k[2]))
+        channels.sort(
+            key=lambda k: (
+                -float(np.nansum(posts(k[2]).final["views"] * posts(k[2]).saturation(posts(k[2]).as_of))),
+                k[2],
+            )
+        )
         videos.sort(key=lambda k: (-posts(k[2]).counters(k[3]).get("views", 0), k[2], k[3]))
     elif order == "title":
         channels.sort(key=lambda k: (world.creator(k[2]).display_name.lower(), k[2]))
@@ -431,20 +539,25 @@ async def search_list(request: Request) -> Response:
     types = {t.strip() for t in params.get("type", "").split(",") if t.strip()} or set(SEARCH_TYPES)
     unknown = sorted(types - set(SEARCH_TYPES))
     if unknown:
-        return google_bad_request(f"Invalid string value: '{unknown[0]}'. Allowed values: [channel, playlist, "
-                                  "video]", reason="invalidParameter")
+        return google_bad_request(
+            f"Invalid string value: '{unknown[0]}'. Allowed values: [channel, playlist, video]",
+            reason="invalidParameter",
+        )
     order = params.get("order", "relevance")
     if order not in SEARCH_ORDERS:
-        return google_bad_request(f"Invalid string value: '{order}'. Allowed values: [date, rating, relevance, "
-                                  "title, videocount, viewcount]", reason="invalidParameter")
+        return google_bad_request(
+            f"Invalid string value: '{order}'. Allowed values: [date, rating, relevance, title, videocount, viewcount]",
+            reason="invalidParameter",
+        )
     window = _page_window(params)
     if isinstance(window, Response):
         return window
     offset, max_results = window
     region = params.get("regionCode", "US")
     if not re.fullmatch(r"[A-Za-z]{2}", region):
-        return google_bad_request("The <code>regionCode</code> parameter specifies an invalid region code.",
-                                  reason="invalidRegionCode")
+        return google_bad_request(
+            "The <code>regionCode</code> parameter specifies an invalid region code.", reason="invalidRegionCode"
+        )
     world = request.app.state.world
     published = _published_window(params, world)
     if isinstance(published, Response):
@@ -452,15 +565,17 @@ async def search_list(request: Request) -> Response:
     # regionCode and relevanceLanguage are accepted without effect: every sandbox video is public everywhere
     # and in English. Playlist results are never produced: sandbox creators keep no public playlists.
     results = _search_results(world, _query_terms(params.get("q", "")), types, order, published)
-    page = results[offset:offset + max_results]
+    page = results[offset : offset + max_results]
     items = []
     for kind, creator, position in page:
         item = _search_channel(world, creator) if kind == "channel" else _search_video(world, creator, position)
         if "snippet" not in parts:
             item.pop("snippet")
         items.append(item)
-    body: dict = {"kind": "youtube#searchListResponse",
-                  "etag": _etag("searchList", params.get("q"), sorted(types), order, offset, max_results)}
+    body: dict = {
+        "kind": "youtube#searchListResponse",
+        "etag": _etag("searchList", params.get("q"), sorted(types), order, offset, max_results),
+    }
     if max_results > 0 and offset + max_results < len(results):
         body["nextPageToken"] = _page_token(offset + max_results)
     if offset > 0:
@@ -487,8 +602,10 @@ def _published_window(params, world) -> tuple[float, float] | Response:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None or "T" not in raw:
-            return google_bad_request(f"Invalid value for {name}: '{raw}'. Expected an RFC 3339 date-time "
-                                      "value (1970-01-01T00:00:00Z).", reason="invalidParameter")
+            return google_bad_request(
+                f"Invalid value for {name}: '{raw}'. Expected an RFC 3339 date-time value (1970-01-01T00:00:00Z).",
+                reason="invalidParameter",
+            )
         bounds[k] = max(bounds[k], moment.timestamp()) if k == 0 else min(bounds[k], moment.timestamp())
     return bounds[0], bounds[1]
 
@@ -515,8 +632,10 @@ def uploads_truth(world, topics: list[str], until: datetime, days: int = 30) -> 
 
 # Analytics ---------------------------------------------------------------------------------------
 def _unsupported_query() -> Response:
-    return google_bad_request("The query is not supported. Check the documentation at https://developers.google.com"
-                              "/youtube/analytics/v2/available_reports for a list of supported queries.")
+    return google_bad_request(
+        "The query is not supported. Check the documentation at https://developers.google.com"
+        "/youtube/analytics/v2/available_reports for a list of supported queries."
+    )
 
 
 def _parse_date(value: str | None, name: str) -> date | Response:
@@ -536,14 +655,19 @@ def _metric_columns(table: PostTable, idx: np.ndarray, start_s: float, end_s: fl
     duration = np.nan_to_num(table.duration_s[idx], nan=60.0)
     fraction = table.avg_view_fraction[idx]
     return {
-        "views": views, "engagedViews": np.floor(views * np.where(duration <= 180, 0.72, 0.95)),
+        "views": views,
+        "engagedViews": np.floor(views * np.where(duration <= 180, 0.72, 0.95)),
         "estimatedMinutesWatched": np.floor(views * duration * fraction / 60.0),
         "averageViewDuration": np.where(views > 0, np.round(duration * fraction), 0),
         "averageViewPercentage": np.where(views > 0, np.round(fraction * 100, 2), 0.0),
-        "likes": np.floor(f["likes"][idx] * share), "dislikes": np.floor(f["likes"][idx] * share * 0.02),
-        "comments": np.floor(f["comments"][idx] * share), "shares": np.floor(f["shares"][idx] * share),
-        "subscribersGained": np.floor(f["follows"][idx] * share * 3), "subscribersLost": np.floor(views * 0.0002),
-        "videosAddedToPlaylists": np.floor(views * 0.004), "videosRemovedFromPlaylists": np.floor(views * 0.0005),
+        "likes": np.floor(f["likes"][idx] * share),
+        "dislikes": np.floor(f["likes"][idx] * share * 0.02),
+        "comments": np.floor(f["comments"][idx] * share),
+        "shares": np.floor(f["shares"][idx] * share),
+        "subscribersGained": np.floor(f["follows"][idx] * share * 3),
+        "subscribersLost": np.floor(views * 0.0002),
+        "videosAddedToPlaylists": np.floor(views * 0.004),
+        "videosRemovedFromPlaylists": np.floor(views * 0.0005),
     }
 
 
@@ -556,15 +680,23 @@ def _channel_daily(world, creator: int, table: PostTable) -> dict[str, np.ndarra
     net = np.diff(followers)
     churn = np.round(followers[:-1] * 0.0004)
     views = np.round(daily[:, 0])
-    cache.update({
-        "views": views, "engagedViews": np.round(views * 0.8), "likes": np.round(daily[:, 1]),
-        "dislikes": np.round(daily[:, 1] * 0.02), "comments": np.round(daily[:, 2]), "shares": np.round(daily[:, 3]),
-        "estimatedMinutesWatched": np.round(daily[:, 4]),
-        "averageViewDuration": np.where(views > 0, np.round(daily[:, 4] * 60 / np.maximum(views, 1)), 0),
-        "averageViewPercentage": np.where(views > 0, 55.0, 0.0),
-        "subscribersGained": np.maximum(net, 0) + churn, "subscribersLost": np.maximum(-net, 0) + churn,
-        "videosAddedToPlaylists": np.round(views * 0.004), "videosRemovedFromPlaylists": np.round(views * 0.0005),
-    })
+    cache.update(
+        {
+            "views": views,
+            "engagedViews": np.round(views * 0.8),
+            "likes": np.round(daily[:, 1]),
+            "dislikes": np.round(daily[:, 1] * 0.02),
+            "comments": np.round(daily[:, 2]),
+            "shares": np.round(daily[:, 3]),
+            "estimatedMinutesWatched": np.round(daily[:, 4]),
+            "averageViewDuration": np.where(views > 0, np.round(daily[:, 4] * 60 / np.maximum(views, 1)), 0),
+            "averageViewPercentage": np.where(views > 0, 55.0, 0.0),
+            "subscribersGained": np.maximum(net, 0) + churn,
+            "subscribersLost": np.maximum(-net, 0) + churn,
+            "videosAddedToPlaylists": np.round(views * 0.004),
+            "videosRemovedFromPlaylists": np.round(views * 0.0005),
+        }
+    )
     return cache
 
 
@@ -580,9 +712,10 @@ async def reports(request: Request) -> Response:
     if ids not in ("channel==MINE", f"channel=={channel_id}"):
         return google_api_error(403, "Forbidden", "forbidden", "PERMISSION_DENIED")
     start, end = _parse_date(params.get("startDate"), "startDate"), _parse_date(params.get("endDate"), "endDate")
-    for value in (start, end):
-        if isinstance(value, Response):
-            return value
+    if isinstance(start, Response):
+        return start
+    if isinstance(end, Response):
+        return end
     if start > end:
         return google_bad_request("The start date must be before or equal to the end date.", reason="invalidValue")
     metrics = [m for m in params.get("metrics", "").split(",") if m]
@@ -590,8 +723,9 @@ async def reports(request: Request) -> Response:
         return google_bad_request("Required parameter: metrics", reason="required")
     for m in metrics:
         if m not in INTEGER_METRICS + FLOAT_METRICS:
-            return google_bad_request(f"Unknown identifier ({m}) given in field parameters.metrics.",
-                                      reason="invalidValue")
+            return google_bad_request(
+                f"Unknown identifier ({m}) given in field parameters.metrics.", reason="invalidValue"
+            )
     dimensions = [d for d in params.get("dimensions", "").split(",") if d]
     video_filter = []
     for clause in [c for c in params.get("filters", "").split(";") if c]:
@@ -603,8 +737,11 @@ async def reports(request: Request) -> Response:
     table = world.posts(creator, "youtube")
     if dimensions == ["elapsedVideoTimeRatio"]:
         return _retention(table, metrics, video_filter)
-    if any(m in RETENTION_METRICS for m in metrics) or len(dimensions) > 1 or \
-            (dimensions and dimensions[0] not in ("day", "video")):
+    if (
+        any(m in RETENTION_METRICS for m in metrics)
+        or len(dimensions) > 1
+        or (dimensions and dimensions[0] not in ("day", "video"))
+    ):
         return _unsupported_query()
     if video_filter:
         idx = np.array([table.index_of[v] for v in video_filter if v in table.index_of], dtype=int)
@@ -612,9 +749,9 @@ async def reports(request: Request) -> Response:
         idx = np.arange(len(table))
     last_day = min(end, world.today - timedelta(days=ANALYTICS_LAG_DAYS))
     first_day = max(start, world.today - timedelta(days=730))
-    headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in dimensions] + \
-              [{"name": m, "columnType": "METRIC", "dataType": "FLOAT" if m in FLOAT_METRICS else "INTEGER"}
-               for m in metrics]
+    headers = [{"name": d, "columnType": "DIMENSION", "dataType": "STRING"} for d in dimensions] + [
+        {"name": m, "columnType": "METRIC", "dataType": "FLOAT" if m in FLOAT_METRICS else "INTEGER"} for m in metrics
+    ]
     rows: list[list] = []
     if dimensions == ["video"]:
         rows = _video_rows(table, idx, metrics, first_day, last_day, params)
@@ -664,15 +801,16 @@ def _video_rows(table: PostTable, idx: np.ndarray, metrics: list[str], first: da
         if cols["views"][k] <= 0:
             continue
         rows.append([table.ids[int(idx[k])]] + [_cell(m, cols[m][k]) for m in metrics])
-    return rows[start_index - 1:start_index - 1 + max_results]
+    return rows[start_index - 1 : start_index - 1 + max_results]
 
 
 def _cell(metric: str, value):
     return round(float(value), 2) if metric in FLOAT_METRICS else int(value)
 
 
-def _day_rows(world, creator: int, table: PostTable, idx: np.ndarray, metrics: list[str], first: date, last: date,
-              filtered: bool) -> list[list]:
+def _day_rows(
+    world, creator: int, table: PostTable, idx: np.ndarray, metrics: list[str], first: date, last: date, filtered: bool
+) -> list[list]:
     if first > last:
         return []
     history_start = world.today - timedelta(days=730)
@@ -694,8 +832,9 @@ def _retention(table: PostTable, metrics: list[str], video_filter: list[str]) ->
     if len(video_filter) != 1 or any(m not in RETENTION_METRICS for m in metrics):
         return _unsupported_query()
     i = table.index_of.get(video_filter[0])
-    headers = [{"name": "elapsedVideoTimeRatio", "columnType": "DIMENSION", "dataType": "FLOAT"}] + \
-              [{"name": m, "columnType": "METRIC", "dataType": "FLOAT"} for m in metrics]
+    headers = [{"name": "elapsedVideoTimeRatio", "columnType": "DIMENSION", "dataType": "FLOAT"}] + [
+        {"name": m, "columnType": "METRIC", "dataType": "FLOAT"} for m in metrics
+    ]
     body: dict = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers}
     if i is not None:
         curve = retention_curve(table, i)
@@ -705,9 +844,11 @@ def _retention(table: PostTable, metrics: list[str], video_filter: list[str]) ->
 
 def routes() -> dict[str, list]:
     return {
-        "www.googleapis.com": [Route("/youtube/v3/channels", channels_list),
-                               Route("/youtube/v3/playlistItems", playlist_items_list),
-                               Route("/youtube/v3/videos", videos_list),
-                               Route("/youtube/v3/search", search_list)],
+        "www.googleapis.com": [
+            Route("/youtube/v3/channels", channels_list),
+            Route("/youtube/v3/playlistItems", playlist_items_list),
+            Route("/youtube/v3/videos", videos_list),
+            Route("/youtube/v3/search", search_list),
+        ],
         "youtubeanalytics.googleapis.com": [Route("/v2/reports", reports)],
     }

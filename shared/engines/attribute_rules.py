@@ -11,11 +11,12 @@ Hook speed prefers a platform signal over caption cues:
   means the opening lands at once (instant), 0.55-0.75 fast, below 0.55 slow.
 These cut points are heuristics from published platform averages, hence confidence 0.8.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -36,7 +37,11 @@ CUE_CONFIDENCE = 0.7
 AMBIGUOUS_CUE_CONFIDENCE = 0.5
 
 OUTPUT_SCHEMA = {
-    "post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8, "confidence": pl.Float64,
+    "post_id": pl.Utf8,
+    "attribute": pl.Utf8,
+    "level": pl.Utf8,
+    "source": pl.Utf8,
+    "confidence": pl.Float64,
 }
 
 
@@ -68,12 +73,10 @@ def _post_rows(post: dict, local_time) -> Iterable[tuple[str, str, str, str, flo
         found.append(row(attrs.WEEKDAY, weekday, "platform", 1.0))
     if text is not None:
         found.append(row(attrs.HAS_QUESTION, "yes" if "?" in text else "no", "rules", TEXT_RULE_CONFIDENCE))
-        found.append(row(attrs.HAS_CTA, "yes" if _cta_pattern().search(text) else "no", "rules",
-                         TEXT_RULE_CONFIDENCE))
+        found.append(row(attrs.HAS_CTA, "yes" if _cta_pattern().search(text) else "no", "rules", TEXT_RULE_CONFIDENCE))
     for attribute in (attrs.CAMERA_ANGLE, attrs.AUDIO_TYPE, attrs.CONTENT_FORMAT):
         found.append(row(attribute, *_cue_level(attribute, text)))
-    hook = hook_speed_from_signals(post.get("platform"), post.get("reels_skip_rate"),
-                                   post.get("retention_early"))
+    hook = hook_speed_from_signals(post.get("platform"), post.get("reels_skip_rate"), post.get("retention_early"))
     if hook is not None:
         found.append(row(attrs.HOOK_SPEED, hook, "platform", PLATFORM_SIGNAL_CONFIDENCE))
     else:
@@ -87,14 +90,17 @@ def merge_read_attributes(extracted: pl.DataFrame, read: list[dict]) -> pl.DataF
     if not read:
         return extracted
     both = pl.concat([extracted, pl.DataFrame(read, schema=OUTPUT_SCHEMA)])
-    ranked = both.sort([pl.col("source") == "platform", "confidence", pl.col("source") != "llm"],
-                       descending=True, maintain_order=True)
+    ranked = both.sort(
+        [pl.col("source") == "platform", "confidence", pl.col("source") != "llm"], descending=True, maintain_order=True
+    )
     return ranked.unique(subset=["post_id", "attribute"], keep="first", maintain_order=True).sort(
-        "post_id", "attribute")
+        "post_id", "attribute"
+    )
 
 
-def hook_speed_from_signals(platform: str | None, reels_skip_rate: float | None,
-                            retention_early: float | None) -> str | None:
+def hook_speed_from_signals(
+    platform: str | None, reels_skip_rate: float | None, retention_early: float | None
+) -> str | None:
     """Hook speed from Instagram's 3-second skip rate or YouTube's early retention, when present."""
     if platform == "instagram" and reels_skip_rate is not None:
         if reels_skip_rate < SKIP_RATE_INSTANT_BELOW:
@@ -134,7 +140,7 @@ def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cue_patterns(attribute: str) -> dict[str, re.Pattern[str]]:
     return {level: _phrase_pattern(phrases) for level, phrases in CUES[attribute].items()}
 

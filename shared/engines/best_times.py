@@ -10,11 +10,13 @@ Statistical choices:
   rate over her post-weighted average rate on that platform.
 - Shrinkage (empirical Bayes): each platform's level effects are pulled toward her all-platform effect
   with weight tau^2 / (tau^2 + se^2), tau^2 the between-platform spread beyond sampling noise (at least
-  MIN_TAU^2); thin levels move most, well-measured ones hardly at all. A level with fewer than MIN_LEVEL_POSTS posts is "not enough data".
+  MIN_TAU^2); thin levels move most, well-measured ones hardly at all. A level with fewer than MIN_LEVEL_POSTS
+  posts is "not enough data".
 - A window (weekday x block) = the product of its two effects; interval from the two posterior variances.
 - Habit: her own mix of windows over the last HABIT_DAYS; best versus habit with a 95 % interval by
   simulation from the posterior (SIMULATIONS draws, fixed seed).
 """
+
 from __future__ import annotations
 
 import math
@@ -72,15 +74,19 @@ def engagement_frame(posts: pl.DataFrame, timezone: str) -> pl.DataFrame:
     exposure = pl.coalesce([pl.col(c) for c in ("reach", "views") if c in posts.columns]).cast(pl.Float64)
     has = pl.concat_str([pl.col(c).is_not_null().cast(pl.Utf8) for c in present], separator="")
     frame = posts.select(
-        pl.col("platform").cast(pl.Utf8), pl.col("type").cast(pl.Utf8).fill_null(""),
-        pl.col("posted_at"), exposure.alias("exposure"),
+        pl.col("platform").cast(pl.Utf8),
+        pl.col("type").cast(pl.Utf8).fill_null(""),
+        pl.col("posted_at"),
+        exposure.alias("exposure"),
         pl.sum_horizontal([pl.col(c).fill_null(0) for c in present]).cast(pl.Float64).alias("count"),
-        has.alias("counters")).filter(pl.col("exposure") >= MIN_EXPOSURE)
+        has.alias("counters"),
+    ).filter(pl.col("exposure") >= MIN_EXPOSURE)
     local = frame.get_column("posted_at").dt.convert_time_zone(timezone)
     return frame.with_columns(
         pl.Series("weekday", [WEEKDAYS[d - 1] for d in local.dt.weekday().to_list()], dtype=pl.Utf8),
         pl.Series("block", [posting_time(h) for h in local.dt.hour().to_list()], dtype=pl.Utf8),
-        (pl.col("platform") + "/" + pl.col("type") + "/" + pl.col("counters")).alias("stratum"))
+        (pl.col("platform") + "/" + pl.col("type") + "/" + pl.col("counters")).alias("stratum"),
+    )
 
 
 def level_effects(frame: pl.DataFrame) -> tuple[dict[str, LevelEffect], dict[str, LevelEffect]]:
@@ -102,12 +108,16 @@ def level_effects(frame: pl.DataFrame) -> tuple[dict[str, LevelEffect], dict[str
     x = np.column_stack(columns)
     keep = independent_columns(x)
     index = {names[j]: k for k, j in enumerate(keep)}
-    fit = fit_count_model(x[:, keep], frame.get_column("count").to_numpy(),
-                          np.log(frame.get_column("exposure").to_numpy()))
+    fit = fit_count_model(
+        x[:, keep], frame.get_column("count").to_numpy(), np.log(frame.get_column("exposure").to_numpy())
+    )
     out = []
     for factor, levels in (("weekday", WEEKDAYS), ("block", BLOCKS)):
-        present = [lv for lv in levels if counts[factor][lv] > 0 and
-                   ((factor, lv) in index or not any(n == (factor, lv) for n in names))]
+        present = [
+            lv
+            for lv in levels
+            if counts[factor][lv] > 0 and ((factor, lv) in index or not any(n == (factor, lv) for n in names))
+        ]
         coef = {lv: float(fit.beta[index[(factor, lv)]]) if (factor, lv) in index else 0.0 for lv in present}
         weights = np.array([counts[factor][lv] * math.exp(coef[lv]) for lv in present])
         share = weights / weights.sum()
@@ -123,8 +133,9 @@ def level_effects(frame: pl.DataFrame) -> tuple[dict[str, LevelEffect], dict[str
             for other, s in zip(present, share):
                 if (factor, other) in index:
                     gradient[index[(factor, other)]] -= float(s)
-            effects[lv] = LevelEffect(coef[lv] - mean_log, math.sqrt(max(float(gradient @ fit.cov @ gradient), 0.0)),
-                                      counts[factor][lv])
+            effects[lv] = LevelEffect(
+                coef[lv] - mean_log, math.sqrt(max(float(gradient @ fit.cov @ gradient), 0.0)), counts[factor][lv]
+            )
         out.append(effects)
     return out[0], out[1]
 
@@ -139,7 +150,7 @@ def shrink(own: dict[str, LevelEffect], pooled: dict[str, LevelEffect], tau2: fl
         elif prior is None or prior.value is None:
             out[lv] = e
         else:
-            w = tau2 / (tau2 + e.se ** 2) if tau2 + e.se ** 2 > 0 else 0.0
+            w = tau2 / (tau2 + e.se**2) if tau2 + e.se**2 > 0 else 0.0
             out[lv] = LevelEffect(prior.value + w * (e.value - prior.value), math.sqrt(w) * e.se, e.n)
     return out
 
@@ -147,10 +158,13 @@ def shrink(own: dict[str, LevelEffect], pooled: dict[str, LevelEffect], tau2: fl
 def between_platform_variance(per_platform: list[dict[str, LevelEffect]], pooled: dict[str, LevelEffect]) -> float:
     """tau^2: spread of platform effects around the pooled ones beyond their sampling variance, at least
     MIN_TAU^2 (platforms' audiences differ: a platform's own +-20 % is always plausible)."""
-    excess = [(e.value - pooled[lv].value) ** 2 - e.se ** 2  # type: ignore[operator]
-              for effects in per_platform for lv, e in effects.items()
-              if e.value is not None and e.se is not None and pooled.get(lv) and pooled[lv].value is not None]
-    return max(MIN_TAU ** 2, float(np.mean(excess)) if excess else 0.0)
+    excess = [
+        (e.value - pooled[lv].value) ** 2 - e.se**2  # type: ignore[operator]
+        for effects in per_platform
+        for lv, e in effects.items()
+        if e.value is not None and e.se is not None and pooled.get(lv) and pooled[lv].value is not None
+    ]
+    return max(MIN_TAU**2, float(np.mean(excess)) if excess else 0.0)
 
 
 def best_times(posts: pl.DataFrame, timezone: str, now: datetime, *, seed: int = 0) -> list[PlatformTimes]:
@@ -171,8 +185,13 @@ def best_times(posts: pl.DataFrame, timezone: str, now: datetime, *, seed: int =
         if platform not in own:
             out.append(PlatformTimes(platform, "not_enough_data", sub.height))
             continue
-        result = PlatformTimes(platform, "ok", sub.height, shrink(own[platform][0], pooled_weekdays, tau_w),
-                               shrink(own[platform][1], pooled_blocks, tau_b))
+        result = PlatformTimes(
+            platform,
+            "ok",
+            sub.height,
+            shrink(own[platform][0], pooled_weekdays, tau_w),
+            shrink(own[platform][1], pooled_blocks, tau_b),
+        )
         result.windows = _windows(result, sub)
         ranked = sorted((w for w in result.windows if w["ratio"] is not None), key=lambda w: -w["ratio"])
         result.best = ranked[:TOP_WINDOWS]
@@ -188,37 +207,59 @@ def _windows(result: PlatformTimes, sub: pl.DataFrame) -> list[dict[str, Any]]:
     for d in WEEKDAYS:
         for b in BLOCKS:
             wd, bl = result.weekdays[d], result.blocks[b]
-            row: dict[str, Any] = {"weekday": d, "block": b, "n_posts": n.get((d, b), 0), "ratio": None,
-                                   "ci_low": None, "ci_high": None}
+            row: dict[str, Any] = {
+                "weekday": d,
+                "block": b,
+                "n_posts": n.get((d, b), 0),
+                "ratio": None,
+                "ci_low": None,
+                "ci_high": None,
+            }
             if wd.value is not None and bl.value is not None:
-                value, se = wd.value + bl.value, math.sqrt(wd.se ** 2 + bl.se ** 2)  # type: ignore[operator]
+                value, se = wd.value + bl.value, math.sqrt(wd.se**2 + bl.se**2)  # type: ignore[operator]
                 row.update(ratio=math.exp(value), ci_low=math.exp(value - Z95 * se), ci_high=math.exp(value + Z95 * se))
             windows.append(row)
     return windows
 
 
-def _versus_habit(result: PlatformTimes, sub: pl.DataFrame, now: datetime,
-                  rng: np.random.Generator) -> dict[str, Any] | None:
+def _versus_habit(
+    result: PlatformTimes, sub: pl.DataFrame, now: datetime, rng: np.random.Generator
+) -> dict[str, Any] | None:
     """The best window's rate over the rate of her own recent mix of windows, with a simulated 95 % CI."""
     if not result.best:
         return None
     recent = sub.filter(pl.col("posted_at") >= now - timedelta(days=HABIT_DAYS))
     mix = {(d, b): c for d, b, c in recent.group_by("weekday", "block").len().iter_rows()}
-    mix = {k: c for k, c in mix.items() if result.weekdays[k[0]].value is not None
-           and result.blocks[k[1]].value is not None}
+    mix = {
+        k: c
+        for k, c in mix.items()
+        if result.weekdays[k[0]].value is not None and result.blocks[k[1]].value is not None
+    }
     if not mix:
         return None
     best = result.best[0]
 
     def draws(effects: dict[str, LevelEffect]) -> dict[str, np.ndarray]:
-        return {lv: rng.normal(e.value, e.se, SIMULATIONS) for lv, e in effects.items() if e.value is not None}
+        return {
+            lv: rng.normal(e.value, e.se, SIMULATIONS)
+            for lv, e in effects.items()
+            if e.value is not None and e.se is not None
+        }
 
     wd, bl = draws(result.weekdays), draws(result.blocks)
     total = sum(mix.values())
     habit = sum(c / total * np.exp(wd[d] + bl[b]) for (d, b), c in mix.items())
     ratio = np.exp(wd[best["weekday"]] + bl[best["block"]]) / habit
-    point_habit = sum(c / total * math.exp(result.weekdays[d].value + result.blocks[b].value)  # type: ignore[operator]
-                      for (d, b), c in mix.items())
+    point_habit = sum(
+        c / total * math.exp(result.weekdays[d].value + result.blocks[b].value)  # type: ignore[operator]
+        for (d, b), c in mix.items()
+    )
     low, high = np.quantile(ratio, [0.025, 0.975])
-    return {"best_weekday": best["weekday"], "best_block": best["block"], "habit_posts": total,
-            "ratio": best["ratio"] / point_habit, "ci_low": float(low), "ci_high": float(high)}
+    return {
+        "best_weekday": best["weekday"],
+        "best_block": best["block"],
+        "habit_posts": total,
+        "ratio": best["ratio"] / point_habit,
+        "ci_low": float(low),
+        "ci_high": float(high),
+    }

@@ -15,6 +15,7 @@ Statistical choices:
   probability. Pairs at or above MIN_CONFIDENCE are assigned greedily by confidence, each brief to at most
   one post and each post to at most one brief.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,12 +29,22 @@ WINDOW_DAYS = 14
 TEXT_WEIGHT = 0.7
 MIN_CONFIDENCE = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("""a an and are as at be but by can do for from has have how i if in into is it its just me my
+_STOP = frozenset(
+    """a an and are as at be but by can do for from has have how i if in into is it its just me my
 new no not of on or our out so than that the their them then there these they this to too up us was we were
-what when where which who why will with you your yours one ones all any more most very get got""".split())
+what when where which who why will with you your yours one ones all any more most very get got""".split()
+)
 
-MATCH_SCHEMA = {"recommendation_id": pl.Utf8, "post_id": pl.Utf8, "confidence": pl.Float64, "text": pl.Float64,
-                "attributes": pl.Float64, "compared": pl.Int64, "agreeing": pl.Int64, "days_after": pl.Float64}
+MATCH_SCHEMA = {
+    "recommendation_id": pl.Utf8,
+    "post_id": pl.Utf8,
+    "confidence": pl.Float64,
+    "text": pl.Float64,
+    "attributes": pl.Float64,
+    "compared": pl.Int64,
+    "agreeing": pl.Int64,
+    "days_after": pl.Float64,
+}
 
 
 def words(text: str | None) -> set[str]:
@@ -53,8 +64,7 @@ def idf_weights(corpus: Iterable[str | None]) -> tuple[dict[str, float], float]:
     documents = [words(text) for text in corpus]
     frequency = Counter(word for document in documents for word in document)
     n = len(documents)
-    return ({word: math.log((1 + n) / (1 + df)) + 1 for word, df in frequency.items()},
-            math.log(1 + n) + 1)
+    return ({word: math.log((1 + n) / (1 + df)) + 1 for word, df in frequency.items()}, math.log(1 + n) + 1)
 
 
 def text_similarity(a: set[str], b: set[str], idf: Mapping[str, float], unseen: float) -> float:
@@ -73,8 +83,13 @@ def attribute_agreement(brief: Mapping[str, str], post: Mapping[str, str]) -> tu
     return (agreeing + 1) / (len(compared) + 2), len(compared), agreeing
 
 
-def match_candidates(briefs: pl.DataFrame, posts: pl.DataFrame, brief_levels: pl.DataFrame,
-                     post_levels: pl.DataFrame, corpus: Iterable[str | None]) -> pl.DataFrame:
+def match_candidates(
+    briefs: pl.DataFrame,
+    posts: pl.DataFrame,
+    brief_levels: pl.DataFrame,
+    post_levels: pl.DataFrame,
+    corpus: Iterable[str | None],
+) -> pl.DataFrame:
     """Every brief x candidate post with its scores (MATCH_SCHEMA), best first.
 
     briefs: recommendation_id, platform (null = any), generated_at, text; posts: post_id, platform,
@@ -93,12 +108,24 @@ def match_candidates(briefs: pl.DataFrame, posts: pl.DataFrame, brief_levels: pl
             if not 0 < days <= WINDOW_DAYS or brief["platform"] not in (None, post["platform"]):
                 continue
             text = text_similarity(brief_words, post_words[post["post_id"]], idf, unseen)
-            share, compared, agreeing = attribute_agreement(brief_attrs.get(brief["recommendation_id"], {}),
-                                                            post_attrs.get(post["post_id"], {}))
-            rows.append((brief["recommendation_id"], post["post_id"], TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * share,
-                         text, share, compared, agreeing, days))
+            share, compared, agreeing = attribute_agreement(
+                brief_attrs.get(brief["recommendation_id"], {}), post_attrs.get(post["post_id"], {})
+            )
+            rows.append(
+                (
+                    brief["recommendation_id"],
+                    post["post_id"],
+                    TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * share,
+                    text,
+                    share,
+                    compared,
+                    agreeing,
+                    days,
+                )
+            )
     return pl.DataFrame(rows, schema=MATCH_SCHEMA, orient="row").sort(
-        ["confidence", "recommendation_id", "post_id"], descending=[True, False, False])
+        ["confidence", "recommendation_id", "post_id"], descending=[True, False, False]
+    )
 
 
 def assign(matches: pl.DataFrame, *, min_confidence: float = MIN_CONFIDENCE) -> pl.DataFrame:
@@ -107,7 +134,8 @@ def assign(matches: pl.DataFrame, *, min_confidence: float = MIN_CONFIDENCE) -> 
     taken_posts: set[str] = set()
     keep = []
     ordered = matches.filter(pl.col("confidence") >= min_confidence).sort(
-        ["confidence", "recommendation_id", "post_id"], descending=[True, False, False])
+        ["confidence", "recommendation_id", "post_id"], descending=[True, False, False]
+    )
     for row in ordered.iter_rows(named=True):
         if row["recommendation_id"] in taken_briefs or row["post_id"] in taken_posts:
             continue

@@ -8,6 +8,7 @@ Inference uses the sandwich covariance (observed-information bread; HC3 scores, 
 minus its leverage, which keeps small levels' intervals honest), valid when the variance function is
 only approximately right. Plain numpy: fitting takes milliseconds and imports nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ def fit_count_model(x: np.ndarray, y: np.ndarray, offset: np.ndarray) -> CountFi
             break
         alpha = new_alpha
     beta, converged = _irls(x, y, offset, alpha, beta)
-    return CountFit(beta=beta, cov=_sandwich(x, y, offset, alpha, beta), alpha=alpha, df_resid=n - p,
-                    converged=converged)
+    return CountFit(
+        beta=beta, cov=_sandwich(x, y, offset, alpha, beta), alpha=alpha, df_resid=n - p, converged=converged
+    )
 
 
 def pearson_alpha(y: np.ndarray, mu: np.ndarray, df: int) -> float:
@@ -69,7 +71,7 @@ def pearson_alpha(y: np.ndarray, mu: np.ndarray, df: int) -> float:
     squared = (y - mu) ** 2
 
     def excess(alpha: float) -> float:
-        return float(np.sum(squared / (mu + alpha * mu ** 2))) - df
+        return float(np.sum(squared / (mu + alpha * mu**2))) - df
 
     if excess(0.0) <= 0:
         return 0.0
@@ -89,8 +91,7 @@ def _start(x: np.ndarray, y: np.ndarray, offset: np.ndarray) -> np.ndarray:
     return beta
 
 
-def _irls(x: np.ndarray, y: np.ndarray, offset: np.ndarray, alpha: float,
-          beta: np.ndarray) -> tuple[np.ndarray, bool]:
+def _irls(x: np.ndarray, y: np.ndarray, offset: np.ndarray, alpha: float, beta: np.ndarray) -> tuple[np.ndarray, bool]:
     for _ in range(MAX_ITER):
         eta = np.clip(x @ beta + offset, -50, 50)
         mu = np.exp(eta)

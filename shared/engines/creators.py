@@ -14,6 +14,7 @@
   (shared.attributes), the posting rate (posts / max(7, days from first to last post + 1) * 7),
   and the most common content format.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,8 +30,13 @@ PRIOR_FOLLOWERS = 5_000
 MIN_FOLLOWERS = 1_000
 MIN_POINTS = 2
 MIN_SPAN_DAYS = 3.0
-_DURATION_WORDS = {"under_15s": "under 15 s", "15_30s": "15-30 s", "30_60s": "30-60 s",
-                   "60_180s": "1-3 min", "over_180s": "over 3 min"}
+_DURATION_WORDS = {
+    "under_15s": "under 15 s",
+    "15_30s": "15-30 s",
+    "30_60s": "30-60 s",
+    "60_180s": "1-3 min",
+    "over_180s": "over 3 min",
+}
 _FORMAT_WORDS = {"before_after": "before/after", "behind_the_scenes": "behind-the-scenes"}
 
 
@@ -49,14 +55,17 @@ def creator_growth(history: pl.DataFrame, today: date, window_days: int = 30) ->
         .sort("observed_at")
         .group_by("creator_id", maintain_order=True)
         .agg(
-            pl.col("handle").last(), pl.col("platform").last(), pl.col("followers").last(),
+            pl.col("handle").last(),
+            pl.col("platform").last(),
+            pl.col("followers").last(),
             n_points=x.len().cast(pl.Int64),
             span_days=x.max() - x.min(),
             slope=pl.cov(x, y) / x.var(),
         )
         .with_columns(
-            growth_rate=pl.when((pl.col("n_points") >= MIN_POINTS) & (pl.col("span_days") >= MIN_SPAN_DAYS))
-            .then((pl.col("slope") * GROWTH_PERIOD_DAYS).exp() - 1)
+            growth_rate=pl.when((pl.col("n_points") >= MIN_POINTS) & (pl.col("span_days") >= MIN_SPAN_DAYS)).then(
+                (pl.col("slope") * GROWTH_PERIOD_DAYS).exp() - 1
+            )
         )
         .drop("slope")
     )
@@ -89,8 +98,10 @@ def _share_phrase(types: list[str]) -> str | None:
     if top_n * 2 > total or len(ranked) == 1:
         return f"Mostly {_plural(top)} ({round(100 * top_n / total)}%)"
     second, second_n = ranked[1]
-    return (f"Mix of {_plural(top)} ({round(100 * top_n / total)}%) "
-            f"and {_plural(second)} ({round(100 * second_n / total)}%)")
+    return (
+        f"Mix of {_plural(top)} ({round(100 * top_n / total)}%) "
+        f"and {_plural(second)} ({round(100 * second_n / total)}%)"
+    )
 
 
 def _rate_phrase(posted: list[datetime]) -> str:
@@ -149,12 +160,27 @@ def rank_trending_creators(
     ranked = (
         growth.with_columns(
             pl.Series("niche", [(niches or {}).get(c) for c in ids], dtype=pl.String),
-            pl.Series("format_description",
-                      [format_description(by_creator.get(c, posts.clear())) for c in ids], dtype=pl.String),
+            pl.Series(
+                "format_description",
+                [format_description(by_creator.get(c, posts.clear())) for c in ids],
+                dtype=pl.String,
+            ),
         )
         .sort(["trend_score", "followers", "creator_id"], descending=[True, True, False], nulls_last=True)
         .with_row_index("rank", offset=1)
-        .select("rank", "creator_id", "handle", "platform", "followers", "growth_rate", "followers_gained",
-                "trend_score", "n_points", "span_days", "niche", "format_description")
+        .select(
+            "rank",
+            "creator_id",
+            "handle",
+            "platform",
+            "followers",
+            "growth_rate",
+            "followers_gained",
+            "trend_score",
+            "n_points",
+            "span_days",
+            "niche",
+            "format_description",
+        )
     )
     return ranked if limit is None else ranked.head(limit)

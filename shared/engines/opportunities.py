@@ -19,6 +19,7 @@ posts on it in 30 days); null = not measured, never 0. Formulas:
 - gap_score      = 100 * gap_ratio / (gap_ratio + 10), in [0, 100): absolute, so scores compare across
                    runs; 50 = e.g. interest 50 at full relevance against 4 posts a week.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -29,16 +30,21 @@ import polars as pl
 ENGAGEMENT_PRIOR_POSTS = 10.0
 ENGAGEMENT_BOUNDS = (0.8, 1.25)
 GAP_HALF = 10.0
-DEMAND_COLUMNS = {"interest_index": pl.Float64, "relevance": pl.Float64, "engagement_rate": pl.Float64,
-                  "n_related": pl.Int64, "niche_engagement": pl.Float64}
-SUPPLY_COLUMNS = {"youtube_uploads_30d": pl.Float64, "instagram_posts_24h": pl.Float64,
-                  "tracked_posts_30d": pl.Float64}
+DEMAND_COLUMNS = {
+    "interest_index": pl.Float64,
+    "relevance": pl.Float64,
+    "engagement_rate": pl.Float64,
+    "n_related": pl.Int64,
+    "niche_engagement": pl.Float64,
+}
+SUPPLY_COLUMNS = {"youtube_uploads_30d": pl.Float64, "instagram_posts_24h": pl.Float64, "tracked_posts_30d": pl.Float64}
 
 
 def _with_columns(frame: pl.DataFrame, columns: Mapping[str, Any]) -> pl.DataFrame:
     # A signal nobody measured is unknown (null), never zero.
-    return frame.with_columns((pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
-                              for c, t in columns.items())
+    return frame.with_columns(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in columns.items()
+    )
 
 
 def opportunity_gaps(demand: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame:
@@ -46,23 +52,32 @@ def opportunity_gaps(demand: pl.DataFrame, supply: pl.DataFrame) -> pl.DataFrame
     gap_score; widest gap first, unknown gaps last."""
     demand = _with_columns(demand, DEMAND_COLUMNS)
     supply = _with_columns(supply, SUPPLY_COLUMNS).select("topic", *SUPPLY_COLUMNS)
-    n, rate, niche = pl.col("n_related").fill_null(0).cast(pl.Float64), pl.col("engagement_rate"), \
-        pl.col("niche_engagement")
+    n, rate, niche = (
+        pl.col("n_related").fill_null(0).cast(pl.Float64),
+        pl.col("engagement_rate"),
+        pl.col("niche_engagement"),
+    )
     shrunk = (n * rate.fill_null(0.0) + ENGAGEMENT_PRIOR_POSTS * niche) / (n + ENGAGEMENT_PRIOR_POSTS)
     youtube, instagram, tracked = (pl.col(c) for c in SUPPLY_COLUMNS)
     searched = youtube.is_not_null() | instagram.is_not_null()
     return (
         demand.join(supply, on="topic", how="left")
-        .with_columns(engagement_factor=pl.when(niche > 0).then((shrunk / niche).sqrt().clip(*ENGAGEMENT_BOUNDS))
-                      .otherwise(1.0))
+        .with_columns(
+            engagement_factor=pl.when(niche > 0).then((shrunk / niche).sqrt().clip(*ENGAGEMENT_BOUNDS)).otherwise(1.0)
+        )
         .with_columns(
             demand_index=pl.col("relevance").fill_null(0.0) * pl.col("interest_index") * pl.col("engagement_factor"),
-            posts_per_week=pl.when(searched).then(youtube.fill_null(0.0) * 7 / 30 + instagram.fill_null(0.0) * 7)
+            posts_per_week=pl.when(searched)
+            .then(youtube.fill_null(0.0) * 7 / 30 + instagram.fill_null(0.0) * 7)
             .otherwise(tracked * 7 / 30),
-            supply_basis=pl.when(youtube.is_not_null() & instagram.is_not_null()).then(pl.lit("youtube+instagram"))
-            .when(youtube.is_not_null()).then(pl.lit("youtube"))
-            .when(instagram.is_not_null()).then(pl.lit("instagram"))
-            .when(tracked.is_not_null()).then(pl.lit("tracked_creators_lower_bound")),
+            supply_basis=pl.when(youtube.is_not_null() & instagram.is_not_null())
+            .then(pl.lit("youtube+instagram"))
+            .when(youtube.is_not_null())
+            .then(pl.lit("youtube"))
+            .when(instagram.is_not_null())
+            .then(pl.lit("instagram"))
+            .when(tracked.is_not_null())
+            .then(pl.lit("tracked_creators_lower_bound")),
         )
         .with_columns(gap_ratio=pl.col("demand_index") / (1 + pl.col("posts_per_week")))
         .with_columns(gap_score=100 * pl.col("gap_ratio") / (pl.col("gap_ratio") + GAP_HALF))
@@ -89,8 +104,7 @@ _CRAFT_WORDS: dict[str, dict[str, str]] = {
     "crochet": {"make": "crochet", "moment": "the last stitch", "trouble": "wonky edges and uneven tension"},
     "knitting": {"make": "knit", "moment": "casting off", "trouble": "dropped stitches"},
     "decor": {"make": "make and style", "moment": "the styled-shelf reveal", "trouble": "a cluttered look"},
-    "slow crafting": {"make": "slowly make", "moment": "the quiet final touches",
-                      "trouble": "rushing the process"},
+    "slow crafting": {"make": "slowly make", "moment": "the quiet final touches", "trouble": "rushing the process"},
     "pottery": {"make": "throw", "moment": "the kiln opening", "trouble": "cracks while drying"},
     "candle making": {"make": "pour", "moment": "the first burn", "trouble": "tunnelling and sinkholes"},
     "macrame": {"make": "knot", "moment": "trimming the fringe", "trouble": "uneven knots"},
@@ -99,14 +113,25 @@ _CRAFT_WORDS: dict[str, dict[str, str]] = {
     "jewelry making": {"make": "make", "moment": "the first try-on", "trouble": "loose jump rings"},
 }
 _DEFAULT_WORDS = {"make": "make", "moment": "the reveal", "trouble": "the usual beginner mistakes"}
-_DURATION = {"under_15s": "10 s", "15_30s": "30 s", "30_60s": "60 s", "60_180s": "2 minutes",
-             "over_180s": "5 minutes"}
-_ANGLE = {"overhead": ", shot overhead", "closeup": ", in close-up", "face_to_camera": ", talking to camera",
-          "pov": ", from your point of view", "wide": ", in one wide studio shot"}
-_AUDIO = {"trending_audio": ", on a trending sound", "voiceover": ", with a voiceover",
-          "original_audio": ", with the real studio sounds", "asmr": ", as ASMR, no music"}
-_HOOK = {"instant": "; open on the finished piece", "fast": "; show the result in the first 3 s",
-         "slow": "; save the reveal for the last second"}
+_DURATION = {"under_15s": "10 s", "15_30s": "30 s", "30_60s": "60 s", "60_180s": "2 minutes", "over_180s": "5 minutes"}
+_ANGLE = {
+    "overhead": ", shot overhead",
+    "closeup": ", in close-up",
+    "face_to_camera": ", talking to camera",
+    "pov": ", from your point of view",
+    "wide": ", in one wide studio shot",
+}
+_AUDIO = {
+    "trending_audio": ", on a trending sound",
+    "voiceover": ", with a voiceover",
+    "original_audio": ", with the real studio sounds",
+    "asmr": ", as ASMR, no music",
+}
+_HOOK = {
+    "instant": "; open on the finished piece",
+    "fast": "; show the result in the first 3 s",
+    "slow": "; save the reveal for the last second",
+}
 _FIXES_IDEA = "Fixes: 3 {topic} mistakes ({trouble}) and how I avoid them, ending on {moment}{audio}"
 _FORMAT_IDEAS = {
     "timelapse": "Timelapse: {make} {topic} start to finish in {duration}{angle}",
@@ -133,9 +158,5 @@ def content_ideas(topic: str, category: str | None, creator_strengths: Mapping[s
     template = _FORMAT_IDEAS.get(best_format or "", _FORMAT_IDEAS["timelapse"])
     # The other two ideas use a different format than the first so the three do not repeat.
     second = _FORMAT_IDEAS["before_after" if template != _FORMAT_IDEAS["before_after"] else "tutorial"]
-    ideas = [
-        template.format(**words),
-        second.format(**words),
-        _FIXES_IDEA.format(**words),
-    ]
+    ideas = [template.format(**words), second.format(**words), _FIXES_IDEA.format(**words)]
     return [idea[0].upper() + idea[1:] for idea in ideas]

@@ -9,6 +9,7 @@
   window with the post among them: the mean of its platform percentiles of the stratum-relative rates,
   in the top quartile of her platform. `score_percentile` is that mean's rank within the platform (0-1).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,12 +37,10 @@ class Outcome:
 def realised_outcome(posts: pl.DataFrame, post_id: str) -> Outcome:
     """The outcome of `post_id` among her posts (post_id, platform, type, views, saves, shares, posted_at)."""
     post = posts.filter(pl.col("post_id").cast(pl.Utf8) == post_id).row(0, named=True)
-    others = posts.filter((pl.col("post_id").cast(pl.Utf8) != post_id)
-                          & (pl.col("platform") == post["platform"]))
+    others = posts.filter((pl.col("post_id").cast(pl.Utf8) != post_id) & (pl.col("platform") == post["platform"]))
     outcome = Outcome(post_id=post_id, views=post["views"])
     for metric, count in METRIC_COUNTS.items():
-        rate = post[count] / post["views"] if post[count] is not None and (post["views"] or 0) >= MIN_VIEWS \
-            else None
+        rate = post[count] / post["views"] if post[count] is not None and (post["views"] or 0) >= MIN_VIEWS else None
         baseline = _baseline(others, post["type"], metric)
         outcome.rates[metric] = rate
         outcome.baseline[metric] = baseline
@@ -67,4 +66,5 @@ def _baseline(others: pl.DataFrame, post_type: str | None, metric: str) -> dict[
     same = rates.filter(pl.col("stratum") == stratum)
     if same.height < MIN_STRATUM:
         same, stratum = rates, platform
-    return {"mean": float(same.get_column("rate").mean()), "n": same.height, "stratum": stratum}
+    mean = same.get_column("rate").mean()
+    return {"mean": float(mean) if isinstance(mean, (int, float)) else None, "n": same.height, "stratum": stratum}

@@ -19,6 +19,7 @@ watch_hours, engagements, engagement_base); null where the platform did not repo
   every one of them was (each on its own windows); otherwise it shows the current sum alone and names
   the platforms without a fair comparison (`not_compared`): a partial sum is no basis for a percent.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,12 +32,19 @@ MIN_COVERAGE = 0.8
 FOLLOWER_LOOKBACK_DAYS = 3
 
 
-def _comparison(value: float | None, previous: float | None, paired: int | None, days: int,
-                compared: bool) -> dict[str, Any]:
+def _comparison(
+    value: float | None, previous: float | None, paired: int | None, days: int, compared: bool
+) -> dict[str, Any]:
     change = value - previous if compared and value is not None and previous is not None else None
     pct = round(change / previous * 100, 2) if change is not None and previous else None
-    return {"value": value, "previous": previous, "change": change, "change_pct": pct,
-            "days_compared": paired, "coverage": None if paired is None else round(paired / days, 4)}
+    return {
+        "value": value,
+        "previous": previous,
+        "change": change,
+        "change_pct": pct,
+        "days_compared": paired,
+        "coverage": None if paired is None else round(paired / days, 4),
+    }
 
 
 def _sum(values: list[float | None]) -> float | None:
@@ -45,8 +53,11 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 def _summed(series: dict[dt.date, dict[str, Any]], name: str, current: list[dt.date], days: int) -> dict[str, Any]:
-    pairs = [d for d in current if series.get(d, {}).get(name) is not None
-             and series.get(d - dt.timedelta(days=days), {}).get(name) is not None]
+    pairs = [
+        d
+        for d in current
+        if series.get(d, {}).get(name) is not None and series.get(d - dt.timedelta(days=days), {}).get(name) is not None
+    ]
     if len(pairs) >= MIN_COVERAGE * days:
         value = sum(series[d][name] for d in pairs)
         previous = sum(series[d - dt.timedelta(days=days)][name] for d in pairs)
@@ -78,8 +89,11 @@ def _followers(series: dict[dt.date, dict[str, Any]], today: dt.date, days: int)
     if not reported:
         return _comparison(None, None, None, days, False)
     last = reported[-1]
-    then = [d for d in reported if last - dt.timedelta(days=days + FOLLOWER_LOOKBACK_DAYS) < d
-            <= last - dt.timedelta(days=days)]
+    then = [
+        d
+        for d in reported
+        if last - dt.timedelta(days=days + FOLLOWER_LOOKBACK_DAYS) < d <= last - dt.timedelta(days=days)
+    ]
     previous = series[then[-1]]["followers"] if then else None
     return _comparison(series[last]["followers"], previous, None, days, previous is not None)
 
@@ -95,16 +109,28 @@ def compare_platform(rows: pl.DataFrame, today: dt.date, days: int) -> dict[str,
     for name in SUMMED:
         metrics[name] = _summed(series, name, current, days) if as_of else _comparison(None, None, None, days, False)
     metrics["engagement_rate"] = _rate(series, current, days) if as_of else _comparison(None, None, None, days, False)
-    window = None if as_of is None else {
-        "start": as_of - dt.timedelta(days=days - 1), "end": as_of,
-        "previous_start": as_of - dt.timedelta(days=2 * days - 1), "previous_end": as_of - dt.timedelta(days=days)}
-    return {"as_of": as_of, "window": window, "metrics": metrics,
-            "engagement_sums": _engagement_sums(series, current, days)}
+    window = (
+        None
+        if as_of is None
+        else {
+            "start": as_of - dt.timedelta(days=days - 1),
+            "end": as_of,
+            "previous_start": as_of - dt.timedelta(days=2 * days - 1),
+            "previous_end": as_of - dt.timedelta(days=days),
+        }
+    )
+    return {
+        "as_of": as_of,
+        "window": window,
+        "metrics": metrics,
+        "engagement_sums": _engagement_sums(series, current, days),
+    }
 
 
 def _engagement_sums(series: dict[dt.date, dict[str, Any]], current: list[dt.date], days: int) -> dict[str, Any]:
     """Sums behind the total's engagement rate: over the current window's reporting days (`current`), and
     over the paired days (`paired`: engagements, base, previous engagements, previous base) or None."""
+
     def both(day: dt.date) -> bool:
         row = series.get(day, {})
         return row.get("engagements") is not None and bool(row.get("engagement_base"))
@@ -115,10 +141,15 @@ def _engagement_sums(series: dict[dt.date, dict[str, Any]], current: list[dt.dat
     if not current or len(pairs) < MIN_COVERAGE * days:
         return {"current": now if reporting else None, "paired": None}
     back = [d - dt.timedelta(days=days) for d in pairs]
-    return {"current": now, "paired": (sum(series[d]["engagements"] for d in pairs),
-                                       sum(series[d]["engagement_base"] for d in pairs),
-                                       sum(series[d]["engagements"] for d in back),
-                                       sum(series[d]["engagement_base"] for d in back))}
+    return {
+        "current": now,
+        "paired": (
+            sum(series[d]["engagements"] for d in pairs),
+            sum(series[d]["engagement_base"] for d in pairs),
+            sum(series[d]["engagements"] for d in back),
+            sum(series[d]["engagement_base"] for d in back),
+        ),
+    }
 
 
 def totals(platforms: dict[str, dict[str, Any]], days: int) -> dict[str, Any]:
@@ -130,8 +161,11 @@ def totals(platforms: dict[str, dict[str, Any]], days: int) -> dict[str, Any]:
         compared = bool(reporting) and not not_compared
         value = _sum([platforms[p]["metrics"][name]["value"] for p in reporting])
         previous = _sum([platforms[p]["metrics"][name]["previous"] for p in reporting]) if compared else None
-        out[name] = {**_comparison(value, previous, None, days, compared), "platforms": reporting,
-                     "not_compared": not_compared}
+        out[name] = {
+            **_comparison(value, previous, None, days, compared),
+            "platforms": reporting,
+            "not_compared": not_compared,
+        }
     sums = {p: r["engagement_sums"] for p, r in platforms.items() if r["engagement_sums"]["current"] is not None}
     not_compared = [p for p, s in sums.items() if s["paired"] is None]
     if sums and not not_compared:

@@ -18,6 +18,7 @@ Statistical choices:
   95 % CI by the delta method on the log scale.
 - Every attribute x metric gets a verdict: found, no effect, or not testable with the reason.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,15 +44,32 @@ Z95 = NormalDist().inv_cdf(0.975)
 Impact = Literal["high", "medium", "low"]
 Verdict = Literal["found", "no_effect", "not_testable"]
 
-LEVEL_SCHEMA = {
-    "attribute": pl.Utf8, "level": pl.Utf8, "metric": pl.Utf8, "n_level": pl.Int64, "n_reference": pl.Int64,
-    "reference": pl.List(pl.Utf8), "ratio": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-    "p_value": pl.Float64, "q_value": pl.Float64, "status": pl.Utf8, "top_share": pl.Float64,
+LEVEL_SCHEMA: dict[str, Any] = {
+    "attribute": pl.Utf8,
+    "level": pl.Utf8,
+    "metric": pl.Utf8,
+    "n_level": pl.Int64,
+    "n_reference": pl.Int64,
+    "reference": pl.List(pl.Utf8),
+    "ratio": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "p_value": pl.Float64,
+    "q_value": pl.Float64,
+    "status": pl.Utf8,
+    "top_share": pl.Float64,
     "base_share": pl.Float64,
 }
-COVERAGE_SCHEMA = {
-    "attribute": pl.Utf8, "metric": pl.Utf8, "verdict": pl.Utf8, "n_posts": pl.Int64, "n_known": pl.Int64,
-    "testable_levels": pl.List(pl.Utf8), "p_value": pl.Float64, "q_value": pl.Float64, "reason": pl.Utf8,
+COVERAGE_SCHEMA: dict[str, Any] = {
+    "attribute": pl.Utf8,
+    "metric": pl.Utf8,
+    "verdict": pl.Utf8,
+    "n_posts": pl.Int64,
+    "n_known": pl.Int64,
+    "testable_levels": pl.List(pl.Utf8),
+    "p_value": pl.Float64,
+    "q_value": pl.Float64,
+    "reason": pl.Utf8,
 }
 
 
@@ -89,26 +107,43 @@ class PatternFinding:
 
 # Measurable rates ------------------------------------------------------------------------------------
 
+
 def rate_frame(posts: pl.DataFrame, metric: str, *, min_views: int = MIN_VIEWS) -> pl.DataFrame:
     """post_id, platform, stratum, count, views, rate, relative_rate for posts where the metric is measured."""
     count = METRIC_COUNTS[metric]
-    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "stratum": pl.Utf8, "count": pl.Float64,
-              "views": pl.Float64, "rate": pl.Float64, "relative_rate": pl.Float64}
+    schema = {
+        "post_id": pl.Utf8,
+        "platform": pl.Utf8,
+        "stratum": pl.Utf8,
+        "count": pl.Float64,
+        "views": pl.Float64,
+        "rate": pl.Float64,
+        "relative_rate": pl.Float64,
+    }
     if count not in posts.columns or posts.height == 0:
         return pl.DataFrame(schema=schema)
     kind = pl.col("type").cast(pl.Utf8).fill_null("") if "type" in posts.columns else pl.lit("")
     rates = posts.filter(pl.col(count).is_not_null() & (pl.col("views").fill_null(0) >= min_views)).select(
-        pl.col("post_id").cast(pl.Utf8), pl.col("platform").cast(pl.Utf8),
+        pl.col("post_id").cast(pl.Utf8),
+        pl.col("platform").cast(pl.Utf8),
         (pl.col("platform").cast(pl.Utf8) + "/" + kind).alias("stratum"),
-        pl.col(count).cast(pl.Float64).alias("count"), pl.col("views").cast(pl.Float64))
+        pl.col(count).cast(pl.Float64).alias("count"),
+        pl.col("views").cast(pl.Float64),
+    )
     # Strata (platform x post type) with too few posts borrow their platform's scale.
     rates = rates.with_columns(
-        pl.when(pl.len().over("stratum") >= MIN_STRATUM).then(pl.col("stratum"))
-        .otherwise(pl.col("platform")).alias("stratum"),
-        (pl.col("count") / pl.col("views")).alias("rate"))
+        pl.when(pl.len().over("stratum") >= MIN_STRATUM)
+        .then(pl.col("stratum"))
+        .otherwise(pl.col("platform"))
+        .alias("stratum"),
+        (pl.col("count") / pl.col("views")).alias("rate"),
+    )
     # Dividing by the stratum mean makes every stratum average exactly 1 (used for "top posts").
-    return rates.with_columns((pl.col("rate") / pl.col("rate").mean().over("stratum")).alias("relative_rate")) \
-        .filter(pl.col("relative_rate").is_finite()).select(list(schema))
+    return (
+        rates.with_columns((pl.col("rate") / pl.col("rate").mean().over("stratum")).alias("relative_rate"))
+        .filter(pl.col("relative_rate").is_finite())
+        .select(list(schema))
+    )
 
 
 def relative_rates(posts: pl.DataFrame, metric: str, *, min_views: int = MIN_VIEWS) -> pl.DataFrame:
@@ -118,14 +153,18 @@ def relative_rates(posts: pl.DataFrame, metric: str, *, min_views: int = MIN_VIE
 
 def known_levels(attributes: pl.DataFrame) -> pl.DataFrame:
     """post_id, attribute, level: one vocabulary level per post and attribute."""
-    vocabulary = pl.DataFrame([(a, lv) for a, levels in LEVELS.items() for lv in levels],
-                              schema=["attribute", "level"], orient="row")
-    return (attributes.select(pl.col("post_id").cast(pl.Utf8), "attribute", "level")
-            .join(vocabulary, on=["attribute", "level"], how="semi")
-            .unique(subset=["post_id", "attribute"], keep="first", maintain_order=True))
+    vocabulary = pl.DataFrame(
+        [(a, lv) for a, levels in LEVELS.items() for lv in levels], schema=["attribute", "level"], orient="row"
+    )
+    return (
+        attributes.select(pl.col("post_id").cast(pl.Utf8), "attribute", "level")
+        .join(vocabulary, on=["attribute", "level"], how="semi")
+        .unique(subset=["post_id", "attribute"], keep="first", maintain_order=True)
+    )
 
 
 # The joint model -----------------------------------------------------------------------------------
+
 
 @dataclass
 class _MetricModel:
@@ -151,8 +190,9 @@ class _MetricModel:
         self._add(gradient, attribute, level, 1.0)
         for lv, s in zip(pool, share):
             self._add(gradient, attribute, lv, -float(s))
-        value = self._coef(attribute, level) - math.log(float(weights.sum()) / sum(
-            self.counts[attribute][lv] for lv in pool))
+        value = self._coef(attribute, level) - math.log(
+            float(weights.sum()) / sum(self.counts[attribute][lv] for lv in pool)
+        )
         return value, math.sqrt(max(float(gradient @ self.fit.cov @ gradient), 0.0))
 
     def wald_equal(self, attribute: str, levels: Sequence[str]) -> float:
@@ -227,17 +267,28 @@ def _fit_metric(posts: pl.DataFrame, known: pl.DataFrame, metric: str) -> _Metri
 
 # Testing -----------------------------------------------------------------------------------------
 
-def detect_patterns(posts: pl.DataFrame, attributes: pl.DataFrame, *, metrics: Sequence[str] = METRICS,
-                    top_n: int = 50, min_n: int = 15, fdr: float = 0.05,
-                    min_effect: float = MIN_EFFECT) -> PatternResult:
+
+def detect_patterns(
+    posts: pl.DataFrame,
+    attributes: pl.DataFrame,
+    *,
+    metrics: Sequence[str] = METRICS,
+    top_n: int = 50,
+    min_n: int = 15,
+    fdr: float = 0.05,
+    min_effect: float = MIN_EFFECT,
+) -> PatternResult:
     """Fit each metric's joint model, test every attribute, peel off the levels that differ (see module doc)."""
     known = known_levels(attributes)
     models = {m: _fit_metric(posts, known, m) for m in metrics}
     families = []
     for metric, model in models.items():
         for attribute in LEVELS:
-            testable = [lv for lv in LEVELS[attribute]
-                        if model.counts[attribute][lv] >= min_n and model.identifiable(attribute, lv)]
+            testable = [
+                lv
+                for lv in LEVELS[attribute]
+                if model.counts[attribute][lv] >= min_n and model.identifiable(attribute, lv)
+            ]
             p = model.wald_equal(attribute, testable) if model.fit is not None and len(testable) >= 2 else None
             families.append((metric, attribute, testable, p))
     tested = [f for f in families if f[3] is not None]
@@ -248,18 +299,26 @@ def detect_patterns(posts: pl.DataFrame, attributes: pl.DataFrame, *, metrics: S
     for metric, attribute, testable, p in families:
         model = models[metric]
         top = _top_ids(model.rates, top_n)
-        found = _peel(model, attribute, testable, level_alpha, min_effect) if (metric, attribute) in {
-            (f[0], f[1]) for f in selected} else {}
+        found = (
+            _peel(model, attribute, testable, level_alpha, min_effect)
+            if (metric, attribute) in {(f[0], f[1]) for f in selected}
+            else {}
+        )
         level_rows.extend(_level_rows(model, attribute, testable, found, q.get((metric, attribute)), top, min_n))
-        coverage_rows.append(_coverage_row(posts, known, model, attribute, testable, found, p,
-                                           q.get((metric, attribute)), min_n))
-    return PatternResult(levels=pl.DataFrame(level_rows, schema=LEVEL_SCHEMA, orient="row"),
-                         coverage=pl.DataFrame(coverage_rows, schema=COVERAGE_SCHEMA, orient="row"),
-                         families_tested=len(tested), fdr=fdr)
+        coverage_rows.append(
+            _coverage_row(posts, known, model, attribute, testable, found, p, q.get((metric, attribute)), min_n)
+        )
+    return PatternResult(
+        levels=pl.DataFrame(level_rows, schema=LEVEL_SCHEMA, orient="row"),
+        coverage=pl.DataFrame(coverage_rows, schema=COVERAGE_SCHEMA, orient="row"),
+        families_tested=len(tested),
+        fdr=fdr,
+    )
 
 
-def _peel(model: _MetricModel, attribute: str, testable: list[str], alpha: float,
-          min_effect: float) -> dict[str, tuple[float, float, float]]:
+def _peel(
+    model: _MetricModel, attribute: str, testable: list[str], alpha: float, min_effect: float
+) -> dict[str, tuple[float, float, float]]:
     """Levels that differ from the pool of the others: level -> (log ratio, se, p). Holm step-down."""
     delta = math.log(min_effect)
     found: list[str] = []
@@ -293,9 +352,15 @@ def _beyond_p(value: float, se: float, delta: float) -> float:
     return 0.5 * math.erfc(((abs(value) - delta) / se) / math.sqrt(2))
 
 
-def _level_rows(model: _MetricModel, attribute: str, testable: list[str],
-                found: dict[str, tuple[float, float, float]], family_q: float | None, top: set[str],
-                min_n: int) -> list[dict[str, Any]]:
+def _level_rows(
+    model: _MetricModel,
+    attribute: str,
+    testable: list[str],
+    found: dict[str, tuple[float, float, float]],
+    family_q: float | None,
+    top: set[str],
+    min_n: int,
+) -> list[dict[str, Any]]:
     ids = model.rates.get_column("post_id").to_list()
     pool = [lv for lv in testable if lv not in found]
     n_pool = sum(model.counts[attribute][lv] for lv in pool)
@@ -305,21 +370,43 @@ def _level_rows(model: _MetricModel, attribute: str, testable: list[str],
         if n == 0:
             continue
         members = [i for i, x in zip(ids, model.levels[attribute]) if x == lv]
-        row = {"attribute": attribute, "level": lv, "metric": model.metric, "n_level": n,
-               "n_reference": None, "reference": None, "ratio": None, "ci_low": None, "ci_high": None,
-               "p_value": None, "q_value": family_q, "status": "not_enough_data",
-               "top_share": sum(i in top for i in members) / len(top) if top else 0.0,
-               "base_share": n / len(ids) if ids else 0.0}
+        row = {
+            "attribute": attribute,
+            "level": lv,
+            "metric": model.metric,
+            "n_level": n,
+            "n_reference": None,
+            "reference": None,
+            "ratio": None,
+            "ci_low": None,
+            "ci_high": None,
+            "p_value": None,
+            "q_value": family_q,
+            "status": "not_enough_data",
+            "top_share": sum(i in top for i in members) / len(top) if top else 0.0,
+            "base_share": n / len(ids) if ids else 0.0,
+        }
         if lv in found:
             value, se, p = found[lv]
-            row.update(n_reference=n_pool, reference=pool, ratio=math.exp(value), ci_low=math.exp(value - Z95 * se),
-                       ci_high=math.exp(value + Z95 * se), p_value=p, status="finding")
+            row.update(
+                n_reference=n_pool,
+                reference=pool,
+                ratio=math.exp(value),
+                ci_low=math.exp(value - Z95 * se),
+                ci_high=math.exp(value + Z95 * se),
+                p_value=p,
+                status="finding",
+            )
         elif lv in testable:
             row["status"] = "no_effect"
             if found and len(pool) >= 2:
                 value, se = model.contrast(attribute, lv, [x for x in pool if x != lv])
-                row.update(ratio=math.exp(value), ci_low=math.exp(value - Z95 * se),
-                           ci_high=math.exp(value + Z95 * se), status="reference")
+                row.update(
+                    ratio=math.exp(value),
+                    ci_low=math.exp(value - Z95 * se),
+                    ci_high=math.exp(value + Z95 * se),
+                    status="reference",
+                )
             elif found:
                 row["status"] = "reference"
         elif n >= min_n:
@@ -330,10 +417,24 @@ def _level_rows(model: _MetricModel, attribute: str, testable: list[str],
         # Posts whose level could not be read still carry the attribute's average effect; the virality
         # score uses this ratio for them.
         value, se = model.contrast(attribute, UNKNOWN, pool)
-        rows.append({"attribute": attribute, "level": UNKNOWN, "metric": model.metric, "n_level": n_unknown,
-                     "n_reference": n_pool, "reference": pool, "ratio": math.exp(value),
-                     "ci_low": math.exp(value - Z95 * se), "ci_high": math.exp(value + Z95 * se), "p_value": None,
-                     "q_value": family_q, "status": "unknown", "top_share": None, "base_share": n_unknown / len(ids)})
+        rows.append(
+            {
+                "attribute": attribute,
+                "level": UNKNOWN,
+                "metric": model.metric,
+                "n_level": n_unknown,
+                "n_reference": n_pool,
+                "reference": pool,
+                "ratio": math.exp(value),
+                "ci_low": math.exp(value - Z95 * se),
+                "ci_high": math.exp(value + Z95 * se),
+                "p_value": None,
+                "q_value": family_q,
+                "status": "unknown",
+                "top_share": None,
+                "base_share": n_unknown / len(ids),
+            }
+        )
     return rows
 
 
@@ -379,9 +480,15 @@ def chi2_sf(x: float, k: int) -> float:
 PLATFORM_NAMES = {"instagram": "Instagram", "youtube": "YouTube", "pinterest": "Pinterest", "tiktok": "TikTok"}
 METRIC_NOUNS = {"save_rate": "saves", "share_rate": "shares"}
 ATTRIBUTE_NOUNS = {
-    "duration_bucket": "a duration", "hook_speed": "a readable hook speed", "camera_angle": "a camera angle",
-    "audio_type": "an audio type", "content_format": "a format", "posting_time": "a posting time",
-    "caption_length": "a caption", "has_question": "a caption", "has_cta": "a caption",
+    "duration_bucket": "a duration",
+    "hook_speed": "a readable hook speed",
+    "camera_angle": "a camera angle",
+    "audio_type": "an audio type",
+    "content_format": "a format",
+    "posting_time": "a posting time",
+    "caption_length": "a caption",
+    "has_question": "a caption",
+    "has_cta": "a caption",
     "weekday": "a posting day",
 }
 # What a platform's API never gives, as opposed to what her posts happen not to show.
@@ -390,20 +497,39 @@ NOT_EXPOSED = {("instagram", "duration_bucket"): "Instagram does not expose dura
 PARTIAL_METRIC = {("pinterest", "save_rate"): "saves exist only for pins of the last 90 days"}
 
 
-def _coverage_row(posts: pl.DataFrame, known: pl.DataFrame, model: _MetricModel, attribute: str,
-                  testable: list[str], found: Mapping[str, Any], p: float | None, q: float | None,
-                  min_n: int) -> dict[str, Any]:
+def _coverage_row(
+    posts: pl.DataFrame,
+    known: pl.DataFrame,
+    model: _MetricModel,
+    attribute: str,
+    testable: list[str],
+    found: Mapping[str, Any],
+    p: float | None,
+    q: float | None,
+    min_n: int,
+) -> dict[str, Any]:
     n_known = sum(model.counts[attribute].values())
     verdict: Verdict = "found" if found else ("no_effect" if p is not None else "not_testable")
     if verdict == "not_testable":
         reason = _untestable_reason(posts, known, model, attribute, min_n)
     elif verdict == "no_effect":
-        reason = (f"no level differs detectably from the others; differences beyond "
-                  f"{_largest_plausible(model, attribute, testable):.2f}x are ruled out (95% CI, {n_known} posts)")
+        reason = (
+            f"no level differs detectably from the others; differences beyond "
+            f"{_largest_plausible(model, attribute, testable):.2f}x are ruled out (95% CI, {n_known} posts)"
+        )
     else:
         reason = None
-    return {"attribute": attribute, "metric": model.metric, "verdict": verdict, "n_posts": model.rates.height,
-            "n_known": n_known, "testable_levels": testable, "p_value": p, "q_value": q, "reason": reason}
+    return {
+        "attribute": attribute,
+        "metric": model.metric,
+        "verdict": verdict,
+        "n_posts": model.rates.height,
+        "n_known": n_known,
+        "testable_levels": testable,
+        "p_value": p,
+        "q_value": q,
+        "reason": reason,
+    }
 
 
 def _largest_plausible(model: _MetricModel, attribute: str, testable: list[str]) -> float:
@@ -415,8 +541,9 @@ def _largest_plausible(model: _MetricModel, attribute: str, testable: list[str])
     return bound
 
 
-def _untestable_reason(posts: pl.DataFrame, known: pl.DataFrame, model: _MetricModel, attribute: str,
-                       min_n: int) -> str:
+def _untestable_reason(
+    posts: pl.DataFrame, known: pl.DataFrame, model: _MetricModel, attribute: str, min_n: int
+) -> str:
     metric_noun = METRIC_NOUNS[model.metric]
     n_known = sum(model.counts[attribute].values())
     if n_known < 2 * min_n:
@@ -425,18 +552,33 @@ def _untestable_reason(posts: pl.DataFrame, known: pl.DataFrame, model: _MetricM
         spread = ", ".join(f"{lv} {n}" for lv, n in model.counts[attribute].items() if n)
         head = f"fewer than two levels have {min_n} posts with {metric_noun} ({spread})"
     with_metric = set(model.rates.get_column("platform").to_list())
-    with_attribute = set(posts.join(known.filter(pl.col("attribute") == attribute), on="post_id", how="semi")
-                         .get_column("platform").cast(pl.Utf8).to_list()) if posts.height else set()
+    with_attribute = (
+        set(
+            posts.join(known.filter(pl.col("attribute") == attribute), on="post_id", how="semi")
+            .get_column("platform")
+            .cast(pl.Utf8)
+            .to_list()
+        )
+        if posts.height
+        else set()
+    )
     notes = []
-    both = model.rates.get_column("platform").filter(
-        pl.Series([x is not None for x in model.levels[attribute]], dtype=pl.Boolean)).to_list()
+    both = (
+        model.rates.get_column("platform")
+        .filter(pl.Series([x is not None for x in model.levels[attribute]], dtype=pl.Boolean))
+        .to_list()
+    )
     for platform in sorted(with_metric & with_attribute):
         partial = PARTIAL_METRIC.get((platform, model.metric))
         if partial:
             notes.append(f"{both.count(platform)} from {PLATFORM_NAMES.get(platform, platform)}, where {partial}")
     for platform in sorted(with_metric - with_attribute):
-        notes.append(NOT_EXPOSED.get((platform, attribute), f"no {PLATFORM_NAMES.get(platform, platform)} post "
-                                                             f"with {metric_noun} has {ATTRIBUTE_NOUNS[attribute]}"))
+        notes.append(
+            NOT_EXPOSED.get(
+                (platform, attribute),
+                f"no {PLATFORM_NAMES.get(platform, platform)} post with {metric_noun} has {ATTRIBUTE_NOUNS[attribute]}",
+            )
+        )
     missing_metric = sorted(with_attribute - with_metric)
     if missing_metric:
         names = [PLATFORM_NAMES.get(p, p) for p in missing_metric]
@@ -448,41 +590,82 @@ def _untestable_reason(posts: pl.DataFrame, known: pl.DataFrame, model: _MetricM
 # Sentences -----------------------------------------------------------------------------------------
 
 LEVEL_PHRASES: dict[tuple[str, str], str] = {
-    ("camera_angle", "overhead"): "Overhead shots", ("camera_angle", "closeup"): "Close-ups",
-    ("camera_angle", "face_to_camera"): "Talking-to-camera posts", ("camera_angle", "pov"): "POV shots",
+    ("camera_angle", "overhead"): "Overhead shots",
+    ("camera_angle", "closeup"): "Close-ups",
+    ("camera_angle", "face_to_camera"): "Talking-to-camera posts",
+    ("camera_angle", "pov"): "POV shots",
     ("camera_angle", "wide"): "Wide studio shots",
-    ("audio_type", "trending_audio"): "Posts with trending audio", ("audio_type", "voiceover"): "Voiceovers",
-    ("audio_type", "original_audio"): "Posts with original audio", ("audio_type", "asmr"): "ASMR posts",
-    ("content_format", "tutorial"): "Tutorials", ("content_format", "timelapse"): "Timelapses",
-    ("content_format", "before_after"): "Before-and-after posts", ("content_format", "showcase"): "Showcases",
+    ("audio_type", "trending_audio"): "Posts with trending audio",
+    ("audio_type", "voiceover"): "Voiceovers",
+    ("audio_type", "original_audio"): "Posts with original audio",
+    ("audio_type", "asmr"): "ASMR posts",
+    ("content_format", "tutorial"): "Tutorials",
+    ("content_format", "timelapse"): "Timelapses",
+    ("content_format", "before_after"): "Before-and-after posts",
+    ("content_format", "showcase"): "Showcases",
     ("content_format", "behind_the_scenes"): "Behind-the-scenes posts",
-    ("hook_speed", "instant"): "Posts with an instant hook", ("hook_speed", "fast"): "Posts with a fast hook",
+    ("hook_speed", "instant"): "Posts with an instant hook",
+    ("hook_speed", "fast"): "Posts with a fast hook",
     ("hook_speed", "slow"): "Posts with a slow build-up",
-    ("duration_bucket", "under_15s"): "Videos under 15 s", ("duration_bucket", "15_30s"): "15-30 s videos",
-    ("duration_bucket", "30_60s"): "30-60 s videos", ("duration_bucket", "60_180s"): "1-3 min videos",
+    ("duration_bucket", "under_15s"): "Videos under 15 s",
+    ("duration_bucket", "15_30s"): "15-30 s videos",
+    ("duration_bucket", "30_60s"): "30-60 s videos",
+    ("duration_bucket", "60_180s"): "1-3 min videos",
     ("duration_bucket", "over_180s"): "Videos over 3 min",
-    ("posting_time", "morning"): "Morning posts", ("posting_time", "midday"): "Midday posts",
-    ("posting_time", "afternoon"): "Afternoon posts", ("posting_time", "evening"): "Evening posts",
+    ("posting_time", "morning"): "Morning posts",
+    ("posting_time", "midday"): "Midday posts",
+    ("posting_time", "afternoon"): "Afternoon posts",
+    ("posting_time", "evening"): "Evening posts",
     ("posting_time", "night"): "Late-night posts",
-    ("caption_length", "short"): "Short captions", ("caption_length", "medium"): "Medium-length captions",
+    ("caption_length", "short"): "Short captions",
+    ("caption_length", "medium"): "Medium-length captions",
     ("caption_length", "long"): "Long captions",
     ("has_question", "yes"): "Captions that ask a question",
     ("has_question", "no"): "Captions without a question",
-    ("has_cta", "yes"): "Posts with a call to action", ("has_cta", "no"): "Posts without a call to action",
-    ("weekday", "weekday"): "Weekday posts", ("weekday", "weekend"): "Weekend posts",
+    ("has_cta", "yes"): "Posts with a call to action",
+    ("has_cta", "no"): "Posts without a call to action",
+    ("weekday", "weekday"): "Weekday posts",
+    ("weekday", "weekend"): "Weekend posts",
 }
 LEVEL_NAMES: dict[str, str] = {
-    "overhead": "overhead", "closeup": "close-up", "face_to_camera": "talking to camera", "pov": "POV",
-    "wide": "wide", "trending_audio": "trending audio", "voiceover": "voiceover", "original_audio": "original audio",
-    "asmr": "ASMR", "tutorial": "tutorial", "timelapse": "timelapse", "before_after": "before-and-after",
-    "showcase": "showcase", "behind_the_scenes": "behind the scenes", "instant": "instant", "fast": "fast",
-    "slow": "slow", "under_15s": "under 15 s", "15_30s": "15-30 s", "30_60s": "30-60 s", "60_180s": "1-3 min",
-    "over_180s": "over 3 min", "morning": "morning", "midday": "midday", "afternoon": "afternoon",
-    "evening": "evening", "night": "night", "short": "short", "medium": "medium", "long": "long",
+    "overhead": "overhead",
+    "closeup": "close-up",
+    "face_to_camera": "talking to camera",
+    "pov": "POV",
+    "wide": "wide",
+    "trending_audio": "trending audio",
+    "voiceover": "voiceover",
+    "original_audio": "original audio",
+    "asmr": "ASMR",
+    "tutorial": "tutorial",
+    "timelapse": "timelapse",
+    "before_after": "before-and-after",
+    "showcase": "showcase",
+    "behind_the_scenes": "behind the scenes",
+    "instant": "instant",
+    "fast": "fast",
+    "slow": "slow",
+    "under_15s": "under 15 s",
+    "15_30s": "15-30 s",
+    "30_60s": "30-60 s",
+    "60_180s": "1-3 min",
+    "over_180s": "over 3 min",
+    "morning": "morning",
+    "midday": "midday",
+    "afternoon": "afternoon",
+    "evening": "evening",
+    "night": "night",
+    "short": "short",
+    "medium": "medium",
+    "long": "long",
 }
 ATTRIBUTE_PLURALS = {
-    "camera_angle": "camera angles", "audio_type": "audio types", "content_format": "formats",
-    "hook_speed": "hook speeds", "duration_bucket": "lengths", "posting_time": "posting times",
+    "camera_angle": "camera angles",
+    "audio_type": "audio types",
+    "content_format": "formats",
+    "hook_speed": "hook speeds",
+    "duration_bucket": "lengths",
+    "posting_time": "posting times",
     "caption_length": "caption lengths",
 }
 
@@ -514,9 +697,11 @@ def insight_text(row: Mapping[str, Any] | PatternFinding) -> str:
     if r.get("status", "finding") != "finding":
         raise ValueError("only findings are stated")
     metric = r["metric"].replace("_", " ")
-    return (f"{level_phrase(r['attribute'], r['level'])} get {format_ratio(r['ratio'])}× the {metric} of "
-            f"{reference_phrase(r['attribute'], r['reference'])} (95% CI {format_ratio(r['ci_low'])}–"
-            f"{format_ratio(r['ci_high'])}×, {r['n_level']} vs {r['n_reference']} posts).")
+    return (
+        f"{level_phrase(r['attribute'], r['level'])} get {format_ratio(r['ratio'])}× the {metric} of "
+        f"{reference_phrase(r['attribute'], r['reference'])} (95% CI {format_ratio(r['ci_low'])}–"
+        f"{format_ratio(r['ci_high'])}×, {r['n_level']} vs {r['n_reference']} posts)."
+    )
 
 
 def impact(ratio: float, ci_low: float, ci_high: float) -> Impact:
@@ -531,14 +716,30 @@ def impact(ratio: float, ci_low: float, ci_high: float) -> Impact:
 def findings(result: PatternResult) -> list[PatternFinding]:
     """The levels that hold, strongest first, as typed findings with their sentence."""
     held = result.levels.filter(pl.col("status") == "finding")
-    held = held.with_columns(pl.col("ratio").log().abs().alias("_size")).sort("_size", "attribute",
-                                                                              descending=[True, False])
-    return [PatternFinding(
-        attribute=r["attribute"], level=r["level"], metric=r["metric"], n_level=r["n_level"],
-        n_reference=r["n_reference"], reference=list(r["reference"]), ratio=r["ratio"], ci_low=r["ci_low"],
-        ci_high=r["ci_high"], p_value=r["p_value"], q_value=r["q_value"], top_share=r["top_share"],
-        base_share=r["base_share"], text=insight_text(r), impact=impact(r["ratio"], r["ci_low"], r["ci_high"]),
-        category=r["attribute"]) for r in held.iter_rows(named=True)]
+    held = held.with_columns(pl.col("ratio").log().abs().alias("_size")).sort(
+        "_size", "attribute", descending=[True, False]
+    )
+    return [
+        PatternFinding(
+            attribute=r["attribute"],
+            level=r["level"],
+            metric=r["metric"],
+            n_level=r["n_level"],
+            n_reference=r["n_reference"],
+            reference=list(r["reference"]),
+            ratio=r["ratio"],
+            ci_low=r["ci_low"],
+            ci_high=r["ci_high"],
+            p_value=r["p_value"],
+            q_value=r["q_value"],
+            top_share=r["top_share"],
+            base_share=r["base_share"],
+            text=insight_text(r),
+            impact=impact(r["ratio"], r["ci_low"], r["ci_high"]),
+            category=r["attribute"],
+        )
+        for r in held.iter_rows(named=True)
+    ]
 
 
 def coverage_text(row: Mapping[str, Any]) -> str:

@@ -41,15 +41,25 @@ When several keywords still tie with neither (a bare modifier like "handmade gif
 keyword alike), no keyword matched in particular: the label is the topic's own craft, else "crafts".
 `topic_concept` is the topic's own strongest craft concept ("needle felting" -> fiber art).
 """
+
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from shared.engines.niche_lexicon import (
-    CONCEPTS, CONTENT_HEADS, CRAFT_OBJECTS, FOREIGN_WORDS, GENERAL_CRAFTS, GENERIC_WORDS, NONCRAFT_PHRASES, RELATED, STOPWORDS,
+    CONCEPTS,
+    CONTENT_HEADS,
+    CRAFT_OBJECTS,
+    FOREIGN_WORDS,
+    GENERAL_CRAFTS,
+    GENERIC_WORDS,
+    NONCRAFT_PHRASES,
+    RELATED,
+    STOPWORDS,
 )
 
 OVERLAP = 1.0
@@ -107,7 +117,7 @@ def words(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def _trigrams(word: str) -> frozenset[str]:
     padded = f"#{word}#"
-    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -140,13 +150,16 @@ _CONCEPT_ORDER = {c: i for i, c in enumerate(CONCEPTS)}
 
 
 def _is_foreign(word: str) -> bool:
-    return word in _FOREIGN or (word.endswith("s") and word[:-1] in _FOREIGN) or \
-        (word.endswith("es") and word[:-2] in _FOREIGN)
+    return (
+        word in _FOREIGN
+        or (word.endswith("s") and word[:-1] in _FOREIGN)
+        or (word.endswith("es") and word[:-2] in _FOREIGN)
+    )
 
 
 def sense_fit(raw: tuple[str, ...], covered: frozenset[int]) -> float:
     """How well a phrase's head and context fit a craft (see the module docstring); raw = raw_words."""
-    if any(raw[i:i + len(p)] == p for p in _NONCRAFT for i in range(len(raw) - len(p) + 1)):
+    if any(raw[i : i + len(p)] == p for p in _NONCRAFT for i in range(len(raw) - len(p) + 1)):
         return FOREIGN_FIT
     foreign = {i for i, w in enumerate(raw) if _is_foreign(w)}
     heads = [i for i, w in enumerate(raw) if stem(w) not in _NOT_HEADS]
@@ -178,7 +191,7 @@ def _activate(seq: tuple[str, ...]) -> tuple[dict[str, float], frozenset[int]]:
     matched: set[int] = set()
     for i, word in enumerate(seq):
         for term, concept, weight in _TERMS_BY_FIRST.get(word, ()):
-            if seq[i:i + len(term)] == term:
+            if seq[i : i + len(term)] == term:
                 found[concept] = max(weight, found.get(concept, 0.0))
                 matched.update(range(i, i + len(term)))
     fuzzy: set[int] = set()
@@ -219,6 +232,7 @@ def _profile(text: str) -> _Profile:
     if not heads and not specific:
         # A niche that is itself a modifier ("handmade") keeps it as its head word.
         heads = frozenset(w for w in seq if w not in _GENERIC) or frozenset(seq)
+    category: str | None
     if specific:
         # Highest activation wins; ties go to the earlier concept in the lexicon.
         category = max(specific, key=lambda c: (specific[c], -list(CONCEPTS).index(c)))
@@ -319,8 +333,16 @@ def relevance_scores(topics: Iterable[str], niche_keywords: Sequence[str]) -> di
     return {topic: _best_match(topic, niche_keywords)[0] for topic in dict.fromkeys(topics)}
 
 
-def relevance_matches(
-    topics: Iterable[str], niche_keywords: Sequence[str]
-) -> dict[str, tuple[float, str | None]]:
+def relevance_matches(topics: Iterable[str], niche_keywords: Sequence[str]) -> dict[str, tuple[float, str | None]]:
     """(relevance, category) for many topics in one pass."""
     return {topic: _best_match(topic, niche_keywords) for topic in dict.fromkeys(topics)}
+
+
+def topic_words(text: str) -> frozenset[str]:
+    """The words of a text as relevance reads them (stemmed, stopwords out)."""
+    return frozenset(words(text))
+
+
+def on_topic(post_words: frozenset[str], topic: frozenset[str]) -> bool:
+    """At least half of the topic's words appear in the post."""
+    return bool(topic) and len(post_words & topic) >= math.ceil(len(topic) / 2)

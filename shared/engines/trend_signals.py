@@ -19,6 +19,7 @@ sum(series_ref[k]) / sum(series_B[k]), the reference being the response with the
 keyword's level is its latest weekly point times its response's factor (the reference's reading when
 it has one); a response sharing no keyword with the reference cannot be placed and is left out.
 """
+
 from __future__ import annotations
 
 import polars as pl
@@ -36,11 +37,7 @@ def detection_input(obs: pl.DataFrame) -> pl.DataFrame:
         .when(kind == "volume")
         .then(value)
     )
-    return (
-        obs.with_columns(value=reading)
-        .filter(pl.col("value").is_not_null())
-        .select(*ENGINE_COLUMNS)
-    )
+    return obs.with_columns(value=reading).filter(pl.col("value").is_not_null()).select(*ENGINE_COLUMNS)
 
 
 def group_levels(responses: pl.DataFrame) -> pl.DataFrame:

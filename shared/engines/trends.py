@@ -26,6 +26,7 @@ run, so a day may hold several readings or none. Formulas:
 - heat_score = 100 * velocity_score * relevance * recency. Absolute, not rescaled within a run,
   so scores compare across runs and creators; a topic needs all three factors to score.
 """
+
 from __future__ import annotations
 
 import math
@@ -104,13 +105,13 @@ def theil_sen_slopes(y: np.ndarray) -> np.ndarray:
     gaps = (j - i).astype(np.float64)
     out = np.full(n, np.nan)
     for lo in range(0, n, _THEIL_SEN_BLOCK):
-        block = y[lo:lo + _THEIL_SEN_BLOCK]
+        block = y[lo : lo + _THEIL_SEN_BLOCK]
         slopes = (block[:, j] - block[:, i]) / gaps
         slopes.sort(axis=1)  # NaN sorts last, so the k valid slopes are the first k
         k = np.count_nonzero(~np.isnan(slopes), axis=1)
         low = np.take_along_axis(slopes, np.maximum((k - 1) // 2, 0)[:, None], axis=1)[:, 0]
         high = np.take_along_axis(slopes, (k // 2)[:, None], axis=1)[:, 0]
-        out[lo:lo + _THEIL_SEN_BLOCK] = np.where(k > 0, (low + high) / 2, np.nan)
+        out[lo : lo + _THEIL_SEN_BLOCK] = np.where(k > 0, (low + high) / 2, np.nan)
     return out
 
 
@@ -124,7 +125,7 @@ def _velocity(win: _Window, windows: Sequence[int]) -> pl.DataFrame:
     span = logv.shape[1]
     columns = []
     for w in windows:
-        block = logv[:, span - w:]
+        block = logv[:, span - w :]
         n_days = np.count_nonzero(~np.isnan(block), axis=1)
         slope = np.where(n_days >= min_days(w), theil_sen_slopes(block), np.nan)
         columns += [
@@ -143,10 +144,10 @@ def velocity(daily: pl.DataFrame, today: date, windows: Sequence[int] = WINDOWS)
 def _freshness(win: _Window, today: date, half_life_days: float) -> pl.DataFrame:
     # Every series in a window has at least one observed day (the window is built from observations).
     observed = ~np.isnan(win.values)
-    span = win.values.shape[1]
     days_since_last = np.argmax(observed[:, ::-1], axis=1)
     return win.keys.with_columns(
-        last_day=pl.lit(today) - pl.duration(days=pl.Series(days_since_last)),
+        # A Series works here; polars' stub says Expr.
+        last_day=pl.lit(today) - pl.duration(days=pl.Series(days_since_last)),  # type: ignore[arg-type]
         days_since_last=pl.Series(days_since_last, dtype=pl.Int64),
         freshness=pl.Series(0.5 ** (days_since_last / half_life_days)),
     )
@@ -158,8 +159,9 @@ def freshness(daily: pl.DataFrame, today: date, half_life_days: float = HALF_LIF
 
 
 def _window_sizes(velocity_frame: pl.DataFrame) -> list[int]:
-    return sorted(int(c[len("growth_"):-1]) for c in velocity_frame.columns
-                  if c.startswith("growth_") and c.endswith("d"))
+    return sorted(
+        int(c[len("growth_") : -1]) for c in velocity_frame.columns if c.startswith("growth_") and c.endswith("d")
+    )
 
 
 def _onset() -> pl.Expr:
@@ -185,10 +187,12 @@ def heat_scores(
     for w in windows:
         slope, n_days = pl.col(f"log_slope_{w}d"), pl.col(f"n_days_{w}d")
         weight = pl.when(slope.is_not_null()).then(n_days).otherwise(0)
-        combined.append(
-            pl.when(weight.sum() > 0).then((slope * n_days).sum() / weight.sum()).alias(f"log_slope_{w}d"))
-    topics = velocity_frame.group_by(TOPIC_KEYS).agg(combined).with_columns(
-        (pl.col(f"log_slope_{w}d") * w).exp().sub(1).alias(f"growth_{w}d") for w in windows)
+        combined.append(pl.when(weight.sum() > 0).then((slope * n_days).sum() / weight.sum()).alias(f"log_slope_{w}d"))
+    topics = (
+        velocity_frame.group_by(TOPIC_KEYS)
+        .agg(combined)
+        .with_columns((pl.col(f"log_slope_{w}d") * w).exp().sub(1).alias(f"growth_{w}d") for w in windows)
+    )
     for w in (7, 30):
         if f"log_slope_{w}d" not in topics.columns:
             topics = topics.with_columns(pl.lit(None, pl.Float64).alias(f"log_slope_{w}d"))
@@ -196,20 +200,33 @@ def heat_scores(
     weighted = [pl.col(f"growth_{w}d") * weights[w] for w in windows]
     relevance_frame = pl.DataFrame(
         {"keyword": list(relevance), "relevance": list(relevance.values())},
-        schema={"keyword": pl.String, "relevance": pl.Float64})
+        schema={"keyword": pl.String, "relevance": pl.Float64},
+    )
     fresh = freshness_frame.group_by(TOPIC_KEYS).agg(pl.col("freshness").max())
     return (
         topics.with_columns(
-            growth_rate=pl.when(pl.sum_horizontal(known) > 0)
-            .then(pl.sum_horizontal(weighted) / pl.sum_horizontal(known)),
-            onset=_onset())
+            growth_rate=pl.when(pl.sum_horizontal(known) > 0).then(
+                pl.sum_horizontal(weighted) / pl.sum_horizontal(known)
+            ),
+            onset=_onset(),
+        )
         .with_columns(velocity_score=1 - (-pl.col("growth_rate").clip(lower_bound=0) / growth_scale).exp())
         .join(relevance_frame, on="keyword", how="left")
         .join(fresh, on=TOPIC_KEYS, how="left")
         .with_columns(recency=pl.col("freshness").fill_null(0.0) * pl.col("onset"))
         .with_columns(heat_score=100 * pl.col("velocity_score") * pl.col("relevance") * pl.col("recency"))
-        .select(*TOPIC_KEYS, "sources", *(f"growth_{w}d" for w in windows), "growth_rate",
-                "velocity_score", "relevance", "freshness", "onset", "recency", "heat_score")
+        .select(
+            *TOPIC_KEYS,
+            "sources",
+            *(f"growth_{w}d" for w in windows),
+            "growth_rate",
+            "velocity_score",
+            "relevance",
+            "freshness",
+            "onset",
+            "recency",
+            "heat_score",
+        )
         .sort(["heat_score", "keyword", "region"], descending=[True, False, False], nulls_last=True)
     )
 
@@ -222,16 +239,18 @@ def _latest_and_sparkline(win: _Window) -> pl.DataFrame:
     sparkline = pl.Series("series", values[:, -SPARKLINE_DAYS:]).arr.to_list()
     rank = {source: i for i, source in enumerate(SOURCE_PREFERENCE)}
     return (
-        win.keys.with_columns(pl.Series("latest_value", latest).fill_nan(None),
-                              sparkline.list.eval(pl.element().fill_nan(None)))
-        .with_columns(
-            source_rank=pl.col("source").replace_strict(rank, default=len(rank), return_dtype=pl.Int32))
+        win.keys.with_columns(
+            pl.Series("latest_value", latest).fill_nan(None), sparkline.list.eval(pl.element().fill_nan(None))
+        )
+        .with_columns(source_rank=pl.col("source").replace_strict(rank, default=len(rank), return_dtype=pl.Int32))
         .sort([*TOPIC_KEYS, "source_rank", "source"])
         .unique(subset=TOPIC_KEYS, keep="first", maintain_order=True)
-        .select(*TOPIC_KEYS, "latest_value",
-                value_kind=pl.col("source").replace_strict(VALUE_KINDS, default="value",
-                                                           return_dtype=pl.String),
-                series="series")
+        .select(
+            *TOPIC_KEYS,
+            "latest_value",
+            value_kind=pl.col("source").replace_strict(VALUE_KINDS, default="value", return_dtype=pl.String),
+            series="series",
+        )
     )
 
 
@@ -249,16 +268,36 @@ def detect_trends(
     span = max(*windows, SPARKLINE_DAYS)
     win = _window(_daily(obs, today, span), today, span)
     matches = relevance_matches(win.keys["keyword"].unique().sort().to_list(), niche_keywords)
-    heat = heat_scores(_velocity(win, windows), {k: score for k, (score, _) in matches.items()},
-                       _freshness(win, today, half_life_days), weights=weights, growth_scale=growth_scale)
+    heat = heat_scores(
+        _velocity(win, windows),
+        {k: score for k, (score, _) in matches.items()},
+        _freshness(win, today, half_life_days),
+        weights=weights,
+        growth_scale=growth_scale,
+    )
     categories = pl.DataFrame(
         {"keyword": list(matches), "category": [category for _, category in matches.values()]},
-        schema={"keyword": pl.String, "category": pl.String})
+        schema={"keyword": pl.String, "category": pl.String},
+    )
     return (
         heat.join(_latest_and_sparkline(win), on=TOPIC_KEYS, how="left")
         .join(categories, on="keyword", how="left")
         .rename({"keyword": "topic"})
-        .select("topic", "sources", "region", *(f"growth_{w}d" for w in windows), "growth_rate",
-                "velocity_score", "relevance", "freshness", "onset", "recency", "heat_score", "latest_value",
-                "value_kind", "category", "series")
+        .select(
+            "topic",
+            "sources",
+            "region",
+            *(f"growth_{w}d" for w in windows),
+            "growth_rate",
+            "velocity_score",
+            "relevance",
+            "freshness",
+            "onset",
+            "recency",
+            "heat_score",
+            "latest_value",
+            "value_kind",
+            "category",
+            "series",
+        )
     )

@@ -29,6 +29,7 @@ Statistical choices:
   Linked posts are not weighted more: a realised outcome is one more labelled post, no more informative
   than any other of hers.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,10 +51,13 @@ EVALUATION_CUTS = (0.5, 0.625, 0.75, 0.875, 1.0)
 L2 = 0.1
 CALIBRATION_BINS = 5
 BOOTSTRAP_DRAWS = 1000
-LABEL_RULE = ("mean of platform percentile ranks of save and share rate (each relative to its platform x type "
-              "mean; those measured), top quartile within platform")
-EVALUATION_RULE = ("rolling origin: each of the latest four eighths of her posts predicted by models fitted on "
-                   "all earlier posts")
+LABEL_RULE = (
+    "mean of platform percentile ranks of save and share rate (each relative to its platform x type "
+    "mean; those measured), top quartile within platform"
+)
+EVALUATION_RULE = (
+    "rolling origin: each of the latest four eighths of her posts predicted by models fitted on all earlier posts"
+)
 
 PatternFitter = Callable[[pl.DataFrame, pl.DataFrame], PatternResult]
 
@@ -80,8 +84,10 @@ class RealisedCalibration(BaseModel):
     skill: float | None = None
     skill_ci: list[float] | None = None
     calibration: list[CalibrationBin] = Field(default_factory=list)
-    acted_on: bool = Field(default=False, description=f"At least {MIN_REALISED} measured briefs: a skill interval "
-                                                      "below 0 withdraws the score")
+    acted_on: bool = Field(
+        default=False,
+        description=f"At least {MIN_REALISED} measured briefs: a skill interval below 0 withdraws the score",
+    )
 
 
 class ViralityReport(BaseModel):
@@ -133,15 +139,20 @@ class ViralityModel(BaseModel):
         if self.report.status != "ok":
             return self.report.base_rate, self.report.base_rate, self.report.base_rate
         scores = pattern_scores(self.effects, attribute_levels)
-        x = np.array([1.0] + [scores.get(key.split(":", 1)[1], 0.0) if key.split(":", 1)[0] == platform else 0.0
-                              for key in self.weights])
+        x = np.array(
+            [1.0]
+            + [
+                scores.get(key.split(":", 1)[1], 0.0) if key.split(":", 1)[0] == platform else 0.0
+                for key in self.weights
+            ]
+        )
         logit = float(x @ np.array([self.intercept, *self.weights.values()]))
         se = math.sqrt(max(float(x @ np.array(self.covariance) @ x), 0.0)) if self.covariance else 0.0
         low, mid, high = _sigmoid(np.array([logit - Z95 * se, logit, logit + Z95 * se]))
         return float(mid), float(low), float(high)
 
     def levels_used(self) -> set[str]:
-        """"attribute=level" of every level the score responds to."""
+        """ "attribute=level" of every level the score responds to."""
         return {f"{e.attribute}={e.level}" for e in self.effects if e.level != UNKNOWN}
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -168,8 +179,10 @@ def pattern_scores(effects: list[LevelEffect], attribute_levels: Mapping[str, st
 def level_effects(result: PatternResult) -> list[LevelEffect]:
     """The findings (and the unknown level of their attributes) as log ratios."""
     rows = result.levels.filter(pl.col("status").is_in(["finding", "unknown"]))
-    return [LevelEffect(attribute=r["attribute"], level=r["level"], metric=r["metric"],
-                        log_ratio=math.log(r["ratio"])) for r in rows.iter_rows(named=True)]
+    return [
+        LevelEffect(attribute=r["attribute"], level=r["level"], metric=r["metric"], log_ratio=math.log(r["ratio"]))
+        for r in rows.iter_rows(named=True)
+    ]
 
 
 def virality_labels(posts: pl.DataFrame) -> pl.DataFrame:
@@ -179,18 +192,32 @@ def virality_labels(posts: pl.DataFrame) -> pl.DataFrame:
         rates = rate_frame(posts, metric)
         percentile = pl.col("relative_rate").rank("average").over("platform") / pl.len().over("platform")
         parts.append(rates.select("post_id", percentile.alias(metric)))
-    scores = (parts[0].join(parts[1], on="post_id", how="full", coalesce=True)
-              .with_columns(pl.mean_horizontal("save_rate", "share_rate").alias("score")))
+    scores = (
+        parts[0]
+        .join(parts[1], on="post_id", how="full", coalesce=True)
+        .with_columns(pl.mean_horizontal("save_rate", "share_rate").alias("score"))
+    )
     meta = posts.select(pl.col("post_id").cast(pl.Utf8), pl.col("platform").cast(pl.Utf8), "posted_at")
-    return (meta.join(scores.select("post_id", "score"), on="post_id", how="inner")
-            .with_columns(((pl.col("score").rank("average").over("platform") / pl.len().over("platform"))
-                           > TOP_QUANTILE).cast(pl.Int8).alias("label"))
-            .sort("posted_at", "post_id"))
+    return (
+        meta.join(scores.select("post_id", "score"), on="post_id", how="inner")
+        .with_columns(
+            ((pl.col("score").rank("average").over("platform") / pl.len().over("platform")) > TOP_QUANTILE)
+            .cast(pl.Int8)
+            .alias("label")
+        )
+        .sort("posted_at", "post_id")
+    )
 
 
-def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, patterns: PatternResult | None = None,
-                       fit_patterns: PatternFitter | None = None, seed: int = 0,
-                       realised: RealisedCalibration | None = None) -> ViralityModel:
+def fit_virality_model(
+    posts: pl.DataFrame,
+    attributes: pl.DataFrame,
+    *,
+    patterns: PatternResult | None = None,
+    fit_patterns: PatternFitter | None = None,
+    seed: int = 0,
+    realised: RealisedCalibration | None = None,
+) -> ViralityModel:
     """Evaluate on time-ordered blocks, then fit on everything (`patterns`: the full-history result;
     `realised`: the briefs' realised calibration, see the module docstring)."""
     fit_patterns = fit_patterns or (lambda p, a: detect_patterns(p, a))
@@ -199,8 +226,10 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
     if len(y) < MIN_HISTORY:
         # Top quartile by construction: 25 % is the honest prior; a few posts' mean would be noise.
         base = 1 - TOP_QUANTILE
-        return ViralityModel(intercept=_logit(base), report=ViralityReport(
-            status="insufficient_history", n_posts=len(y), base_rate=base, realised=realised))
+        return ViralityModel(
+            intercept=_logit(base),
+            report=ViralityReport(status="insufficient_history", n_posts=len(y), base_rate=base, realised=realised),
+        )
     levels = _levels_by_post(attributes)
     ids = labels.get_column("post_id").to_list()
     platforms = labels.get_column("platform").to_list()
@@ -209,8 +238,10 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
     cuts = [int(len(y) * c) for c in EVALUATION_CUTS]
     for start, end in zip(cuts[:-1], cuts[1:]):
         train_ids = set(ids[:start])
-        fold = fit_patterns(posts.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)),
-                            attributes.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)))
+        fold = fit_patterns(
+            posts.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)),
+            attributes.filter(pl.col("post_id").cast(pl.Utf8).is_in(train_ids)),
+        )
         keys, x = _features(level_effects(fold), levels, ids, platforms, measured)
         beta = _fit_logistic(x[:start], y[:start], L2)
         predicted.append(_sigmoid(x[start:end] @ beta))
@@ -224,17 +255,33 @@ def fit_virality_model(posts: pl.DataFrame, attributes: pl.DataFrame, *, pattern
     final = _fit_logistic(x, y, L2)
     covariance = _covariance(x, final, L2)
     report = ViralityReport(
-        status="ok", n_posts=len(y), n_train=cuts[0], n_test=len(t), base_rate=float(y.mean()),
-        brier=brier, brier_base_rate=brier_base, skill=1 - brier / brier_base if brier_base > 0 else None,
-        skill_ci=skill_ci, auc=auc(p, t), earned=skill_ci is not None and skill_ci[0] > 0 and not _refuted(realised),
-        calibration=_calibration(p, t), coefficients=dict(zip(keys, (float(w) for w in final[1:]))),
-        realised=realised)
-    return ViralityModel(effects=effects, weights=report.coefficients, intercept=float(final[0]),
-                         covariance=covariance.tolist(), report=report)
+        status="ok",
+        n_posts=len(y),
+        n_train=cuts[0],
+        n_test=len(t),
+        base_rate=float(y.mean()),
+        brier=brier,
+        brier_base_rate=brier_base,
+        skill=1 - brier / brier_base if brier_base > 0 else None,
+        skill_ci=skill_ci,
+        auc=auc(p, t),
+        earned=skill_ci is not None and skill_ci[0] > 0 and not _refuted(realised),
+        calibration=_calibration(p, t),
+        coefficients=dict(zip(keys, (float(w) for w in final[1:]))),
+        realised=realised,
+    )
+    return ViralityModel(
+        effects=effects,
+        weights=report.coefficients,
+        intercept=float(final[0]),
+        covariance=covariance.tolist(),
+        report=report,
+    )
 
 
-def realised_calibration(predicted: np.ndarray, observed: np.ndarray, base_rates: np.ndarray, *,
-                         seed: int = 0) -> RealisedCalibration:
+def realised_calibration(
+    predicted: np.ndarray, observed: np.ndarray, base_rates: np.ndarray, *, seed: int = 0
+) -> RealisedCalibration:
     """Brier of the briefs' predicted probabilities on whether their posts reached her top quartile, against
     the base rate each brief was made with; skill with a bootstrap 95 % interval (from 10 briefs on)."""
     predicted, observed = np.asarray(predicted, dtype=float), np.asarray(observed, dtype=float)
@@ -245,16 +292,22 @@ def realised_calibration(predicted: np.ndarray, observed: np.ndarray, base_rates
     brier, brier_base = float(np.mean((predicted - observed) ** 2)), float(np.mean((base - observed) ** 2))
     skill_ci = _skill_interval(predicted, base, observed, np.random.default_rng(seed)) if n >= 10 else None
     return RealisedCalibration(
-        n=n, n_top_quartile=int(observed.sum()), mean_predicted=float(predicted.mean()),
-        observed_rate=float(observed.mean()), brier=brier, brier_base_rate=brier_base,
-        skill=1 - brier / brier_base if brier_base > 0 else None, skill_ci=skill_ci,
-        calibration=_calibration(predicted, observed), acted_on=n >= MIN_REALISED)
+        n=n,
+        n_top_quartile=int(observed.sum()),
+        mean_predicted=float(predicted.mean()),
+        observed_rate=float(observed.mean()),
+        brier=brier,
+        brier_base_rate=brier_base,
+        skill=1 - brier / brier_base if brier_base > 0 else None,
+        skill_ci=skill_ci,
+        calibration=_calibration(predicted, observed),
+        acted_on=n >= MIN_REALISED,
+    )
 
 
 def _refuted(realised: RealisedCalibration | None) -> bool:
     """Enough measured briefs, and their skill interval lies wholly below 0."""
-    return (realised is not None and realised.acted_on and realised.skill_ci is not None
-            and realised.skill_ci[1] < 0)
+    return realised is not None and realised.acted_on and realised.skill_ci is not None and realised.skill_ci[1] < 0
 
 
 def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
@@ -265,15 +318,20 @@ def _levels_by_post(attributes: pl.DataFrame) -> dict[str, dict[str, str]]:
 
 
 def _measured_pairs(posts: pl.DataFrame) -> list[str]:
-    """"platform:metric" for every platform where the metric is measured, in a stable order."""
-    pairs = []
+    """ "platform:metric" for every platform where the metric is measured, in a stable order."""
+    pairs: list[str] = []
     for metric in ("save_rate", "share_rate"):
         pairs.extend(f"{p}:{metric}" for p in sorted(set(rate_frame(posts, metric).get_column("platform"))))
     return pairs
 
 
-def _features(effects: list[LevelEffect], levels: dict[str, dict[str, str]], ids: list[str], platforms: list[str],
-              pairs: list[str]) -> tuple[list[str], np.ndarray]:
+def _features(
+    effects: list[LevelEffect],
+    levels: dict[str, dict[str, str]],
+    ids: list[str],
+    platforms: list[str],
+    pairs: list[str],
+) -> tuple[list[str], np.ndarray]:
     """Intercept + one column per measured (platform, metric): the post's pattern score on its platform."""
     x = np.zeros((len(ids), len(pairs) + 1))
     x[:, 0] = 1.0
@@ -337,10 +395,17 @@ def _calibration(predicted: np.ndarray, y: np.ndarray) -> list[CalibrationBin]:
     # k / bins, not linspace: linspace's 0.6000000000000001 put a prediction of 0.6 in the bin below.
     edges = np.arange(CALIBRATION_BINS + 1) / CALIBRATION_BINS
     which = np.clip(np.digitize(predicted, edges) - 1, 0, CALIBRATION_BINS - 1)
-    return [CalibrationBin(lower=float(edges[b]), upper=float(edges[b + 1]), n=int((which == b).sum()),
-                           mean_predicted=float(predicted[which == b].mean()),
-                           observed_rate=float(y[which == b].mean()))
-            for b in range(CALIBRATION_BINS) if (which == b).any()]
+    return [
+        CalibrationBin(
+            lower=float(edges[b]),
+            upper=float(edges[b + 1]),
+            n=int((which == b).sum()),
+            mean_predicted=float(predicted[which == b].mean()),
+            observed_rate=float(y[which == b].mean()),
+        )
+        for b in range(CALIBRATION_BINS)
+        if (which == b).any()
+    ]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
 """Concepts from Claude via the Messages API: forced tool call, pydantic validation, one repair turn."""
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,12 @@ def anthropic_client(settings: Settings, *, base_url: str | None = None) -> Any:
         raise ConfigurationError("ANTHROPIC_API_KEY is not set")
     import anthropic  # heavy: only when a model is actually called
 
-    return anthropic.Anthropic(api_key=settings.anthropic_api_key.get_secret_value(), base_url=base_url,
-                               timeout=settings.llm_timeout_s, max_retries=1)
+    return anthropic.Anthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=base_url,
+        timeout=settings.llm_timeout_s,
+        max_retries=1,
+    )
 
 
 class InvalidToolInput(Exception):
@@ -58,15 +63,16 @@ class AnthropicProvider:
         try:
             return _parse(response, n)
         except InvalidToolInput as invalid:
-            log.warning("concept tool input invalid; asking for one repair",
-                        extra={"fields": {"model": self.model}})
+            log.warning("concept tool input invalid; asking for one repair", extra={"fields": {"model": self.model}})
             messages += repair_turn(response.content, invalid, REPAIR_REQUEST)
         response = self._create(messages, n)
         try:
             return _parse(response, n)
         except InvalidToolInput:
-            raise ServiceUnavailable("The concept writer returned invalid concepts twice; try again shortly.",
-                                     retry_after=DEFAULT_RETRY_AFTER_S) from None
+            raise ServiceUnavailable(
+                "The concept writer returned invalid concepts twice; try again shortly.",
+                retry_after=DEFAULT_RETRY_AFTER_S,
+            ) from None
 
     def _create(self, messages: list[dict[str, Any]], n: int) -> Any:
         import anthropic
@@ -82,34 +88,47 @@ class AnthropicProvider:
                 messages=messages,
             )
         except anthropic.APITimeoutError:
-            raise ServiceUnavailable("The concept writer timed out; try again shortly.",
-                                     retry_after=DEFAULT_RETRY_AFTER_S) from None
+            raise ServiceUnavailable(
+                "The concept writer timed out; try again shortly.", retry_after=DEFAULT_RETRY_AFTER_S
+            ) from None
         except anthropic.APIConnectionError:
-            raise ServiceUnavailable("The concept writer could not be reached; try again shortly.",
-                                     retry_after=DEFAULT_RETRY_AFTER_S) from None
+            raise ServiceUnavailable(
+                "The concept writer could not be reached; try again shortly.", retry_after=DEFAULT_RETRY_AFTER_S
+            ) from None
         except anthropic.APIStatusError as exc:
             raise _status_error(exc.status_code, exc.response.headers) from None
         usage = getattr(response, "usage", None)
         # Under "fields": the JSON formatter ignores other `extra` keys.
-        log.info("concepts generated", extra={"fields": {
-            "model": self.model, "stop_reason": getattr(response, "stop_reason", None),
-            "input_tokens": getattr(usage, "input_tokens", None),
-            "output_tokens": getattr(usage, "output_tokens", None),
-            "cache_read_input_tokens": getattr(usage, "cache_read_input_tokens", None)}})
+        log.info(
+            "concepts generated",
+            extra={
+                "fields": {
+                    "model": self.model,
+                    "stop_reason": getattr(response, "stop_reason", None),
+                    "input_tokens": getattr(usage, "input_tokens", None),
+                    "output_tokens": getattr(usage, "output_tokens", None),
+                    "cache_read_input_tokens": getattr(usage, "cache_read_input_tokens", None),
+                }
+            },
+        )
         return response
 
 
 def _tool() -> dict[str, Any]:
-    return {"name": TOOL_NAME, "description": "Submit the content concepts for the creator.",
-            "input_schema": inline_schema(ConceptBatch)}
+    return {
+        "name": TOOL_NAME,
+        "description": "Submit the content concepts for the creator.",
+        "input_schema": inline_schema(ConceptBatch),
+    }
 
 
 def _parse(response: Any, n: int) -> ConceptBatch:
     block = next((b for b in response.content if b.type == "tool_use" and b.name == TOOL_NAME), None)
     if block is None:
         # With tool_choice forcing the tool this means a refusal or a cut-off answer: nothing to repair.
-        raise ServiceUnavailable("The concept writer gave no concepts; try again shortly.",
-                                 retry_after=DEFAULT_RETRY_AFTER_S)
+        raise ServiceUnavailable(
+            "The concept writer gave no concepts; try again shortly.", retry_after=DEFAULT_RETRY_AFTER_S
+        )
     try:
         batch = ConceptBatch.model_validate(block.input)
     except ValidationError as exc:
@@ -126,11 +145,18 @@ def repair_turn(content: list[Any], invalid: InvalidToolInput, request: str) -> 
     """The assistant's invalid call replayed, then its errors as a tool result and the request to fix them."""
     return [
         {"role": "assistant", "content": replayable_content(content)},
-        {"role": "user", "content": [
-            {"type": "tool_result", "tool_use_id": invalid.tool_use_id, "is_error": True,
-             "content": invalid.errors},
-            {"type": "text", "text": request},
-        ]},
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": invalid.tool_use_id,
+                    "is_error": True,
+                    "content": invalid.errors,
+                },
+                {"type": "text", "text": request},
+            ],
+        },
     ]
 
 
@@ -147,8 +173,9 @@ def replayable_content(content: list[Any]) -> list[dict[str, Any]]:
 
 def _status_error(status: int, headers: Any) -> Exception:
     if status in (408, 429) or status >= 500:  # timeouts, rate limits, 5xx and 529 overloaded
-        return ServiceUnavailable(f"The concept writer is busy (HTTP {status}); try again shortly.",
-                                  retry_after=_retry_after(headers))
+        return ServiceUnavailable(
+            f"The concept writer is busy (HTTP {status}); try again shortly.", retry_after=_retry_after(headers)
+        )
     if status in (401, 403):
         return ConfigurationError("The Anthropic API key was rejected")
     return UpstreamFailed(f"The concept writer refused the request (HTTP {status})")

@@ -1,8 +1,10 @@
 """Pydantic models at the LLM boundary: what we send (context) and what we accept back (concepts)."""
+
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,8 +17,7 @@ _HASHTAG = re.compile(r"^#[^\s#]+$")
 # Published in the tool schema so the model sees the allowed levels, not just "string".
 _ATTRIBUTES_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {attribute: {"type": "string", "enum": list(levels)}
-                   for attribute, levels in LEVELS.items()},
+    "properties": {attribute: {"type": "string", "enum": list(levels)} for attribute, levels in LEVELS.items()},
     "additionalProperties": False,
 }
 
@@ -89,8 +90,10 @@ class ExtractedAttributes(BaseModel):
 
     def rows(self) -> list[dict[str, Any]]:
         """Long-format rows as the rules extractor emits them, with source "llm"."""
-        return [{"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm",
-                 "confidence": self.confidence} for a, lv in sorted(self.attributes.items())]
+        return [
+            {"post_id": self.post_id, "attribute": a, "level": lv, "source": "llm", "confidence": self.confidence}
+            for a, lv in sorted(self.attributes.items())
+        ]
 
 
 # What a model may read from a post's words; the other attributes are platform facts or text rules.
@@ -98,12 +101,16 @@ READABLE_ATTRIBUTES: tuple[str, ...] = (CAMERA_ANGLE, AUDIO_TYPE, CONTENT_FORMAT
 UNKNOWN_LEVEL = "unknown"
 
 
+def _enum(values: Iterable[str]) -> dict[str, Any]:
+    """A JSON schema `enum` of these values (the schema the model is asked to answer in)."""
+    return {"enum": list(values)}
+
+
 class AttributeReading(BaseModel):
     """One attribute of one post as a model read it, or "unknown", with the model's stated confidence."""
 
-    attribute: str = Field(json_schema_extra={"enum": list(READABLE_ATTRIBUTES)})
-    level: str = Field(json_schema_extra={
-        "enum": [lv for a in READABLE_ATTRIBUTES for lv in LEVELS[a]] + [UNKNOWN_LEVEL]})
+    attribute: str = Field(json_schema_extra=_enum(READABLE_ATTRIBUTES))
+    level: str = Field(json_schema_extra=_enum([lv for a in READABLE_ATTRIBUTES for lv in LEVELS[a]] + [UNKNOWN_LEVEL]))
     confidence: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")

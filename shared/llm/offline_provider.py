@@ -1,4 +1,5 @@
 """Deterministic concepts from trends and measured patterns, for when no LLM is configured."""
+
 from __future__ import annotations
 
 import re
@@ -13,44 +14,70 @@ from shared.llm.provider import MAX_CONCEPTS
 # One template per content format: default angle and sound, the hook and the shots (relative lengths).
 TEMPLATES: dict[str, dict[str, Any]] = {
     "tutorial": {
-        "camera_angle": "overhead", "audio_type": "voiceover",
+        "camera_angle": "overhead",
+        "audio_type": "voiceover",
         "hook": "{Topic} in three steps — step one is the one everyone skips.",
-        "shots": [("Finished {topic} held up to the light", 1), ("Materials and tools laid out", 1),
-                  ("Step one, hands only", 2), ("Step two, close on the tricky part", 2),
-                  ("Step three and the finishing touch", 2), ("Finished piece in use", 1)],
+        "shots": [
+            ("Finished {topic} held up to the light", 1),
+            ("Materials and tools laid out", 1),
+            ("Step one, hands only", 2),
+            ("Step two, close on the tricky part", 2),
+            ("Step three and the finishing touch", 2),
+            ("Finished piece in use", 1),
+        ],
         "editing": "Clean cuts on each step with on-screen step numbers",
         "music": "Soft acoustic bed under a calm voiceover",
     },
     "timelapse": {
-        "camera_angle": "overhead", "audio_type": "trending_audio",
+        "camera_angle": "overhead",
+        "audio_type": "trending_audio",
         "hook": "Hours of {topic} in seconds — watch it come together.",
-        "shots": [("Blank materials on the table", 1), ("Sped-up making from above", 4),
-                  ("Slow down for the final detail", 1), ("Reveal of the finished {topic}", 1)],
+        "shots": [
+            ("Blank materials on the table", 1),
+            ("Sped-up making from above", 4),
+            ("Slow down for the final detail", 1),
+            ("Reveal of the finished {topic}", 1),
+        ],
         "editing": "Speed ramps: fast through the repetitive parts, real time for the reveal",
         "music": "An upbeat trending sound matched to the speed ramps",
     },
     "before_after": {
-        "camera_angle": "closeup", "audio_type": "trending_audio",
+        "camera_angle": "closeup",
+        "audio_type": "trending_audio",
         "hook": "From this… to this. {Topic}, the glow-up.",
-        "shots": [("The raw 'before' state, close", 1), ("Hand covers the lens as a transition", 1),
-                  ("The 'after' {topic}, same framing", 2), ("Slow pan over the details", 2)],
+        "shots": [
+            ("The raw 'before' state, close", 1),
+            ("Hand covers the lens as a transition", 1),
+            ("The 'after' {topic}, same framing", 2),
+            ("Slow pan over the details", 2),
+        ],
         "editing": "Match cut on a hand swipe between before and after",
         "music": "A trending sound with a clear beat drop on the reveal",
     },
     "showcase": {
-        "camera_angle": "closeup", "audio_type": "original_audio",
+        "camera_angle": "closeup",
+        "audio_type": "original_audio",
         "hook": "Meet my new {topic} — look at this detail.",
-        "shots": [("Macro on the best detail", 1), ("Turn the piece slowly in daylight", 2),
-                  ("Styled in a real setting", 2), ("Packed and ready to ship", 1)],
+        "shots": [
+            ("Macro on the best detail", 1),
+            ("Turn the piece slowly in daylight", 2),
+            ("Styled in a real setting", 2),
+            ("Packed and ready to ship", 1),
+        ],
         "editing": "Slow, steady moves with natural light; no text until the end card",
         "music": "Original studio audio, gentle room sound",
     },
     "behind_the_scenes": {
-        "camera_angle": "pov", "audio_type": "original_audio",
+        "camera_angle": "pov",
+        "audio_type": "original_audio",
         "hook": "A day of making {topic} in my tiny studio.",
-        "shots": [("Opening the studio, coffee in hand", 1), ("POV: prepping materials", 2),
-                  ("The messy middle, unfiltered", 2), ("Packing orders", 1),
-                  ("Tonight's finished {topic}", 1)],
+        "shots": [
+            ("Opening the studio, coffee in hand", 1),
+            ("POV: prepping materials", 2),
+            ("The messy middle, unfiltered", 2),
+            ("Packing orders", 1),
+            ("Tonight's finished {topic}", 1),
+        ],
         "editing": "Jump cuts with short captions, vlog pacing",
         "music": "Original studio sounds with a quiet lo-fi bed",
     },
@@ -73,8 +100,17 @@ class OfflineProvider:
         topics = _topics(context)
         platforms = _platforms(context)
         formats = _formats(strengths, weak)
-        concepts = [_concept(context, topics[i % len(topics)], formats[i % len(formats)],
-                             platforms[i % len(platforms)], strengths, weak) for i in range(n)]
+        concepts = [
+            _concept(
+                context,
+                topics[i % len(topics)],
+                formats[i % len(formats)],
+                platforms[i % len(platforms)],
+                strengths,
+                weak,
+            )
+            for i in range(n)
+        ]
         return ConceptBatch(concepts=concepts)
 
 
@@ -119,16 +155,24 @@ def _level(attribute: str, default: str, strengths: dict[str, Insight], weak: se
     return next((lv for lv in attrs.LEVELS[attribute] if (attribute, lv) not in weak), default)
 
 
-def _concept(context: RecommendationContext, topic: tuple[str, Any], fmt: str, platform: Platform,
-             strengths: dict[str, Insight], weak: set[tuple[str, str]]) -> ContentConcept:
+def _concept(
+    context: RecommendationContext,
+    topic: tuple[str, Any],
+    fmt: str,
+    platform: Platform,
+    strengths: dict[str, Insight],
+    weak: set[tuple[str, str]],
+) -> ContentConcept:
     name, trend = topic
     template = TEMPLATES[fmt]
-    levels = {attrs.CONTENT_FORMAT: fmt,
-              attrs.CAMERA_ANGLE: _level(attrs.CAMERA_ANGLE, template["camera_angle"], strengths, weak),
-              attrs.AUDIO_TYPE: _level(attrs.AUDIO_TYPE, template["audio_type"], strengths, weak),
-              attrs.HOOK_SPEED: _level(attrs.HOOK_SPEED, "instant", strengths, weak),
-              attrs.HAS_CTA: _level(attrs.HAS_CTA, "yes", strengths, weak),
-              attrs.HAS_QUESTION: _level(attrs.HAS_QUESTION, "yes", strengths, weak)}
+    levels: dict[str, Any] = {
+        attrs.CONTENT_FORMAT: fmt,
+        attrs.CAMERA_ANGLE: _level(attrs.CAMERA_ANGLE, template["camera_angle"], strengths, weak),
+        attrs.AUDIO_TYPE: _level(attrs.AUDIO_TYPE, template["audio_type"], strengths, weak),
+        attrs.HOOK_SPEED: _level(attrs.HOOK_SPEED, "instant", strengths, weak),
+        attrs.HAS_CTA: _level(attrs.HAS_CTA, "yes", strengths, weak),
+        attrs.HAS_QUESTION: _level(attrs.HAS_QUESTION, "yes", strengths, weak),
+    }
     for attribute in (attrs.POSTING_TIME, attrs.WEEKDAY):
         if attribute in strengths:
             levels[attribute] = strengths[attribute].level
@@ -139,17 +183,26 @@ def _concept(context: RecommendationContext, topic: tuple[str, Any], fmt: str, p
     levels[attrs.CAPTION_LENGTH] = attrs.caption_length(caption)
     return ContentConcept(
         concept=f"{_words(fmt).capitalize()}: {name}, shot {_words(levels[attrs.CAMERA_ANGLE])}",
-        hook=template["hook"].format(topic=name, Topic=name[:1].upper() + name[1:]), video_length_s=length,
-        shot_list=_shots(template["shots"], name, length), editing_style=template["editing"],
-        music=template["music"], caption=caption, hashtags=_hashtags(name, context),
-        platform=platform, attributes=levels, rationale=_rationale(strengths, trend, fmt),
-        trend_topic=trend.topic if trend else None)
+        hook=template["hook"].format(topic=name, Topic=name[:1].upper() + name[1:]),
+        video_length_s=length,
+        shot_list=_shots(template["shots"], name, length),
+        editing_style=template["editing"],
+        music=template["music"],
+        caption=caption,
+        hashtags=_hashtags(name, context),
+        platform=platform,
+        attributes=levels,
+        rationale=_rationale(strengths, trend, fmt),
+        trend_topic=trend.topic if trend else None,
+    )
 
 
 def _shots(shots: list[tuple[str, int]], topic: str, length: int) -> list[Shot]:
     total = sum(weight for _, weight in shots)
-    return [Shot(order=i + 1, description=text.format(topic=topic),
-                 duration_s=round(length * weight / total, 1)) for i, (text, weight) in enumerate(shots)]
+    return [
+        Shot(order=i + 1, description=text.format(topic=topic), duration_s=round(length * weight / total, 1))
+        for i, (text, weight) in enumerate(shots)
+    ]
 
 
 def _words(level: str) -> str:
@@ -191,6 +244,8 @@ def _rationale(strengths: dict[str, Insight], trend: Any, fmt: str) -> str:
         growth = f", {trend.growth_7d:+.0%} over 7 days" if trend.growth_7d is not None else ""
         reasons.append(f"'{trend.topic}' is a rising search in your niche (heat {trend.heat:.0f}{growth}).")
     if not reasons:
-        return (f"No measured pattern yet: this {fmt.replace('_', ' ')} tests a format and angle so the next "
-                "analysis has something to compare.")
+        return (
+            f"No measured pattern yet: this {fmt.replace('_', ' ')} tests a format and angle so the next "
+            "analysis has something to compare."
+        )
     return " ".join(reasons)

@@ -1,4 +1,5 @@
 """The fixed system prompt (cached by the provider) and the rendering of a creator's context."""
+
 from __future__ import annotations
 
 import json
@@ -44,23 +45,26 @@ the same set on every concept.
 - Practical and specific to crafts: materials, tools, steps, the finished piece. No generic marketing talk.
 - Answer only by calling the {TOOL_NAME} tool."""
 
-REPAIR_REQUEST = (f"The {TOOL_NAME} input did not validate (errors above). Call {TOOL_NAME} again with the "
-                  "complete corrected input; keep the concepts, fix only what the errors name.")
+REPAIR_REQUEST = (
+    f"The {TOOL_NAME} input did not validate (errors above). Call {TOOL_NAME} again with the "
+    "complete corrected input; keep the concepts, fix only what the errors name."
+)
 
 
 def render_context(context: RecommendationContext, n: int) -> str:
     """The user message: the number of concepts wanted and the context as JSON."""
     payload = context.model_dump(mode="json", exclude_none=True)
-    return (f"Write {n} content concept{'s' if n != 1 else ''} for this creator.\n\n"
-            f"Context:\n{json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)}")
+    return (
+        f"Write {n} content concept{'s' if n != 1 else ''} for this creator.\n\n"
+        f"Context:\n{json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True)}"
+    )
 
 
 ATTRIBUTES_TOOL_NAME = "submit_attributes"
 # Long captions add cost, not cues: how a video was filmed is said in its first lines.
 CAPTION_CHARS = 1500
 
-_READABLE_VOCABULARY = "\n".join(f"- {a}: {', '.join(LEVELS[a])}, {UNKNOWN_LEVEL}"
-                                 for a in READABLE_ATTRIBUTES)
+_READABLE_VOCABULARY = "\n".join(f"- {a}: {', '.join(LEVELS[a])}, {UNKNOWN_LEVEL}" for a in READABLE_ATTRIBUTES)
 
 ATTRIBUTES_SYSTEM_PROMPT = f"""You read how a craft creator's videos and pins were made from their \
 words alone. For each post you receive its id, platform, title, caption and sometimes a thumbnail URL \
@@ -86,9 +90,11 @@ craft alone.
 - Answer for every post id you were given, with that exact id, and only by calling the \
 {ATTRIBUTES_TOOL_NAME} tool."""
 
-ATTRIBUTES_REPAIR_REQUEST = (f"The {ATTRIBUTES_TOOL_NAME} input did not validate (errors above). Call "
-                             f"{ATTRIBUTES_TOOL_NAME} again with the complete corrected input for every "
-                             "post; fix only what the errors name.")
+ATTRIBUTES_REPAIR_REQUEST = (
+    f"The {ATTRIBUTES_TOOL_NAME} input did not validate (errors above). Call "
+    f"{ATTRIBUTES_TOOL_NAME} again with the complete corrected input for every "
+    "post; fix only what the errors name."
+)
 
 
 def render_posts(posts: list[dict[str, Any]]) -> str:
@@ -96,9 +102,15 @@ def render_posts(posts: list[dict[str, Any]]) -> str:
     payload = []
     for post in posts:
         caption = post.get("caption")
-        item = {"post_id": str(post["post_id"]), "platform": post.get("platform"), "title": post.get("title"),
-                "caption": caption[:CAPTION_CHARS] if caption else caption,
-                "thumbnail_url": post.get("thumbnail_url")}
+        item = {
+            "post_id": str(post["post_id"]),
+            "platform": post.get("platform"),
+            "title": post.get("title"),
+            "caption": caption[:CAPTION_CHARS] if caption else caption,
+            "thumbnail_url": post.get("thumbnail_url"),
+        }
         payload.append({k: v for k, v in item.items() if v})
-    return (f"Read the attributes of these {len(payload)} posts.\n\n"
-            f"Posts:\n{json.dumps(payload, ensure_ascii=False, indent=1)}")
+    return (
+        f"Read the attributes of these {len(payload)} posts.\n\n"
+        f"Posts:\n{json.dumps(payload, ensure_ascii=False, indent=1)}"
+    )

@@ -1,4 +1,5 @@
 """The one interface every concept writer implements, and the choice between them."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, runtime_checkable

@@ -1,4 +1,5 @@
 """POST /api/ai/patterns, POST /api/ai/recommend and the weekly patterns cron: bodies and responses."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,22 +14,24 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{8,128}$"
 
 class PatternsBody(BodyModel):
     window_days: int = Field(default=365, ge=30, le=730, description="Posts published in the last N days")
-    min_posts_per_level: int = Field(default=15, ge=5, le=100,
-                                     description="A level needs this many posts to be tested")
-    fdr: float = Field(default=0.05, ge=0.01, le=0.2,
-                       description="False discovery rate controlled over the findings reported")
+    min_posts_per_level: int = Field(default=15, ge=5, le=100, description="A level needs this many posts to be tested")
+    fdr: float = Field(
+        default=0.05, ge=0.01, le=0.2, description="False discovery rate controlled over the findings reported"
+    )
 
 
 class PatternInsight(ResponseModel):
     id: str
     insight: str
     impact: Literal["high", "medium", "low"]
-    category: str = Field(description="The attribute a finding is about, or pattern_coverage for what could "
-                                      "not be judged")
+    category: str = Field(
+        description="The attribute a finding is about, or pattern_coverage for what could not be judged"
+    )
     data_points: dict[str, Any] = Field(
         description="Findings: attribute, level, metric, ratio, ci_low, ci_high (95 %), n_level, n_reference, "
-                    "reference (the levels compared with), p_value, q_value, top_share, base_share. "
-                    "pattern_coverage: attribute, metric, verdict, reason, n_posts, n_known")
+        "reference (the levels compared with), p_value, q_value, top_share, base_share. "
+        "pattern_coverage: attribute, metric, verdict, reason, n_posts, n_known"
+    )
 
 
 class AttributeCoverage(ResponseModel):
@@ -62,8 +65,9 @@ class RealisedCalibrationSummary(ResponseModel):
     brier_base_rate: float | None = Field(description="Of her base rate when each brief was made")
     skill: float | None = Field(description="1 - brier / brier_base_rate")
     skill_ci: list[float] | None = Field(description="95 % bootstrap interval (from 10 measured briefs)")
-    calibration: list[dict[str, Any]] = Field(description="Reliability bins: lower, upper, n, mean_predicted, "
-                                                          "observed_rate")
+    calibration: list[dict[str, Any]] = Field(
+        description="Reliability bins: lower, upper, n, mean_predicted, observed_rate"
+    )
     acted_on: bool = Field(description="30 or more measured briefs: a skill interval below 0 withdraws the score")
 
 
@@ -80,17 +84,20 @@ class ViralitySummary(ResponseModel):
     skill: float | None = Field(description="1 - brier / brier_base_rate on posts predicted before they were seen")
     skill_ci: list[float] | None = Field(description="95 % bootstrap interval of the skill")
     auc: float | None
-    earned: bool | None = Field(description="True when the skill's interval lies above 0: only then does a "
-                                            "brief show a probability")
+    earned: bool | None = Field(
+        description="True when the skill's interval lies above 0: only then does a brief show a probability"
+    )
     calibration: list[dict[str, Any]]
     realised: RealisedCalibrationSummary | None = Field(
-        default=None, description="The calibration of past briefs' predictions on their realised outcomes")
+        default=None, description="The calibration of past briefs' predictions on their realised outcomes"
+    )
 
 
 class PatternsResponse(ResponseModel):
     insights: list[PatternInsight]
-    coverage: list[AttributeCoverage] = Field(description="Every attribute x metric: found, no effect, or not "
-                                                          "testable and why")
+    coverage: list[AttributeCoverage] = Field(
+        description="Every attribute x metric: found, no effect, or not testable and why"
+    )
     not_enough_data: list[NotEnoughData]
     tested: int = Field(description="Attribute x metric families tested; the FDR is controlled over them")
     fdr: float
@@ -101,8 +108,11 @@ class PatternsResponse(ResponseModel):
 class RecommendBody(BodyModel):
     count: int = Field(default=3, ge=1, le=10)
     platform: Platform | None = None
-    idempotency_key: str | None = Field(default=None, pattern=IDEMPOTENCY_KEY_PATTERN,
-                                        description="Or the Idempotency-Key header; equal when both are sent")
+    idempotency_key: str | None = Field(
+        default=None,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Or the Idempotency-Key header; equal when both are sent",
+    )
 
 
 class ShotOut(ResponseModel):
@@ -115,8 +125,11 @@ class Recommendation(ResponseModel):
     id: str
     rank: int
     virality_score: float | None = Field(
-        ge=0, le=1, description="P(top quartile of her posts) from her virality model; null when the model is no "
-                                "better than her base rate (score_details.statement says so)")
+        ge=0,
+        le=1,
+        description="P(top quartile of her posts) from her virality model; null when the model is no "
+        "better than her base rate (score_details.statement says so)",
+    )
     score_details: dict[str, Any]
     concept: str
     hook: str

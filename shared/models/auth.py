@@ -1,4 +1,5 @@
 """The CONNECT endpoints: start, callback, completion, refresh cron, disconnect."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +12,16 @@ from shared.models.common import BodyModel, Platform, QueryModel, ResponseModel
 # What the callback tells the frontend in `?error=`, and the completion endpoint in its problem's `code`;
 # never a platform's raw message.
 CallbackError = Literal[
-    "invalid_state",        # unknown nonce, bad signature, malformed state; an unknown completion handle
-    "state_expired",        # older than the state's 10 minutes, or a handle past its 5 minutes
-    "state_replayed",       # this state (or completion handle) was already used once
-    "wrong_user",           # the flow is being completed by someone else than the creator who started it
-    "consent_denied",       # the creator refused on the platform's consent screen
+    "invalid_state",  # unknown nonce, bad signature, malformed state; an unknown completion handle
+    "state_expired",  # older than the state's 10 minutes, or a handle past its 5 minutes
+    "state_replayed",  # this state (or completion handle) was already used once
+    "wrong_user",  # the flow is being completed by someone else than the creator who started it
+    "consent_denied",  # the creator refused on the platform's consent screen
     "authorization_failed",  # the platform sent another error, or no code at all
-    "exchange_failed",      # the platform refused the code (used, expired, mismatched)
+    "exchange_failed",  # the platform refused the code (used, expired, mismatched)
     "platform_unavailable",  # the platform timed out, throttled or answered 5xx: retry later
     "service_unavailable",  # our database was briefly unreachable: retry in a minute
-    "internal",             # our bug; the redirect carries a request id to quote
+    "internal",  # our bug; the redirect carries a request id to quote
 ]
 
 
@@ -28,10 +29,10 @@ CallbackError = Literal[
 CALLBACK_MESSAGES: dict[str, str] = {
     "invalid_state": "This connection link is not valid. Nothing was connected; start again from Connections.",
     "state_expired": "This connection link expired (a connection must be finished within minutes of starting it). "
-                     "Nothing was connected; start again.",
+    "Nothing was connected; start again.",
     "state_replayed": "This connection link was already used. Nothing was connected this time.",
     "wrong_user": "This connection was started by a different account than the one signed in here. "
-                  "Nothing was connected. If you did not start it, someone may have sent you their link.",
+    "Nothing was connected. If you did not start it, someone may have sent you their link.",
     "consent_denied": "You declined on the platform's consent screen, so nothing was connected.",
     "authorization_failed": "The platform did not authorize the connection. Nothing was connected; try again.",
     "exchange_failed": "The platform refused to complete the connection. Nothing was connected; try again.",

@@ -1,4 +1,5 @@
 """GET /api/analytics/best-times: parameters and response."""
+
 from __future__ import annotations
 
 from typing import Literal

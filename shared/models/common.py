@@ -2,13 +2,14 @@
 
 Models defer building their validators to first use: cold starts pay only for what a request touches.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Platform = Literal["instagram", "youtube", "pinterest", "tiktok"]
 PLATFORMS: tuple[Platform, ...] = ("instagram", "youtube", "pinterest", "tiktok")
@@ -44,6 +45,11 @@ def no_control_chars(value: str | None) -> str | None:
     return value
 
 
+MAX_CURSOR_CHARS = 512
+CURSOR_DOC = "`next_cursor` of the previous page, to read the next one (same filters); omit for the first page"
+NEXT_CURSOR_DOC = "Pass as `cursor` for the next page; null on the last page"
+
+
 class QueryModel(BaseModel):
     """Query parameters: unknown names are an error, not silently ignored."""
 
@@ -62,14 +68,33 @@ class ResponseModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem document returned with every 4xx/5xx."""
+class ValidationIssue(BaseModel):
+    """One invalid parameter or field of a 400 invalid-input problem (its value is never echoed)."""
 
     model_config = ConfigDict(defer_build=True)
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    request_id: str | None = None
+    loc: list[str] = Field(description='Where: "query" or "body", then the parameter or field path')
+    msg: str = Field(description="What is wrong, in words")
+    type: str = Field(description="Machine-readable kind (pydantic's error type), e.g. missing, extra_forbidden")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem document returned with every 4xx/5xx (`application/problem+json`)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    type: str = Field(description="https://creator-intelligence.dev/problems/<slug>, one per kind of error")
+    title: str = Field(description="The kind of error, in words (the same for every problem of a type)")
+    status: int = Field(description="The HTTP status")
+    detail: str = Field(description="What went wrong with this request; safe to show the user")
+    instance: str | None = Field(default=None, description="The request's path")
+    request_id: str | None = Field(default=None, description="The X-Request-Id header; quote it to support")
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="400 invalid-input only: each invalid query parameter or body field"
+    )
+    code: str | None = Field(
+        default=None,
+        description="POST /api/auth/complete only: the callback's error code "
+        "(wrong_user, state_expired, state_replayed, ...)",
+    )
+    platform: str | None = Field(default=None, description="POST /api/auth/complete only: the platform")

@@ -1,4 +1,5 @@
 """GET /api/analytics/growth: parameters and response."""
+
 from __future__ import annotations
 
 import datetime as dt

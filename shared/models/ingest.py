@@ -1,4 +1,5 @@
 """POST /api/cron/fetch-analytics and POST /api/tasks/fetch-connection: bodies and responses."""
+
 from __future__ import annotations
 
 from pydantic import Field
@@ -31,8 +32,11 @@ class FetchRunResult(ResponseModel):
     connections_deferred: int = Field(description="Rate limited: next_fetch_at moved to when the platform allows")
     connections_needs_reauth: int
     connections_released: int = Field(description="Leased but not started before the budget ran out")
-    connections_lost_lease: int = Field(default=0, description="Another run took the lease over (this run "
-                                        "held it past its expiry): nothing written, not counted as done")
+    connections_lost_lease: int = Field(
+        default=0,
+        description="Another run took the lease over (this run "
+        "held it past its expiry): nothing written, not counted as done",
+    )
     fanned_out: int = Field(description="Connections handed to the fetch-connection worker as tasks")
     rows: RowsWritten
     pages: dict[str, int] = Field(description="Raw platform responses archived, by platform")

@@ -1,4 +1,5 @@
 """GET /api/analytics/overview: parameters and response."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,18 +21,21 @@ class OverviewQuery(QueryModel):
 class Comparison(ResponseModel):
     value: int | float | None = Field(description="This period; null when the platform has no such metric")
     previous: int | float | None = Field(description="The previous period of equal length")
-    change: int | float | None = Field(description="value - previous on equal, covered days; null without a fair "
-                                                   "comparison (not enough data)")
-    change_pct: float | None = Field(description="change / previous * 100; null when there is no change or "
-                                                 "previous is 0")
+    change: int | float | None = Field(
+        description="value - previous on equal, covered days; null without a fair comparison (not enough data)"
+    )
+    change_pct: float | None = Field(
+        description="change / previous * 100; null when there is no change or previous is 0"
+    )
     days_compared: int | None = Field(default=None, description="Days reported in both periods (paired day by day)")
     coverage: float | None = Field(default=None, description="days_compared / period days; a comparison needs 0.8")
 
 
 class TotalComparison(Comparison):
     platforms: list[Platform] = Field(description="Platforms reporting the metric: their values are summed")
-    not_compared: list[Platform] = Field(description="Those without a fair comparison; when any is, the total "
-                                                     "has no previous value and no change")
+    not_compared: list[Platform] = Field(
+        description="Those without a fair comparison; when any is, the total has no previous value and no change"
+    )
 
 
 class PlatformMetrics(ResponseModel):

@@ -1,4 +1,5 @@
 """GET /api/analytics/posts: parameters and response."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +7,33 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.models.common import IsoDate, Platform, QueryModel, ResponseModel, comma_list, no_control_chars
+from shared.models.common import (
+    CURSOR_DOC,
+    MAX_CURSOR_CHARS,
+    NEXT_CURSOR_DOC,
+    IsoDate,
+    Platform,
+    QueryModel,
+    ResponseModel,
+    comma_list,
+    no_control_chars,
+)
 
-SortField = Literal["posted_at", "views", "reach", "likes", "comments", "saves", "shares", "save_rate",
-                    "share_rate", "engagement_rate", "completion_rate", "watch_time_hrs"]
+SortField = Literal[
+    "posted_at",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "save_rate",
+    "share_rate",
+    "engagement_rate",
+    "completion_rate",
+    "watch_time_hrs",
+]
 PostType = Literal["reel", "short", "video", "pin", "idea_pin", "image", "carousel", "story"]
-MAX_CURSOR_CHARS = 512
 
 
 class PostsQuery(QueryModel):
@@ -26,7 +48,7 @@ class PostsQuery(QueryModel):
     min_views: int | None = Field(default=None, ge=0)
     q: str | None = Field(default=None, max_length=100, description="Text in title or caption")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
     _split = field_validator("platform", "type", mode="before")(comma_list)
 
@@ -73,4 +95,4 @@ class PostItem(ResponseModel):
 
 class PostsResponse(ResponseModel):
     items: list[PostItem]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)

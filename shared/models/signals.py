@@ -1,4 +1,5 @@
 """GET /api/analytics/signals: parameters and response."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,19 +49,25 @@ class PeerMetric(ResponseModel):
     key: Literal["engagement_rate", "save_rate", "share_rate", "follower_growth"]
     label: str
     status: Literal["ok", "no_peers", "unavailable", "not_enough_data"]
-    percentile: float | None = Field(description="0-100: where her value falls among her peers' (mid-rank)")
-    ci_low: float | None = Field(description="95 % bootstrap interval of the percentile")
-    ci_high: float | None
-    value: float | None = Field(description="Hers: engagement per view (median of her 12 latest posts) or "
-                                            "30-day follower growth")
+    percentile: int | None = Field(description="0-100: where her value falls among her peers' (mid-rank)")
+    ci_low: int | None = Field(
+        description="95 % interval of her percentile among all niche creators of her size (the tracked peers are a "
+        "sample of them)"
+    )
+    ci_high: int | None
+    value: float | None = Field(
+        description="Hers: engagement per view (median of her 12 latest posts) or 30-day follower growth"
+    )
     peer_median: float | None
     n_peers: int = Field(description="Peers with this metric")
     explanation: str
 
 
 class PeerBenchmarks(ResponseModel):
-    tier: str | None = Field(description="Her follower tier on this platform: starter < 1k, nano < 10k, micro "
-                                         "< 100k, mid < 500k, macro < 1M, mega; null without a follower count")
+    tier: str | None = Field(
+        description="Her follower tier on this platform: starter < 1k, nano < 10k, micro "
+        "< 100k, mid < 500k, macro < 1M, mega; null without a follower count"
+    )
     tier_range: list[int | None] = Field(description="[lower, upper) followers of the tier; upper null for mega")
     followers: int | None
     n_peers: int = Field(description="Tracked niche creators on this platform in her tier")
@@ -72,9 +79,10 @@ class PlatformSignals(ResponseModel):
     platform: Platform
     connection_status: Literal["active", "needs_reauth", "revoked"]
     signals: list[Signal]
-    peers: PeerBenchmarks | None = Field(default=None, description="Her engagement, save, share and follower "
-                                                                   "growth as percentiles among niche creators "
-                                                                   "of her size")
+    peers: PeerBenchmarks | None = Field(
+        default=None,
+        description="Her engagement, save, share and follower growth as percentiles among niche creators of her size",
+    )
 
 
 class SignalsResponse(ResponseModel):

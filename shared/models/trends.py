@@ -1,4 +1,5 @@
 """Trends, rising keywords, trending creators, opportunities and the trend cron: parameters and responses."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,23 +7,36 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from shared.models.common import Platform, QueryModel, ResponseModel, no_control_chars
+from shared.models.common import (
+    CURSOR_DOC,
+    MAX_CURSOR_CHARS,
+    NEXT_CURSOR_DOC,
+    Platform,
+    QueryModel,
+    ResponseModel,
+    no_control_chars,
+)
 
 NicheStatus = Literal["ok", "pending_first_run"]
 SeriesKind = Literal["interest_index", "suggest_score", "media_count", "value"]
 VolumeKind = Literal["relative_index", "absolute", "rank"]
 GrowthWindow = Literal["7d", "14d", "30d"]
-INTEREST_DOC = ("Pinterest interest in the latest week on one scale for every keyword of the run (0-100, 100 = the "
-                "highest week of the largest keyword, normalize_against_group): a relative index comparable across "
-                "keywords, not a search count; null when Pinterest did not report the keyword")
-SERIES_DOC = ("Daily values of the last 30 days ending detected_at's day, null where nothing was observed. "
-              "interest_index: Pinterest index relative to the keyword's one-year median (100 = a typical week)")
+INTEREST_DOC = (
+    "Pinterest interest in the latest week on one scale for every keyword of the run (0-100, 100 = the "
+    "highest week of the largest keyword, normalize_against_group): a relative index comparable across "
+    "keywords, not a search count; null when Pinterest did not report the keyword"
+)
+SERIES_DOC = (
+    "Daily values of the last 30 days ending detected_at's day, null where nothing was observed. "
+    "interest_index: Pinterest index relative to the keyword's one-year median (100 = a typical week)"
+)
 
 
 class TopicsQuery(QueryModel):
     platform: Platform | None = Field(default=None, description="Only topics observed on this platform")
     category: str | None = Field(default=None, max_length=60, description="Craft category, e.g. resin")
     limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
     _printable = field_validator("category")(no_control_chars)
 
@@ -30,17 +44,21 @@ class TopicsQuery(QueryModel):
 class KeywordsQuery(QueryModel):
     limit: int = Field(default=20, ge=1, le=50)
     window: GrowthWindow = Field(default="7d", description="The window keywords are ranked and filtered by")
-    min_growth: float = Field(default=0.0, ge=0, le=100,
-                              description="Minimum growth over `window`, exclusive (0.2 = more than +20 %)")
+    min_growth: float = Field(
+        default=0.0, ge=0, le=100, description="Minimum growth over `window`, exclusive (0.2 = more than +20 %)"
+    )
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class CreatorsQuery(QueryModel):
     platform: Platform | None = None
     limit: int = Field(default=20, ge=1, le=50)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class OpportunitiesQuery(QueryModel):
     limit: int = Field(default=10, ge=1, le=30)
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR_CHARS, description=CURSOR_DOC)
 
 
 class Growth(ResponseModel):
@@ -51,8 +69,9 @@ class Growth(ResponseModel):
 
 class Volume(ResponseModel):
     source: str = Field(description="pinterest_trends | instagram_hashtag | youtube_suggest")
-    kind: VolumeKind = Field(description="relative_index: an index, not a count; absolute: a count of posts; "
-                                         "rank: a position, not a volume")
+    kind: VolumeKind = Field(
+        description="relative_index: an index, not a count; absolute: a count of posts; rank: a position, not a volume"
+    )
     value: float
     unit: str = Field(description="What the number counts or compares, in words")
     observed_at: dt.datetime
@@ -68,8 +87,10 @@ class Topic(ResponseModel):
     category: str | None = Field(description="Craft of the niche keyword the topic matched")
     heat_score: float = Field(description="0-100: 100 x velocity_score x relevance x recency")
     growth: Growth
-    blended_growth: float | None = Field(description="0.5 / 0.3 / 0.2 blend of growth.d7 / d14 / d30: only the "
-                                                     "input of velocity_score, not a growth over any window")
+    blended_growth: float | None = Field(
+        description="0.5 / 0.3 / 0.2 blend of growth.d7 / d14 / d30: only the "
+        "input of velocity_score, not a growth over any window"
+    )
     velocity_score: float | None
     relevance: float | None = Field(description="0-1 relevance to the caller's niche keywords")
     recency: float | None = Field(description="0-1: freshness of the last reading x how new this week's rise is")
@@ -85,7 +106,8 @@ class TopicsResponse(ResponseModel):
     status: NicheStatus = Field(description="pending_first_run: the caller's niche has not been computed yet")
     niche_keywords: list[str]
     computed_at: dt.datetime | None
-    topics: list[Topic]
+    items: list[Topic] = Field(description="Hottest first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class Keyword(ResponseModel):
@@ -104,7 +126,8 @@ class KeywordsResponse(ResponseModel):
     status: NicheStatus
     niche_keywords: list[str]
     window: GrowthWindow
-    keywords: list[Keyword]
+    items: list[Keyword] = Field(description="Fastest rising over `window` first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class TrendingCreator(ResponseModel):
@@ -113,8 +136,10 @@ class TrendingCreator(ResponseModel):
     followers: int | None
     growth_rate: float | None = Field(description="Fractional follower growth per 30 days; null: too few checks")
     followers_gained: int | None = Field(description="Followers added over 30 days at that rate")
-    trend_score: float | None = Field(description="Size-aware growth the list is ranked by: growth_rate x followers "
-                                                  "/ (followers + 5,000); null: growth unknown (listed last)")
+    trend_score: float | None = Field(
+        description="Size-aware growth the list is ranked by: growth_rate x followers "
+        "/ (followers + 5,000); null: growth unknown (listed last)"
+    )
     niche: str | None
     relevance: float = Field(description="0-1 relevance of the creator's niche to the caller's")
     format_description: str | None = Field(description="Dominant format, typical duration, cadence")
@@ -127,9 +152,11 @@ class TrendingCreator(ResponseModel):
 class CreatorsResponse(ResponseModel):
     niche_keywords: list[str]
     min_followers: int = Field(description="Creators below this many followers are not listed")
-    not_covered: dict[str, str] = Field(description="Platforms whose API allows no discovery of other accounts, "
-                                                    "and why")
-    creators: list[TrendingCreator]
+    not_covered: dict[str, str] = Field(
+        description="Platforms whose API allows no discovery of other accounts, and why"
+    )
+    items: list[TrendingCreator] = Field(description="By trend_score, unknown growth last")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class Demand(ResponseModel):
@@ -143,13 +170,17 @@ class Demand(ResponseModel):
 
 
 class Supply(ResponseModel):
-    youtube_uploads_30d: int | None = Field(description="Videos on the topic uploaded in the last 30 days "
-                                                        "(YouTube search totalResults); null: not searched")
+    youtube_uploads_30d: int | None = Field(
+        description="Videos on the topic uploaded in the last 30 days (YouTube search totalResults); null: not searched"
+    )
     youtube_channels: int | None = Field(description="Distinct channels among the first 50 of those uploads")
-    instagram_posts_24h: int | None = Field(description="Recent hashtag media on the topic (last 24 h); null: "
-                                                        "no Facebook Login connection to search hashtags with")
-    tracked_creators_active: int | None = Field(description="Tracked creators who posted on it in 30 days; "
-                                                            "null: no tracked creator in her niche")
+    instagram_posts_24h: int | None = Field(
+        description="Recent hashtag media on the topic (last 24 h); null: "
+        "no Facebook Login connection to search hashtags with"
+    )
+    tracked_creators_active: int | None = Field(
+        description="Tracked creators who posted on it in 30 days; null: no tracked creator in her niche"
+    )
     tracked_posts_30d: int | None
     posts_per_week: float | None = Field(description="Fresh content per week; null: nothing measured the topic")
     measured_at: dt.datetime | None = Field(description="When YouTube search last counted the uploads")
@@ -178,10 +209,13 @@ class Opportunity(ResponseModel):
 class OpportunitiesResponse(ResponseModel):
     status: NicheStatus
     niche_keywords: list[str]
-    creator_strengths: dict[str, str] = Field(description="Her best level per attribute among significant pattern "
-                                                          "findings (95 % CI above 1), used for the ideas")
+    creator_strengths: dict[str, str] = Field(
+        description="Her best level per attribute among significant pattern "
+        "findings (95 % CI above 1), used for the ideas"
+    )
     ideas_based_on: list[Finding] = Field(description="The findings behind creator_strengths")
-    opportunities: list[Opportunity]
+    items: list[Opportunity] = Field(description="Widest gap first, unknown gaps last")
+    next_cursor: str | None = Field(description=NEXT_CURSOR_DOC)
 
 
 class SourceStatus(ResponseModel):

@@ -17,6 +17,7 @@ Days are UTC; each day's insights come from one since/until window of that day (
 assumed 30-day cap). The access token travels in the query string: it is added by the transport,
 never recorded in raw params, and stripped from archived paging links.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,13 +27,39 @@ from typing import Any
 from urllib.parse import urlencode
 
 from shared.platforms.models import (
-    AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int, as_number,
-    fetched_date, merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
+    AccountSnapshot,
+    PostRecord,
+    PostType,
+    Profile,
+    RawPage,
+    TokenSet,
+    as_float,
+    as_int,
+    as_number,
+    fetched_date,
+    merge_snapshots,
+    metrics_cutoff,
+    parse_time,
+    ratio,
+    raw_page,
 )
 from shared.platforms.transport import (
-    MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited,
-    RequestRejected, TokenExpired, TokenRevoked, UpstreamError, client_credentials, error_text, expires_at,
-    query_params, retry_after_seconds, scrub_body,
+    MalformedResponse,
+    PermissionMissing,
+    PlatformClient,
+    PlatformError,
+    PlatformLimits,
+    RateLimited,
+    RequestRejected,
+    TokenExpired,
+    TokenRevoked,
+    UpstreamError,
+    client_credentials,
+    error_text,
+    expires_at,
+    query_params,
+    retry_after_seconds,
+    scrub_body,
 )
 
 PLATFORM = "instagram"
@@ -41,10 +68,20 @@ SCOPES = ("instagram_business_basic", "instagram_business_manage_insights")
 supports_pkce = False  # not documented for Instagram Login: state + server-side secret instead
 supports_revoke = False  # no revoke endpoint: the user removes the app in Instagram settings
 
-ACCOUNT_METRICS = ("reach", "views", "accounts_engaged", "total_interactions", "likes", "comments", "saves",
-                   "shares", "profile_links_taps")
-MEDIA_FIELDS = ("id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count,"
-                "thumbnail_url,media_url")
+ACCOUNT_METRICS = (
+    "reach",
+    "views",
+    "accounts_engaged",
+    "total_interactions",
+    "likes",
+    "comments",
+    "saves",
+    "shares",
+    "profile_links_taps",
+)
+MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count,thumbnail_url,media_url"
+)
 FEED_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
 REELS_METRICS = FEED_METRICS + ("ig_reels_avg_watch_time", "ig_reels_video_view_total_time", "reels_skip_rate")
 _THROTTLE_CODES = {4, 17, 32, 613, 80002}
@@ -62,6 +99,7 @@ def pkce_challenge(verifier: str) -> str | None:
 
 
 # ---------------------------------------------------------------- errors
+
 
 def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None:
     """Graph error envelope → typed error; branch on error.code, not on HTTP status (§1.4)."""
@@ -81,8 +119,12 @@ def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None
             return UpstreamError(PLATFORM, message, status=status, code=code)
         return RequestRejected(PLATFORM, message, status=status, code=code)
     if isinstance(body, dict) and "error_type" in body:  # api.instagram.com token endpoint
-        return RequestRejected(PLATFORM, f"{body.get('error_type')}: {error_text(body, 'error_message')}",
-                               status=status, code=body.get("code"))
+        return RequestRejected(
+            PLATFORM,
+            f"{body.get('error_type')}: {error_text(body, 'error_message')}",
+            status=status,
+            code=body.get("code"),
+        )
     return None
 
 
@@ -91,8 +133,11 @@ def buc_wait_seconds(headers: Any) -> float | None:
     raw = headers.get("x-business-use-case-usage") if headers is not None else None
     try:
         usage = json.loads(raw) if raw else {}
-        minutes = [as_float(entry.get("estimated_time_to_regain_access")) or 0.0
-                   for entries in usage.values() for entry in entries]
+        minutes = [
+            as_float(entry.get("estimated_time_to_regain_access")) or 0.0
+            for entries in usage.values()
+            for entry in entries
+        ]
     except (ValueError, AttributeError, TypeError):
         return None
     return max(minutes) * 60 if minutes and max(minutes) > 0 else None
@@ -100,27 +145,44 @@ def buc_wait_seconds(headers: Any) -> float | None:
 
 # ---------------------------------------------------------------- OAuth
 
+
 def authorize_url(settings: Any, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
     """Consent URL on www.instagram.com (api.instagram.com/oauth/authorize no longer redirects)."""
     client_id, _ = client_credentials(settings, PLATFORM)
-    query = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
-             "scope": ",".join(SCOPES), "state": state}
+    query = {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": ",".join(SCOPES),
+        "state": state,
+    }
     return f"{settings.host_url('www.instagram.com')}/oauth/authorize?{urlencode(query)}"
 
 
-async def exchange_code(client: PlatformClient, settings: Any, *, code: str, redirect_uri: str,
-                        code_verifier: str | None = None) -> TokenSet:
+async def exchange_code(
+    client: PlatformClient, settings: Any, *, code: str, redirect_uri: str, code_verifier: str | None = None
+) -> TokenSet:
     """Code → short-lived token (1 h) → long-lived token (60 days)."""
     client_id, secret = client_credentials(settings, PLATFORM)
-    body = await client.post(f"{settings.host_url('api.instagram.com')}/oauth/access_token", data={
-        "client_id": client_id, "client_secret": secret, "grant_type": "authorization_code",
-        "redirect_uri": redirect_uri, "code": code.removesuffix("#_")})
+    body = await client.post(
+        f"{settings.host_url('api.instagram.com')}/oauth/access_token",
+        data={
+            "client_id": client_id,
+            "client_secret": secret,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+            "code": code.removesuffix("#_"),
+        },
+    )
     short = body["data"][0] if isinstance(body.get("data"), list) and body["data"] else body
     if not short.get("access_token"):
         raise _malformed("code exchange returned no access_token")
-    long = await client.get(f"{settings.host_url('graph.instagram.com')}/access_token",
-                            params={"grant_type": "ig_exchange_token", "client_secret": secret},
-                            token=short["access_token"], token_param="access_token")
+    long = await client.get(
+        f"{settings.host_url('graph.instagram.com')}/access_token",
+        params={"grant_type": "ig_exchange_token", "client_secret": secret},
+        token=short["access_token"],
+        token_param="access_token",
+    )
     permissions = short.get("permissions") or []
     scopes = permissions.split(",") if isinstance(permissions, str) else list(permissions)
     return _token_set(long, scopes=scopes, user_id=short.get("user_id"))
@@ -129,12 +191,16 @@ async def exchange_code(client: PlatformClient, settings: Any, *, code: str, red
 async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> TokenSet:
     """Instagram refreshes the long-lived access token itself (must be ≥ 24 h old and unexpired)."""
     try:
-        body = await client.get(f"{settings.host_url('graph.instagram.com')}/refresh_access_token",
-                                params={"grant_type": "ig_refresh_token"},
-                                token=tokens.access_token.get_secret_value(), token_param="access_token")
+        body = await client.get(
+            f"{settings.host_url('graph.instagram.com')}/refresh_access_token",
+            params={"grant_type": "ig_refresh_token"},
+            token=tokens.access_token.get_secret_value(),
+            token_param="access_token",
+        )
     except TokenExpired as error:  # an expired Instagram token cannot be refreshed: log in again
-        raise TokenRevoked(PLATFORM, "token expired before it was refreshed; reconnect needed",
-                           status=error.status, code=error.code) from None
+        raise TokenRevoked(
+            PLATFORM, "token expired before it was refreshed; reconnect needed", status=error.status, code=error.code
+        ) from None
     return _token_set(body, scopes=tokens.scopes, user_id=tokens.platform_user_id)
 
 
@@ -146,10 +212,13 @@ async def revoke(client: PlatformClient, settings: Any, tokens: TokenSet) -> boo
 def _token_set(body: dict[str, Any], *, scopes: list[str], user_id: Any) -> TokenSet:
     if not body.get("access_token"):
         raise _malformed("token response has no access_token")
-    return TokenSet(access_token=body["access_token"], access_expires_at=expires_at(body.get("expires_in")),
-                    scopes=[s.strip() for s in scopes if s.strip()],
-                    platform_user_id=str(user_id) if user_id is not None else None,
-                    token_type=str(body.get("token_type") or "bearer").lower())
+    return TokenSet(
+        access_token=body["access_token"],
+        access_expires_at=expires_at(body.get("expires_in")),
+        scopes=[s.strip() for s in scopes if s.strip()],
+        platform_user_id=str(user_id) if user_id is not None else None,
+        token_type=str(body.get("token_type") or "bearer").lower(),
+    )
 
 
 def _malformed(message: str) -> PlatformError:
@@ -158,8 +227,16 @@ def _malformed(message: str) -> PlatformError:
 
 # ---------------------------------------------------------------- profile and data
 
-async def _get(client: PlatformClient, endpoint: str, path: str, params: dict[str, Any], token: str,
-               pages: list[RawPage], record: dict[str, Any] | None = None) -> Any:
+
+async def _get(
+    client: PlatformClient,
+    endpoint: str,
+    path: str,
+    params: dict[str, Any],
+    token: str,
+    pages: list[RawPage],
+    record: dict[str, Any] | None = None,
+) -> Any:
     """GET a Graph path, archive the scrubbed body under `endpoint` with params (+ join keys in `record`)."""
     url = f"{client.host_url('graph.instagram.com')}/{GRAPH_VERSION}/{path}"
     body = await client.get(url, params=params, token=token, token_param="access_token")
@@ -167,8 +244,7 @@ async def _get(client: PlatformClient, endpoint: str, path: str, params: dict[st
     return body
 
 
-async def fetch_profile(client: PlatformClient, access_token: str,
-                        pages: list[RawPage] | None = None) -> Profile:
+async def fetch_profile(client: PlatformClient, access_token: str, pages: list[RawPage] | None = None) -> Profile:
     pages = [] if pages is None else pages
     params = {"fields": "user_id,username,account_type,followers_count,follows_count,media_count,profile_picture_url"}
     url = f"{client.host_url('graph.instagram.com')}/{GRAPH_VERSION}/me"
@@ -178,14 +254,20 @@ async def fetch_profile(client: PlatformClient, access_token: str,
 
 
 def _profile(body: dict[str, Any]) -> Profile:
-    return Profile(platform=PLATFORM, platform_user_id=str(body.get("user_id") or body.get("id")),
-                   username=body.get("username"), followers=as_int(body.get("followers_count")),
-                   following=as_int(body.get("follows_count")), media_count=as_int(body.get("media_count")),
-                   extra={k: body[k] for k in ("account_type", "profile_picture_url") if k in body})
+    return Profile(
+        platform=PLATFORM,
+        platform_user_id=str(body.get("user_id") or body.get("id")),
+        username=body.get("username"),
+        followers=as_int(body.get("followers_count")),
+        following=as_int(body.get("follows_count")),
+        media_count=as_int(body.get("media_count")),
+        extra={k: body[k] for k in ("account_type", "profile_picture_url") if k in body},
+    )
 
 
-async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.date,
-                          until: dt.date) -> tuple[list[AccountSnapshot], list[RawPage]]:
+async def fetch_snapshots(
+    client: PlatformClient, access_token: str, since: dt.date, until: dt.date
+) -> tuple[list[AccountSnapshot], list[RawPage]]:
     """Daily account insights for since..until (inclusive, UTC days) plus today's follower count."""
     pages: list[RawPage] = []
     profile = await fetch_profile(client, access_token, pages)
@@ -193,15 +275,31 @@ async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.d
     path = f"{profile.platform_user_id}/insights"
 
     async def day_metrics(day: dt.date) -> None:
-        await _get(client, "account_insights", path, {
-            "metric": ",".join(ACCOUNT_METRICS), "period": "day", "metric_type": "total_value",
-            **_day_window(day)}, access_token, pages)
+        await _get(
+            client,
+            "account_insights",
+            path,
+            {"metric": ",".join(ACCOUNT_METRICS), "period": "day", "metric_type": "total_value", **_day_window(day)},
+            access_token,
+            pages,
+        )
 
     async def day_follows(day: dt.date) -> bool:
         try:
-            await _get(client, "account_follows", path, {
-                "metric": "follows_and_unfollows", "period": "day", "metric_type": "total_value",
-                "breakdown": "follow_type", **_day_window(day)}, access_token, pages)
+            await _get(
+                client,
+                "account_follows",
+                path,
+                {
+                    "metric": "follows_and_unfollows",
+                    "period": "day",
+                    "metric_type": "total_value",
+                    "breakdown": "follow_type",
+                    **_day_window(day),
+                },
+                access_token,
+                pages,
+            )
             return True
         except (PermissionMissing, RequestRejected):  # refused under 100 followers: unknown, not 0
             return False
@@ -223,22 +321,40 @@ def normalize_snapshots(raw_pages: list[RawPage]) -> list[AccountSnapshot]:
     for page in raw_pages:
         body = page.get("body") or {}
         if page["endpoint"] == "me":
-            snapshots.append(AccountSnapshot(platform=PLATFORM, snapshot_date=fetched_date(page),
-                                             followers=as_int(body.get("followers_count"))))
+            snapshots.append(
+                AccountSnapshot(
+                    platform=PLATFORM, snapshot_date=fetched_date(page), followers=as_int(body.get("followers_count"))
+                )
+            )
         elif page["endpoint"] in ("account_insights", "account_follows"):
             day = dt.datetime.fromtimestamp(int(page["params"]["since"]), dt.timezone.utc).date()
             values = {item.get("name"): item for item in body.get("data") or []}
             if page["endpoint"] == "account_follows":
-                snapshots.append(AccountSnapshot(platform=PLATFORM, snapshot_date=day,
-                                                 follower_change=_net_follows(values.get("follows_and_unfollows"))))
+                snapshots.append(
+                    AccountSnapshot(
+                        platform=PLATFORM,
+                        snapshot_date=day,
+                        follower_change=_net_follows(values.get("follows_and_unfollows")),
+                    )
+                )
                 continue
             metric = {name: _metric_value(item) for name, item in values.items()}
             reach, engagements = metric.get("reach"), metric.get("total_interactions")
-            snapshots.append(AccountSnapshot(
-                platform=PLATFORM, snapshot_date=day, reach=reach, views=metric.get("views"),
-                engagements=engagements, engagement_rate=ratio(engagements, reach), saves=metric.get("saves"),
-                shares=metric.get("shares"), comments=metric.get("comments"), likes=metric.get("likes"),
-                outbound_clicks=metric.get("profile_links_taps")))
+            snapshots.append(
+                AccountSnapshot(
+                    platform=PLATFORM,
+                    snapshot_date=day,
+                    reach=reach,
+                    views=metric.get("views"),
+                    engagements=engagements,
+                    engagement_rate=ratio(engagements, reach),
+                    saves=metric.get("saves"),
+                    shares=metric.get("shares"),
+                    comments=metric.get("comments"),
+                    likes=metric.get("likes"),
+                    outbound_clicks=metric.get("profile_links_taps"),
+                )
+            )
     return merge_snapshots(snapshots)
 
 
@@ -267,8 +383,9 @@ def _net_follows(item: dict[str, Any] | None) -> int | None:
     return by_type.get("FOLLOWER", 0) - by_type.get("NON_FOLLOWER", 0)
 
 
-async def fetch_posts(client: PlatformClient, access_token: str,
-                      since: dt.datetime | None = None) -> tuple[list[PostRecord], list[RawPage]]:
+async def fetch_posts(
+    client: PlatformClient, access_token: str, since: dt.datetime | None = None
+) -> tuple[list[PostRecord], list[RawPage]]:
     """Media newest-first via cursor paging, then per-media insights.
 
     Incremental: paging stops once posts are older than `metrics_cutoff(since)` (since, or 30 days ago
@@ -289,13 +406,13 @@ async def fetch_posts(client: PlatformClient, access_token: str,
         if len(fresh) < len(items) or not paging.get("next") or not after:
             break
         params = {**params, "after": after}
-    await asyncio.gather(*(_media_insights(client, access_token, m, pages) for m in media
-                           if m.get("media_product_type") != "STORY"))
+    await asyncio.gather(
+        *(_media_insights(client, access_token, m, pages) for m in media if m.get("media_product_type") != "STORY")
+    )
     return normalize_posts(pages), pages
 
 
-async def _media_insights(client: PlatformClient, token: str, media: dict[str, Any],
-                          pages: list[RawPage]) -> None:
+async def _media_insights(client: PlatformClient, token: str, media: dict[str, Any], pages: list[RawPage]) -> None:
     metrics = REELS_METRICS if media.get("media_product_type") == "REELS" else FEED_METRICS
     path, record = f"{media['id']}/insights", {"media_id": media["id"]}
     try:
@@ -327,26 +444,40 @@ def normalize_posts(raw_pages: list[RawPage]) -> list[PostRecord]:
             target = insights.setdefault(str(page["params"]["media_id"]), {})
             for item in body.get("data") or []:
                 target[item.get("name")] = _metric_value(item)
-    return [_post(item, insights.get(media_id, {})) for media_id, item in media.items()
-            if item.get("media_product_type") != "STORY" or media_id in insights]
+    return [
+        _post(item, insights.get(media_id, {}))
+        for media_id, item in media.items()
+        if item.get("media_product_type") != "STORY" or media_id in insights
+    ]
 
 
 def _post(item: dict[str, Any], metric: dict[str, Any]) -> PostRecord:
-    avg_ms, total_ms, skip = (metric.get("ig_reels_avg_watch_time"), metric.get("ig_reels_video_view_total_time"),
-                              metric.get("reels_skip_rate"))
+    avg_ms, total_ms, skip = (
+        metric.get("ig_reels_avg_watch_time"),
+        metric.get("ig_reels_video_view_total_time"),
+        metric.get("reels_skip_rate"),
+    )
     caption = item.get("caption")
     return PostRecord(
-        platform=PLATFORM, platform_post_id=str(item["id"]), title=None, caption=caption, type=post_type(item),
-        posted_at=_timestamp(item), url=item.get("permalink"),
+        platform=PLATFORM,
+        platform_post_id=str(item["id"]),
+        title=None,
+        caption=caption,
+        type=post_type(item),
+        posted_at=_timestamp(item),
+        url=item.get("permalink"),
         thumbnail_url=item.get("thumbnail_url") or item.get("media_url"),
-        views=metric.get("views"), reach=metric.get("reach"),
+        views=metric.get("views"),
+        reach=metric.get("reach"),
         likes=metric["likes"] if metric.get("likes") is not None else as_int(item.get("like_count")),
         comments=metric["comments"] if metric.get("comments") is not None else as_int(item.get("comments_count")),
-        saves=metric.get("saved"), shares=metric.get("shares"),
+        saves=metric.get("saved"),
+        shares=metric.get("shares"),
         watch_time_hrs=total_ms / 3_600_000 if total_ms is not None else None,
         avg_watch_time_s=avg_ms / 1000 if avg_ms is not None else None,
         skip_rate=skip / 100 if skip is not None else None,
-        raw_metrics={k: v for k, v in metric.items() if v is not None})
+        raw_metrics={k: v for k, v in metric.items() if v is not None},
+    )
 
 
 def post_type(item: dict[str, Any]) -> PostType:

@@ -5,6 +5,7 @@ Raw pages: every fetch returns `(records, raw_pages)`; a raw page is a JSON-read
 `{"endpoint": str, "params": dict (never a token), "body": Any, "fetched_at": ISO-8601 str}`
 that the ingest service archives as jsonb; `normalize_*` rebuilds the records from the archive alone.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -98,10 +99,16 @@ class PostRecord(BaseModel):
     raw_metrics: dict[str, Any] = Field(default_factory=dict)
 
 
-def raw_page(endpoint: str, params: dict[str, Any] | None, body: Any, *, fetched_at: dt.datetime | None = None) -> RawPage:
+def raw_page(
+    endpoint: str, params: dict[str, Any] | None, body: Any, *, fetched_at: dt.datetime | None = None
+) -> RawPage:
     """A raw response ready to archive; `params` must already be free of tokens."""
-    return {"endpoint": endpoint, "params": dict(params or {}), "body": body,
-            "fetched_at": (fetched_at or clock.now()).isoformat()}
+    return {
+        "endpoint": endpoint,
+        "params": dict(params or {}),
+        "body": body,
+        "fetched_at": (fetched_at or clock.now()).isoformat(),
+    }
 
 
 def fetched_date(page: RawPage) -> dt.date:

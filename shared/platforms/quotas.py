@@ -13,6 +13,7 @@ From docs/platform-apis.md (§1.8 Instagram, §2.5 YouTube, §3.5 Pinterest, §4
 Rates are held at SAFETY of the limit: requests leave on schedule but reach the platform a few ms after
 they left, not always in the order they left.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,11 @@ class UserQuota:
     excludes: tuple[str, ...] = ()
 
     def matches(self, path: str) -> bool:
-        return (path.startswith(self.prefixes) and not path.startswith(self.excludes)
-                and (self.contains is None or self.contains in path))
+        return (
+            path.startswith(self.prefixes)
+            and not path.startswith(self.excludes)
+            and (self.contains is None or self.contains in path)
+        )
 
 
 TIKTOK_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
@@ -75,8 +79,14 @@ TIKTOK_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
 APP_QUOTAS: dict[str, tuple[RateQuota | DailyQuota, ...]] = {
     "tiktok": tuple(RateQuota(f"tiktok:{e}", "open.tiktokapis.com", e, 600, 60.0) for e in TIKTOK_ENDPOINTS),
     "youtube": (
-        DailyQuota("youtube:data_api_units", "www.googleapis.com", "/youtube/v3/", 10_000, "America/Los_Angeles",
-                   exclude_prefixes=("/youtube/v3/search",)),
+        DailyQuota(
+            "youtube:data_api_units",
+            "www.googleapis.com",
+            "/youtube/v3/",
+            10_000,
+            "America/Los_Angeles",
+            exclude_prefixes=("/youtube/v3/search",),
+        ),
         DailyQuota("youtube:search_calls", "www.googleapis.com", "/youtube/v3/search", 100, "America/Los_Angeles"),
     ),
 }
@@ -87,10 +97,11 @@ USER_QUOTAS: dict[str, tuple[UserQuota, ...]] = {
     "pinterest": (
         UserQuota("pinterest:per_second", int(100 * SAFETY), 1.0, _PIN, excludes=("/v5/oauth",)),
         # org_read's 1,000 a minute is beyond what one fetch can make; not tracked.
-        UserQuota("pinterest:org_analytics", int(60 * SAFETY), 60.0, _PIN, contains="/analytics",
-                  excludes=("/v5/trends",)),
+        UserQuota(
+            "pinterest:org_analytics", int(60 * SAFETY), 60.0, _PIN, contains="/analytics", excludes=("/v5/trends",)
+        ),
         UserQuota("pinterest:trends_read", int(60 * SAFETY), 60.0, ("/v5/trends",)),
-    ),
+    )
 }
 
 

@@ -12,6 +12,7 @@ PKCE: TikTok requires it for desktop/mobile only; web apps rely on state. TikTok
 derives `code_challenge` as the HEX sha256 of the verifier (not RFC 7636 base64url) — `pkce_challenge`
 follows TikTok's rule, used only when the caller opts in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,12 +21,33 @@ from typing import Any
 from urllib.parse import urlencode
 
 from shared.platforms.models import (
-    AccountSnapshot, PostRecord, Profile, RawPage, TokenSet, as_float, as_int, fetched_date, merge_snapshots,
-    metrics_cutoff, parse_time, raw_page,
+    AccountSnapshot,
+    PostRecord,
+    Profile,
+    RawPage,
+    TokenSet,
+    as_float,
+    as_int,
+    fetched_date,
+    merge_snapshots,
+    metrics_cutoff,
+    parse_time,
+    raw_page,
 )
 from shared.platforms.transport import (
-    MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited,
-    RequestRejected, TokenExpired, TokenRevoked, UpstreamError, client_credentials, error_text, expires_at,
+    MalformedResponse,
+    PermissionMissing,
+    PlatformClient,
+    PlatformError,
+    PlatformLimits,
+    RateLimited,
+    RequestRejected,
+    TokenExpired,
+    TokenRevoked,
+    UpstreamError,
+    client_credentials,
+    error_text,
+    expires_at,
     retry_after_seconds,
 )
 
@@ -35,8 +57,10 @@ supports_pkce = True  # required for desktop/mobile, harmless for web; TikTok's 
 supports_revoke = True
 
 USER_FIELDS = "open_id,union_id,avatar_url,display_name,username,follower_count,following_count,likes_count,video_count"
-VIDEO_FIELDS = ("id,title,video_description,create_time,duration,cover_image_url,share_url,embed_link,"
-                "view_count,like_count,comment_count,share_count")
+VIDEO_FIELDS = (
+    "id,title,video_description,create_time,duration,cover_image_url,share_url,embed_link,"
+    "view_count,like_count,comment_count,share_count"
+)
 MAX_COUNT = 20
 _MAX_PAGES = 1000
 
@@ -52,6 +76,7 @@ def pkce_challenge(verifier: str) -> str | None:
 
 
 # ---------------------------------------------------------------- errors
+
 
 def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None:
     """API envelope `error.code` (even on HTTP 200) and OAuth `{"error": "invalid_grant", ...}`."""
@@ -79,17 +104,24 @@ def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None
 
 # ---------------------------------------------------------------- OAuth
 
+
 def authorize_url(settings: Any, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
     client_key, _ = client_credentials(settings, PLATFORM)
-    query = {"client_key": client_key, "response_type": "code", "scope": ",".join(SCOPES),
-             "redirect_uri": redirect_uri, "state": state}
+    query = {
+        "client_key": client_key,
+        "response_type": "code",
+        "scope": ",".join(SCOPES),
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
     if code_challenge:
         query |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
     return f"{settings.host_url('www.tiktok.com')}/v2/auth/authorize/?{urlencode(query)}"
 
 
-async def exchange_code(client: PlatformClient, settings: Any, *, code: str, redirect_uri: str,
-                        code_verifier: str | None = None) -> TokenSet:
+async def exchange_code(
+    client: PlatformClient, settings: Any, *, code: str, redirect_uri: str, code_verifier: str | None = None
+) -> TokenSet:
     """`code` must be the URL-decoded value from the callback query."""
     form = {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_uri}
     if code_verifier:
@@ -102,8 +134,12 @@ async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> To
     if tokens.refresh_token is None:
         raise TokenRevoked(PLATFORM, "no refresh token stored; reconnect needed")
     try:
-        body = await _oauth(client, settings, "/v2/oauth/token/", {
-            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value()})
+        body = await _oauth(
+            client,
+            settings,
+            "/v2/oauth/token/",
+            {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value()},
+        )
     except TokenExpired as error:  # invalid_grant is already TokenRevoked; invalid_client stays a config error
         raise TokenRevoked(PLATFORM, "refresh refused; reconnect needed", status=error.status) from None
     return _token_set(body, previous=tokens)
@@ -116,12 +152,16 @@ async def revoke(client: PlatformClient, settings: Any, tokens: TokenSet) -> boo
 
 async def _oauth(client: PlatformClient, settings: Any, path: str, form: dict[str, str]) -> dict[str, Any]:
     client_key, secret = client_credentials(settings, PLATFORM)
-    return await client.post(f"{settings.host_url('open.tiktokapis.com')}{path}",
-                             data={"client_key": client_key, "client_secret": secret, **form})
+    return await client.post(
+        f"{settings.host_url('open.tiktokapis.com')}{path}",
+        data={"client_key": client_key, "client_secret": secret, **form},
+    )
 
 
 def _token_set(body: dict[str, Any], previous: TokenSet | None = None) -> TokenSet:
-    body = body.get("data") if isinstance(body.get("data"), dict) and "access_token" not in body else body
+    data = body.get("data")
+    if isinstance(data, dict) and "access_token" not in body:
+        body = data
     if not body.get("access_token"):
         raise MalformedResponse(PLATFORM, "token response has no access_token", retryable=False)
     scope = body.get("scope")
@@ -132,31 +172,42 @@ def _token_set(body: dict[str, Any], previous: TokenSet | None = None) -> TokenS
         refresh_expires_at=expires_at(body.get("refresh_expires_in")),
         scopes=scope.replace(",", " ").split() if isinstance(scope, str) else list(previous.scopes if previous else []),
         platform_user_id=body.get("open_id") or (previous.platform_user_id if previous else None),
-        token_type=str(body.get("token_type") or "bearer").lower())
+        token_type=str(body.get("token_type") or "bearer").lower(),
+    )
 
 
 # ---------------------------------------------------------------- profile and data
 
+
 def _user(body: dict[str, Any]) -> dict[str, Any]:
-    data = body.get("data") or {}
-    return data.get("user") if isinstance(data.get("user"), dict) else data  # `data.user` per common clients
+    data: dict[str, Any] = body.get("data") or {}
+    user = data.get("user")
+    return user if isinstance(user, dict) else data  # `data.user` per common clients
 
 
 async def fetch_profile(client: PlatformClient, access_token: str, pages: list[RawPage] | None = None) -> Profile:
     params = {"fields": USER_FIELDS}
-    body = await client.get(f"{client.host_url('open.tiktokapis.com')}/v2/user/info/", params=params,
-                            token=access_token)
+    body = await client.get(
+        f"{client.host_url('open.tiktokapis.com')}/v2/user/info/", params=params, token=access_token
+    )
     if pages is not None:
         pages.append(raw_page("user_info", params, body))
     user = _user(body)
-    return Profile(platform=PLATFORM, platform_user_id=str(user.get("open_id")), username=user.get("username"),
-                   display_name=user.get("display_name"), followers=as_int(user.get("follower_count")),
-                   following=as_int(user.get("following_count")), media_count=as_int(user.get("video_count")),
-                   extra={k: user[k] for k in ("likes_count", "avatar_url", "union_id") if k in user})
+    return Profile(
+        platform=PLATFORM,
+        platform_user_id=str(user.get("open_id")),
+        username=user.get("username"),
+        display_name=user.get("display_name"),
+        followers=as_int(user.get("follower_count")),
+        following=as_int(user.get("following_count")),
+        media_count=as_int(user.get("video_count")),
+        extra={k: user[k] for k in ("likes_count", "avatar_url", "union_id") if k in user},
+    )
 
 
-async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.date,
-                          until: dt.date) -> tuple[list[AccountSnapshot], list[RawPage]]:
+async def fetch_snapshots(
+    client: PlatformClient, access_token: str, since: dt.date, until: dt.date
+) -> tuple[list[AccountSnapshot], list[RawPage]]:
     """Only current counters exist: one snapshot for today, when today is within since..until."""
     pages: list[RawPage] = []
     await fetch_profile(client, access_token, pages)
@@ -164,14 +215,22 @@ async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.d
 
 
 def normalize_snapshots(raw_pages: list[RawPage]) -> list[AccountSnapshot]:
-    return merge_snapshots([
-        AccountSnapshot(platform=PLATFORM, snapshot_date=fetched_date(page),
-                        followers=as_int(_user(page.get("body") or {}).get("follower_count")))
-        for page in raw_pages if page["endpoint"] == "user_info"])
+    return merge_snapshots(
+        [
+            AccountSnapshot(
+                platform=PLATFORM,
+                snapshot_date=fetched_date(page),
+                followers=as_int(_user(page.get("body") or {}).get("follower_count")),
+            )
+            for page in raw_pages
+            if page["endpoint"] == "user_info"
+        ]
+    )
 
 
-async def fetch_posts(client: PlatformClient, access_token: str,
-                      since: dt.datetime | None = None) -> tuple[list[PostRecord], list[RawPage]]:
+async def fetch_posts(
+    client: PlatformClient, access_token: str, since: dt.datetime | None = None
+) -> tuple[list[PostRecord], list[RawPage]]:
     """POST /v2/video/list/ with cursor while has_more (pages may be short while has_more is true).
 
     Incremental: stops once videos are older than `metrics_cutoff(since)`.
@@ -205,10 +264,18 @@ def normalize_posts(raw_pages: list[RawPage]) -> list[PostRecord]:
 
 def _post(video: dict[str, Any]) -> PostRecord:
     return PostRecord(
-        platform=PLATFORM, platform_post_id=str(video["id"]), title=video.get("title") or None,
-        caption=video.get("video_description") or None, type="video",
-        posted_at=parse_time(as_int(video["create_time"])), url=video.get("share_url") or video.get("embed_link"),
-        thumbnail_url=video.get("cover_image_url"), duration_s=as_float(video.get("duration")),
-        views=as_int(video.get("view_count")), likes=as_int(video.get("like_count")),
-        comments=as_int(video.get("comment_count")), shares=as_int(video.get("share_count")),
-        raw_metrics={k: video[k] for k in ("view_count", "like_count", "comment_count", "share_count") if k in video})
+        platform=PLATFORM,
+        platform_post_id=str(video["id"]),
+        title=video.get("title") or None,
+        caption=video.get("video_description") or None,
+        type="video",
+        posted_at=parse_time(as_int(video["create_time"])),
+        url=video.get("share_url") or video.get("embed_link"),
+        thumbnail_url=video.get("cover_image_url"),
+        duration_s=as_float(video.get("duration")),
+        views=as_int(video.get("view_count")),
+        likes=as_int(video.get("like_count")),
+        comments=as_int(video.get("comment_count")),
+        shares=as_int(video.get("share_count")),
+        raw_metrics={k: video[k] for k in ("view_count", "like_count", "comment_count", "share_count") if k in video},
+    )

@@ -6,6 +6,7 @@ Create a `PlatformClient` per ingest run (inside the running event loop), never 
 Each platform module passes its own `classify` function, which turns a response into a
 `PlatformError` (or None when the response is fine); the status-based default covers the rest.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,11 +33,13 @@ log = get_logger(__name__)
 
 # Query parameters that carry credentials on some platform (Instagram's access_token, Google's revoke
 # token, Instagram's client_secret): stripped from archived bodies and never put in messages.
-SECRET_PARAMS = frozenset({"access_token", "client_secret", "token", "refresh_token", "code",
-                           "code_verifier", "fb_exchange_token"})
+SECRET_PARAMS = frozenset(
+    {"access_token", "client_secret", "token", "refresh_token", "code", "code_verifier", "fb_exchange_token"}
+)
 
 
 # ---------------------------------------------------------------- errors
+
 
 class PlatformError(Exception):
     """A platform call failed; `kind` says what the caller should do, `retryable` whether retrying helps."""
@@ -44,8 +47,16 @@ class PlatformError(Exception):
     kind = "upstream"
     retryable = False
 
-    def __init__(self, platform: str, message: str, *, status: int | None = None, code: Any = None,
-                 retry_after: float | None = None, retryable: bool | None = None):
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: Any = None,
+        retry_after: float | None = None,
+        retryable: bool | None = None,
+    ):
         super().__init__(redact(f"{platform}: {message}"))
         self.platform = platform
         self.status = status
@@ -141,6 +152,7 @@ def retry_after_seconds(headers: Any, *, now: dt.datetime | None = None) -> floa
 
 # ---------------------------------------------------------------- limits
 
+
 @dataclass(frozen=True)
 class PlatformLimits:
     """How hard we may hit one platform, and how patiently we retry."""
@@ -173,8 +185,14 @@ DEFAULT_LIMITS: dict[str, PlatformLimits] = {
 class TokenBucket:
     """Async token bucket: `rate` requests per second, up to `burst` at once."""
 
-    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.rate, self.capacity = rate, float(max(1, burst))
         self._tokens, self._clock, self._sleep = self.capacity, clock, sleep
         self._updated = clock()
@@ -200,8 +218,13 @@ Admission = Callable[[str, str, str], Awaitable[None]]  # (platform, real host, 
 class UserWindows:
     """Per-token sliding windows for a platform's per-user limits (shared.platforms.quotas.USER_QUOTAS)."""
 
-    def __init__(self, quotas: Any, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        quotas: Any,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.quotas, self._clock, self._sleep = tuple(quotas), clock, sleep
         self._events: dict[tuple[str, str], list[float]] = {}
 
@@ -222,13 +245,22 @@ class UserWindows:
 
 # ---------------------------------------------------------------- client
 
+
 class PlatformClient:
     """An httpx.AsyncClient for one platform with its limits, retry policy and error classifier."""
 
-    def __init__(self, platform: str, *, settings: Any = None, classify: Classifier | None = None,
-                 limits: PlatformLimits | None = None, transport: Any = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None,
-                 admission: Admission | None = None):
+    def __init__(
+        self,
+        platform: str,
+        *,
+        settings: Any = None,
+        classify: Classifier | None = None,
+        limits: PlatformLimits | None = None,
+        transport: Any = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        admission: Admission | None = None,
+    ):
         from shared.platforms.quotas import USER_QUOTAS
 
         self.platform = platform
@@ -252,10 +284,11 @@ class PlatformClient:
         timeout = httpx.Timeout(self.limits.read_timeout_s, connect=self.limits.connect_timeout_s)
         # Keep-alive room for every concurrent request: past httpx's default of 20 idle connections each
         # burst would close and reopen sockets (a TCP handshake per request on both ends).
-        pool = httpx.Limits(max_connections=max(100, self.limits.concurrency),
-                            max_keepalive_connections=max(20, self.limits.concurrency))
-        self._http = httpx.AsyncClient(timeout=timeout, transport=self._transport, follow_redirects=False,
-                                       limits=pool)
+        pool = httpx.Limits(
+            max_connections=max(100, self.limits.concurrency),
+            max_keepalive_connections=max(20, self.limits.concurrency),
+        )
+        self._http = httpx.AsyncClient(timeout=timeout, transport=self._transport, follow_redirects=False, limits=pool)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -285,10 +318,19 @@ class PlatformClient:
     async def post(self, url: str, **kw: Any) -> Any:
         return await self.request("POST", url, **kw)
 
-    async def request(self, method: str, url: str, *, params: dict[str, Any] | None = None,
-                      data: dict[str, Any] | None = None, json_body: Any = None,
-                      headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None,
-                      token: str | None = None, token_param: str | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        token: str | None = None,
+        token_param: str | None = None,
+    ) -> Any:
         """Send with retries; return the parsed JSON body (`{}` for an empty 2xx) or raise PlatformError.
 
         The token goes in the Authorization header, or in the query as `token_param` (Instagram).
@@ -309,21 +351,43 @@ class PlatformClient:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, url, where, params=params, data=data, json_body=json_body,
-                                           headers=headers, auth=auth, token=token)
+                return await self._attempt(
+                    method,
+                    url,
+                    where,
+                    params=params,
+                    data=data,
+                    json_body=json_body,
+                    headers=headers,
+                    auth=auth,
+                    token=token,
+                )
             except PlatformError as error:
                 malformed += isinstance(error, MalformedResponse)
-                if (not error.retryable or attempt >= self.limits.max_attempts
-                        or malformed > self.limits.malformed_retries):
+                if (
+                    not error.retryable
+                    or attempt >= self.limits.max_attempts
+                    or malformed > self.limits.malformed_retries
+                ):
                     raise
                 wait = self.backoff(attempt) if error.retry_after is None else error.retry_after
                 if wait > self.limits.max_retry_wait_s:
                     if isinstance(error, RateLimited):
                         raise
                     wait = self.limits.max_retry_wait_s
-                log.warning("platform call retried", extra={"fields": {
-                    "platform": self.platform, "endpoint": where, "attempt": attempt, "kind": error.kind,
-                    "status": error.status, "wait_s": round(wait, 3)}})
+                log.warning(
+                    "platform call retried",
+                    extra={
+                        "fields": {
+                            "platform": self.platform,
+                            "endpoint": where,
+                            "attempt": attempt,
+                            "kind": error.kind,
+                            "status": error.status,
+                            "wait_s": round(wait, 3),
+                        }
+                    },
+                )
                 await self._sleep(wait)
 
     def target(self, url: str) -> tuple[str, str]:
@@ -332,7 +396,7 @@ class PlatformClient:
         for host, base in hosts.items():
             base = base.rstrip("/")
             if url.startswith(base + "/"):
-                return host, urlsplit(url[len(base):]).path
+                return host, urlsplit(url[len(base) :]).path
         parts = urlsplit(url)
         return parts.hostname or "", parts.path
 
@@ -359,8 +423,15 @@ class PlatformClient:
             await self._admit(url, kw.pop("token"))
             try:
                 assert self._http is not None
-                response = await self._http.request(method, url, params=kw["params"], data=kw["data"],
-                                                    json=kw["json_body"], headers=kw["headers"], auth=kw["auth"])
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=kw["params"],
+                    data=kw["data"],
+                    json=kw["json_body"],
+                    headers=kw["headers"],
+                    auth=kw["auth"],
+                )
             except httpx.TimeoutException:
                 raise UpstreamError(self.platform, f"{where} timed out") from None
             except httpx.TransportError as exc:
@@ -372,8 +443,9 @@ class PlatformClient:
         if error is not None:
             raise error
         if parse_failed:
-            raise MalformedResponse(self.platform, f"{where} returned a body that is not JSON",
-                                    status=response.status_code)
+            raise MalformedResponse(
+                self.platform, f"{where} returned a body that is not JSON", status=response.status_code
+            )
         return body
 
 
@@ -418,6 +490,7 @@ def query_params(url: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- OAuth wire helpers
+
 
 def new_code_verifier() -> str:
     """A PKCE code verifier: 64 URL-safe characters (RFC 7636 allows 43-128)."""

@@ -4,6 +4,7 @@ Each source returns `(observations, raw_pages)`; an observation is
 `{keyword, source, region, observed_at, value, value_kind ("index"|"rank"|"count"), extra}` and comes
 only from what the platform returned — a source that cannot answer raises SourceUnavailable.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +24,24 @@ class SourceUnavailable(PlatformError):
     kind = "source_unavailable"
 
 
-def observation(keyword: str, source: str, region: str | None, value: float, value_kind: ValueKind,
-                observed_at: dt.datetime | None = None, **extra: Any) -> Observation:
-    return {"keyword": keyword, "source": source, "region": region,
-            "observed_at": (observed_at or clock.now()).isoformat(),
-            "value": value, "value_kind": value_kind, "extra": extra}
+def observation(
+    keyword: str,
+    source: str,
+    region: str | None,
+    value: float,
+    value_kind: ValueKind,
+    observed_at: dt.datetime | None = None,
+    **extra: Any,
+) -> Observation:
+    return {
+        "keyword": keyword,
+        "source": source,
+        "region": region,
+        "observed_at": (observed_at or clock.now()).isoformat(),
+        "value": value,
+        "value_kind": value_kind,
+        "extra": extra,
+    }
 
 
 BASELINE_GAP_DAYS = 56
@@ -56,9 +70,14 @@ class PinterestTrendsSource:
     def __init__(self, client: PlatformClient, access_token: str):
         self.client, self.access_token = client, access_token
 
-    async def fetch(self, *, region: str = "US", trend_type: str = "growing",
-                    interests: tuple[str, ...] = ("diy_and_crafts", "home_decor"),
-                    limit: int = 50) -> tuple[list[Observation], list[RawPage]]:
+    async def fetch(
+        self,
+        *,
+        region: str = "US",
+        trend_type: str = "growing",
+        interests: tuple[str, ...] = ("diy_and_crafts", "home_decor"),
+        limit: int = 50,
+    ) -> tuple[list[Observation], list[RawPage]]:
         params = {"interests": ",".join(interests), "limit": limit}
         url = f"{self.client.host_url('api.pinterest.com')}/v5/trends/keywords/{region}/top/{trend_type}"
         body = await self.client.get(url, params=params, token=self.access_token)
@@ -79,18 +98,40 @@ class PinterestTrendsSource:
                 if not keyword:
                     continue
                 growth = {k: trend.get(k) for k in ("pct_growth_wow", "pct_growth_mom", "pct_growth_yoy")}
-                observations.append(observation(keyword, cls.source, params.get("region"), rank, "rank", fetched,
-                                                trend_type=params.get("trend_type"), **growth))
-                points = sorted((week_end, as_int(value)) for week_end, value
-                                in (trend.get("time_series") or {}).items() if as_int(value) is not None)
+                observations.append(
+                    observation(
+                        keyword,
+                        cls.source,
+                        params.get("region"),
+                        rank,
+                        "rank",
+                        fetched,
+                        trend_type=params.get("trend_type"),
+                        **growth,
+                    )
+                )
+                points = sorted(
+                    (week_end, number)
+                    for week_end, value in (trend.get("time_series") or {}).items()
+                    if (number := as_int(value)) is not None
+                )
                 # Each response scales a keyword to its own peak; the series baseline lets readings from
                 # different responses be put on one scale (value / baseline).
                 middle = series_baseline(points)
                 for week_end, value in points:
                     when = dt.datetime.combine(dt.date.fromisoformat(week_end), dt.time(), dt.timezone.utc)
-                    observations.append(observation(keyword, cls.source, params.get("region"), value,
-                                                    "index", when, trend_type=params.get("trend_type"),
-                                                    series_baseline=middle))
+                    observations.append(
+                        observation(
+                            keyword,
+                            cls.source,
+                            params.get("region"),
+                            value,
+                            "index",
+                            when,
+                            trend_type=params.get("trend_type"),
+                            series_baseline=middle,
+                        )
+                    )
         return observations
 
     @staticmethod
@@ -102,11 +143,20 @@ class PinterestTrendsSource:
             raise SourceUnavailable("pinterest", "trends response has no 'trends' list")
         out = []
         for trend in trends:
-            points = sorted((week_end, as_int(value)) for week_end, value
-                            in (trend.get("time_series") or {}).items() if as_int(value) is not None)
+            points = sorted(
+                (week_end, number)
+                for week_end, value in (trend.get("time_series") or {}).items()
+                if (number := as_int(value)) is not None
+            )
             if trend.get("keyword") and points:
-                out.append({"keyword": str(trend["keyword"]).lower(), "latest": float(points[-1][1]),
-                            "total": float(sum(v for _, v in points)), "week_end": points[-1][0]})
+                out.append(
+                    {
+                        "keyword": str(trend["keyword"]).lower(),
+                        "latest": float(points[-1][1]),
+                        "total": float(sum(v for _, v in points)),
+                        "week_end": points[-1][0],
+                    }
+                )
         return out
 
 
@@ -118,12 +168,14 @@ class YouTubeSuggestSource:
     def __init__(self, client: PlatformClient):
         self.client = client
 
-    async def fetch(self, term: str, *, language: str = "en",
-                    region: str = "US") -> tuple[list[Observation], list[RawPage]]:
+    async def fetch(
+        self, term: str, *, language: str = "en", region: str = "US"
+    ) -> tuple[list[Observation], list[RawPage]]:
         params = {"client": "firefox", "ds": "yt", "q": term, "hl": language, "gl": region}
         try:
-            body = await self.client.get(f"{self.client.host_url('suggestqueries.google.com')}/complete/search",
-                                         params=params)
+            body = await self.client.get(
+                f"{self.client.host_url('suggestqueries.google.com')}/complete/search", params=params
+            )
         except PlatformError as error:
             raise SourceUnavailable("youtube", f"suggestions unavailable ({error.kind})") from None
         page = raw_page("suggest", params, body)
@@ -134,13 +186,20 @@ class YouTubeSuggestSource:
         observations: list[Observation] = []
         for page in raw_pages:
             body = page.get("body")
-            if not (isinstance(body, list) and len(body) >= 2 and isinstance(body[1], list)
-                    and all(isinstance(s, str) for s in body[1])):
+            if not (
+                isinstance(body, list)
+                and len(body) >= 2
+                and isinstance(body[1], list)
+                and all(isinstance(s, str) for s in body[1])
+            ):
                 raise SourceUnavailable("youtube", "suggestion response has an unexpected shape")
             fetched = dt.datetime.fromisoformat(page["fetched_at"])
-            observations.extend(observation(s, cls.source, page["params"].get("gl"), rank, "rank", fetched,
-                                            seed=page["params"].get("q"))
-                                for rank, s in enumerate(body[1], start=1))
+            observations.extend(
+                observation(
+                    s, cls.source, page["params"].get("gl"), rank, "rank", fetched, seed=page["params"].get("q")
+                )
+                for rank, s in enumerate(body[1], start=1)
+            )
         return observations
 
 
@@ -150,8 +209,9 @@ class InstagramHashtagSource:
     source = "instagram_hashtag"
     MEDIA_FIELDS = "id,caption,media_type,media_product_type,like_count,comments_count,timestamp"
 
-    def __init__(self, client: PlatformClient, access_token: str, ig_user_id: str, *,
-                 login: Literal["facebook", "instagram"]):
+    def __init__(
+        self, client: PlatformClient, access_token: str, ig_user_id: str, *, login: Literal["facebook", "instagram"]
+    ):
         self.client, self.access_token, self.ig_user_id, self.login = client, access_token, ig_user_id, login
 
     async def fetch(self, hashtag: str) -> tuple[list[Observation], list[RawPage]]:
@@ -163,8 +223,9 @@ class InstagramHashtagSource:
         pages: list[RawPage] = []
 
         async def get(endpoint: str, path: str, params: dict[str, Any]) -> Any:
-            body = await self.client.get(f"{base}/{path}", params=params, token=self.access_token,
-                                         token_param="access_token")
+            body = await self.client.get(
+                f"{base}/{path}", params=params, token=self.access_token, token_param="access_token"
+            )
             pages.append(raw_page(endpoint, {**params, "hashtag": tag}, scrub_body(body)))
             return body
 
@@ -174,8 +235,7 @@ class InstagramHashtagSource:
         if not ids:
             return [], pages
         for edge in ("top_media", "recent_media"):
-            await get(edge, f"{ids[0]}/{edge}", {"user_id": self.ig_user_id, "fields": self.MEDIA_FIELDS,
-                                                 "limit": 50})
+            await get(edge, f"{ids[0]}/{edge}", {"user_id": self.ig_user_id, "fields": self.MEDIA_FIELDS, "limit": 50})
         return self.normalize(pages), pages
 
     @classmethod
@@ -193,9 +253,19 @@ class InstagramHashtagSource:
                 observations.append(observation(tag, f"{cls.source}_recent", None, len(items), "count", fetched))
                 continue
             known = [(as_int(i.get("like_count")), as_int(i.get("comments_count"))) for i in items]
-            interactions = [(likes or 0) + (comments or 0) for likes, comments in known
-                            if likes is not None or comments is not None]
+            interactions = [
+                (likes or 0) + (comments or 0) for likes, comments in known if likes is not None or comments is not None
+            ]
             if interactions:
-                observations.append(observation(tag, f"{cls.source}_top_interactions", None, sum(interactions),
-                                                 "count", fetched, posts=len(interactions)))
+                observations.append(
+                    observation(
+                        tag,
+                        f"{cls.source}_top_interactions",
+                        None,
+                        sum(interactions),
+                        "count",
+                        fetched,
+                        posts=len(interactions),
+                    )
+                )
         return observations

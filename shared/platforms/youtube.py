@@ -16,6 +16,7 @@ Mapping (docs/platform-apis.md §2, §5):
 - type: duration ≤ 180 s → short, else video (no official Shorts flag; §2.6 heuristic).
 Analytics days are the API's own (US Pacific) dates.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,25 +27,63 @@ from urllib.parse import urlencode
 
 from shared import clock
 from shared.platforms.models import (
-    METRICS_REFRESH_DAYS, AccountSnapshot, PostRecord, PostType, Profile, RawPage, TokenSet, as_float, as_int,
-    fetched_date, merge_snapshots, metrics_cutoff, parse_time, ratio, raw_page,
+    METRICS_REFRESH_DAYS,
+    AccountSnapshot,
+    PostRecord,
+    PostType,
+    Profile,
+    RawPage,
+    TokenSet,
+    as_float,
+    as_int,
+    fetched_date,
+    merge_snapshots,
+    metrics_cutoff,
+    parse_time,
+    ratio,
+    raw_page,
 )
 from shared.platforms.transport import (
-    MalformedResponse, PermissionMissing, PlatformClient, PlatformError, PlatformLimits, RateLimited,
-    RequestRejected, TokenExpired, TokenRevoked, UpstreamError, client_credentials, error_text, expires_at,
-    retry_after_seconds, s256_challenge,
+    MalformedResponse,
+    PermissionMissing,
+    PlatformClient,
+    PlatformError,
+    PlatformLimits,
+    RateLimited,
+    RequestRejected,
+    TokenExpired,
+    TokenRevoked,
+    UpstreamError,
+    client_credentials,
+    error_text,
+    expires_at,
+    retry_after_seconds,
+    s256_challenge,
 )
 
 PLATFORM = "youtube"
-SCOPES = ("https://www.googleapis.com/auth/youtube.readonly",
-          "https://www.googleapis.com/auth/yt-analytics.readonly")
+SCOPES = ("https://www.googleapis.com/auth/youtube.readonly", "https://www.googleapis.com/auth/yt-analytics.readonly")
 supports_pkce = True
 supports_revoke = True
 
-DAILY_METRICS = ("views", "estimatedMinutesWatched", "likes", "comments", "shares", "subscribersGained",
-                 "subscribersLost")
-VIDEO_METRICS = ("views", "estimatedMinutesWatched", "averageViewDuration", "averageViewPercentage", "likes",
-                 "comments", "shares")
+DAILY_METRICS = (
+    "views",
+    "estimatedMinutesWatched",
+    "likes",
+    "comments",
+    "shares",
+    "subscribersGained",
+    "subscribersLost",
+)
+VIDEO_METRICS = (
+    "views",
+    "estimatedMinutesWatched",
+    "averageViewDuration",
+    "averageViewPercentage",
+    "likes",
+    "comments",
+    "shares",
+)
 SHORTS_MAX_S = 180
 EARLY_RATIO = 0.10
 REPORT_PAGE = 200
@@ -66,6 +105,7 @@ def pkce_challenge(verifier: str) -> str | None:
 
 # ---------------------------------------------------------------- errors
 
+
 def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None:
     """Google API envelope `{"error": {code, status, errors[].reason}}` or OAuth `{"error": "invalid_grant"}`."""
     if not isinstance(body, dict) or "error" not in body:
@@ -79,8 +119,10 @@ def classify_error(status: int, body: Any, headers: Any) -> PlatformError | None
     if not isinstance(err, dict):
         return None
     reasons = {e.get("reason") for e in err.get("errors") or [] if isinstance(e, dict)}
-    message = f"HTTP {status} {err.get('status') or ''} {','.join(sorted(r for r in reasons if r))}: " \
-              f"{error_text(err, 'message')}"
+    message = (
+        f"HTTP {status} {err.get('status') or ''} {','.join(sorted(r for r in reasons if r))}: "
+        f"{error_text(err, 'message')}"
+    )
     if reasons & _QUOTA_REASONS:
         return RateLimited(PLATFORM, message, status=status, retry_after=seconds_until_pacific_midnight())
     if reasons & _THROTTLE_REASONS or status == 429:
@@ -109,21 +151,35 @@ def seconds_until_pacific_midnight(now: dt.datetime | None = None) -> float:
 
 # ---------------------------------------------------------------- OAuth
 
+
 def authorize_url(settings: Any, *, redirect_uri: str, state: str, code_challenge: str | None = None) -> str:
     client_id, _ = client_credentials(settings, PLATFORM)
-    query = {"client_id": client_id, "redirect_uri": redirect_uri, "response_type": "code",
-             "scope": " ".join(SCOPES), "access_type": "offline", "prompt": "consent",
-             "include_granted_scopes": "true", "state": state}
+    query = {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": " ".join(SCOPES),
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+        "state": state,
+    }
     if code_challenge:
         query |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
     return f"{settings.host_url('accounts.google.com')}/o/oauth2/v2/auth?{urlencode(query)}"
 
 
-async def exchange_code(client: PlatformClient, settings: Any, *, code: str, redirect_uri: str,
-                        code_verifier: str | None = None) -> TokenSet:
+async def exchange_code(
+    client: PlatformClient, settings: Any, *, code: str, redirect_uri: str, code_verifier: str | None = None
+) -> TokenSet:
     client_id, secret = client_credentials(settings, PLATFORM)
-    form = {"code": code, "client_id": client_id, "client_secret": secret, "redirect_uri": redirect_uri,
-            "grant_type": "authorization_code"}
+    form = {
+        "code": code,
+        "client_id": client_id,
+        "client_secret": secret,
+        "redirect_uri": redirect_uri,
+        "grant_type": "authorization_code",
+    }
     if code_verifier:
         form["code_verifier"] = code_verifier
     body = await client.post(f"{settings.host_url('oauth2.googleapis.com')}/token", data=form)
@@ -136,9 +192,15 @@ async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> To
         raise TokenRevoked(PLATFORM, "no refresh token stored; reconnect needed")
     client_id, secret = client_credentials(settings, PLATFORM)
     try:
-        body = await client.post(f"{settings.host_url('oauth2.googleapis.com')}/token", data={
-            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value(),
-            "client_id": client_id, "client_secret": secret})
+        body = await client.post(
+            f"{settings.host_url('oauth2.googleapis.com')}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens.refresh_token.get_secret_value(),
+                "client_id": client_id,
+                "client_secret": secret,
+            },
+        )
     except TokenExpired as error:
         raise TokenRevoked(PLATFORM, "refresh refused; reconnect needed", status=error.status) from None
     return _token_set(body, previous=tokens)
@@ -147,8 +209,12 @@ async def refresh(client: PlatformClient, settings: Any, tokens: TokenSet) -> To
 async def revoke(client: PlatformClient, settings: Any, tokens: TokenSet) -> bool:
     """Revoke the grant (the refresh token when there is one, which also kills its access tokens)."""
     token = (tokens.refresh_token or tokens.access_token).get_secret_value()
-    await client.post(f"{settings.host_url('oauth2.googleapis.com')}/revoke", token=token, token_param="token",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    await client.post(
+        f"{settings.host_url('oauth2.googleapis.com')}/revoke",
+        token=token,
+        token_param="token",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     return True
 
 
@@ -160,17 +226,26 @@ def _token_set(body: dict[str, Any], previous: TokenSet | None = None) -> TokenS
         access_token=body["access_token"],
         refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
         access_expires_at=expires_at(body.get("expires_in")),
-        refresh_expires_at=expires_at(body.get("refresh_token_expires_in")) or (
-            previous.refresh_expires_at if previous else None),
+        refresh_expires_at=expires_at(body.get("refresh_token_expires_in"))
+        or (previous.refresh_expires_at if previous else None),
         scopes=scope.split() if isinstance(scope, str) else list(previous.scopes if previous else []),
         platform_user_id=previous.platform_user_id if previous else None,
-        token_type=str(body.get("token_type") or "bearer").lower())
+        token_type=str(body.get("token_type") or "bearer").lower(),
+    )
 
 
 # ---------------------------------------------------------------- profile and data
 
-async def _get(client: PlatformClient, endpoint: str, host: str, path: str, params: dict[str, Any], token: str,
-               pages: list[RawPage]) -> Any:
+
+async def _get(
+    client: PlatformClient,
+    endpoint: str,
+    host: str,
+    path: str,
+    params: dict[str, Any],
+    token: str,
+    pages: list[RawPage],
+) -> Any:
     body = await client.get(f"{client.host_url(host)}{path}", params=params, token=token)
     pages.append(raw_page(endpoint, params, body))
     return body
@@ -178,8 +253,9 @@ async def _get(client: PlatformClient, endpoint: str, host: str, path: str, para
 
 async def _channel(client: PlatformClient, token: str, pages: list[RawPage]) -> dict[str, Any]:
     params = {"part": "snippet,statistics,contentDetails", "mine": "true"}
-    body = await client.get_shared(f"{client.host_url('www.googleapis.com')}/youtube/v3/channels", params=params,
-                                   token=token)
+    body = await client.get_shared(
+        f"{client.host_url('www.googleapis.com')}/youtube/v3/channels", params=params, token=token
+    )
     pages.append(raw_page("channels", params, body))
     items = body.get("items") or []
     if not items:
@@ -190,10 +266,15 @@ async def _channel(client: PlatformClient, token: str, pages: list[RawPage]) -> 
 async def fetch_profile(client: PlatformClient, access_token: str, pages: list[RawPage] | None = None) -> Profile:
     channel = await _channel(client, access_token, [] if pages is None else pages)
     stats, snippet = channel.get("statistics") or {}, channel.get("snippet") or {}
-    return Profile(platform=PLATFORM, platform_user_id=channel["id"], username=snippet.get("customUrl"),
-                   display_name=snippet.get("title"), followers=_subscribers(stats),
-                   media_count=as_int(stats.get("videoCount")),
-                   extra={"uploads_playlist": _uploads(channel), "view_count": as_int(stats.get("viewCount"))})
+    return Profile(
+        platform=PLATFORM,
+        platform_user_id=channel["id"],
+        username=snippet.get("customUrl"),
+        display_name=snippet.get("title"),
+        followers=_subscribers(stats),
+        media_count=as_int(stats.get("videoCount")),
+        extra={"uploads_playlist": _uploads(channel), "view_count": as_int(stats.get("viewCount"))},
+    )
 
 
 def _subscribers(stats: dict[str, Any]) -> int | None:
@@ -204,23 +285,42 @@ def _uploads(channel: dict[str, Any]) -> str | None:
     return ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
 
 
-async def _report(client: PlatformClient, endpoint: str, params: dict[str, Any], token: str,
-                  pages: list[RawPage]) -> Any:
-    return await _get(client, endpoint, "youtubeanalytics.googleapis.com", "/v2/reports",
-                      {"ids": "channel==MINE", **params}, token, pages)
+async def _report(
+    client: PlatformClient, endpoint: str, params: dict[str, Any], token: str, pages: list[RawPage]
+) -> Any:
+    return await _get(
+        client,
+        endpoint,
+        "youtubeanalytics.googleapis.com",
+        "/v2/reports",
+        {"ids": "channel==MINE", **params},
+        token,
+        pages,
+    )
 
 
-async def fetch_snapshots(client: PlatformClient, access_token: str, since: dt.date,
-                          until: dt.date) -> tuple[list[AccountSnapshot], list[RawPage]]:
+async def fetch_snapshots(
+    client: PlatformClient, access_token: str, since: dt.date, until: dt.date
+) -> tuple[list[AccountSnapshot], list[RawPage]]:
     """Daily channel report (dimensions=day) in ≤ 90-day requests, plus today's subscriber count."""
     pages: list[RawPage] = []
     await _channel(client, access_token, pages)
     start = since
     while start <= until:
         end = min(until, start + dt.timedelta(days=89))
-        await _report(client, "channel_daily", {"startDate": start.isoformat(), "endDate": end.isoformat(),
-                                                "metrics": ",".join(DAILY_METRICS), "dimensions": "day",
-                                                "sort": "day"}, access_token, pages)
+        await _report(
+            client,
+            "channel_daily",
+            {
+                "startDate": start.isoformat(),
+                "endDate": end.isoformat(),
+                "metrics": ",".join(DAILY_METRICS),
+                "dimensions": "day",
+                "sort": "day",
+            },
+            access_token,
+            pages,
+        )
         start = end + dt.timedelta(days=1)
     return normalize_snapshots(pages), pages
 
@@ -236,24 +336,39 @@ def normalize_snapshots(raw_pages: list[RawPage]) -> list[AccountSnapshot]:
     for page in raw_pages:
         body = page.get("body") or {}
         if page["endpoint"] == "channels" and body.get("items"):
-            snapshots.append(AccountSnapshot(platform=PLATFORM, snapshot_date=fetched_date(page),
-                                             followers=_subscribers(body["items"][0].get("statistics") or {})))
+            snapshots.append(
+                AccountSnapshot(
+                    platform=PLATFORM,
+                    snapshot_date=fetched_date(page),
+                    followers=_subscribers(body["items"][0].get("statistics") or {}),
+                )
+            )
         elif page["endpoint"] == "channel_daily":
             for row in report_rows(body):
                 views, minutes = as_int(row.get("views")), as_float(row.get("estimatedMinutesWatched"))
                 likes, comments, shares = (as_int(row.get(k)) for k in ("likes", "comments", "shares"))
                 engagements = None if None in (likes, comments, shares) else likes + comments + shares  # type: ignore[operator]
                 gained, lost = as_int(row.get("subscribersGained")), as_int(row.get("subscribersLost"))
-                snapshots.append(AccountSnapshot(
-                    platform=PLATFORM, snapshot_date=dt.date.fromisoformat(row["day"]), views=views,
-                    engagements=engagements, engagement_rate=ratio(engagements, views), likes=likes,
-                    comments=comments, shares=shares, watch_time_hrs=minutes / 60 if minutes is not None else None,
-                    follower_change=gained - lost if gained is not None and lost is not None else None))
+                snapshots.append(
+                    AccountSnapshot(
+                        platform=PLATFORM,
+                        snapshot_date=dt.date.fromisoformat(row["day"]),
+                        views=views,
+                        engagements=engagements,
+                        engagement_rate=ratio(engagements, views),
+                        likes=likes,
+                        comments=comments,
+                        shares=shares,
+                        watch_time_hrs=minutes / 60 if minutes is not None else None,
+                        follower_change=gained - lost if gained is not None and lost is not None else None,
+                    )
+                )
     return merge_snapshots(snapshots)
 
 
-async def fetch_posts(client: PlatformClient, access_token: str,
-                      since: dt.datetime | None = None) -> tuple[list[PostRecord], list[RawPage]]:
+async def fetch_posts(
+    client: PlatformClient, access_token: str, since: dt.datetime | None = None
+) -> tuple[list[PostRecord], list[RawPage]]:
     """Uploads playlist (pageToken) → videos.list in ≤ 50-id batches → per-video Analytics → retention.
 
     Incremental: playlist paging stops at posts older than `metrics_cutoff(since)`.
@@ -264,8 +379,9 @@ async def fetch_posts(client: PlatformClient, access_token: str,
     video_ids: list[str] = []
     params: dict[str, Any] = {"part": "contentDetails,snippet", "playlistId": _uploads(channel), "maxResults": 50}
     for _ in range(_MAX_PAGES):
-        body = await _get(client, "playlist_items", "www.googleapis.com", "/youtube/v3/playlistItems", params,
-                          access_token, pages)
+        body = await _get(
+            client, "playlist_items", "www.googleapis.com", "/youtube/v3/playlistItems", params, access_token, pages
+        )
         items = body.get("items") or []
         fresh = [i for i in items if cutoff is None or (_published(i) or cutoff) >= cutoff]
         video_ids.extend(i["contentDetails"]["videoId"] for i in fresh)
@@ -274,46 +390,83 @@ async def fetch_posts(client: PlatformClient, access_token: str,
         params = {**params, "pageToken": body["nextPageToken"]}
     if not video_ids:
         return normalize_posts(pages), pages
-    batches = [video_ids[i:i + 50] for i in range(0, len(video_ids), 50)]
-    results = await asyncio.gather(*(_get(client, "videos", "www.googleapis.com", "/youtube/v3/videos", {
-        "part": "snippet,contentDetails,statistics", "id": ",".join(batch)}, access_token, pages)
-        for batch in batches))
+    batches = [video_ids[i : i + 50] for i in range(0, len(video_ids), 50)]
+    results = await asyncio.gather(
+        *(
+            _get(
+                client,
+                "videos",
+                "www.googleapis.com",
+                "/youtube/v3/videos",
+                {"part": "snippet,contentDetails,statistics", "id": ",".join(batch)},
+                access_token,
+                pages,
+            )
+            for batch in batches
+        )
+    )
     published = [parse_time((v.get("snippet") or {}).get("publishedAt")) for r in results for v in r.get("items") or []]
     first_day = min((p.date() for p in published if p), default=_today())
     await _video_analytics(client, access_token, first_day, pages)
-    young = [v["id"] for v, p in zip((v for r in results for v in r.get("items") or []), published)
-             if p and p >= clock.now() - dt.timedelta(days=METRICS_REFRESH_DAYS)]
-    await asyncio.gather(*(_retention(client, access_token, vid, first_day, pages)
-                           for vid in young[:RETENTION_MAX_VIDEOS]))
+    young = [
+        v["id"]
+        for v, p in zip((v for r in results for v in r.get("items") or []), published)
+        if p and p >= clock.now() - dt.timedelta(days=METRICS_REFRESH_DAYS)
+    ]
+    await asyncio.gather(
+        *(_retention(client, access_token, vid, first_day, pages) for vid in young[:RETENTION_MAX_VIDEOS])
+    )
     return normalize_posts(pages), pages
 
 
 async def _video_analytics(client: PlatformClient, token: str, first_day: dt.date, pages: list[RawPage]) -> None:
     start_index = 1
     for _ in range(_MAX_PAGES):
-        body = await _report(client, "video_analytics", {
-            "startDate": first_day.isoformat(), "endDate": _today().isoformat(),
-            "metrics": ",".join(VIDEO_METRICS), "dimensions": "video", "sort": "-views",
-            "maxResults": REPORT_PAGE, "startIndex": start_index}, token, pages)
+        body = await _report(
+            client,
+            "video_analytics",
+            {
+                "startDate": first_day.isoformat(),
+                "endDate": _today().isoformat(),
+                "metrics": ",".join(VIDEO_METRICS),
+                "dimensions": "video",
+                "sort": "-views",
+                "maxResults": REPORT_PAGE,
+                "startIndex": start_index,
+            },
+            token,
+            pages,
+        )
         if len(body.get("rows") or []) < REPORT_PAGE:
             return
         start_index += REPORT_PAGE
 
 
-async def _retention(client: PlatformClient, token: str, video_id: str, first_day: dt.date,
-                     pages: list[RawPage]) -> None:
+async def _retention(
+    client: PlatformClient, token: str, video_id: str, first_day: dt.date, pages: list[RawPage]
+) -> None:
     try:
-        await _report(client, "video_retention", {
-            "startDate": first_day.isoformat(), "endDate": _today().isoformat(),
-            "metrics": "audienceWatchRatio,relativeRetentionPerformance", "dimensions": "elapsedVideoTimeRatio",
-            "filters": f"video=={video_id}"}, token, pages)
+        await _report(
+            client,
+            "video_retention",
+            {
+                "startDate": first_day.isoformat(),
+                "endDate": _today().isoformat(),
+                "metrics": "audienceWatchRatio,relativeRetentionPerformance",
+                "dimensions": "elapsedVideoTimeRatio",
+                "filters": f"video=={video_id}",
+            },
+            token,
+            pages,
+        )
     except (RequestRejected, PermissionMissing):
         return  # too few views for a curve is not a failure of the run
 
 
 def _published(item: dict[str, Any]) -> dt.datetime | None:
-    return parse_time((item.get("contentDetails") or {}).get("videoPublishedAt")
-                      or (item.get("snippet") or {}).get("publishedAt"))
+    return parse_time(
+        (item.get("contentDetails") or {}).get("videoPublishedAt") or (item.get("snippet") or {}).get("publishedAt")
+    )
 
 
 def parse_duration(value: str | None) -> float | None:
@@ -360,16 +513,25 @@ def _post(video: dict[str, Any], row: dict[str, Any], retention: list[dict[str, 
     if retention:
         raw["retention_curve"] = [[r.get("elapsedVideoTimeRatio"), r.get("audienceWatchRatio")] for r in retention]
     return PostRecord(
-        platform=PLATFORM, platform_post_id=video["id"], title=snippet.get("title"),
-        caption=snippet.get("description") or None, type=kind, posted_at=parse_time(snippet["publishedAt"]),
-        url=f"https://www.youtube.com/{url_path}", thumbnail_url=thumb, duration_s=duration,
+        platform=PLATFORM,
+        platform_post_id=video["id"],
+        title=snippet.get("title"),
+        caption=snippet.get("description") or None,
+        type=kind,
+        posted_at=parse_time(snippet["publishedAt"]),
+        url=f"https://www.youtube.com/{url_path}",
+        thumbnail_url=thumb,
+        duration_s=duration,
         views=_first_int(stats.get("viewCount"), row.get("views")),
         likes=_first_int(stats.get("likeCount"), row.get("likes")),
-        comments=_first_int(stats.get("commentCount"), row.get("comments")), shares=as_int(row.get("shares")),
+        comments=_first_int(stats.get("commentCount"), row.get("comments")),
+        shares=as_int(row.get("shares")),
         watch_time_hrs=minutes / 60 if minutes is not None else None,
         avg_watch_time_s=as_float(row.get("averageViewDuration")),
         completion_rate=min(1.0, percent / 100) if percent is not None else None,
-        retention_early=_early_retention(retention), raw_metrics=raw)
+        retention_early=_early_retention(retention),
+        raw_metrics=raw,
+    )
 
 
 def _first_int(*values: Any) -> int | None:

@@ -7,6 +7,7 @@ starter's binding cookie came back (same-site frontend), else `#complete=<handle
 and the signed-in frontend finishes with finish_connect (POST /api/auth/complete, the starter's token).
 The callback never answers 500 and never puts a code, token or handle in a log line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,12 @@ from shared.db import service_transaction
 from shared.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable, UpstreamFailed
 from shared.logging import get_logger, request_id_var
 from shared.models.auth import (
-    CALLBACK_MESSAGES, AuthStartResponse, CallbackError, CallbackQuery, CompleteResponse, DisconnectResponse,
+    CALLBACK_MESSAGES,
+    AuthStartResponse,
+    CallbackError,
+    CallbackQuery,
+    CompleteResponse,
+    DisconnectResponse,
 )
 from shared.models.common import PLATFORMS
 from shared.services.oauth_state import StateRefused, VerifiedState, callback_url, consume_state, issue_state
@@ -61,23 +67,39 @@ def start_connect(claims: UserClaims, platform: str, settings: Settings | None =
         challenge = module.pkce_challenge(verifier)
     vault = _vault(settings) if verifier else None
     with service_transaction() as conn:
-        state = issue_state(conn, settings, vault, user_id=claims.user_id, platform=platform,
-                            redirect_uri=callback_url(settings), code_verifier=verifier)
-    url = module.authorize_url(settings, redirect_uri=callback_url(settings), state=state.value,
-                               code_challenge=challenge)
-    log.info("connect started", extra={"fields": {"user_id": claims.user_id, "platform": platform,
-                                                  "pkce": verifier is not None}})
-    return AuthStartResponse(platform=platform, authorize_url=url, state_expires_at=state.expires_at,
-                             scopes=list(module.SCOPES), pkce=verifier is not None)
+        state = issue_state(
+            conn,
+            settings,
+            vault,
+            user_id=claims.user_id,
+            platform=platform,
+            redirect_uri=callback_url(settings),
+            code_verifier=verifier,
+        )
+    url = module.authorize_url(
+        settings, redirect_uri=callback_url(settings), state=state.value, code_challenge=challenge
+    )
+    log.info(
+        "connect started",
+        extra={"fields": {"user_id": claims.user_id, "platform": platform, "pkce": verifier is not None}},
+    )
+    return AuthStartResponse(
+        platform=platform,
+        authorize_url=url,
+        state_expires_at=state.expires_at,
+        scopes=list(module.SCOPES),
+        pkce=verifier is not None,
+    )
 
 
-def frontend_redirect(settings: Settings, *, connected: str | None = None, error: CallbackError | None = None,
-                      platform: str | None = None) -> str:
+def frontend_redirect(
+    settings: Settings, *, connected: str | None = None, error: CallbackError | None = None, platform: str | None = None
+) -> str:
     """Where the callback sends the browser."""
     if connected:
         query = {"connected": connected}
     else:
-        query = {"error": error, **({"platform": platform} if platform else {})}
+        query = {"error": str(error), **({"platform": platform} if platform else {})}
         if error == "internal" and (request_id := request_id_var.get()):
             query["request_id"] = request_id
     return f"{settings.frontend_url}/connections?{urlencode(query)}"
@@ -89,8 +111,13 @@ def completion_redirect(settings: Settings, handle: str, platform: str) -> str:
     return f"{settings.frontend_url}/connections#{urlencode({'complete': handle, 'platform': platform})}"
 
 
-def complete_connect(query: CallbackQuery, *, authorization: str | None = None, binding: str | None = None,
-                     settings: Settings | None = None) -> str:
+def complete_connect(
+    query: CallbackQuery,
+    *,
+    authorization: str | None = None,
+    binding: str | None = None,
+    settings: Settings | None = None,
+) -> str:
     """Handle the platform's redirect; returns the frontend URL to send the browser to."""
     settings = settings or get_settings()
     platform: str | None = None
@@ -100,29 +127,40 @@ def complete_connect(query: CallbackQuery, *, authorization: str | None = None, 
         platform = state.platform
         if code is None:
             error: CallbackError = "consent_denied" if query.error in _DENIALS else "authorization_failed"
-            log.info("connect not authorized", extra={"fields": {
-                "user_id": state.user_id, "platform": platform, "platform_error": (query.error or "no code")[:60]}})
+            log.info(
+                "connect not authorized",
+                extra={
+                    "fields": {
+                        "user_id": state.user_id,
+                        "platform": platform,
+                        "platform_error": (query.error or "no code")[:60],
+                    }
+                },
+            )
             return frontend_redirect(settings, error=error, platform=platform)
         if handle is not None:
             log.info("connect awaiting completion", extra={"fields": {"user_id": state.user_id, "platform": platform}})
             return completion_redirect(settings, handle, platform)
         outcome = asyncio.run(_exchange_and_store(settings, state, code))
-        return frontend_redirect(settings, connected=platform) if outcome is None else \
-            frontend_redirect(settings, error=outcome, platform=platform)
+        return (
+            frontend_redirect(settings, connected=platform)
+            if outcome is None
+            else frontend_redirect(settings, error=outcome, platform=platform)
+        )
     except ServiceUnavailable:
         log.warning("connect hit an unavailable database", extra={"fields": {"platform": platform}})
         return frontend_redirect(settings, error="service_unavailable", platform=platform)
     except StateRefused as refusal:
-        log.warning("oauth state refused",
-                    extra={"fields": {"reason": refusal.reason, "platform": refusal.platform}})
+        log.warning("oauth state refused", extra={"fields": {"reason": refusal.reason, "platform": refusal.platform}})
         return frontend_redirect(settings, error=refusal.reason, platform=refusal.platform)
     except Exception:  # noqa: BLE001 - the browser gets a redirect, never a 500 page
         log.exception("connect failed unexpectedly", extra={"fields": {"platform": platform}})
         return frontend_redirect(settings, error="internal", platform=platform)
 
 
-def _consume(state: str | None, code: str | None, settings: Settings, authorization: str | None,
-             binding: str | None) -> tuple[VerifiedState, str | None]:
+def _consume(
+    state: str | None, code: str | None, settings: Settings, authorization: str | None, binding: str | None
+) -> tuple[VerifiedState, str | None]:
     """The verified state, and a completion handle when there is a code the browser cannot claim itself."""
     from shared.services.oauth_completion import await_completion
 
@@ -155,8 +193,10 @@ def finish_connect(claims: UserClaims, handle: str, settings: Settings | None = 
         except StateRefused as error:
             refusal = error  # raise after commit: the handle and its code stay spent
     if refusal is not None:
-        log.warning("connect completion refused", extra={"fields": {
-            "user_id": claims.user_id, "reason": refusal.reason, "platform": refusal.platform}})
+        log.warning(
+            "connect completion refused",
+            extra={"fields": {"user_id": claims.user_id, "reason": refusal.reason, "platform": refusal.platform}},
+        )
         raise connect_problem(refusal.reason, refusal.platform)
     outcome = asyncio.run(_exchange_and_store(settings, pending.state, pending.code))
     if outcome is not None:
@@ -164,9 +204,14 @@ def finish_connect(claims: UserClaims, handle: str, settings: Settings | None = 
     return CompleteResponse(platform=pending.state.platform, connected=True)
 
 
-_PROBLEMS: dict[str, type[AppError]] = {"invalid_state": NotFound, "state_expired": Conflict,
-                                        "state_replayed": Conflict, "wrong_user": Forbidden,
-                                        "exchange_failed": UpstreamFailed, "platform_unavailable": UpstreamFailed}
+_PROBLEMS: dict[str, type[AppError]] = {
+    "invalid_state": NotFound,
+    "state_expired": Conflict,
+    "state_replayed": Conflict,
+    "wrong_user": Forbidden,
+    "exchange_failed": UpstreamFailed,
+    "platform_unavailable": UpstreamFailed,
+}
 
 
 def connect_problem(code: CallbackError, platform: str | None) -> AppError:
@@ -207,22 +252,42 @@ async def _exchange_and_store(settings: Settings, state: VerifiedState, code: st
     module = _module(state.platform)
     try:
         async with open_token_client(module, settings) as client:
-            tokens = await module.exchange_code(client, settings, code=code, redirect_uri=state.redirect_uri,
-                                                code_verifier=state.code_verifier)
+            tokens = await module.exchange_code(
+                client, settings, code=code, redirect_uri=state.redirect_uri, code_verifier=state.code_verifier
+            )
             profile = await module.fetch_profile(client, tokens.access_token.get_secret_value())
     except PlatformError as error:
         outcome = exchange_error(error)
-        log.warning("code exchange failed", extra={"fields": {
-            "user_id": state.user_id, "platform": state.platform, "kind": error.kind, "status": error.status,
-            "outcome": outcome}})
+        log.warning(
+            "code exchange failed",
+            extra={
+                "fields": {
+                    "user_id": state.user_id,
+                    "platform": state.platform,
+                    "kind": error.kind,
+                    "status": error.status,
+                    "outcome": outcome,
+                }
+            },
+        )
         return outcome
     with service_transaction() as conn:
-        connection_id = save_connection(conn, _vault(settings), user_id=state.user_id,
-                                        platform=state.platform, tokens=tokens, profile=profile)
-    log.info("platform connected", extra={"fields": {
-        "user_id": state.user_id, "platform": state.platform, "connection_id": connection_id,
-        "scopes": tokens.scopes, "access_expires_at": tokens.access_expires_at,
-        "completed_by": "browser" if state.browser_bound else "frontend"}})
+        connection_id = save_connection(
+            conn, _vault(settings), user_id=state.user_id, platform=state.platform, tokens=tokens, profile=profile
+        )
+    log.info(
+        "platform connected",
+        extra={
+            "fields": {
+                "user_id": state.user_id,
+                "platform": state.platform,
+                "connection_id": connection_id,
+                "scopes": tokens.scopes,
+                "access_expires_at": tokens.access_expires_at,
+                "completed_by": "browser" if state.browser_bound else "frontend",
+            }
+        },
+    )
     return None
 
 
@@ -237,16 +302,19 @@ def disconnect(claims: UserClaims, platform: str, settings: Settings | None = No
     module = _module(platform)
     with service_transaction() as conn:
         # The row lock keeps a refresh run from rotating the tokens while we revoke them.
-        row = conn.execute("select id, user_id::text as user_id, platform::text as platform, access_token,"
-                           " refresh_token from platform_connections where user_id = %s and platform = %s"
-                           " for update", (claims.user_id, platform)).fetchone()
+        row = conn.execute(
+            "select id, user_id::text as user_id, platform::text as platform, access_token,"
+            " refresh_token from platform_connections where user_id = %s and platform = %s"
+            " for update",
+            (claims.user_id, platform),
+        ).fetchone()
         if row is None:
             return DisconnectResponse(platform=platform, disconnected=False, revoked=None)
         revoked = asyncio.run(_revoke(module, settings, row)) if module.supports_revoke else None
-        conn.execute("delete from platform_connections where id = %s and user_id = %s",
-                     (row["id"], claims.user_id))
-    log.info("platform disconnected", extra={"fields": {"user_id": claims.user_id, "platform": platform,
-                                                        "revoked": revoked}})
+        conn.execute("delete from platform_connections where id = %s and user_id = %s", (row["id"], claims.user_id))
+    log.info(
+        "platform disconnected", extra={"fields": {"user_id": claims.user_id, "platform": platform, "revoked": revoked}}
+    )
     return DisconnectResponse(platform=platform, disconnected=True, revoked=revoked)
 
 
@@ -261,7 +329,14 @@ async def _revoke(module: PlatformModule, settings: Settings, row: dict[str, Any
             return bool(await module.revoke(client, settings, tokens))
     except (PlatformError, TokenDecryptError) as error:
         # Already revoked at the platform, or unreachable: deleting our copy is what matters.
-        log.warning("revoke failed; deleting the connection anyway", extra={"fields": {
-            "platform": module.PLATFORM, "kind": getattr(error, "kind", "decrypt"),
-            "status": getattr(error, "status", None)}})
+        log.warning(
+            "revoke failed; deleting the connection anyway",
+            extra={
+                "fields": {
+                    "platform": module.PLATFORM,
+                    "kind": getattr(error, "kind", "decrypt"),
+                    "status": getattr(error, "status", None),
+                }
+            },
+        )
         return False

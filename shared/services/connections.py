@@ -3,6 +3,7 @@
 Every function here takes an open service-role connection; callers own the transaction, so a
 token rotation and its bookkeeping commit together or not at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,17 +19,20 @@ CONNECTION_COLUMNS = """id, user_id, platform::text as platform, access_token, r
 
 
 def _seal(vault: TokenVault, tokens: TokenSet, user_id: str, platform: str) -> tuple[bytes, bytes | None]:
-    access = vault.encrypt(tokens.access_token.get_secret_value(), user_id=user_id, platform=platform,
-                           column="access_token")
+    access = vault.encrypt(
+        tokens.access_token.get_secret_value(), user_id=user_id, platform=platform, column="access_token"
+    )
     refresh = None
     if tokens.refresh_token is not None:
-        refresh = vault.encrypt(tokens.refresh_token.get_secret_value(), user_id=user_id, platform=platform,
-                                column="refresh_token")
+        refresh = vault.encrypt(
+            tokens.refresh_token.get_secret_value(), user_id=user_id, platform=platform, column="refresh_token"
+        )
     return access, refresh
 
 
-def save_connection(conn: Any, vault: TokenVault, *, user_id: str, platform: str, tokens: TokenSet,
-                    profile: Profile) -> str:
+def save_connection(
+    conn: Any, vault: TokenVault, *, user_id: str, platform: str, tokens: TokenSet, profile: Profile
+) -> str:
     """Create or replace the user's connection to a platform (reconnecting replaces it); returns its id.
     Connected and due now by the system clock (shared/clock.py), the time the fetch leases compare with."""
     from shared import clock
@@ -51,8 +55,20 @@ def save_connection(conn: Any, vault: TokenVault, *, user_id: str, platform: str
                -- Another account on the same platform starts its history from scratch.
                backfilled_at = case when c.platform_user_id = excluded.platform_user_id then c.backfilled_at end
            returning id""",
-        (user_id, platform, access, refresh, tokens.scopes, tokens.access_expires_at, tokens.refresh_expires_at,
-         profile.platform_user_id, profile.username, now, now, now),
+        (
+            user_id,
+            platform,
+            access,
+            refresh,
+            tokens.scopes,
+            tokens.access_expires_at,
+            tokens.refresh_expires_at,
+            profile.platform_user_id,
+            profile.username,
+            now,
+            now,
+            now,
+        ),
     ).fetchone()
     return str(row["id"])
 
@@ -66,9 +82,14 @@ def load_tokens(vault: TokenVault, row: dict[str, Any]) -> TokenSet:
     refresh = None
     if row.get("refresh_token") is not None:
         refresh = vault.decrypt(row["refresh_token"], user_id=user_id, platform=platform, column="refresh_token")
-    return TokenSet(access_token=access, refresh_token=refresh, access_expires_at=row.get("token_expires_at"),
-                    refresh_expires_at=row.get("refresh_token_expires_at"), scopes=list(row.get("scopes") or []),
-                    platform_user_id=row.get("platform_user_id"))
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh,
+        access_expires_at=row.get("token_expires_at"),
+        refresh_expires_at=row.get("refresh_token_expires_at"),
+        scopes=list(row.get("scopes") or []),
+        platform_user_id=row.get("platform_user_id"),
+    )
 
 
 def store_refreshed_tokens(conn: Any, vault: TokenVault, row: dict[str, Any], tokens: TokenSet) -> None:
@@ -88,14 +109,18 @@ def store_refreshed_tokens(conn: Any, vault: TokenVault, row: dict[str, Any], to
 
 def mark_needs_reauth(conn: Any, connection_id: str, reason: str) -> None:
     """The platform refused our tokens: the creator must reconnect (she hears it through Realtime)."""
-    conn.execute("update platform_connections set status = 'needs_reauth', status_reason = %s,"
-                 " lease_owner = null, lease_expires_at = null where id = %s", (reason[:200], connection_id))
+    conn.execute(
+        "update platform_connections set status = 'needs_reauth', status_reason = %s,"
+        " lease_owner = null, lease_expires_at = null where id = %s",
+        (reason[:200], connection_id),
+    )
 
 
 def lock_connection(conn: Any, connection_id: str) -> dict[str, Any] | None:
     """Row-lock one connection for a token operation; None when another run holds it (SKIP LOCKED)."""
-    return conn.execute(f"select {CONNECTION_COLUMNS} from platform_connections where id = %s"
-                        " for update skip locked", (connection_id,)).fetchone()
+    return conn.execute(
+        f"select {CONNECTION_COLUMNS} from platform_connections where id = %s for update skip locked", (connection_id,)
+    ).fetchone()
 
 
 def expiring_connections(conn: Any, horizon: dt.timedelta) -> list[dict[str, Any]]:
@@ -106,4 +131,6 @@ def expiring_connections(conn: Any, horizon: dt.timedelta) -> list[dict[str, Any
     return conn.execute(
         """select id, platform::text as platform, token_expires_at, last_refreshed_at from platform_connections
            where status = 'active' and token_expires_at is not null and token_expires_at < %s
-           order by token_expires_at""", (clock.now() + horizon,)).fetchall()
+           order by token_expires_at""",
+        (clock.now() + horizon,),
+    ).fetchall()

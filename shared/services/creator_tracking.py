@@ -12,6 +12,7 @@ Each check appends a creator_observations row; growth_rate, followers_gained, tr
 (engines/creators.py), format_description and niche on trending_creators are recomputed from that
 history; `discovered_via` says how a discovered creator was found.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,25 +35,32 @@ DISCOVERY_PER_QUERY = 10
 HISTORY_DAYS = 60
 
 
-def track_creators(settings: Settings, creds: Credentials, niches: dict[str, list[str]], *,
-                   now: dt.datetime, deadline: float) -> dict[str, Any]:
+def track_creators(
+    settings: Settings, creds: Credentials, niches: dict[str, list[str]], *, now: dt.datetime, deadline: float
+) -> dict[str, Any]:
     """Seed, discover, check; returns {checked, failed, discovered, skipped: {reason: n}, discovery}."""
     _upsert_seeds(settings.tracked_creators)
     budget = max(1.0, deadline - time.monotonic())
     try:
         return asyncio.run(asyncio.wait_for(_track(settings, creds, niches, now), budget))
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         return {"checked": 0, "failed": 0, "discovered": 0, "skipped": {}, "discovery": "out of budget"}
 
 
 def _upsert_seeds(seeds: list[dict[str, str]]) -> None:
-    rows = [(s["platform"], _handle(s["platform"], s["handle"])) for s in seeds
-            if s.get("platform") in ("instagram", "youtube", "pinterest", "tiktok") and s.get("handle")]
+    rows = [
+        (s["platform"], _handle(s["platform"], s["handle"]))
+        for s in seeds
+        if s.get("platform") in ("instagram", "youtube", "pinterest", "tiktok") and s.get("handle")
+    ]
     if not rows:
         return
     with service_transaction() as conn, conn.cursor() as cur:
-        cur.executemany("insert into trending_creators (platform, handle, origin) values (%s, %s, 'seed')"
-                        " on conflict (platform, handle) do nothing", rows)
+        cur.executemany(
+            "insert into trending_creators (platform, handle, origin) values (%s, %s, 'seed')"
+            " on conflict (platform, handle) do nothing",
+            rows,
+        )
 
 
 def _handle(platform: str, handle: str) -> str:
@@ -62,15 +70,16 @@ def _handle(platform: str, handle: str) -> str:
     return handle.lstrip("@")
 
 
-async def _track(settings: Settings, creds: Credentials, niches: dict[str, list[str]],
-                 now: dt.datetime) -> dict[str, Any]:
+async def _track(
+    settings: Settings, creds: Credentials, niches: dict[str, list[str]], now: dt.datetime
+) -> dict[str, Any]:
     from shared.platforms.creator_lookup import InstagramBusinessDiscovery, YouTubeChannels
     from shared.services.trend_detection import _client, niche_words
 
     summary: dict[str, Any] = {"checked": 0, "failed": 0, "discovered": 0, "skipped": Counter(), "discovery": None}
     async with _client("youtube", settings, now) as yt_client, _client("instagram", settings, now) as ig_client:
         youtube = YouTubeChannels(yt_client, creds.youtube) if creds.youtube else None
-        instagram = (InstagramBusinessDiscovery(ig_client, *creds.instagram_fb) if creds.instagram_fb else None)
+        instagram = InstagramBusinessDiscovery(ig_client, *creds.instagram_fb) if creds.instagram_fb else None
         checks: list[tuple[str | None, dict[str, Any]]] = []
         if youtube is not None:
             found, summary["discovery"] = await _discover(youtube, niche_words(niches)[:DISCOVERY_QUERIES])
@@ -118,8 +127,11 @@ async def _discover(youtube: Any, queries: list[str]) -> tuple[list[dict[str, An
     except Exception as error:  # noqa: BLE001 - discovery is optional: report it, keep the seeds
         return [], f"failed: {error}"
     results = await asyncio.gather(*(youtube.check(channel_id=c) for c in found_by), return_exceptions=True)
-    found = [{**r, "discovered_via": f"YouTube search for \"{found_by[c]}\""}
-             for c, r in zip(found_by, results) if isinstance(r, dict)]
+    found = [
+        {**r, "discovered_via": f'YouTube search for "{found_by[c]}"'}
+        for c, r in zip(found_by, results)
+        if isinstance(r, dict)
+    ]
     return found, f"ok: {len(found)} channels"
 
 
@@ -127,14 +139,20 @@ async def _linked_instagram(instagram: Any, channels: list[dict[str, Any]]) -> l
     """Business Discovery for the Instagram accounts the discovered channels name."""
     named = {c["linked"]["instagram"]: c["handle"] for c in channels if (c.get("linked") or {}).get("instagram")}
     results = await asyncio.gather(*(instagram.check(h) for h in named), return_exceptions=True)
-    return [{**r, "discovered_via": f"YouTube channel {channel}, which names this account"}
-            for (_, channel), r in zip(named.items(), results) if isinstance(r, dict)]
+    return [
+        {**r, "discovered_via": f"YouTube channel {channel}, which names this account"}
+        for (_, channel), r in zip(named.items(), results)
+        if isinstance(r, dict)
+    ]
 
 
 def _due_creators(limit: int) -> list[dict[str, Any]]:
     with service_transaction() as conn:
-        return conn.execute("""select id, platform::text as platform, handle, platform_user_id from trending_creators
-                               order by last_checked nulls first, handle limit %s""", (limit,)).fetchall()
+        return conn.execute(
+            """select id, platform::text as platform, handle, platform_user_id from trending_creators
+                               order by last_checked nulls first, handle limit %s""",
+            (limit,),
+        ).fetchall()
 
 
 def _lookup(creator: dict[str, Any], youtube: Any, instagram: Any) -> Any:
@@ -164,10 +182,20 @@ def summarize_posts(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def category(text: str) -> str | None:
         return best_category(text, labels) or best_category(text, [GENERAL_CRAFTS])
 
-    return [{"type": p.get("type"), "duration_s": p.get("duration_s"), "posted_at": p.get("posted_at"),
-             "content_format": cue_level(CONTENT_FORMAT, p.get("text")), "likes": p.get("likes"),
-             "comments": p.get("comments"), "views": p.get("views"), "text": (p.get("text") or "")[:150],
-             "category": category(p.get("text") or "")} for p in posts]
+    return [
+        {
+            "type": p.get("type"),
+            "duration_s": p.get("duration_s"),
+            "posted_at": p.get("posted_at"),
+            "content_format": cue_level(CONTENT_FORMAT, p.get("text")),
+            "likes": p.get("likes"),
+            "comments": p.get("comments"),
+            "views": p.get("views"),
+            "text": (p.get("text") or "")[:150],
+            "category": category(p.get("text") or ""),
+        }
+        for p in posts
+    ]
 
 
 def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -> list[str]:
@@ -186,17 +214,28 @@ def _record(checks: list[tuple[str | None, dict[str, Any]]], now: dt.datetime) -
                        values (%s, %s, %s, 'discovered', %s)
                        on conflict (platform, handle) do update set platform_user_id = excluded.platform_user_id,
                          discovered_via = coalesce(trending_creators.discovered_via, excluded.discovered_via)
-                       returning id""", (check["platform"], handle, check.get("platform_user_id"),
-                                         check.get("discovered_via"))).fetchone()
+                       returning id""",
+                    (check["platform"], handle, check.get("platform_user_id"), check.get("discovered_via")),
+                ).fetchone()
+                assert row is not None  # an upsert's returning always answers
                 creator_id = str(row["id"])
             else:
-                conn.execute("update trending_creators set platform_user_id = coalesce(%s, platform_user_id)"
-                             " where id = %s", (check.get("platform_user_id"), creator_id))
-            conn.execute("""insert into creator_observations
+                conn.execute(
+                    "update trending_creators set platform_user_id = coalesce(%s, platform_user_id) where id = %s",
+                    (check.get("platform_user_id"), creator_id),
+                )
+            conn.execute(
+                """insert into creator_observations
                               (creator_id, observed_at, followers, media_count, recent_posts)
                             values (%s, %s, %s, %s, %s) on conflict (creator_id, observed_at) do nothing""",
-                         (creator_id, now, check["followers"], check.get("media_count"),
-                          Jsonb(summarize_posts(check.get("posts") or []))))
+                (
+                    creator_id,
+                    now,
+                    check["followers"],
+                    check.get("media_count"),
+                    Jsonb(summarize_posts(check.get("posts") or [])),
+                ),
+            )
             ids.append(creator_id)
     return ids
 
@@ -220,22 +259,40 @@ def _update_creators(ids: list[str], now: dt.datetime) -> None:
                       o.followers, o.recent_posts
                from creator_observations o join trending_creators c on c.id = o.creator_id
                where o.creator_id = any(%s::uuid[]) and o.observed_at >= %s and o.observed_at <= %s
-               order by o.observed_at""", (ids, now - dt.timedelta(days=HISTORY_DAYS), now)).fetchall()
-        frame = pl.DataFrame([{k: r[k] for k in ("creator_id", "handle", "platform", "observed_at", "followers")}
-                              for r in history],
-                             schema={"creator_id": pl.String, "handle": pl.String, "platform": pl.String,
-                                     "observed_at": pl.Datetime("us", "UTC"), "followers": pl.Int64})
+               order by o.observed_at""",
+            (ids, now - dt.timedelta(days=HISTORY_DAYS), now),
+        ).fetchall()
+        frame = pl.DataFrame(
+            [{k: r[k] for k in ("creator_id", "handle", "platform", "observed_at", "followers")} for r in history],
+            schema={
+                "creator_id": pl.String,
+                "handle": pl.String,
+                "platform": pl.String,
+                "observed_at": pl.Datetime("us", "UTC"),
+                "followers": pl.Int64,
+            },
+        )
         growth = {r["creator_id"]: r for r in creator_growth(frame, now.date()).iter_rows(named=True)}
         latest = {r["creator_id"]: r for r in history}  # ordered by time: the last one wins
         for creator_id in ids:
             posts = (latest.get(creator_id) or {}).get("recent_posts") or []
             g = growth.get(creator_id) or {}
             gained, score = trend_score(g.get("growth_rate"), g.get("followers"))
-            conn.execute("""update trending_creators set followers = %s, growth_rate = %s, followers_gained = %s,
+            conn.execute(
+                """update trending_creators set followers = %s, growth_rate = %s, followers_gained = %s,
                               trend_score = %s, format_description = %s, niche = %s, last_checked = %s
                             where id = %s""",
-                         (g.get("followers"), g.get("growth_rate"), gained, score,
-                          format_description(posts_frame(posts)), dominant_category(posts), now, creator_id))
+                (
+                    g.get("followers"),
+                    g.get("growth_rate"),
+                    gained,
+                    score,
+                    format_description(posts_frame(posts)),
+                    dominant_category(posts),
+                    now,
+                    creator_id,
+                ),
+            )
 
 
 def posts_frame(posts: list[dict[str, Any]]) -> Any:
@@ -246,10 +303,23 @@ def posts_frame(posts: list[dict[str, Any]]) -> Any:
 
     # Posts without a time cannot say anything about cadence; format_description needs a time on each.
     return pl.DataFrame(
-        [{"type": p.get("type"), "duration_s": p.get("duration_s"), "content_format": p.get("content_format"),
-          "posted_at": parse_time(p.get("posted_at"))} for p in posts if p.get("posted_at")],
-        schema={"type": pl.String, "duration_s": pl.Float64, "content_format": pl.String,
-                "posted_at": pl.Datetime("us", "UTC")})
+        [
+            {
+                "type": p.get("type"),
+                "duration_s": p.get("duration_s"),
+                "content_format": p.get("content_format"),
+                "posted_at": parse_time(p.get("posted_at")),
+            }
+            for p in posts
+            if p.get("posted_at")
+        ],
+        schema={
+            "type": pl.String,
+            "duration_s": pl.Float64,
+            "content_format": pl.String,
+            "posted_at": pl.Datetime("us", "UTC"),
+        },
+    )
 
 
 def dominant_category(posts: list[dict[str, Any]]) -> str | None:

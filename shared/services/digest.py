@@ -10,6 +10,7 @@ What it says, for the 7 days ending on the clock's today:
   unscored), and when to post it: the best window for its platform from best-times, with its interval,
   or why there is none.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,18 @@ def write_digest(user_id: str, now: dt.datetime | None = None) -> dict[str, Any]
                  subject = excluded.subject, html = excluded.html, text = excluded.text, content = excluded.content,
                  created_at = excluded.created_at
                returning id::text as id""",
-            (user_id, content["period"]["start"], content["period"]["end"], subject(content), render_html(content),
-             render_text(content), json.dumps(content), now)).fetchone()
+            (
+                user_id,
+                content["period"]["start"],
+                content["period"]["end"],
+                subject(content),
+                render_html(content),
+                render_text(content),
+                json.dumps(content),
+                now,
+            ),
+        ).fetchone()
+    assert row is not None  # an upsert's returning always answers
     return {"id": row["id"], "period_end": content["period"]["end"]}
 
 
@@ -52,11 +63,14 @@ def digest_content(conn: Any, user_id: str, now: dt.datetime) -> dict[str, Any]:
     end = now.date()
     start = end - dt.timedelta(days=PERIOD_DAYS)
     profile = conn.execute("select name from profiles where id = %s", (user_id,)).fetchone()
-    return {"period": {"start": start.isoformat(), "end": end.isoformat()},
-            "name": profile["name"] if profile else None,
-            "changes": _changes(conn, end), "findings": _findings(conn, user_id, end),
-            "outcomes": _outcomes(conn, user_id, now - dt.timedelta(days=PERIOD_DAYS), now),
-            "next_post": _next_post(conn, user_id, now)}
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "name": profile["name"] if profile else None,
+        "changes": _changes(conn, end),
+        "findings": _findings(conn, user_id, end),
+        "outcomes": _outcomes(conn, user_id, now - dt.timedelta(days=PERIOD_DAYS), now),
+        "next_post": _next_post(conn, user_id, now),
+    }
 
 
 def _changes(conn: Any, end: dt.date) -> list[dict[str, Any]]:
@@ -64,17 +78,27 @@ def _changes(conn: Any, end: dt.date) -> list[dict[str, Any]]:
     from shared.services.overview import overview
 
     body = overview(conn, OverviewQuery(period="7d"), today=end)
-    return [{"platform": p.platform, **{m: getattr(p.metrics, m).model_dump(include={"value", "change", "change_pct"})
-                                        for m in _METRICS}} for p in body.platforms]
+    return [
+        {
+            "platform": p.platform,
+            **{m: getattr(p.metrics, m).model_dump(include={"value", "change", "change_pct"}) for m in _METRICS},
+        }
+        for p in body.platforms
+    ]
 
 
 def _findings(conn: Any, user_id: str, end: dt.date) -> list[dict[str, Any]]:
     from shared.attributes import LEVELS
 
-    rows = conn.execute("select insight, data_points from insights where user_id = %s and category = any(%s)"
-                        " order by detected_at desc, id", (user_id, sorted(LEVELS))).fetchall()
-    previous = conn.execute("select content from weekly_digests where user_id = %s and period_end < %s"
-                            " order by period_end desc limit 1", (user_id, end)).fetchone()
+    rows = conn.execute(
+        "select insight, data_points from insights where user_id = %s and category = any(%s)"
+        " order by detected_at desc, id",
+        (user_id, sorted(LEVELS)),
+    ).fetchall()
+    previous = conn.execute(
+        "select content from weekly_digests where user_id = %s and period_end < %s order by period_end desc limit 1",
+        (user_id, end),
+    ).fetchone()
     seen = {f.get("key") for f in (previous["content"].get("findings", []) if previous else [])}
     out = []
     for row in rows:
@@ -98,7 +122,8 @@ def _outcomes(conn: Any, user_id: str, since: dt.datetime, now: dt.datetime) -> 
                                         or (o.recommendation_id is null and l.linked_at > %(since)s
                                             and l.linked_at <= %(now)s))
            order by coalesce(o.measured_at, l.linked_at), c.id""",
-        {"u": user_id, "since": since, "now": now}).fetchall()
+        {"u": user_id, "since": since, "now": now},
+    ).fetchall()
     return [dict(r) for r in rows]
 
 
@@ -109,12 +134,19 @@ def _next_post(conn: Any, user_id: str, now: dt.datetime) -> dict[str, Any] | No
            where c.user_id = %s and c.generated_at > %s and c.generated_at <= %s
              and not exists (select 1 from recommendation_links l where l.recommendation_id = c.id)
            order by c.virality_score desc nulls last, c.generated_at desc, c.rank limit 1""",
-        (user_id, now - dt.timedelta(days=OPEN_BRIEF_DAYS), now)).fetchone()
+        (user_id, now - dt.timedelta(days=OPEN_BRIEF_DAYS), now),
+    ).fetchone()
     if brief is None:
         return None
     when, reason = _best_window(conn, user_id, brief["platform"])
-    return {"concept": brief["concept"], "hook": brief["hook"], "platform": brief["platform"],
-            "statement": (brief["score_details"] or {}).get("statement"), "when": when, "when_reason": reason}
+    return {
+        "concept": brief["concept"],
+        "hook": brief["hook"],
+        "platform": brief["platform"],
+        "statement": (brief["score_details"] or {}).get("statement"),
+        "when": when,
+        "when_reason": reason,
+    }
 
 
 def _best_window(conn: Any, user_id: str, platform: str | None) -> tuple[dict[str, Any] | None, str | None]:
@@ -127,6 +159,15 @@ def _best_window(conn: Any, user_id: str, platform: str | None) -> tuple[dict[st
     if found is None or found.status != "ok" or not found.best or found.best[0].ratio is None:
         return None, f"not enough posts on {platform} in the last year to say when"
     best = found.best[0]
-    return ({"weekday": best.weekday, "block": best.block, "hours": BLOCK_HOURS[best.block],
-             "ratio": best.ratio, "ci_low": best.ci_low, "ci_high": best.ci_high, "timezone": answer.timezone},
-            None)
+    return (
+        {
+            "weekday": best.weekday,
+            "block": best.block,
+            "hours": BLOCK_HOURS[best.block],
+            "ratio": best.ratio,
+            "ci_low": best.ci_low,
+            "ci_high": best.ci_high,
+            "timezone": answer.timezone,
+        },
+        None,
+    )

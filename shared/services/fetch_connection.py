@@ -12,14 +12,16 @@ the fetch still holds its lease (renewed every third of the lease while it runs)
 restart therefore leaves either all of a fetch or none of it; the connection is retried in minutes
 (RETRY_AFTER_DATABASE, or when its lease expires if the database cannot even record that).
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from shared import clock
 from shared.logging import get_logger
@@ -137,18 +139,32 @@ async def fetch_connection(row: dict[str, Any], ctx: FetchContext, owner: str) -
         result.outcome, result.error_kind = "needs_reauth", "decrypt"
         await _record(ctx, _needs_reauth, row, owner, DECRYPT_REASON)
     except Exception as error:  # noqa: BLE001 - one connection's bug must not stop the run
-        log.exception("connection fetch failed", extra={"fields": {"connection_id": result.connection_id,
-                                                                   "platform": result.platform}})
+        log.exception(
+            "connection fetch failed",
+            extra={"fields": {"connection_id": result.connection_id, "platform": result.platform}},
+        )
         result.error_kind = "internal"
         result.outcome = "failed"
         await _record(ctx, _fail, row, owner, f"internal: {type(error).__name__}", RETRY_AFTER_FAILURE)
     result.duration_s = time.perf_counter() - started
     if isinstance(result.error_kind, str) and result.outcome == "done":
         result.outcome = "failed"
-    log.info("connection fetched", extra={"fields": {
-        "connection_id": result.connection_id, "platform": result.platform, "outcome": result.outcome,
-        "error_kind": result.error_kind, "snapshots": result.snapshots, "posts": result.posts,
-        "duration_s": round(result.duration_s, 3)}})
+    if result.outcome != "lost_lease":  # the lease's new holder reports it
+        await _record(ctx, _publish, row, result)
+    log.info(
+        "connection fetched",
+        extra={
+            "fields": {
+                "connection_id": result.connection_id,
+                "platform": result.platform,
+                "outcome": result.outcome,
+                "error_kind": result.error_kind,
+                "snapshots": result.snapshots,
+                "posts": result.posts,
+                "duration_s": round(result.duration_s, 3),
+            }
+        },
+    )
     return result
 
 
@@ -159,8 +175,10 @@ async def _record(ctx: FetchContext, fn: Callable[..., Any], *args: Any) -> None
     try:
         await ctx.db(fn, *args)
     except ServiceUnavailable:
-        log.warning("could not record a fetch outcome; its lease will expire", extra={"fields": {
-            "connection_id": str(args[0]["id"])}})
+        log.warning(
+            "could not record a fetch outcome; its lease will expire",
+            extra={"fields": {"connection_id": str(args[0]["id"])}},
+        )
 
 
 async def _while_leased(work: Any, row: dict[str, Any], ctx: FetchContext, owner: str) -> Any:
@@ -198,8 +216,9 @@ async def _renew_until_lost(row: dict[str, Any], ctx: FetchContext, owner: str) 
             continue  # the database is down: keep fetching, the write will tell
 
 
-async def _fetch_with_refresh(row: dict[str, Any], ctx: FetchContext, result: ConnectionOutcome
-                              ) -> dict[str, tuple[list[Any], list[Any]]]:
+async def _fetch_with_refresh(
+    row: dict[str, Any], ctx: FetchContext, result: ConnectionOutcome
+) -> dict[str, tuple[list[Any], list[Any]]]:
     """Both parts with the stored token; on TokenExpired refresh once and retry the parts that failed.
     Returns {part: (raw pages, normalized rows)}; nothing is written here."""
     from shared.platforms.transport import TokenExpired, TokenRevoked
@@ -210,8 +229,9 @@ async def _fetch_with_refresh(row: dict[str, Any], ctx: FetchContext, result: Co
     pending = dict(parts)
     fetched: dict[str, tuple[list[Any], list[Any]]] = {}
     for attempt in range(2):
-        outcomes = await asyncio.gather(*(part(row, ctx, token, result) for part in pending.values()),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(part(row, ctx, token, result) for part in pending.values()), return_exceptions=True
+        )
         for name, out in zip(pending, outcomes):
             if not isinstance(out, BaseException):
                 fetched[name] = out
@@ -222,10 +242,11 @@ async def _fetch_with_refresh(row: dict[str, Any], ctx: FetchContext, result: Co
         expired = [e for e in errors if isinstance(e, TokenExpired)]
         if attempt == 1 or len(expired) < len(errors):
             raise _most_telling(errors)
-        row = await _refreshed_row(row, ctx)
+        refreshed = await _refreshed_row(row, ctx)
         result.refreshed = True
-        if row is None or row["status"] != "active":
+        if refreshed is None or refreshed["status"] != "active":
             raise TokenRevoked(result.platform, "refresh refused; reconnect needed")
+        row = refreshed
         token = load_tokens(ctx.vault, row).access_token.get_secret_value()
         pending = failed
     return fetched
@@ -254,19 +275,20 @@ def _reload_after_lock(conn: Any, connection_id: str) -> dict[str, Any] | None:
     from shared.services.fetch_leases import LEASE_COLUMNS
 
     conn.execute("set local lock_timeout = '20s'")
-    return conn.execute(f"select {LEASE_COLUMNS} from platform_connections where id = %s for update",
-                        (connection_id,)).fetchone()
+    return conn.execute(
+        f"select {LEASE_COLUMNS} from platform_connections where id = %s for update", (connection_id,)
+    ).fetchone()
 
 
 def _reload(conn: Any, connection_id: str) -> dict[str, Any] | None:
     from shared.services.fetch_leases import LEASE_COLUMNS
 
-    return conn.execute(f"select {LEASE_COLUMNS} from platform_connections where id = %s",
-                        (connection_id,)).fetchone()
+    return conn.execute(f"select {LEASE_COLUMNS} from platform_connections where id = %s", (connection_id,)).fetchone()
 
 
-async def _snapshots_part(row: dict[str, Any], ctx: FetchContext, token: str, result: ConnectionOutcome
-                          ) -> tuple[list[Any], list[Any]]:
+async def _snapshots_part(
+    row: dict[str, Any], ctx: FetchContext, token: str, result: ConnectionOutcome
+) -> tuple[list[Any], list[Any]]:
     from shared.platforms.registry import get_platform
 
     module, client = get_platform(row["platform"]), ctx.clients[row["platform"]]
@@ -276,8 +298,9 @@ async def _snapshots_part(row: dict[str, Any], ctx: FetchContext, token: str, re
     return pages, await _normalized_or_archived(module.normalize_snapshots, pages, row, ctx, "snapshots", result)
 
 
-async def _posts_part(row: dict[str, Any], ctx: FetchContext, token: str, result: ConnectionOutcome
-                      ) -> tuple[list[Any], list[Any]]:
+async def _posts_part(
+    row: dict[str, Any], ctx: FetchContext, token: str, result: ConnectionOutcome
+) -> tuple[list[Any], list[Any]]:
     from shared.platforms.registry import get_platform
 
     module, client = get_platform(row["platform"]), ctx.clients[row["platform"]]
@@ -285,8 +308,14 @@ async def _posts_part(row: dict[str, Any], ctx: FetchContext, token: str, result
     return pages, await _normalized_or_archived(module.normalize_posts, pages, row, ctx, "posts", result)
 
 
-async def _normalized_or_archived(normalize: Callable[[list[Any]], list[Any]], pages: list[Any], row: dict[str, Any],
-                                  ctx: FetchContext, kind: str, result: ConnectionOutcome) -> list[Any]:
+async def _normalized_or_archived(
+    normalize: Callable[[list[Any]], list[Any]],
+    pages: list[Any],
+    row: dict[str, Any],
+    ctx: FetchContext,
+    kind: str,
+    result: ConnectionOutcome,
+) -> list[Any]:
     """Normalized pages; when normalizing fails the raw pages are still archived (for renormalize) first."""
     try:
         return normalize(pages)
@@ -295,8 +324,15 @@ async def _normalized_or_archived(normalize: Callable[[list[Any]], list[Any]], p
         raise
 
 
-def _write_unit(conn: Any, row: dict[str, Any], owner: str, ctx: FetchContext, fetched_at: dt.datetime,
-                parts: dict[str, tuple[list[Any], list[Any]]], result: ConnectionOutcome) -> bool:
+def _write_unit(
+    conn: Any,
+    row: dict[str, Any],
+    owner: str,
+    ctx: FetchContext,
+    fetched_at: dt.datetime,
+    parts: dict[str, tuple[list[Any], list[Any]]],
+    result: ConnectionOutcome,
+) -> bool:
     """Archive, upsert both parts and record the fetch in one transaction, if the lease is still ours."""
     from shared.services.fetch_leases import holds_lease
 
@@ -313,15 +349,23 @@ def _write_unit(conn: Any, row: dict[str, Any], owner: str, ctx: FetchContext, f
     return True
 
 
+def _publish(conn: Any, row: dict[str, Any], result: ConnectionOutcome) -> None:
+    from shared.services.sync_status import publish_fetch
+
+    publish_fetch(conn, result.connection_id, result.outcome, result.posts, result.snapshots)
+
+
 def _archive_pages(conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any]) -> int:
     from shared.services.analytics_store import archive_pages
 
-    return archive_pages(conn, run_id=run_id, user_id=str(row["user_id"]), platform=row["platform"], kind=kind,
-                         pages=pages)
+    return archive_pages(
+        conn, run_id=run_id, user_id=str(row["user_id"]), platform=row["platform"], kind=kind, pages=pages
+    )
 
 
-def _archive(conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any],
-             result: ConnectionOutcome) -> None:
+def _archive(
+    conn: Any, row: dict[str, Any], run_id: str | None, kind: str, pages: list[Any], result: ConnectionOutcome
+) -> None:
     result.raw_payloads += _archive_pages(conn, row, run_id, kind, pages)
 
 
@@ -341,8 +385,15 @@ def _finish_ok(conn: Any, row: dict[str, Any], owner: str, ctx: FetchContext, fe
     from shared.services.fetch_leases import finish_fetch, next_fetch_time
 
     interval = dt.timedelta(hours=ctx.settings.fetch_interval_h)
-    finish_fetch(conn, str(row["id"]), owner, fetched_at=fetched_at, backfilled=True,
-                 next_in=next_fetch_time(interval), now=ctx.now())
+    finish_fetch(
+        conn,
+        str(row["id"]),
+        owner,
+        fetched_at=fetched_at,
+        backfilled=True,
+        next_in=next_fetch_time(interval),
+        now=ctx.now(),
+    )
 
 
 def _needs_reauth(conn: Any, row: dict[str, Any], owner: str, reason: str) -> None:

@@ -9,6 +9,7 @@ Budget: no new leases once the remaining budget is shorter than the slowest conn
 (30 s before any finished); at the budget's end, connections not yet done are cancelled and their leases
 released, so the next run takes them at once (a killed run's leases simply expire).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,7 @@ from shared.logging import get_logger
 if TYPE_CHECKING:
     from shared.config import Settings
     from shared.models.ingest import FetchRunRequest, FetchRunResult, FetchTaskRequest, FetchTaskResult
-    from shared.platforms.transport import PlatformClient, PlatformLimits
+    from shared.platforms.transport import PlatformLimits
     from shared.services.fetch_connection import ConnectionOutcome, FetchContext
 
 log = get_logger(__name__)
@@ -44,7 +45,7 @@ def platform_limits(settings: Settings, platform: str) -> PlatformLimits:
     from shared.platforms.transport import DEFAULT_LIMITS, PlatformLimits
 
     base = DEFAULT_LIMITS.get(platform) or PlatformLimits(2.0, 5, 2)
-    overrides = dict(settings.platform_limits.get(platform) or {})
+    overrides: dict[str, Any] = dict(settings.platform_limits.get(platform) or {})
     for name in ("burst", "concurrency", "max_attempts", "malformed_retries"):
         if name in overrides:
             overrides[name] = int(overrides[name])
@@ -61,13 +62,19 @@ async def open_context(settings: Settings, run_id: str | None):
     from shared.vault import TokenVault
 
     async with contextlib.AsyncExitStack() as stack:
-        ctx = FetchContext(settings=settings, vault=TokenVault.from_settings(settings), clients={},
-                           run_id=run_id, db_slots=asyncio.Semaphore(settings.db_pool_max_size),
-                           lease=dt.timedelta(seconds=settings.fetch_lease_s))
+        ctx = FetchContext(
+            settings=settings,
+            vault=TokenVault.from_settings(settings),
+            clients={},
+            run_id=run_id,
+            db_slots=asyncio.Semaphore(settings.db_pool_max_size),
+            lease=dt.timedelta(seconds=settings.fetch_lease_s),
+        )
         ctx.ledger = QuotaLedger(ctx.db)
         for platform in PLATFORMS:
-            client = get_platform(platform).open_client(settings, platform_limits(settings, platform),
-                                                        admission=ctx.ledger)
+            client = get_platform(platform).open_client(
+                settings, platform_limits(settings, platform), admission=ctx.ledger
+            )
             ctx.clients[platform] = await stack.enter_async_context(client)
         yield ctx
 
@@ -96,8 +103,9 @@ class RunTally:
         self.slowest_s = max(self.slowest_s, outcome.duration_s)
 
 
-def run_fetch(settings: Settings, request: FetchRunRequest | None = None, *,
-              user_ids: list[str] | None = None) -> FetchRunResult:
+def run_fetch(
+    settings: Settings, request: FetchRunRequest | None = None, *, user_ids: list[str] | None = None
+) -> FetchRunResult:
     """The cron entry: one whole run, recorded in job_runs, returned as the response body.
 
     `user_ids` limits the run to those users' connections (scripts and tests; the cron fetches all).
@@ -105,8 +113,9 @@ def run_fetch(settings: Settings, request: FetchRunRequest | None = None, *,
     return asyncio.run(fetch_due(settings, request, user_ids=user_ids))
 
 
-async def fetch_due(settings: Settings, request: FetchRunRequest | None = None, *,
-                    user_ids: list[str] | None = None) -> FetchRunResult:
+async def fetch_due(
+    settings: Settings, request: FetchRunRequest | None = None, *, user_ids: list[str] | None = None
+) -> FetchRunResult:
     from shared.models.ingest import FetchRunRequest
 
     request = request or FetchRunRequest()
@@ -128,16 +137,19 @@ async def fetch_due(settings: Settings, request: FetchRunRequest | None = None, 
     return result
 
 
-async def _run(ctx: FetchContext, tally: RunTally, run_id: str, deadline: float, cap: int | None,
-               user_ids: list[str] | None) -> None:
+async def _run(
+    ctx: FetchContext, tally: RunTally, run_id: str, deadline: float, cap: int | None, user_ids: list[str] | None
+) -> None:
     from shared.errors import ServiceUnavailable
     from shared.services import fetch_fanout, fetch_leases
 
     lease = dt.timedelta(seconds=ctx.settings.fetch_lease_s)
     tally.due = await ctx.db(fetch_leases.count_due, user_ids)
     running: dict[asyncio.Task, dict[str, Any]] = {}
-    slots = {p: asyncio.Semaphore(max(1, CONNECTIONS_PER_REQUEST_SLOT * c.limits.concurrency))
-             for p, c in ctx.clients.items()}
+    slots = {
+        p: asyncio.Semaphore(max(1, CONNECTIONS_PER_REQUEST_SLOT * c.limits.concurrency))
+        for p, c in ctx.clients.items()
+    }
 
     capacity = await ctx.db(fetch_fanout.local_capacity, ctx.settings, deadline - time.monotonic())
     if capacity is not None and tally.due > capacity and (cap is None or cap > capacity):
@@ -165,8 +177,9 @@ async def _run(ctx: FetchContext, tally: RunTally, run_id: str, deadline: float,
                 running[asyncio.create_task(_fetch_one(ctx, row, run_id, slots))] = row
         if not running:
             break
-        done, _ = await asyncio.wait(running, timeout=min(remaining - estimate, 5.0),
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            running, timeout=min(remaining - estimate, 5.0), return_when=asyncio.FIRST_COMPLETED
+        )
         _collect(done, running, tally)
     # No new work: let what runs finish within the budget, then cancel and release the rest.
     if running:
@@ -192,17 +205,24 @@ def _collect(done: set[asyncio.Task], running: dict[asyncio.Task, dict[str, Any]
             tally.add(outcome)
 
 
-async def _fetch_one(ctx: FetchContext, row: dict[str, Any], owner: str,
-                     slots: dict[str, asyncio.Semaphore]) -> ConnectionOutcome:
+async def _fetch_one(
+    ctx: FetchContext, row: dict[str, Any], owner: str, slots: dict[str, asyncio.Semaphore]
+) -> ConnectionOutcome:
     from shared.services.fetch_connection import fetch_connection
 
     async with slots[row["platform"]]:
         return await fetch_connection(row, ctx, owner)
 
 
-async def _fan_out(ctx: FetchContext, tally: RunTally, run_id: str, count: int,
-                   running: dict[asyncio.Task, dict[str, Any]], slots: dict[str, asyncio.Semaphore],
-                   user_ids: list[str] | None) -> None:
+async def _fan_out(
+    ctx: FetchContext,
+    tally: RunTally,
+    run_id: str,
+    count: int,
+    running: dict[asyncio.Task, dict[str, Any]],
+    slots: dict[str, asyncio.Semaphore],
+    user_ids: list[str] | None,
+) -> None:
     """Lease `count` connections for tasks; enqueue them, or on the local stack run the worker path here."""
     from shared.models.ingest import FetchTaskRequest
     from shared.services import fetch_fanout, fetch_leases
@@ -225,8 +245,9 @@ def _task_owner(body: FetchTaskRequest) -> str:
     return f"task:{body.lease_owner or 'direct'}"[:64]
 
 
-async def fetch_task(ctx: FetchContext, body: FetchTaskRequest,
-                     slots: dict[str, asyncio.Semaphore] | None = None) -> ConnectionOutcome | None:
+async def fetch_task(
+    ctx: FetchContext, body: FetchTaskRequest, slots: dict[str, asyncio.Semaphore] | None = None
+) -> ConnectionOutcome | None:
     """The worker path: take over the enqueuing run's lease (or a free one) and fetch; None if not ours."""
     from shared.services.fetch_connection import fetch_connection
     from shared.services.fetch_leases import lease_connection
@@ -258,12 +279,19 @@ async def _worker(settings: Settings, body: FetchTaskRequest) -> FetchTaskResult
     async with open_context(settings, body.lease_owner if _is_uuid(body.lease_owner) else None) as ctx:
         outcome = await fetch_task(ctx, body)
     if outcome is None:
-        return FetchTaskResult(connection_id=body.connection_id, outcome="skipped", rows=RowsWritten(),
-                               duration_s=round(time.monotonic() - started, 3))
-    return FetchTaskResult(connection_id=body.connection_id, outcome=outcome.outcome, error_kind=outcome.error_kind,
-                           rows=RowsWritten(snapshots=outcome.snapshots, posts=outcome.posts,
-                                            raw_payloads=outcome.raw_payloads),
-                           duration_s=round(time.monotonic() - started, 3))
+        return FetchTaskResult(
+            connection_id=body.connection_id,
+            outcome="skipped",
+            rows=RowsWritten(),
+            duration_s=round(time.monotonic() - started, 3),
+        )
+    return FetchTaskResult(
+        connection_id=body.connection_id,
+        outcome=outcome.outcome,
+        error_kind=outcome.error_kind,
+        rows=RowsWritten(snapshots=outcome.snapshots, posts=outcome.posts, raw_payloads=outcome.raw_payloads),
+        duration_s=round(time.monotonic() - started, 3),
+    )
 
 
 def _is_uuid(value: str | None) -> bool:
@@ -275,6 +303,7 @@ def _is_uuid(value: str | None) -> bool:
 
 
 # ---------------------------------------------------------------- job_runs
+
 
 def _start_job(max_duration: dt.timedelta) -> str:
     from shared.db import service_transaction
@@ -288,20 +317,28 @@ def _result(run_id: str, status: str, tally: RunTally, duration_s: float) -> Fet
     from shared.models.ingest import FetchRunResult, RowsWritten
 
     return FetchRunResult(
-        run_id=run_id, status=status, connections_due=tally.due, connections_leased=tally.leased,
-        connections_done=tally.outcomes["done"], connections_failed=tally.outcomes["failed"],
-        connections_deferred=tally.outcomes["deferred"], connections_needs_reauth=tally.outcomes["needs_reauth"],
-        connections_released=tally.released, connections_lost_lease=tally.outcomes["lost_lease"],
+        run_id=run_id,
+        status=status,
+        connections_due=tally.due,
+        connections_leased=tally.leased,
+        connections_done=tally.outcomes["done"],
+        connections_failed=tally.outcomes["failed"],
+        connections_deferred=tally.outcomes["deferred"],
+        connections_needs_reauth=tally.outcomes["needs_reauth"],
+        connections_released=tally.released,
+        connections_lost_lease=tally.outcomes["lost_lease"],
         fanned_out=tally.fanned_out,
         rows=RowsWritten(**{k: tally.rows[k] for k in ("snapshots", "posts", "raw_payloads")}),
-        pages=dict(tally.pages), errors=dict(tally.errors), duration_s=round(duration_s, 3))
+        pages=dict(tally.pages),
+        errors=dict(tally.errors),
+        duration_s=round(duration_s, 3),
+    )
 
 
 def _finish_job(result: FetchRunResult, tally: RunTally) -> None:
     from shared.db import service_transaction
-    from shared.services.job_runs import finish_run
-
     from shared.errors import ServiceUnavailable
+    from shared.services.job_runs import finish_run
 
     stats = result.model_dump(mode="json", exclude={"run_id", "status", "errors"})
     stats["budget_exhausted"] = tally.budget_exhausted

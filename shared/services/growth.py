@@ -1,4 +1,5 @@
 """Follower growth per platform from daily snapshots, bucketed by day, week or month."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,14 +31,17 @@ def _periods(start: dt.date, end: dt.date, interval: str) -> list[dt.date]:
     return periods
 
 
-def bucket_series(rows: list[tuple[dt.date, int | None]], start: dt.date, end: dt.date,
-                  interval: str) -> tuple[list[GrowthPoint], list[Gap]]:
+def bucket_series(
+    rows: list[tuple[dt.date, int | None]], start: dt.date, end: dt.date, interval: str
+) -> tuple[list[GrowthPoint], list[Gap]]:
     """Followers at the end of each period (last snapshot in it), change and explicit gaps."""
     last_in_period: dict[dt.date, int] = {}
     for day, followers in sorted(rows):
         if followers is not None:
             last_in_period[period_start(day, interval)] = followers
-    points, gaps, previous = [], [], None
+    points: list[GrowthPoint] = []
+    gaps: list[Gap] = []
+    previous: int | None = None
     for period in _periods(start, end, interval):
         followers = last_in_period.get(period)
         change = followers - previous if followers is not None and previous is not None else None
@@ -66,8 +70,12 @@ def follower_growth(conn: Any, query: GrowthQuery) -> GrowthResponse:
            order by platform, snapshot_date""",
         (query.from_, query.to, query.platform, query.platform),
     ).fetchall()
-    connected = {r["platform"] for r in conn.execute(
-        "select platform::text as platform from platform_connections where user_id = (select auth.uid())")}
+    connected = {
+        r["platform"]
+        for r in conn.execute(
+            "select platform::text as platform from platform_connections where user_id = (select auth.uid())"
+        )
+    }
     by_platform: dict[str, list[tuple[dt.date, int | None]]] = {}
     for row in rows:
         by_platform.setdefault(row["platform"], []).append((row["snapshot_date"], row["followers"]))
@@ -76,7 +84,14 @@ def follower_growth(conn: Any, query: GrowthQuery) -> GrowthResponse:
     for platform in wanted:
         points, gaps = bucket_series(by_platform.get(platform, []), query.from_, query.to, query.interval)
         known = [p.followers for p in points if p.followers is not None]
-        series.append(PlatformGrowth(platform=platform, points=points, gaps=gaps,
-                                     total_change=known[-1] - known[0] if len(known) >= 2 else None))
+        series.append(
+            PlatformGrowth(
+                platform=platform,
+                points=points,
+                gaps=gaps,
+                total_change=known[-1] - known[0] if len(known) >= 2 else None,
+            )
+        )
     return GrowthResponse.model_validate(
-        {"from": query.from_, "to": query.to, "interval": query.interval, "series": series})
+        {"from": query.from_, "to": query.to, "interval": query.interval, "series": series}
+    )

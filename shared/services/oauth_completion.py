@@ -13,6 +13,7 @@ and no Referer); stored only as its digest; claimed once (the row is locked and 
 the outcome); valid for HANDLE_TTL, well inside the platforms' code lifetimes (RFC 6749 §4.1.2
 recommends at most 10 minutes, which Google, Pinterest and TikTok follow; Instagram gives 1 hour).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,38 +51,45 @@ def await_completion(conn: Any, vault: TokenVault, state: VerifiedState, code: s
     HANDLE_TTL from the callback)."""
     handle = secrets.token_urlsafe(32)
     sealed = vault.encrypt(code, user_id=state.user_id, platform=state.platform, column="authorization_code")
-    stored = conn.execute("""update oauth_states set authorization_code = %s, handle_digest = %s,
+    stored = conn.execute(
+        """update oauth_states set authorization_code = %s, handle_digest = %s,
                              handle_expires_at = used_at + %s
                              where nonce = %s and used_at is not null and handle_digest is null""",
-                          (sealed, handle_digest(handle), HANDLE_TTL, state.nonce)).rowcount
+        (sealed, handle_digest(handle), HANDLE_TTL, state.nonce),
+    ).rowcount
     if stored != 1:
         raise RuntimeError("the consumed state was not found to await completion")
     return handle
 
 
-def claim_completion(conn: Any, vault: TokenVault, handle: str | None, *, caller_user_id: str,
-                     now: dt.datetime | None = None) -> PendingCode:
+def claim_completion(
+    conn: Any, vault: TokenVault, handle: str | None, *, caller_user_id: str, now: dt.datetime | None = None
+) -> PendingCode:
     """Use up a handle for its state's own user, or raise StateRefused. Commit `conn` even when it
     raises: a handle that was presented is spent, and so is its code."""
     if not handle or not _HANDLE_FORM.fullmatch(handle):
         raise StateRefused("invalid_state")
-    row = conn.execute("""select nonce, user_id::text as user_id, platform::text as platform, redirect_uri,
+    row = conn.execute(
+        """select nonce, user_id::text as user_id, platform::text as platform, redirect_uri,
                                  code_verifier, authorization_code, handle_expires_at
                           from oauth_states where handle_digest = %s for update""",
-                       (handle_digest(handle),)).fetchone()
+        (handle_digest(handle),),
+    ).fetchone()
     if row is None:
         raise StateRefused("invalid_state")
     platform = row["platform"]
     if row["authorization_code"] is None:
         raise StateRefused("state_replayed", platform)
     now = now or clock.now()
-    conn.execute("update oauth_states set authorization_code = null, claimed_at = %s where nonce = %s",
-                 (now, row["nonce"]))
+    conn.execute(
+        "update oauth_states set authorization_code = null, claimed_at = %s where nonce = %s", (now, row["nonce"])
+    )
     if row["handle_expires_at"] <= now:
         raise StateRefused("state_expired", platform)
     if caller_user_id != row["user_id"]:
         raise StateRefused("wrong_user", platform)
-    code = vault.decrypt(bytes(row["authorization_code"]), user_id=row["user_id"], platform=platform,
-                         column="authorization_code")
+    code = vault.decrypt(
+        bytes(row["authorization_code"]), user_id=row["user_id"], platform=platform, column="authorization_code"
+    )
     verifier = unseal_verifier(vault, row["user_id"], platform, row["code_verifier"])
     return PendingCode(VerifiedState(row["user_id"], platform, row["redirect_uri"], verifier, row["nonce"]), code)

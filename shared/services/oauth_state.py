@@ -23,6 +23,7 @@ cross-site subrequest), 10 minutes, and, wherever the browser treats our origin 
 localhost name), Secure with the `__Host-` prefix, so no sibling subdomain can plant one. A same-site
 frontend (app.example.com → api.example.com) calls start with `credentials: "include"` and keeps it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -91,9 +92,17 @@ def sign(settings: Settings, nonce: str, user_id: str, platform: str, expires_at
     return _mac(settings, f"{nonce}|{user_id}|{platform}|{int(expires_at.timestamp())}")
 
 
-def issue_state(conn: Any, settings: Settings, vault: TokenVault | None, *, user_id: str, platform: str,
-                redirect_uri: str, code_verifier: str | None = None,
-                now: dt.datetime | None = None) -> IssuedState:
+def issue_state(
+    conn: Any,
+    settings: Settings,
+    vault: TokenVault | None,
+    *,
+    user_id: str,
+    platform: str,
+    redirect_uri: str,
+    code_verifier: str | None = None,
+    now: dt.datetime | None = None,
+) -> IssuedState:
     """Store a fresh state row and return the value to hand the platform."""
     nonce = secrets.token_urlsafe(24)
     # Whole seconds: the signed expiry must equal what Postgres gives back.
@@ -102,29 +111,43 @@ def issue_state(conn: Any, settings: Settings, vault: TokenVault | None, *, user
     if code_verifier is not None:
         assert vault is not None, "a PKCE verifier needs the vault"
         sealed = vault.encrypt(code_verifier, user_id=user_id, platform=platform, column="code_verifier")
-    conn.execute("insert into oauth_states (nonce, user_id, platform, redirect_uri, code_verifier,"
-                 " expires_at) values (%s, %s, %s, %s, %s, %s)",
-                 (nonce, user_id, platform, redirect_uri, sealed, expires_at))
+    conn.execute(
+        "insert into oauth_states (nonce, user_id, platform, redirect_uri, code_verifier,"
+        " expires_at) values (%s, %s, %s, %s, %s, %s)",
+        (nonce, user_id, platform, redirect_uri, sealed, expires_at),
+    )
     return IssuedState(f"{nonce}.{sign(settings, nonce, user_id, platform, expires_at)}", expires_at)
 
 
-def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state: str | None, *,
-                  caller_user_id: str | None = None, binding: str | None = None,
-                  now: dt.datetime | None = None) -> VerifiedState:
+def consume_state(
+    conn: Any,
+    settings: Settings,
+    vault: TokenVault | None,
+    state: str | None,
+    *,
+    caller_user_id: str | None = None,
+    binding: str | None = None,
+    now: dt.datetime | None = None,
+) -> VerifiedState:
     """Verify and use up a state, or raise StateRefused. Commit `conn` even when it raises:
     a state that reached the callback is spent whatever happens next."""
     nonce, signature = _split(state)
-    row = conn.execute("select nonce, user_id::text as user_id, platform::text as platform, expires_at"
-                       " from oauth_states where nonce = %s", (nonce,)).fetchone()
+    row = conn.execute(
+        "select nonce, user_id::text as user_id, platform::text as platform, expires_at"
+        " from oauth_states where nonce = %s",
+        (nonce,),
+    ).fetchone()
     if row is None:
         raise StateRefused("invalid_state")
     expected = sign(settings, nonce, row["user_id"], row["platform"], row["expires_at"])
     if not hmac.compare_digest(expected, signature):
         raise StateRefused("invalid_state")
     now = now or clock.now()
-    used = conn.execute("""update oauth_states set used_at = %s where nonce = %s and used_at is null
+    used = conn.execute(
+        """update oauth_states set used_at = %s where nonce = %s and used_at is null
                            returning redirect_uri, code_verifier, expires_at <= %s as expired""",
-                        (now, nonce, now)).fetchone()
+        (now, nonce, now),
+    ).fetchone()
     if used is None:
         raise StateRefused("state_replayed", row["platform"])
     if used["expired"]:
@@ -134,8 +157,9 @@ def consume_state(conn: Any, settings: Settings, vault: TokenVault | None, state
     if binding and not hmac.compare_digest(binding.encode(), binding_value(settings, row["user_id"]).encode()):
         raise StateRefused("wrong_user", row["platform"])
     verifier = unseal_verifier(vault, row["user_id"], row["platform"], used["code_verifier"])
-    return VerifiedState(row["user_id"], row["platform"], used["redirect_uri"], verifier, nonce,
-                         browser_bound=bool(binding))
+    return VerifiedState(
+        row["user_id"], row["platform"], used["redirect_uri"], verifier, nonce, browser_bound=bool(binding)
+    )
 
 
 def unseal_verifier(vault: TokenVault | None, user_id: str, platform: str, sealed: bytes | None) -> str | None:
@@ -158,8 +182,11 @@ def purge_states(conn: Any, *, older_than: dt.timedelta = STALE_AFTER, now: dt.d
     """Delete states that expired more than `older_than` ago (returns how many) and wipe the codes
     whose completion handle has expired (kept sealed until then, useless after)."""
     now = now or clock.now()
-    conn.execute("update oauth_states set authorization_code = null"
-                 " where authorization_code is not null and handle_expires_at <= %s", (now,))
+    conn.execute(
+        "update oauth_states set authorization_code = null"
+        " where authorization_code is not null and handle_expires_at <= %s",
+        (now,),
+    )
     return conn.execute("delete from oauth_states where expires_at < %s", (now - older_than,)).rowcount
 
 
@@ -189,6 +216,12 @@ def binding_cookie_name(settings: Settings) -> str:
 
 def binding_cookie(settings: Settings, user_id: str) -> dict[str, Any]:
     """Keyword arguments for `Response.set_cookie` on the start response."""
-    return {"key": binding_cookie_name(settings), "value": binding_value(settings, user_id),
-            "max_age": int(STATE_TTL.total_seconds()), "httponly": True, "path": "/",
-            "secure": _secure_origin(settings), "samesite": "Lax"}
+    return {
+        "key": binding_cookie_name(settings),
+        "value": binding_value(settings, user_id),
+        "max_age": int(STATE_TTL.total_seconds()),
+        "httponly": True,
+        "path": "/",
+        "secure": _secure_origin(settings),
+        "samesite": "Lax",
+    }

@@ -12,11 +12,14 @@ supply of recent content on each topic (engine: shared/engines/opportunities.py)
 - ideas: content_ideas in her best level per attribute among significant pattern findings (the
   `insights` rows whose category is an attribute, with ci_low > 1), in the topic's own craft's words.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import TYPE_CHECKING, Any
+
+from shared import cursors
+from shared.engines.relevance import on_topic, topic_words
 
 if TYPE_CHECKING:
     from shared.models.trends import OpportunitiesQuery, OpportunitiesResponse
@@ -26,24 +29,14 @@ ACTIVE_DAYS = 30
 OWN_POSTS_DAYS = 365
 
 
-def topic_words(text: str) -> frozenset[str]:
-    from shared.engines.relevance import words
-
-    return frozenset(words(text))
-
-
-def on_topic(post_words: frozenset[str], topic: frozenset[str]) -> bool:
-    """At least half of the topic's words appear in the post."""
-    return bool(topic) and len(post_words & topic) >= math.ceil(len(topic) / 2)
-
-
 def pattern_findings(conn: Any) -> list[dict[str, Any]]:
     """Her pattern findings (RLS: her insights): rows whose category is an attribute name, as their data
     points {attribute, level, metric, ratio, ci_low, ci_high}."""
     from shared.attributes import LEVELS
 
-    rows = conn.execute("select data_points from insights where user_id = auth.uid() and category = any(%s)",
-                        (list(LEVELS),)).fetchall()
+    rows = conn.execute(
+        "select data_points from insights where user_id = auth.uid() and category = any(%s)", (list(LEVELS),)
+    ).fetchall()
     keys = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high")
     return [{k: (r["data_points"] or {}).get(k) for k in keys} for r in rows]
 
@@ -51,37 +44,64 @@ def pattern_findings(conn: Any) -> list[dict[str, Any]]:
 def _related_posts(conn: Any, keywords: list[str], now: dt.datetime) -> tuple[list[dict], list[dict]]:
     """(her recent posts, tracked niche creators' latest posts) as {words, rate, posted_at, creator}."""
     from shared.platforms.models import parse_time
-    from shared.services.trend_queries import niche_creators
+    from shared.services.niche import niche_creators
 
-    own = [{"words": topic_words(f"{r['title'] or ''} {r['caption'] or ''}"), "rate": r["engagement_rate"],
-            "posted_at": r["posted_at"], "creator": None}
-           for r in conn.execute("""select title, caption, engagement_rate, posted_at from posts
+    own = [
+        {
+            "words": topic_words(f"{r['title'] or ''} {r['caption'] or ''}"),
+            "rate": r["engagement_rate"],
+            "posted_at": r["posted_at"],
+            "creator": None,
+        }
+        for r in conn.execute(
+            """select title, caption, engagement_rate, posted_at from posts
                                     where user_id = auth.uid() and posted_at > %s""",
-                                 (now - dt.timedelta(days=OWN_POSTS_DAYS),)).fetchall()]
+            (now - dt.timedelta(days=OWN_POSTS_DAYS),),
+        ).fetchall()
+    ]
     ids = [str(c["id"]) for c in niche_creators(conn, keywords)]
     latest = conn.execute(
         """select distinct on (creator_id) creator_id::text as creator_id, recent_posts from creator_observations
-           where creator_id = any(%s::uuid[]) order by creator_id, observed_at desc""", (ids,)).fetchall()
+           where creator_id = any(%s::uuid[]) order by creator_id, observed_at desc""",
+        (ids,),
+    ).fetchall()
     theirs = []
     for row in latest:
         for post in row["recent_posts"] or []:
             views, likes, comments = post.get("views"), post.get("likes"), post.get("comments")
             known = likes is not None or comments is not None
             rate = ((likes or 0) + (comments or 0)) / views if views and known else None
-            theirs.append({"words": topic_words(post.get("text") or ""), "rate": rate,
-                           "posted_at": parse_time(post.get("posted_at")), "creator": row["creator_id"]})
+            theirs.append(
+                {
+                    "words": topic_words(post.get("text") or ""),
+                    "rate": rate,
+                    "posted_at": parse_time(post.get("posted_at")),
+                    "creator": row["creator_id"],
+                }
+            )
     return own, theirs
 
 
-def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse:
+_CURSOR = b"opportunities-cursor:v1"
+
+
+def _gap_rank(gap: dict[str, Any]) -> tuple[bool, float, str]:
+    # The engine's order: widest gap first, unknown gaps last, topic (unique in a niche) breaks ties.
+    return gap["gap_score"] is None, -float(gap["gap_score"] or 0), gap["topic"]
+
+
+def opportunities(conn: Any, query: OpportunitiesQuery, user_id: str) -> OpportunitiesResponse:
     import polars as pl
 
     from shared import clock
     from shared.engines.opportunities import content_ideas, opportunity_gaps, significant_strengths
     from shared.engines.relevance import topic_concept
     from shared.models.trends import OpportunitiesResponse
-    from shared.services.trend_queries import my_niche
+    from shared.services.niche import my_niche
 
+    after = None
+    if query.cursor:
+        after = cursors.verify_key(_CURSOR, user_id, query.cursor, [], ((bool,), (float,), (str,)))
     keywords, key, computed_at = my_niche(conn)
     status = "ok" if computed_at else "pending_first_run"
     strengths, used = significant_strengths(pattern_findings(conn))
@@ -89,9 +109,17 @@ def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse
     trends = conn.execute(
         """select topic, category, relevance, interest_index, supply from trends
            where niche_key = %s and expires_at > %s and interest_index is not null and relevance > 0
-           order by relevance * interest_index desc, topic limit %s""", (key, now, CANDIDATES)).fetchall()
-    empty = OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                  ideas_based_on=used, opportunities=[])
+           order by relevance * interest_index desc, topic limit %s""",
+        (key, now, CANDIDATES),
+    ).fetchall()
+    empty = OpportunitiesResponse(
+        status=status,
+        niche_keywords=keywords,
+        creator_strengths=strengths,
+        ideas_based_on=used,
+        items=[],
+        next_cursor=None,
+    )
     if not trends:
         return empty
     own, theirs = _related_posts(conn, keywords, now)
@@ -107,24 +135,67 @@ def opportunities(conn: Any, query: OpportunitiesQuery) -> OpportunitiesResponse
         recent = [p for p in posts if p["creator"] and p["posted_at"] and p["posted_at"] >= active_since]
         measured = t["supply"] or {}
         youtube, instagram = measured.get("youtube") or {}, measured.get("instagram") or {}
-        demand.append({"topic": t["topic"], "interest_index": t["interest_index"], "relevance": t["relevance"],
-                       "engagement_rate": sum(topic_rates) / len(topic_rates) if topic_rates else None,
-                       "n_related": len(topic_rates), "niche_engagement": niche_rate})
-        supply.append({"topic": t["topic"], "youtube_uploads_30d": youtube.get("uploads_30d"),
-                       "instagram_posts_24h": instagram.get("posts_24h"),
-                       "tracked_posts_30d": len(recent) if tracked else None})
-        extra[t["topic"]] = {"related_posts": len(posts), "youtube_channels": youtube.get("channels"),
-                             "measured_at": youtube.get("observed_at"),
-                             "tracked_creators_active": len({p["creator"] for p in recent}) if tracked else None}
-    gaps = opportunity_gaps(pl.DataFrame(demand), pl.DataFrame(supply, schema={
-        "topic": pl.String, "youtube_uploads_30d": pl.Float64, "instagram_posts_24h": pl.Float64,
-        "tracked_posts_30d": pl.Float64}))
+        demand.append(
+            {
+                "topic": t["topic"],
+                "interest_index": t["interest_index"],
+                "relevance": t["relevance"],
+                "engagement_rate": sum(topic_rates) / len(topic_rates) if topic_rates else None,
+                "n_related": len(topic_rates),
+                "niche_engagement": niche_rate,
+            }
+        )
+        supply.append(
+            {
+                "topic": t["topic"],
+                "youtube_uploads_30d": youtube.get("uploads_30d"),
+                "instagram_posts_24h": instagram.get("posts_24h"),
+                "tracked_posts_30d": len(recent) if tracked else None,
+            }
+        )
+        extra[t["topic"]] = {
+            "related_posts": len(posts),
+            "youtube_channels": youtube.get("channels"),
+            "measured_at": youtube.get("observed_at"),
+            "tracked_creators_active": len({p["creator"] for p in recent}) if tracked else None,
+        }
+    gaps = opportunity_gaps(
+        pl.DataFrame(demand),
+        pl.DataFrame(
+            supply,
+            schema={
+                "topic": pl.String,
+                "youtube_uploads_30d": pl.Float64,
+                "instagram_posts_24h": pl.Float64,
+                "tracked_posts_30d": pl.Float64,
+            },
+        ),
+    )
     categories = {t["topic"]: t["category"] for t in trends}
-    items = [_item(g, categories[g["topic"]], extra[g["topic"]],
-                   content_ideas(g["topic"], topic_concept(g["topic"]), strengths))
-             for g in gaps.head(query.limit).iter_rows(named=True)]
-    return OpportunitiesResponse(status=status, niche_keywords=keywords, creator_strengths=strengths,
-                                 ideas_based_on=used, opportunities=items)
+    page, next_cursor = cursors.page_ranked(
+        list(gaps.iter_rows(named=True)),
+        _gap_rank,
+        query.limit,
+        after,
+        lambda key: cursors.sign_key(_CURSOR, user_id, [], key),
+    )
+    items = [
+        _item(
+            g,
+            categories[g["topic"]],
+            extra[g["topic"]],
+            content_ideas(g["topic"], topic_concept(g["topic"]), strengths),
+        )
+        for g in page
+    ]
+    return OpportunitiesResponse(
+        status=status,
+        niche_keywords=keywords,
+        creator_strengths=strengths,
+        ideas_based_on=used,
+        items=items,
+        next_cursor=next_cursor,
+    )
 
 
 def _count(value: float | None) -> int | None:
@@ -133,15 +204,31 @@ def _count(value: float | None) -> int | None:
 
 def _item(g: dict[str, Any], category: str | None, extra: dict[str, Any], ideas: list[str]) -> dict[str, Any]:
     return {
-        "topic": g["topic"], "category": category, "gap_score": g["gap_score"], "gap_ratio": g["gap_ratio"],
-        "demand": {k: g[k] for k in ("interest_index", "relevance", "engagement_rate", "niche_engagement",
-                                     "engagement_factor", "demand_index")} | {"related_posts": extra["related_posts"]},
-        "supply": {"youtube_uploads_30d": _count(g["youtube_uploads_30d"]),
-                   "youtube_channels": _count(extra["youtube_channels"]),
-                   "instagram_posts_24h": _count(g["instagram_posts_24h"]),
-                   "tracked_creators_active": extra["tracked_creators_active"],
-                   "tracked_posts_30d": _count(g["tracked_posts_30d"]),
-                   "posts_per_week": None if g["posts_per_week"] is None else round(g["posts_per_week"], 3),
-                   "basis": g["supply_basis"], "measured_at": extra["measured_at"]},
+        "topic": g["topic"],
+        "category": category,
+        "gap_score": g["gap_score"],
+        "gap_ratio": g["gap_ratio"],
+        "demand": {
+            k: g[k]
+            for k in (
+                "interest_index",
+                "relevance",
+                "engagement_rate",
+                "niche_engagement",
+                "engagement_factor",
+                "demand_index",
+            )
+        }
+        | {"related_posts": extra["related_posts"]},
+        "supply": {
+            "youtube_uploads_30d": _count(g["youtube_uploads_30d"]),
+            "youtube_channels": _count(extra["youtube_channels"]),
+            "instagram_posts_24h": _count(g["instagram_posts_24h"]),
+            "tracked_creators_active": extra["tracked_creators_active"],
+            "tracked_posts_30d": _count(g["tracked_posts_30d"]),
+            "posts_per_week": None if g["posts_per_week"] is None else round(g["posts_per_week"], 3),
+            "basis": g["supply_basis"],
+            "measured_at": extra["measured_at"],
+        },
         "ideas": ideas,
     }

@@ -15,6 +15,7 @@
 Every function takes an open connection (the service role's for the matcher and the measurements; hers
 for what RLS lets her read).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,20 +71,25 @@ def after_fetch(conn: Any, user_id: str, platform: str) -> None:
         with conn.transaction():
             tally = close_the_loop(conn, user_id)
         if tally.linked or tally.measured or tally.resolved:
-            log.info("briefs linked and measured after a fetch", extra={"fields": {
-                "user_id": user_id, "platform": platform, **tally.__dict__}})
+            log.info(
+                "briefs linked and measured after a fetch",
+                extra={"fields": {"user_id": user_id, "platform": platform, **tally.__dict__}},
+            )
     except Exception:  # noqa: BLE001 - the fetch stored her posts; the next fetch or the weekly cron retries
         log.exception("closing the loop failed after a fetch", extra={"fields": {"user_id": user_id}})
 
 
 # Links --------------------------------------------------------------------------------------------------
 
+
 def resolve_links(conn: Any, user_id: str) -> int:
     """Fill in the post of links whose post has arrived since."""
     return conn.execute(
         """update recommendation_links l set post_id = p.id from posts p
            where l.user_id = %s and l.post_id is null and p.user_id = l.user_id and p.platform = l.platform
-             and p.platform_post_id = l.platform_post_id""", (user_id,)).rowcount
+             and p.platform_post_id = l.platform_post_id""",
+        (user_id,),
+    ).rowcount
 
 
 _POOL_SQL = """
@@ -123,11 +129,18 @@ def auto_link(conn: Any, user_id: str, now: dt.datetime) -> tuple[int, int]:
     chosen = _assignment(conn, user_id, pool, posts) if posts else {}
     current = {b["recommendation_id"]: (b["linked_platform"], b["linked_post"]) for b in pool if b["linked_post"]}
     by_id = {str(p["id"]): p for p in posts}
-    changed = [b for b in current if b not in chosen or (by_id[chosen[b]["post_id"]]["platform"],
-                                                       by_id[chosen[b]["post_id"]]["platform_post_id"]) != current[b]]
+    changed = [
+        b
+        for b in current
+        if b not in chosen
+        or (by_id[chosen[b]["post_id"]]["platform"], by_id[chosen[b]["post_id"]]["platform_post_id"]) != current[b]
+    ]
     if changed:
-        conn.execute("delete from recommendation_links where user_id = %s and source = 'auto'"
-                     " and recommendation_id = any(%s::uuid[])", (user_id, changed))
+        conn.execute(
+            "delete from recommendation_links where user_id = %s and source = 'auto'"
+            " and recommendation_id = any(%s::uuid[])",
+            (user_id, changed),
+        )
     made = 0
     for brief_id, match in chosen.items():
         if brief_id in current and brief_id not in changed:
@@ -137,16 +150,32 @@ def auto_link(conn: Any, user_id: str, now: dt.datetime) -> tuple[int, int]:
             """insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id,
                  source, confidence, match, linked_at)
                values (%s, %s, %s, %s, %s, 'auto', %s, %s, %s)""",
-            (brief_id, user_id, post["platform"], post["platform_post_id"], post["id"], round(match["confidence"], 4),
-             json.dumps({"text": round(match["text"], 4), "attributes": round(match["attributes"], 4),
-                         "compared": match["compared"], "agreeing": match["agreeing"],
-                         "days_after": round(match["days_after"], 2)}), now))
+            (
+                brief_id,
+                user_id,
+                post["platform"],
+                post["platform_post_id"],
+                post["id"],
+                round(match["confidence"], 4),
+                json.dumps(
+                    {
+                        "text": round(match["text"], 4),
+                        "attributes": round(match["attributes"], 4),
+                        "compared": match["compared"],
+                        "agreeing": match["agreeing"],
+                        "days_after": round(match["days_after"], 2),
+                    }
+                ),
+                now,
+            ),
+        )
         made += 1
     return made, len(changed)
 
 
-def _assignment(conn: Any, user_id: str, pool: list[dict[str, Any]],
-                posts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _assignment(
+    conn: Any, user_id: str, pool: list[dict[str, Any]], posts: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """brief id -> the match the engine assigns it, removed pairs excluded."""
     import polars as pl
 
@@ -154,27 +183,51 @@ def _assignment(conn: Any, user_id: str, pool: list[dict[str, Any]],
     from shared.engines.brief_matching import assign, match_candidates
     from shared.services.patterns import posts_frame, profile_timezone, stored_attributes
 
-    briefs = pl.DataFrame([{k: b[k] for k in ("recommendation_id", "platform", "generated_at", "text")} for b in pool],
-                          schema={"recommendation_id": pl.Utf8, "platform": pl.Utf8,
-                                  "generated_at": pl.Datetime("us", "UTC"), "text": pl.Utf8})
-    brief_levels = pl.DataFrame([(b["recommendation_id"], a, str(lv)) for b in pool
-                                 for a, lv in (b["attributes"] or {}).items() if lv is not None],
-                                schema={"recommendation_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8},
-                                orient="row")
+    briefs = pl.DataFrame(
+        [{k: b[k] for k in ("recommendation_id", "platform", "generated_at", "text")} for b in pool],
+        schema={
+            "recommendation_id": pl.Utf8,
+            "platform": pl.Utf8,
+            "generated_at": pl.Datetime("us", "UTC"),
+            "text": pl.Utf8,
+        },
+    )
+    brief_levels = pl.DataFrame(
+        [
+            (b["recommendation_id"], a, str(lv))
+            for b in pool
+            for a, lv in (b["attributes"] or {}).items()
+            if lv is not None
+        ],
+        schema={"recommendation_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8},
+        orient="row",
+    )
     frame = posts_frame(posts)
     rules = extract_attributes(frame, profile_timezone(conn, user_id)).select("post_id", "attribute", "level")
     stored = stored_attributes(conn, user_id, [int(p["id"]) for p in posts]).select("post_id", "attribute", "level")
     post_levels = pl.concat([rules, stored])  # stored (model-read) levels come last and win
-    candidates = frame.select("post_id", "platform", "posted_at",
-                              pl.concat_str([pl.col("title").fill_null(""), pl.col("caption").fill_null("")],
-                                            separator=" ").alias("text"))
-    corpus = [r["text"] for r in conn.execute(
-        "select concat_ws(' ', title, caption) as text from posts where user_id = %s and posted_at > %s",
-        (user_id, clock.now() - dt.timedelta(days=BASELINE_DAYS))).fetchall()]
+    candidates = frame.select(
+        "post_id",
+        "platform",
+        "posted_at",
+        pl.concat_str([pl.col("title").fill_null(""), pl.col("caption").fill_null("")], separator=" ").alias("text"),
+    )
+    corpus = [
+        r["text"]
+        for r in conn.execute(
+            "select concat_ws(' ', title, caption) as text from posts where user_id = %s and posted_at > %s",
+            (user_id, clock.now() - dt.timedelta(days=BASELINE_DAYS)),
+        ).fetchall()
+    ]
     matches = match_candidates(briefs, candidates, brief_levels, post_levels, corpus)
-    rejected = {(r["recommendation_id"], r["platform"], r["platform_post_id"]) for r in conn.execute(
-        "select recommendation_id::text as recommendation_id, platform::text as platform, platform_post_id"
-        " from recommendation_link_rejections where user_id = %s", (user_id,)).fetchall()}
+    rejected = {
+        (r["recommendation_id"], r["platform"], r["platform_post_id"])
+        for r in conn.execute(
+            "select recommendation_id::text as recommendation_id, platform::text as platform, platform_post_id"
+            " from recommendation_link_rejections where user_id = %s",
+            (user_id,),
+        ).fetchall()
+    }
     if rejected:
         keys = {str(p["id"]): (p["platform"], p["platform_post_id"]) for p in posts}
         keep = [(b, *keys[p]) not in rejected for b, p in matches.select("recommendation_id", "post_id").iter_rows()]
@@ -208,8 +261,11 @@ def data_days(platform: str, posted_at: dt.datetime, data_as_of: dt.datetime) ->
 
 def measure_due(conn: Any, user_id: str, now: dt.datetime) -> int:
     """Write the outcome of every linked post with OUTCOME_DAYS of data; returns how many."""
-    due = [r for r in conn.execute(_DUE_SQL, (user_id,)).fetchall()
-           if data_days(r["platform"], r["posted_at"], min(r["last_fetched_at"], now)) >= OUTCOME_DAYS]
+    due = [
+        r
+        for r in conn.execute(_DUE_SQL, (user_id,)).fetchall()
+        if data_days(r["platform"], r["posted_at"], min(r["last_fetched_at"], now)) >= OUTCOME_DAYS
+    ]
     for row in due:
         _measure(conn, user_id, row, now)
     return len(due)
@@ -220,14 +276,22 @@ def _measure(conn: Any, user_id: str, row: dict[str, Any], now: dt.datetime) -> 
 
     from shared.engines.outcomes import realised_outcome
 
-    rows = conn.execute(_PLATFORM_POSTS_SQL, (user_id, row["platform"], now - dt.timedelta(days=BASELINE_DAYS),
-                                              now)).fetchall()
+    rows = conn.execute(
+        _PLATFORM_POSTS_SQL, (user_id, row["platform"], now - dt.timedelta(days=BASELINE_DAYS), now)
+    ).fetchall()
     linked = str(row["post_id"])
     for r in rows:  # YouTube: shares over Analytics' own views of the same (lagged) days
         if r["post_id"] == linked and r["platform"] == "youtube" and r["analytics_views"] is not None:
             r["views"] = r["analytics_views"]
-    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "views": pl.Int64, "saves": pl.Int64,
-              "shares": pl.Int64, "posted_at": pl.Datetime("us", "UTC")}
+    schema: dict[str, Any] = {
+        "post_id": pl.Utf8,
+        "platform": pl.Utf8,
+        "type": pl.Utf8,
+        "views": pl.Int64,
+        "saves": pl.Int64,
+        "shares": pl.Int64,
+        "posted_at": pl.Datetime("us", "UTC"),
+    }
     posts = pl.DataFrame([{k: r[k] for k in schema} for r in rows], schema=schema, orient="row")
     outcome = realised_outcome(posts, linked)
     details = row["score_details"] or {}
@@ -238,13 +302,33 @@ def _measure(conn: Any, user_id: str, row: dict[str, Any], now: dt.datetime) -> 
              score_percentile, top_quartile, predicted_probability, predicted_shown, base_rate, details)
            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
            on conflict (recommendation_id) do nothing""",
-        (row["recommendation_id"], user_id, row["platform"], row["platform_post_id"], row["post_id"], now,
-         round(data_days(row["platform"], row["posted_at"], min(row["last_fetched_at"], now)), 3), outcome.views,
-         outcome.rates["save_rate"], outcome.rates["share_rate"], json.dumps(outcome.baseline),
-         outcome.ratios["save_rate"], outcome.ratios["share_rate"], outcome.score_percentile, outcome.top_quartile,
-         predicted, row["virality_score"] is not None, details.get("base_rate"),
-         json.dumps({"label_posts": posts.height, "views_basis": "analytics" if row["platform"] == "youtube"
-                     else "platform"})))
+        (
+            row["recommendation_id"],
+            user_id,
+            row["platform"],
+            row["platform_post_id"],
+            row["post_id"],
+            now,
+            round(data_days(row["platform"], row["posted_at"], min(row["last_fetched_at"], now)), 3),
+            outcome.views,
+            outcome.rates["save_rate"],
+            outcome.rates["share_rate"],
+            json.dumps(outcome.baseline),
+            outcome.ratios["save_rate"],
+            outcome.ratios["share_rate"],
+            outcome.score_percentile,
+            outcome.top_quartile,
+            predicted,
+            row["virality_score"] is not None,
+            details.get("base_rate"),
+            json.dumps(
+                {
+                    "label_posts": posts.height,
+                    "views_basis": "analytics" if row["platform"] == "youtube" else "platform",
+                }
+            ),
+        ),
+    )
 
 
 def realised_report(conn: Any, user_id: str) -> RealisedCalibration:
@@ -256,10 +340,14 @@ def realised_report(conn: Any, user_id: str) -> RealisedCalibration:
     rows = conn.execute(
         """select predicted_probability, top_quartile, base_rate from recommendation_outcomes
            where user_id = %s and predicted_probability is not null and top_quartile is not null
-             and base_rate is not null order by measured_at, recommendation_id""", (user_id,)).fetchall()
-    return realised_calibration(np.array([r["predicted_probability"] for r in rows]),
-                                np.array([float(r["top_quartile"]) for r in rows]),
-                                np.array([r["base_rate"] for r in rows]))
+             and base_rate is not null order by measured_at, recommendation_id""",
+        (user_id,),
+    ).fetchall()
+    return realised_calibration(
+        np.array([r["predicted_probability"] for r in rows]),
+        np.array([float(r["top_quartile"]) for r in rows]),
+        np.array([r["base_rate"] for r in rows]),
+    )
 
 
 def brief_levels_of_linked_posts(conn: Any, user_id: str) -> pl.DataFrame:
@@ -272,7 +360,17 @@ def brief_levels_of_linked_posts(conn: Any, user_id: str) -> pl.DataFrame:
            from recommendation_links l join content_recommendations c on c.id = l.recommendation_id
            cross join lateral jsonb_each_text(c.attributes) a
            where l.user_id = %s and l.source = 'explicit' and l.post_id is not null
-           order by l.post_id, a.key""", (user_id,)).fetchall()
-    return pl.DataFrame([(r["post_id"], r["attribute"], r["level"], "brief", 1.0) for r in rows],
-                        schema={"post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8,
-                                "confidence": pl.Float64}, orient="row")
+           order by l.post_id, a.key""",
+        (user_id,),
+    ).fetchall()
+    return pl.DataFrame(
+        [(r["post_id"], r["attribute"], r["level"], "brief", 1.0) for r in rows],
+        schema={
+            "post_id": pl.Utf8,
+            "attribute": pl.Utf8,
+            "level": pl.Utf8,
+            "source": pl.Utf8,
+            "confidence": pl.Float64,
+        },
+        orient="row",
+    )

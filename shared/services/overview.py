@@ -7,6 +7,7 @@ with less than 80 % coverage the change is null rather than a misleading percent
   reported); the engagement base is reach where reported, else views.
 - A metric is null (not 0) when no snapshot of the platform reports it (TikTok/YouTube saves...).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,32 +15,37 @@ from typing import Any
 
 from shared.models.common import PLATFORMS
 from shared.models.overview import (
-    PERIOD_DAYS, OverviewPeriod, OverviewQuery, OverviewResponse, PlatformOverview, TotalMetrics,
+    PERIOD_DAYS,
+    OverviewPeriod,
+    OverviewQuery,
+    OverviewResponse,
+    PlatformOverview,
+    TotalMetrics,
 )
 
 # Days read before the period, so a platform whose data lags still has two full windows.
 LAG_SLACK_DAYS = 10
 DEFINITIONS = {
     "period": "Calendar days in UTC. Each platform's current window is the period's length ending on its last "
-              "complete day (`window.end`: yesterday, or earlier where the platform reports late), the previous "
-              "window the same number of days just before it. `current`/`previous` are the nominal period "
-              "ending today.",
+    "complete day (`window.end`: yesterday, or earlier where the platform reports late), the previous "
+    "window the same number of days just before it. `current`/`previous` are the nominal period "
+    "ending today.",
     "comparison": "A metric is compared on the days both windows report, paired day by day (days_compared, "
-                  "coverage = days_compared / period days). Below 80 % coverage there is no fair comparison: "
-                  "value and previous are the sums over what each window has, change and change_pct are null.",
+    "coverage = days_compared / period days). Below 80 % coverage there is no fair comparison: "
+    "value and previous are the sums over what each window has, change and change_pct are null.",
     "followers": "Latest reported count; previous = the count reported one period earlier (within 3 days).",
     "reach": "Sum of daily reach (unique accounts per day, Instagram only; not de-duplicated across days).",
     "views": "Sum of daily views (Pinterest: impressions).",
     "engagement_rate": "Sum of engagements / sum of reach where the platform reports reach, else / sum of "
-                       "views, over days reporting both. Engagements = the platform's total interactions, "
-                       "else likes + comments + saves + shares as reported.",
+    "views, over days reporting both. Engagements = the platform's total interactions, "
+    "else likes + comments + saves + shares as reported.",
     "saves": "Sum of daily saves; null where the platform has no saves metric (YouTube, TikTok).",
     "shares": "Sum of daily shares; null where the platform has no shares metric (Pinterest).",
     "watch_hours": "Sum of daily watch time in hours.",
     "change_pct": "(value - previous) / previous * 100 on the compared days; null when previous is 0 or there "
-                  "is no fair comparison.",
+    "is no fair comparison.",
     "total": "Sum over the platforms reporting the metric (`platforms`), each on its own windows; compared only "
-             "when every one of them is, else no previous value and no change (`not_compared` names why).",
+    "when every one of them is, else no previous value and no change (`not_compared` names why).",
 }
 
 _SQL = """
@@ -66,31 +72,49 @@ def overview(conn: Any, query: OverviewQuery, today: dt.date | None = None) -> O
     start = end - dt.timedelta(days=days - 1)
     first = end - dt.timedelta(days=2 * days + LAG_SLACK_DAYS)
     rows = conn.execute(_SQL, {"first": first, "today": end}).fetchall()
-    connections = {r["platform"]: r for r in conn.execute(
-        """select platform::text as platform, status::text as status, last_fetched_at
-           from platform_connections where user_id = (select auth.uid())""")}
+    connections = {
+        r["platform"]: r
+        for r in conn.execute(
+            """select platform::text as platform, status::text as status, last_fetched_at
+           from platform_connections where user_id = (select auth.uid())"""
+        )
+    }
     by_platform: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_platform.setdefault(row["platform"], []).append({k: _number(v) if k not in ("platform", "day") else v
-                                                            for k, v in row.items()})
+        by_platform.setdefault(row["platform"], []).append(
+            {k: _number(v) if k not in ("platform", "day") else v for k, v in row.items()}
+        )
     shown = [p for p in PLATFORMS if p in connections or p in by_platform]
-    schema = {"day": pl.Date, "followers": pl.Float64, **{m: pl.Float64 for m in
-              ("reach", "views", "saves", "shares", "watch_hours", "engagements", "engagement_base")}}
-    compared = {p: compare_platform(pl.DataFrame([{k: r[k] for k in schema} for r in by_platform.get(p, [])],
-                                                 schema=schema), end, days) for p in shown}
+    schema = {
+        "day": pl.Date,
+        "followers": pl.Float64,
+        **{
+            m: pl.Float64
+            for m in ("reach", "views", "saves", "shares", "watch_hours", "engagements", "engagement_base")
+        },
+    }
+    compared: dict[str, dict[str, Any]] = {
+        p: compare_platform(
+            pl.DataFrame([{k: r[k] for k in schema} for r in by_platform.get(p, [])], schema=schema), end, days
+        )
+        for p in shown
+    }
     platforms = []
     for p in shown:
         connection, result = connections.get(p), compared[p]
         window = result["window"]
-        platforms.append(PlatformOverview(
-            platform=p,
-            connection_status=connection["status"] if connection else "not_connected",
-            last_fetched_at=connection["last_fetched_at"] if connection else None,
-            snapshot_days=sum(1 for r in by_platform.get(p, []) if window and window["start"] <= r["day"]
-                              <= window["end"]),
-            window=window,
-            metrics={name: _integral(name, c) for name, c in result["metrics"].items()},
-        ))
+        platforms.append(
+            PlatformOverview(
+                platform=p,
+                connection_status=connection["status"] if connection else "not_connected",
+                last_fetched_at=connection["last_fetched_at"] if connection else None,
+                snapshot_days=sum(
+                    1 for r in by_platform.get(p, []) if window and window["start"] <= r["day"] <= window["end"]
+                ),
+                window=window,
+                metrics={name: _integral(name, c) for name, c in result["metrics"].items()},
+            )
+        )
     return OverviewResponse(
         period=query.period,
         current=OverviewPeriod(start=start, end=end),

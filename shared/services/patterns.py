@@ -4,6 +4,7 @@ Everything happens on the connection the caller opened, so one transaction cover
 upsert, the insight replacement and the virality model: a failed run leaves the previous results.
 The same code runs as the creator (`user_transaction`, RLS applies) and as the cron (service role).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,21 @@ LLM_POSTS_PER_RUN = 200
 COVERAGE_CATEGORY = "pattern_coverage"
 # Pattern insights are the ones whose category is an attribute of the vocabulary, plus what could not be judged.
 PATTERN_CATEGORIES = sorted([*LEVELS, COVERAGE_CATEGORY])
-DATA_POINT_KEYS = ("attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level", "n_reference",
-                   "reference", "p_value", "q_value", "top_share", "base_share")
+DATA_POINT_KEYS = (
+    "attribute",
+    "level",
+    "metric",
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "n_level",
+    "n_reference",
+    "reference",
+    "p_value",
+    "q_value",
+    "top_share",
+    "base_share",
+)
 _POSTS_SQL = """
 select id, platform::text as platform, type::text as type, title, caption, duration_s, views, saves, shares,
        skip_rate, retention_early, posted_at
@@ -60,28 +74,47 @@ class PatternRun:
     posts_analyzed: int = 0
 
 
-def run_pattern_detection(conn: Any, user_id: str, *, window_days: int = 365, min_posts_per_level: int = 15,
-                          fdr: float = FDR, settings: Settings | None = None) -> PatternRun:
+def run_pattern_detection(
+    conn: Any,
+    user_id: str,
+    *,
+    window_days: int = 365,
+    min_posts_per_level: int = 15,
+    fdr: float = FDR,
+    settings: Settings | None = None,
+) -> PatternRun:
     """Detect her patterns over the window, replace her pattern insights and refit her virality model."""
     from shared.engines.patterns import coverage_text, detect_patterns, findings
 
     _lock_creator(conn, user_id)
     posts = load_posts(conn, user_id, window_days)
-    attributes = with_brief_levels(conn, user_id, refresh_attributes(conn, user_id, posts,
-                                                                      profile_timezone(conn, user_id),
-                                                                      settings=settings))
+    attributes = with_brief_levels(
+        conn, user_id, refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id), settings=settings)
+    )
     result = detect_patterns(posts, attributes, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr)
     coverage = [{**row, "text": coverage_text(row)} for row in result.coverage.iter_rows(named=True)]
     stored = replace_pattern_insights(conn, user_id, findings(result), not_judged(coverage, min_posts_per_level))
-    model = store_virality_model(conn, user_id, posts, attributes, result,
-                                 lambda p, a: detect_patterns(p, a, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr))
+    model = store_virality_model(
+        conn,
+        user_id,
+        posts,
+        attributes,
+        result,
+        lambda p, a: detect_patterns(p, a, top_n=TOP_N, min_n=min_posts_per_level, fdr=fdr),
+    )
     missing = result.levels.filter(result.levels.get_column("status") == "not_enough_data")
     return PatternRun(
-        insights=stored, coverage=coverage,
-        not_enough_data=[{"attribute": r["attribute"], "level": r["level"], "metric": r["metric"],
-                          "n": r["n_level"]} for r in missing.iter_rows(named=True)],
-        tested=result.families_tested, fdr=fdr, virality_report=model.report.model_dump(mode="json"),
-        posts_analyzed=posts.height)
+        insights=stored,
+        coverage=coverage,
+        not_enough_data=[
+            {"attribute": r["attribute"], "level": r["level"], "metric": r["metric"], "n": r["n_level"]}
+            for r in missing.iter_rows(named=True)
+        ],
+        tested=result.families_tested,
+        fdr=fdr,
+        virality_report=model.report.model_dump(mode="json"),
+        posts_analyzed=posts.height,
+    )
 
 
 def _lock_creator(conn: Any, user_id: str) -> None:
@@ -106,20 +139,50 @@ def posts_frame(rows: Any) -> pl.DataFrame:
     engines expect them: post_id as text, Instagram's skip rate in percent, times in UTC."""
     import polars as pl
 
-    schema = {"post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
-              "duration_s": pl.Float64, "views": pl.Int64, "saves": pl.Int64, "shares": pl.Int64,
-              "reels_skip_rate": pl.Float64, "retention_early": pl.Float64,
-              "posted_at": pl.Datetime("us", "UTC")}
-    data = [(str(r["id"]), r["platform"], r["type"], r["title"], r["caption"], r["duration_s"], r["views"],
-             r["saves"], r["shares"],
-             # posts.skip_rate is a 0-1 share; the rule's cut points are Instagram's percent.
-             r["skip_rate"] * 100 if r["skip_rate"] is not None else None, r["retention_early"],
-             r["posted_at"].astimezone(dt.timezone.utc)) for r in rows]
+    schema: dict[str, Any] = {
+        "post_id": pl.Utf8,
+        "platform": pl.Utf8,
+        "type": pl.Utf8,
+        "title": pl.Utf8,
+        "caption": pl.Utf8,
+        "duration_s": pl.Float64,
+        "views": pl.Int64,
+        "saves": pl.Int64,
+        "shares": pl.Int64,
+        "reels_skip_rate": pl.Float64,
+        "retention_early": pl.Float64,
+        "posted_at": pl.Datetime("us", "UTC"),
+    }
+    data = [
+        (
+            str(r["id"]),
+            r["platform"],
+            r["type"],
+            r["title"],
+            r["caption"],
+            r["duration_s"],
+            r["views"],
+            r["saves"],
+            r["shares"],
+            # posts.skip_rate is a 0-1 share; the rule's cut points are Instagram's percent.
+            r["skip_rate"] * 100 if r["skip_rate"] is not None else None,
+            r["retention_early"],
+            r["posted_at"].astimezone(dt.timezone.utc),
+        )
+        for r in rows
+    ]
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
-def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: str, *,
-                       read_with_llm: bool = True, settings: Settings | None = None) -> pl.DataFrame:
+def refresh_attributes(
+    conn: Any,
+    user_id: str,
+    posts: pl.DataFrame,
+    timezone: str,
+    *,
+    read_with_llm: bool = True,
+    settings: Settings | None = None,
+) -> pl.DataFrame:
     """Re-extract rule attributes, add model-read ones for unread posts, return every stored attribute."""
     from shared.engines.attribute_rules import extract_attributes, merge_read_attributes
 
@@ -130,8 +193,9 @@ def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: s
     # changed is written: a rule row no rule reads now goes, a changed one is updated, an unchanged one is
     # left as it is (a rerun over 3,000 posts rewrote ~24,000 rows before).
     if not extracted.height:
-        conn.execute("delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'",
-                     (user_id, ids))
+        conn.execute(
+            "delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'", (user_id, ids)
+        )
         return stored_attributes(conn, user_id, ids)
     conn.execute(
         """with new as (
@@ -149,14 +213,22 @@ def refresh_attributes(conn: Any, user_id: str, posts: pl.DataFrame, timezone: s
            where (a.source <> 'llm' and (a.level, a.source, a.confidence)
                                          is distinct from (excluded.level, excluded.source, excluded.confidence))
               or (a.source = 'llm' and (excluded.source = 'platform' or a.confidence < excluded.confidence))""",
-        {"user": user_id, "ids": ids, "post": [int(i) for i in extracted.get_column("post_id")],
-         "attribute": extracted.get_column("attribute").to_list(), "level": extracted.get_column("level").to_list(),
-         "source": extracted.get_column("source").to_list(), "confidence": extracted.get_column("confidence").to_list()})
+        {
+            "user": user_id,
+            "ids": ids,
+            "post": [int(i) for i in extracted.get_column("post_id")],
+            "attribute": extracted.get_column("attribute").to_list(),
+            "level": extracted.get_column("level").to_list(),
+            "source": extracted.get_column("source").to_list(),
+            "confidence": extracted.get_column("confidence").to_list(),
+        },
+    )
     return stored_attributes(conn, user_id, ids)
 
 
-def read_unread_posts(conn: Any, user_id: str, post_ids: list[int],
-                      settings: Settings | None = None) -> list[dict[str, Any]]:
+def read_unread_posts(
+    conn: Any, user_id: str, post_ids: list[int], settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Attribute rows a model read from posts it has not read before; none without an API key."""
     from shared.config import get_settings
 
@@ -175,11 +247,19 @@ def read_unread_posts(conn: Any, user_id: str, post_ids: list[int],
 def stored_attributes(conn: Any, user_id: str, post_ids: list[int]) -> pl.DataFrame:
     import polars as pl
 
-    rows = conn.execute("select post_id::text as post_id, attribute, level, source, confidence"
-                        " from post_attributes where user_id = %s and post_id = any(%s)"
-                        " order by post_id, attribute", (user_id, post_ids)).fetchall()
-    schema = {"post_id": pl.Utf8, "attribute": pl.Utf8, "level": pl.Utf8, "source": pl.Utf8,
-              "confidence": pl.Float64}
+    rows = conn.execute(
+        "select post_id::text as post_id, attribute, level, source, confidence"
+        " from post_attributes where user_id = %s and post_id = any(%s)"
+        " order by post_id, attribute",
+        (user_id, post_ids),
+    ).fetchall()
+    schema: dict[str, Any] = {
+        "post_id": pl.Utf8,
+        "attribute": pl.Utf8,
+        "level": pl.Utf8,
+        "source": pl.Utf8,
+        "confidence": pl.Float64,
+    }
     return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
 
 
@@ -193,31 +273,48 @@ def not_judged(coverage: list[dict[str, Any]], min_n: int) -> list[dict[str, Any
         rows = [c for c in coverage if c["metric"] == metric and c["verdict"] == "not_testable"]
         if rows and rows[0]["n_posts"] < 2 * min_n:
             noun = METRIC_NOUNS[metric]
-            out.append({"attribute": None, "metric": metric, "verdict": "not_testable", "n_posts": rows[0]["n_posts"],
-                        "n_known": None, "reason": f"{rows[0]['n_posts']} posts with {noun} so far",
-                        "text": f"Not enough data to judge anything on {metric.replace('_', ' ')} yet: "
-                                f"{rows[0]['n_posts']} posts with {noun} so far."})
+            out.append(
+                {
+                    "attribute": None,
+                    "metric": metric,
+                    "verdict": "not_testable",
+                    "n_posts": rows[0]["n_posts"],
+                    "n_known": None,
+                    "reason": f"{rows[0]['n_posts']} posts with {noun} so far",
+                    "text": f"Not enough data to judge anything on {metric.replace('_', ' ')} yet: "
+                    f"{rows[0]['n_posts']} posts with {noun} so far.",
+                }
+            )
         else:
             out.extend(rows)
     return out
 
 
-def replace_pattern_insights(conn: Any, user_id: str, found: list[Any],
-                             not_judged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def replace_pattern_insights(
+    conn: Any, user_id: str, found: list[Any], not_judged: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Replace her pattern insights: the findings that hold, then what could not be judged; returns them."""
-    conn.execute("delete from insights where user_id = %s and category = any(%s)",
-                 (user_id, PATTERN_CATEGORIES))
+    conn.execute("delete from insights where user_id = %s and category = any(%s)", (user_id, PATTERN_CATEGORIES))
     rows = [(f.text, f.impact, f.category, {key: getattr(f, key) for key in DATA_POINT_KEYS}) for f in found]
-    rows += [(c["text"], "low", COVERAGE_CATEGORY,
-              {k: c[k] for k in ("attribute", "metric", "verdict", "reason", "n_posts", "n_known")})
-             for c in not_judged]
+    rows += [
+        (
+            c["text"],
+            "low",
+            COVERAGE_CATEGORY,
+            {k: c[k] for k in ("attribute", "metric", "verdict", "reason", "n_posts", "n_known")},
+        )
+        for c in not_judged
+    ]
     stored = []
     for text, impact, category, data_points in rows:
-        stored.append(conn.execute(
-            "insert into insights (user_id, insight, impact, category, data_points)"
-            " values (%s, %s, %s, %s, %s)"
-            " returning id::text as id, insight, impact, category, data_points",
-            (user_id, text, impact, category, json.dumps(data_points))).fetchone())
+        stored.append(
+            conn.execute(
+                "insert into insights (user_id, insight, impact, category, data_points)"
+                " values (%s, %s, %s, %s, %s)"
+                " returning id::text as id, insight, impact, category, data_points",
+                (user_id, text, impact, category, json.dumps(data_points)),
+            ).fetchone()
+        )
     return stored
 
 
@@ -232,21 +329,29 @@ def with_brief_levels(conn: Any, user_id: str, attributes: pl.DataFrame) -> pl.D
     return attributes if briefed.is_empty() else pl.concat([attributes, briefed.select(attributes.columns)])
 
 
-def store_virality_model(conn: Any, user_id: str, posts: pl.DataFrame, attributes: pl.DataFrame,
-                         patterns: Any = None, fit_patterns: Any = None) -> ViralityModel:
+def store_virality_model(
+    conn: Any,
+    user_id: str,
+    posts: pl.DataFrame,
+    attributes: pl.DataFrame,
+    patterns: Any = None,
+    fit_patterns: Any = None,
+) -> ViralityModel:
     """Fit her virality model (on `patterns`, the run's full-history result, when given; with her briefs'
     realised calibration) and upsert it."""
     from shared.engines.virality import fit_virality_model
     from shared.services.outcomes import realised_report
 
-    model = fit_virality_model(posts, attributes, patterns=patterns, fit_patterns=fit_patterns,
-                               realised=realised_report(conn, user_id))
+    model = fit_virality_model(
+        posts, attributes, patterns=patterns, fit_patterns=fit_patterns, realised=realised_report(conn, user_id)
+    )
     conn.execute(
         # fitted_at is bookkeeping the weekly cron compares with posts.fetched_at: both database time.
         """insert into virality_models (user_id, model, report, fitted_at) values (%s, %s, %s, now())
            on conflict (user_id) do update set model = excluded.model, report = excluded.report,
                                                fitted_at = excluded.fitted_at""",
-        (user_id, json.dumps(model.to_json_dict()), json.dumps(model.report.model_dump(mode="json"))))
+        (user_id, json.dumps(model.to_json_dict()), json.dumps(model.report.model_dump(mode="json"))),
+    )
     return model
 
 
@@ -264,9 +369,9 @@ def load_or_fit_virality_model(conn: Any, user_id: str, *, window_days: int = 36
     posts = load_posts(conn, user_id, window_days)
     # Inside a recommend request: no model calls beyond the concepts (her quota); the next pattern
     # run reads the posts.
-    attributes = with_brief_levels(conn, user_id, refresh_attributes(conn, user_id, posts,
-                                                                      profile_timezone(conn, user_id),
-                                                                      read_with_llm=False))
+    attributes = with_brief_levels(
+        conn, user_id, refresh_attributes(conn, user_id, posts, profile_timezone(conn, user_id), read_with_llm=False)
+    )
     return store_virality_model(conn, user_id, posts, attributes)
 
 
@@ -275,6 +380,12 @@ def patterns_response(run: PatternRun) -> Any:
     from shared.models.ai import PatternsResponse, ViralitySummary
 
     summary = ViralitySummary(**{k: run.virality_report.get(k) for k in ViralitySummary.model_fields})
-    return PatternsResponse(insights=run.insights, coverage=run.coverage, not_enough_data=run.not_enough_data,
-                            tested=run.tested, fdr=run.fdr, virality_model=summary,
-                            posts_analyzed=run.posts_analyzed)
+    return PatternsResponse(
+        insights=run.insights,
+        coverage=run.coverage,
+        not_enough_data=run.not_enough_data,
+        tested=run.tested,
+        fdr=run.fdr,
+        virality_model=summary,
+        posts_analyzed=run.posts_analyzed,
+    )

@@ -10,6 +10,7 @@ serialised once. The cursor (shared/cursors.py) is base64url JSON of the last ro
 plus a fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and
 bound to the user, so a cursor from another query, another user or an edited one is refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +24,18 @@ from shared.models.posts import PostItem, PostsQuery
 
 # Sort field -> (SQL type of its values, may it be NULL). Names come from the PostsQuery Literal only.
 SORTS: dict[str, tuple[str, bool]] = {
-    "posted_at": ("timestamptz", False), "views": ("bigint", True), "reach": ("bigint", True),
-    "likes": ("bigint", True), "comments": ("bigint", True), "saves": ("bigint", True),
-    "shares": ("bigint", True), "save_rate": ("double precision", True),
-    "share_rate": ("double precision", True), "engagement_rate": ("double precision", True),
-    "completion_rate": ("double precision", True), "watch_time_hrs": ("double precision", True),
+    "posted_at": ("timestamptz", False),
+    "views": ("bigint", True),
+    "reach": ("bigint", True),
+    "likes": ("bigint", True),
+    "comments": ("bigint", True),
+    "saves": ("bigint", True),
+    "shares": ("bigint", True),
+    "save_rate": ("double precision", True),
+    "share_rate": ("double precision", True),
+    "engagement_rate": ("double precision", True),
+    "completion_rate": ("double precision", True),
+    "watch_time_hrs": ("double precision", True),
 }
 COLUMNS = ", ".join(PostItem.model_fields)
 _CURSOR_LABEL = b"analytics-posts-cursor:v1"
@@ -40,8 +48,16 @@ def escape_like(text: str) -> str:
 
 def query_fingerprint(query: PostsQuery) -> str:
     """What a cursor is valid for: the sort, the order and every filter (not the page size)."""
-    shape = [query.sort, query.order, sorted(query.platform or []), sorted(query.type or []),
-             str(query.from_), str(query.to), query.min_views, query.q]
+    shape = [
+        query.sort,
+        query.order,
+        sorted(query.platform or []),
+        sorted(query.type or []),
+        str(query.from_),
+        str(query.to),
+        query.min_views,
+        query.q,
+    ]
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
@@ -157,8 +173,11 @@ def page_sql(query: PostsQuery, after: tuple[Any, int] | None) -> tuple[str, dic
             empty.append(f"id {cmp} %(after_id)s::bigint")
             params["after_id"] = after[1]
         branches.append(empty)
-    selects = [f"select {COLUMNS} from private.my_posts{' where ' + ' and '.join(b) if b else ''}"
-               f" order by {order_by} limit %(limit)s" for b in branches]
+    selects = [
+        f"select {COLUMNS} from private.my_posts{' where ' + ' and '.join(b) if b else ''}"
+        f" order by {order_by} limit %(limit)s"
+        for b in branches
+    ]
     rows = selects[0] if len(selects) == 1 else " union all ".join(f"({s})" for s in selects) + " limit %(limit)s"
     return f"select row_to_json(p)::text as item, p.{col} as key, p.id from ({rows}) p", params
 

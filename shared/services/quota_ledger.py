@@ -13,6 +13,7 @@ limit (shared/platforms/quotas.py) first goes through the ledger:
 Starts use the database's clock, so processes on different machines share one timeline; the quota's day
 comes from shared/clock.py, so a test can pin it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,9 +41,12 @@ def take_slot(conn: Any, key: str, limit: int, window_s: float) -> float:
                                       (select started_at from earlier) + make_interval(secs => %(window)s))
              returning started_at)
            select extract(epoch from started_at - clock_timestamp())::float8 as wait_s from taken""",
-        {"key": key, "back": limit - 1, "window": window_s}).fetchone()
-    conn.execute("delete from platform_rate_starts where key = %s"
-                 " and started_at < clock_timestamp() - %s * interval '1 s'", (key, 2 * window_s))
+        {"key": key, "back": limit - 1, "window": window_s},
+    ).fetchone()
+    conn.execute(
+        "delete from platform_rate_starts where key = %s and started_at < clock_timestamp() - %s * interval '1 s'",
+        (key, 2 * window_s),
+    )
     return max(0.0, row["wait_s"])
 
 
@@ -55,13 +59,16 @@ def spend_unit(conn: Any, key: str, period_start: dt.datetime, limit: int, cost:
         """insert into platform_quota_usage as u (key, period_start, used) values (%s, %s, %s)
            on conflict (key, period_start) do update set used = u.used + excluded.used
              where u.used + excluded.used <= %s
-           returning used""", (key, period_start, cost, limit)).fetchone()
+           returning used""",
+        (key, period_start, cost, limit),
+    ).fetchone()
     return row is not None
 
 
 def units_used(conn: Any, key: str, period_start: dt.datetime) -> int:
-    row = conn.execute("select used from platform_quota_usage where key = %s and period_start = %s",
-                       (key, period_start)).fetchone()
+    row = conn.execute(
+        "select used from platform_quota_usage where key = %s and period_start = %s", (key, period_start)
+    ).fetchone()
     return int(row["used"]) if row else 0
 
 
@@ -79,8 +86,12 @@ def day_bounds(timezone: str, now: dt.datetime | None = None) -> tuple[dt.dateti
 class QuotaLedger:
     """The admission hook a PlatformClient calls before each request (see shared/platforms/transport.py)."""
 
-    def __init__(self, run_db: RunDb, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 now: Callable[[], dt.datetime] = clock.now):
+    def __init__(
+        self,
+        run_db: RunDb,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], dt.datetime] = clock.now,
+    ):
         self._db, self._sleep, self._now = run_db, sleep, now  # `now` picks the quota's day
         self.waited_s = 0.0
 
@@ -97,5 +108,8 @@ class QuotaLedger:
                 now = self._now()
                 start, end = day_bounds(quota.timezone, now)
                 if not await self._db(spend_unit, quota.key, start, quota.limit):
-                    raise RateLimited(platform, f"{quota.key}: the app's {quota.limit} a day are spent",
-                                      retry_after=(end - now).total_seconds())
+                    raise RateLimited(
+                        platform,
+                        f"{quota.key}: the app's {quota.limit} a day are spent",
+                        retry_after=(end - now).total_seconds(),
+                    )

@@ -10,6 +10,7 @@ is held while the concept writer works (it may take a minute):
    generation failed, the row is marked `failed` and no concept row exists. A failed key can be retried.
 Offline (rules) generations cost nothing and do not count against the daily LLM quota.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,7 @@ class Claim:
     replay: RecommendResponse | None = None
 
 
-def recommend(settings: Settings, claims: UserClaims, body: RecommendBody,
-              header_key: str | None) -> RecommendResponse:
+def recommend(settings: Settings, claims: UserClaims, body: RecommendBody, header_key: str | None) -> RecommendResponse:
     """Generate (or replay) ranked, scored concepts for the caller."""
     from shared.db import service_transaction, user_transaction
     from shared.errors import AppError
@@ -101,35 +101,44 @@ def seconds_until_utc_midnight(now: dt.datetime | None = None) -> int:
     return max(1, math.ceil((midnight - now).total_seconds()))
 
 
-def claim_request(conn: Any, user_id: str, key: str, body_fingerprint: str, provider: LLMProvider,
-                  settings: Settings) -> Claim:
+def claim_request(
+    conn: Any, user_id: str, key: str, body_fingerprint: str, provider: LLMProvider, settings: Settings
+) -> Claim:
     """Step 1: replay, refuse, or open the request row as pending (see the module docstring)."""
     # Serialises her claims: the quota count and the insert cannot interleave with another request's.
     conn.execute("select pg_advisory_xact_lock(hashtextextended('recommend:' || %s, 0))", (user_id,))
     # The quota's day and a pending row's age are read on the system clock, which also stamps the rows.
     now = clock.now()
-    row = conn.execute("select id::text as id, status, fingerprint, created_at, %s - created_at as age"
-                       " from recommendation_requests where user_id = %s and idempotency_key = %s",
-                       (now, user_id, key)).fetchone()
+    row = conn.execute(
+        "select id::text as id, status, fingerprint, created_at, %s - created_at as age"
+        " from recommendation_requests where user_id = %s and idempotency_key = %s",
+        (now, user_id, key),
+    ).fetchone()
     if row is not None and row["fingerprint"] not in (None, body_fingerprint):
         raise Conflict("this idempotency key was already used for a different request")
     if row is not None and row["status"] == "succeeded":
         return Claim(row["id"], replay=load_response(conn, row["id"], replayed=True))
     takeover = max(PENDING_TAKEOVER_MIN, dt.timedelta(seconds=3 * settings.llm_timeout_s))
     if row is not None and row["status"] == "pending" and row["age"] < takeover:
-        raise Conflict("a request with this idempotency key is still being generated; retry shortly",
-                       headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)})
+        raise Conflict(
+            "a request with this idempotency key is still being generated; retry shortly",
+            headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER_S)},
+        )
     if not provider.offline:
         _check_quota(conn, user_id, row["id"] if row else None, settings.llm_daily_quota, now)
     values = (provider.name, provider.offline, body_fingerprint)
     if row is not None:
-        conn.execute("update recommendation_requests set status = 'pending', provider = %s, offline = %s,"
-                     " fingerprint = %s, error = null, created_at = %s, completed_at = null where id = %s",
-                     (*values, now, row["id"]))
+        conn.execute(
+            "update recommendation_requests set status = 'pending', provider = %s, offline = %s,"
+            " fingerprint = %s, error = null, created_at = %s, completed_at = null where id = %s",
+            (*values, now, row["id"]),
+        )
         return Claim(row["id"])
-    new = conn.execute("insert into recommendation_requests (user_id, idempotency_key, provider, offline,"
-                       " fingerprint, created_at) values (%s, %s, %s, %s, %s, %s) returning id::text as id",
-                       (user_id, key, *values, now)).fetchone()
+    new = conn.execute(
+        "insert into recommendation_requests (user_id, idempotency_key, provider, offline,"
+        " fingerprint, created_at) values (%s, %s, %s, %s, %s, %s) returning id::text as id",
+        (user_id, key, *values, now),
+    ).fetchone()
     return Claim(new["id"])
 
 
@@ -140,15 +149,21 @@ def _check_quota(conn: Any, user_id: str, reopened_id: str | None, quota: int, n
         """select count(*) as n from recommendation_requests
            where user_id = %s and not offline and status in ('pending', 'succeeded')
              and created_at >= %s and id is distinct from %s::uuid""",
-        (user_id, day_start, reopened_id)).fetchone()["n"]
+        (user_id, day_start, reopened_id),
+    ).fetchone()["n"]
     if used >= quota:
-        raise RateLimited(f"daily limit of {quota} AI generations reached; it resets at midnight UTC",
-                          retry_after=seconds_until_utc_midnight(now))
+        raise RateLimited(
+            f"daily limit of {quota} AI generations reached; it resets at midnight UTC",
+            retry_after=seconds_until_utc_midnight(now),
+        )
 
 
 def mark_failed(conn: Any, request_id: str, reason: str) -> None:
-    conn.execute("update recommendation_requests set status = 'failed', error = %s, completed_at = now()"
-                 " where id = %s and status = 'pending'", (reason[:500], request_id))
+    conn.execute(
+        "update recommendation_requests set status = 'failed', error = %s, completed_at = now()"
+        " where id = %s and status = 'pending'",
+        (reason[:500], request_id),
+    )
 
 
 def build_context(conn: Any, user_id: str, platform: str | None) -> RecommendationContext:
@@ -159,20 +174,25 @@ def build_context(conn: Any, user_id: str, platform: str | None) -> Recommendati
     profile = conn.execute("select niche_keywords from profiles where id = %s", (user_id,)).fetchone()
     keywords = list(profile["niche_keywords"]) if profile else []
     # Trends keeps steady topics too (opportunities need them): only rising ones (heat > 0) feed ideas.
-    trends = conn.execute("select topic, heat_score, growth_7d, growth_30d from trends where niche_key = %s"
-                          " and expires_at > %s and heat_score > 0 order by heat_score desc, topic limit 10",
-                          (niche_key(keywords), clock.now())).fetchall()
+    trends = conn.execute(
+        "select topic, heat_score, growth_7d, growth_30d from trends where niche_key = %s"
+        " and expires_at > %s and heat_score > 0 order by heat_score desc, topic limit 10",
+        (niche_key(keywords), clock.now()),
+    ).fetchall()
     signals = post_signals(conn, user_id)
     return RecommendationContext(
         top_hashtags=[HashtagStat(**t) for t in top_hashtags(conn, user_id)],
         niche_keywords=keywords,
-        trends=[Trend(topic=t["topic"], heat=t["heat_score"], growth_7d=t["growth_7d"], growth_30d=t["growth_30d"])
-                for t in trends],
+        trends=[
+            Trend(topic=t["topic"], heat=t["heat_score"], growth_7d=t["growth_7d"], growth_30d=t["growth_30d"])
+            for t in trends
+        ],
         analytics_summary=analytics_summary(conn, user_id),
         signals=signals,
         top_posts=[TopPost(**p) for p in top_posts(conn, user_id)],
         insights=[Insight(**i) for i in current_insights(conn, user_id)],
-        platforms=[platform] if platform else sorted(signals))
+        platforms=[platform] if platform else sorted(signals),
+    )
 
 
 def analytics_summary(conn: Any, user_id: str) -> dict[str, Any]:
@@ -186,7 +206,9 @@ def analytics_summary(conn: Any, user_id: str) -> dict[str, Any]:
                   sum(views)::bigint as views, sum(saves)::bigint as saves, sum(shares)::bigint as shares,
                   avg(engagement_rate) as engagement_rate
            from analytics_snapshots where user_id = %s and snapshot_date > %s
-           group by platform order by platform""", (user_id, clock.today() - dt.timedelta(days=30))).fetchall()
+           group by platform order by platform""",
+        (user_id, clock.today() - dt.timedelta(days=30)),
+    ).fetchall()
     return {"period_days": 30, "platforms": {r.pop("platform"): r for r in rows}}
 
 
@@ -200,7 +222,9 @@ def post_signals(conn: Any, user_id: str) -> dict[str, Any]:
                   percentile_cont(0.5) within group (order by completion_rate) as completion_rate,
                   percentile_cont(0.5) within group (order by skip_rate) as skip_rate
            from posts where user_id = %s and posted_at > %s and views >= 50
-           group by platform order by platform""", (user_id, clock.now() - dt.timedelta(days=90))).fetchall()
+           group by platform order by platform""",
+        (user_id, clock.now() - dt.timedelta(days=90)),
+    ).fetchall()
     return {r.pop("platform"): r for r in rows}
 
 
@@ -219,7 +243,8 @@ def top_posts(conn: Any, user_id: str, per_metric: int = 5) -> list[dict[str, An
                             where a.post_id = p.id), '{}') as attributes
            from posts p join best using (id)
            order by greatest(coalesce(p.save_rate, 0), coalesce(p.share_rate, 0)) desc, p.id""",
-        {"u": user_id, "n": per_metric}).fetchall()
+        {"u": user_id, "n": per_metric},
+    ).fetchall()
     return rows
 
 
@@ -227,11 +252,21 @@ def current_insights(conn: Any, user_id: str) -> list[dict[str, Any]]:
     """Her significant pattern findings (not what could not be judged)."""
     from shared.attributes import LEVELS
 
-    rows = conn.execute("select insight, data_points from insights where user_id = %s and category = any(%s)"
-                        " order by detected_at desc, id limit 20", (user_id, sorted(LEVELS))).fetchall()
-    return [{"text": r["insight"], "attribute": r["data_points"]["attribute"],
-             "level": r["data_points"]["level"], "metric": r["data_points"].get("metric"),
-             "ratio": r["data_points"]["ratio"]} for r in rows]
+    rows = conn.execute(
+        "select insight, data_points from insights where user_id = %s and category = any(%s)"
+        " order by detected_at desc, id limit 20",
+        (user_id, sorted(LEVELS)),
+    ).fetchall()
+    return [
+        {
+            "text": r["insight"],
+            "attribute": r["data_points"]["attribute"],
+            "level": r["data_points"]["level"],
+            "metric": r["data_points"].get("metric"),
+            "ratio": r["data_points"]["ratio"],
+        }
+        for r in rows
+    ]
 
 
 def top_hashtags(conn: Any, user_id: str, limit: int = 8) -> list[dict[str, Any]]:
@@ -254,13 +289,21 @@ def score_concept(model: ViralityModel, concept: ContentConcept) -> tuple[float 
     interval = [low, high] if earned and high > low else None
     probability = raw if earned else None
     return probability, {
-        "probability": probability, "probability_ci": interval, "earned": earned,
+        "probability": probability,
+        "probability_ci": interval,
+        "earned": earned,
         # What the model said even when it is not shown: realised outcomes are scored against it.
         "model_probability": raw if report.status == "ok" else None,
         "statement": score_statement(report, probability, interval),
-        "base_rate": report.base_rate, "model_status": report.status, "brier": report.brier,
-        "brier_base_rate": report.brier_base_rate, "skill": report.skill, "skill_ci": report.skill_ci,
-        "auc": report.auc, "n_train": report.n_train, "n_test": report.n_test,
+        "base_rate": report.base_rate,
+        "model_status": report.status,
+        "brier": report.brier,
+        "brier_base_rate": report.brier_base_rate,
+        "skill": report.skill,
+        "skill_ci": report.skill_ci,
+        "auc": report.auc,
+        "n_train": report.n_train,
+        "n_test": report.n_test,
         "levels_used": [f for f in wanted if f in used],
         "levels_unknown": [f for f in wanted if f not in used],
     }
@@ -270,18 +313,25 @@ def score_statement(report: Any, probability: float | None, interval: list[float
     """What a virality score means, in whole percentages (the model has not earned decimals)."""
     base = f"{report.base_rate:.0%}"
     if report.status != "ok":
-        return (f"Not enough history yet ({report.n_posts} posts with measured rates): about {base} of posts "
-                "reach a creator's top quartile.")
+        return (
+            f"Not enough history yet ({report.n_posts} posts with measured rates): about {base} of posts "
+            "reach a creator's top quartile."
+        )
     if probability is None:
-        return (f"No better than your base rate: {base} of your posts reach your top quartile, and your history "
-                "does not yet tell which ideas will.")
+        return (
+            f"No better than your base rate: {base} of your posts reach your top quartile, and your history "
+            "does not yet tell which ideas will."
+        )
     spread = f" (95% CI {interval[0]:.0%}–{interval[1]:.0%})" if interval else ""
-    return (f"{probability:.0%}{spread} chance of reaching your top quartile (base rate {base}); on posts it "
-            f"had not seen, this model beat the base rate by {report.skill:.0%} (Brier skill).")
+    return (
+        f"{probability:.0%}{spread} chance of reaching your top quartile (base rate {base}); on posts it "
+        f"had not seen, this model beat the base rate by {report.skill:.0%} (Brier skill)."
+    )
 
 
-def rank_concepts(concepts: list[ContentConcept], model: ViralityModel,
-                  platform: str | None) -> list[tuple[ContentConcept, float | None, dict[str, Any]]]:
+def rank_concepts(
+    concepts: list[ContentConcept], model: ViralityModel, platform: str | None
+) -> list[tuple[ContentConcept, float | None, dict[str, Any]]]:
     """Concepts with their scores, best first; unscored concepts keep the writer's order."""
     if platform is not None:
         concepts = [c.model_copy(update={"platform": platform}) for c in concepts]
@@ -289,14 +339,21 @@ def rank_concepts(concepts: list[ContentConcept], model: ViralityModel,
     return sorted(scored, key=lambda item: -(item[1] or 0.0))
 
 
-def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LLMProvider,
-                          ranked: list[tuple[ContentConcept, float | None, dict[str, Any]]]) -> RecommendResponse:
+def store_recommendations(
+    conn: Any,
+    user_id: str,
+    request_id: str,
+    provider: LLMProvider,
+    ranked: list[tuple[ContentConcept, float | None, dict[str, Any]]],
+) -> RecommendResponse:
     """Step 3: the concepts and the request's success in one transaction."""
     # The clock's now, not the database's: outcome tracking links posts published within 14 days of it.
     now = clock.now()
-    done = conn.execute("update recommendation_requests set status = 'succeeded', completed_at = %s"
-                        " where id = %s and user_id = %s and status = 'pending' returning id",
-                        (now, request_id, user_id)).fetchone()
+    done = conn.execute(
+        "update recommendation_requests set status = 'succeeded', completed_at = %s"
+        " where id = %s and user_id = %s and status = 'pending' returning id",
+        (now, request_id, user_id),
+    ).fetchone()
     if done is None:
         raise Conflict("this request was taken over by a retry with the same idempotency key")
     for rank, (c, score, details) in enumerate(ranked, start=1):
@@ -305,11 +362,29 @@ def store_recommendations(conn: Any, user_id: str, request_id: str, provider: LL
                  video_length, shot_list, editing_style, music, caption, hashtags, attributes, rationale,
                  trend_topic, virality_score, score_details, provider, offline, generated_at)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (user_id, request_id, rank, c.platform, c.concept, c.hook, c.video_length_s,
-             json.dumps([s.model_dump() for s in c.shot_list]), c.editing_style, c.music, c.caption,
-             c.hashtags, json.dumps(c.attributes), c.rationale, c.trend_topic,
-             None if score is None else min(max(score, 0.0), 1.0),
-             json.dumps(details), provider.name, provider.offline, now))
+            (
+                user_id,
+                request_id,
+                rank,
+                c.platform,
+                c.concept,
+                c.hook,
+                c.video_length_s,
+                json.dumps([s.model_dump() for s in c.shot_list]),
+                c.editing_style,
+                c.music,
+                c.caption,
+                c.hashtags,
+                json.dumps(c.attributes),
+                c.rationale,
+                c.trend_topic,
+                None if score is None else min(max(score, 0.0), 1.0),
+                json.dumps(details),
+                provider.name,
+                provider.offline,
+                now,
+            ),
+        )
     return load_response(conn, request_id, replayed=False)
 
 
@@ -317,13 +392,22 @@ def load_response(conn: Any, request_id: str, *, replayed: bool) -> RecommendRes
     """The stored answer of a succeeded request."""
     from shared.models.ai import RecommendResponse
 
-    request = conn.execute("select id::text as id, provider, offline, completed_at"
-                           " from recommendation_requests where id = %s", (request_id,)).fetchone()
+    request = conn.execute(
+        "select id::text as id, provider, offline, completed_at from recommendation_requests where id = %s",
+        (request_id,),
+    ).fetchone()
     rows = conn.execute(
         """select id::text as id, rank, virality_score, score_details, concept, hook,
                   video_length as video_length_s, shot_list, editing_style, music, caption, hashtags,
                   platform::text as platform, attributes, rationale, trend_topic
-           from content_recommendations where request_id = %s order by rank""", (request_id,)).fetchall()
-    return RecommendResponse(request_id=request["id"], provider=request["provider"],
-                             offline=request["offline"], replayed=replayed,
-                             generated_at=request["completed_at"], recommendations=rows)
+           from content_recommendations where request_id = %s order by rank""",
+        (request_id,),
+    ).fetchall()
+    return RecommendResponse(
+        request_id=request["id"],
+        provider=request["provider"],
+        offline=request["offline"],
+        replayed=replayed,
+        generated_at=request["completed_at"],
+        recommendations=rows,
+    )

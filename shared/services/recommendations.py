@@ -5,6 +5,7 @@ Everything runs as her (role authenticated, RLS decides); only the measurement o
 of data runs as the service role, which alone writes outcomes (services/outcomes.py). The list pages by keyset
 on (generated_at desc, rank, id) with a signed cursor (shared/cursors.py), like /api/analytics/posts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,12 +35,26 @@ left join recommendation_links l on l.recommendation_id = c.id
 left join recommendation_outcomes o on o.recommendation_id = c.id
 where c.user_id = (select auth.uid())
 """
-_STATUS = ("case when o.recommendation_id is not null then 'measured' when l.recommendation_id is not null"
-           " then 'posted' else 'open' end")
+_STATUS = (
+    "case when o.recommendation_id is not null then 'measured' when l.recommendation_id is not null"
+    " then 'posted' else 'open' end"
+)
 _ORDER = " order by c.generated_at desc, c.rank asc, c.id asc"
-_OUTCOME_FIELDS = ("measured_at", "data_days", "views", "save_rate", "share_rate", "baseline", "save_ratio",
-                   "share_ratio", "score_percentile", "top_quartile", "predicted_probability", "predicted_shown",
-                   "base_rate")
+_OUTCOME_FIELDS = (
+    "measured_at",
+    "data_days",
+    "views",
+    "save_rate",
+    "share_rate",
+    "baseline",
+    "save_ratio",
+    "share_ratio",
+    "score_percentile",
+    "top_quartile",
+    "predicted_probability",
+    "predicted_shown",
+    "base_rate",
+)
 
 
 def list_recommendations(conn: Any, user_id: str, query: RecommendationsQuery) -> RecommendationsResponse:
@@ -59,8 +74,11 @@ def list_recommendations(conn: Any, user_id: str, query: RecommendationsQuery) -
     next_cursor = None
     if len(rows) > query.limit:
         last = rows[query.limit - 1]
-        next_cursor = cursors.sign(_CURSOR_LABEL, user_id, {"f": _fingerprint(query), "g": last["generated_at"]
-                                                            .isoformat(), "r": last["rank"], "i": last["id"]})
+        next_cursor = cursors.sign(
+            _CURSOR_LABEL,
+            user_id,
+            {"f": _fingerprint(query), "g": last["generated_at"].isoformat(), "r": last["rank"], "i": last["id"]},
+        )
     return RecommendationsResponse(items=items, next_cursor=next_cursor)
 
 
@@ -90,9 +108,15 @@ def _item(row: dict[str, Any]) -> RecommendationItem:
 
     link = None
     if row["link_post"] is not None:
-        link = {"platform": row["link_platform"], "platform_post_id": row["link_post"],
-                "post_id": row["link_post_id"], "source": row["link_source"], "confidence": row["link_confidence"],
-                "match": row["link_match"], "linked_at": row["linked_at"]}
+        link = {
+            "platform": row["link_platform"],
+            "platform_post_id": row["link_post"],
+            "post_id": row["link_post_id"],
+            "source": row["link_source"],
+            "confidence": row["link_confidence"],
+            "match": row["link_match"],
+            "linked_at": row["linked_at"],
+        }
     outcome = {k: row[k] for k in _OUTCOME_FIELDS} if row["measured_at"] is not None else None
     brief = {k: v for k, v in row.items() if not k.startswith("link") and k not in _OUTCOME_FIELDS}
     return RecommendationItem(**brief, link=link, outcome=outcome)
@@ -123,18 +147,32 @@ def link_post(claims: UserClaims, recommendation_id: str, body: PostedBody) -> R
     brief_id = _brief_id(recommendation_id)
     with user_transaction(claims) as conn:
         _one(conn, brief_id)  # hers, or 404 (RLS)
-        conn.execute("delete from recommendation_links where recommendation_id = %s"
-                     " or (platform = %s and platform_post_id = %s)",
-                     (brief_id, body.platform, body.platform_post_id))
-        conn.execute("delete from recommendation_link_rejections where recommendation_id = %s and platform = %s"
-                     " and platform_post_id = %s", (brief_id, body.platform, body.platform_post_id))
+        conn.execute(
+            "delete from recommendation_links where recommendation_id = %s"
+            " or (platform = %s and platform_post_id = %s)",
+            (brief_id, body.platform, body.platform_post_id),
+        )
+        conn.execute(
+            "delete from recommendation_link_rejections where recommendation_id = %s and platform = %s"
+            " and platform_post_id = %s",
+            (brief_id, body.platform, body.platform_post_id),
+        )
         conn.execute(
             """insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id,
                  linked_at)
                values (%s, %s, %s, %s, (select id from posts where user_id = %s and platform = %s
                                                          and platform_post_id = %s), %s)""",
-            (brief_id, claims.user_id, body.platform, body.platform_post_id, claims.user_id, body.platform,
-             body.platform_post_id, clock.now()))
+            (
+                brief_id,
+                claims.user_id,
+                body.platform,
+                body.platform_post_id,
+                claims.user_id,
+                body.platform,
+                body.platform_post_id,
+                clock.now(),
+            ),
+        )
     with service_transaction() as conn:
         measure_due(conn, claims.user_id, clock.now())
     with user_transaction(claims) as conn:
@@ -148,10 +186,15 @@ def unlink_post(claims: UserClaims, recommendation_id: str) -> RecommendationIte
     brief_id = _brief_id(recommendation_id)
     with user_transaction(claims) as conn:
         _one(conn, brief_id)
-        removed = conn.execute("delete from recommendation_links where recommendation_id = %s"
-                               " returning platform::text as platform, platform_post_id", (brief_id,)).fetchone()
+        removed = conn.execute(
+            "delete from recommendation_links where recommendation_id = %s"
+            " returning platform::text as platform, platform_post_id",
+            (brief_id,),
+        ).fetchone()
         if removed is not None:
-            conn.execute("insert into recommendation_link_rejections (recommendation_id, user_id, platform,"
-                         " platform_post_id, rejected_at) values (%s, %s, %s, %s, %s) on conflict do nothing",
-                         (brief_id, claims.user_id, removed["platform"], removed["platform_post_id"], clock.now()))
+            conn.execute(
+                "insert into recommendation_link_rejections (recommendation_id, user_id, platform,"
+                " platform_post_id, rejected_at) values (%s, %s, %s, %s, %s) on conflict do nothing",
+                (brief_id, claims.user_id, removed["platform"], removed["platform_post_id"], clock.now()),
+            )
         return _one(conn, brief_id)

@@ -17,6 +17,7 @@ whose entries use the posts column names: views, reach, likes, comments, saves, 
 Peers (services/peer_benchmarks.py): her engagement and follower growth as percentiles among tracked niche
 creators in her follower tier, with intervals; save and share rates say why they cannot be compared.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,9 +39,11 @@ def _number(post: dict[str, Any], key: str) -> float | None:
 
 def per(numerator: str, denominator: str) -> PostValue:
     """numerator / denominator of one post; None when either is missing or the denominator is 0."""
+
     def value(post: dict[str, Any]) -> float | None:
         top, bottom = _number(post, numerator), _number(post, denominator)
         return top / bottom if top is not None and bottom else None
+
     return value
 
 
@@ -70,10 +73,16 @@ SIGNALS: dict[str, tuple[SignalSpec, ...]] = {
     "instagram": (
         SignalSpec("saves_per_reach", "Saves per reach", per("saves", "reach")),
         SignalSpec("shares_per_reach", "Shares per reach", per("shares", "reach")),
-        SignalSpec("reels_avg_watch_time", "Reels average watch time", field("avg_watch_time_s"), unit="seconds",
-                   types=frozenset({"reel"})),
-        SignalSpec("reels_skip_rate", "Reels skip rate", field("skip_rate"), higher_is_better=False,
-                   types=frozenset({"reel"})),
+        SignalSpec(
+            "reels_avg_watch_time",
+            "Reels average watch time",
+            field("avg_watch_time_s"),
+            unit="seconds",
+            types=frozenset({"reel"}),
+        ),
+        SignalSpec(
+            "reels_skip_rate", "Reels skip rate", field("skip_rate"), higher_is_better=False, types=frozenset({"reel"})
+        ),
     ),
     "youtube": (
         SignalSpec("average_view_percentage", "Average view percentage", field("completion_rate")),
@@ -85,17 +94,23 @@ SIGNALS: dict[str, tuple[SignalSpec, ...]] = {
         SignalSpec("outbound_click_rate", "Outbound clicks per impression", per("outbound_clicks", "views")),
     ),
     "tiktok": (
-        SignalSpec("completion_rate", "Completion rate", None,
-                   unavailable="TikTok's Display API reports no watch time or completion, so this is unavailable"),
+        SignalSpec(
+            "completion_rate",
+            "Completion rate",
+            None,
+            unavailable="TikTok's Display API reports no watch time or completion, so this is unavailable",
+        ),
         SignalSpec("shares_per_view", "Shares per view", per("shares", "views")),
         SignalSpec("comments_per_view", "Comments per view", per("comments", "views")),
     ),
 }
-METHOD = ("score = mid-rank percentile (0-100) of the median of your last 30 days' posts within your posts "
-          "of the 150 days before (reversed where lower is better); the niche score places the same median "
-          "among tracked niche creators' recent posts. Fewer than 5 posts -> no score. peers: your engagement per "
-          "view (median of your 12 latest posts) and 30-day follower growth as percentiles among tracked niche "
-          "creators in your follower tier, 95% bootstrap interval; fewer than 5 peers -> no percentile.")
+METHOD = (
+    "score = mid-rank percentile (0-100) of the median of your last 30 days' posts within your posts "
+    "of the 150 days before (reversed where lower is better); the niche score places the same median "
+    "among tracked niche creators' recent posts. Fewer than 5 posts -> no score. peers: your engagement per "
+    "view (median of your 12 latest posts) and 30-day follower growth as percentiles among tracked niche "
+    "creators in your follower tier, 95% bootstrap interval; fewer than 5 peers -> no percentile."
+)
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -127,20 +142,26 @@ def _show(value: float, unit: str) -> str:
     return f"{value * 100:.2f}%" if value < 0.01 else f"{value * 100:.1f}%"
 
 
-def _explain(spec: SignalSpec, recent: float | None, base: float | None, score: float | None,
-             n_recent: int, n_baseline: int) -> str:
+def _explain(
+    spec: SignalSpec, recent: float | None, base: float | None, score: float | None, n_recent: int, n_baseline: int
+) -> str:
     if recent is None:
         return f"Only {n_recent} post(s) of the last 30 days report this; {MIN_POSTS} are needed for a score."
     if score is None or base is None:
-        return (f"Recent median {_show(recent, spec.unit)}; only {n_baseline} earlier post(s) to compare with, "
-                f"{MIN_POSTS} are needed for a score.")
+        return (
+            f"Recent median {_show(recent, spec.unit)}; only {n_baseline} earlier post(s) to compare with, "
+            f"{MIN_POSTS} are needed for a score."
+        )
     side = "better than" if spec.higher_is_better else "lower than"
-    return (f"Your recent median {spec.label.lower()} ({_show(recent, spec.unit)}) is {side} {score:.0f}% of "
-            f"your posts from the 5 months before (median {_show(base, spec.unit)}).")
+    return (
+        f"Your recent median {spec.label.lower()} ({_show(recent, spec.unit)}) is {side} {score:.0f}% of "
+        f"your posts from the 5 months before (median {_show(base, spec.unit)})."
+    )
 
 
-def _niche(spec: SignalSpec, recent: float | None, niche_posts: list[dict[str, Any]] | None,
-           n_creators: int) -> tuple[NicheBenchmark | None, str | None]:
+def _niche(
+    spec: SignalSpec, recent: float | None, niche_posts: list[dict[str, Any]] | None, n_creators: int
+) -> tuple[NicheBenchmark | None, str | None]:
     if niche_posts is None:
         return None, "no niche keywords set on your profile"
     if n_creators == 0:
@@ -149,17 +170,35 @@ def _niche(spec: SignalSpec, recent: float | None, niche_posts: list[dict[str, A
     if len(values) < MIN_POSTS:
         return None, "not enough tracked creators' posts report this metric"
     score = percentile_score(recent, values, spec.higher_is_better) if recent is not None else None
-    return NicheBenchmark(value=quantile(values, 0.5), p25=quantile(values, 0.25), p75=quantile(values, 0.75),
-                          score=score, n_posts=len(values), n_creators=n_creators), None
+    return NicheBenchmark(
+        value=quantile(values, 0.5),
+        p25=quantile(values, 0.25),
+        p75=quantile(values, 0.75),
+        score=score,
+        n_posts=len(values),
+        n_creators=n_creators,
+    ), None
 
 
-def score_signal(spec: SignalSpec, recent_posts: list[dict[str, Any]], baseline_posts: list[dict[str, Any]],
-                 niche_posts: list[dict[str, Any]] | None, n_creators: int) -> Signal:
+def score_signal(
+    spec: SignalSpec,
+    recent_posts: list[dict[str, Any]],
+    baseline_posts: list[dict[str, Any]],
+    niche_posts: list[dict[str, Any]] | None,
+    n_creators: int,
+) -> Signal:
     """One signal's score, inputs, niche benchmark and explanation."""
     common = {"key": spec.key, "label": spec.label, "unit": spec.unit, "higher_is_better": spec.higher_is_better}
     if spec.value is None:
-        return Signal(**common, score=None, reason="unavailable", explanation=spec.unavailable or "unavailable",
-                      inputs=None, niche_benchmark=None, niche_reason="unavailable")
+        return Signal(
+            **common,
+            score=None,
+            reason="unavailable",
+            explanation=spec.unavailable or "unavailable",
+            inputs=None,
+            niche_benchmark=None,
+            niche_reason="unavailable",
+        )
     recent_values, base_values = _values(spec, recent_posts), _values(spec, baseline_posts)
     recent = quantile(recent_values, 0.5) if len(recent_values) >= MIN_POSTS else None
     score, reason = None, None
@@ -174,12 +213,19 @@ def score_signal(spec: SignalSpec, recent_posts: list[dict[str, Any]], baseline_
         baseline_median=quantile(base_values, 0.5) if base_values else None,
         baseline_p25=quantile(base_values, 0.25) if base_values else None,
         baseline_p75=quantile(base_values, 0.75) if base_values else None,
-        n_recent=len(recent_values), n_baseline=len(base_values))
+        n_recent=len(recent_values),
+        n_baseline=len(base_values),
+    )
     niche, niche_reason = _niche(spec, recent, niche_posts, n_creators)
-    return Signal(**common, score=score, reason=reason, inputs=inputs, niche_benchmark=niche,
-                  niche_reason=niche_reason,
-                  explanation=_explain(spec, recent, inputs.baseline_median, score, len(recent_values),
-                                       len(base_values)))
+    return Signal(
+        **common,
+        score=score,
+        reason=reason,
+        inputs=inputs,
+        niche_benchmark=niche,
+        niche_reason=niche_reason,
+        explanation=_explain(spec, recent, inputs.baseline_median, score, len(recent_values), len(base_values)),
+    )
 
 
 _POSTS_SQL = """
@@ -230,8 +276,14 @@ def signals(conn: Any, now: dt.datetime | None = None) -> SignalsResponse:
         baseline = [p for p in mine if p["posted_at"] < recent_start]
         niche_posts = niche[0].get(platform, []) if niche else None
         n_creators = niche[1].get(platform, 0) if niche else 0
-        result.append(PlatformSignals(platform=platform, connection_status=connection["status"], signals=[
-            score_signal(spec, recent, baseline, niche_posts, n_creators) for spec in SIGNALS[platform]],
-            peers=peer_benchmarks(conn, platform, now)))
-    return SignalsResponse(as_of=now, recent_days=RECENT_DAYS, baseline_days=BASELINE_DAYS, method=METHOD,
-                           platforms=result)
+        result.append(
+            PlatformSignals(
+                platform=platform,
+                connection_status=connection["status"],
+                signals=[score_signal(spec, recent, baseline, niche_posts, n_creators) for spec in SIGNALS[platform]],
+                peers=peer_benchmarks(conn, platform, now),
+            )
+        )
+    return SignalsResponse(
+        as_of=now, recent_days=RECENT_DAYS, baseline_days=BASELINE_DAYS, method=METHOD, platforms=result
+    )

@@ -23,6 +23,7 @@ happened, per platform (docs/platform-apis.md):
   never retried with a dead token. If the retry cannot reach the platform either, the connection keeps
   a `status_reason` saying its refresh is in doubt, so a later refusal is reported the same way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -89,8 +90,12 @@ class RefreshRunResult:
             self.errors[kind] = self.errors.get(kind, 0) + 1
 
     def stats(self) -> dict[str, int]:
-        return {"refreshed": self.refreshed, "skipped": self.skipped, "failed": self.failed,
-                "needs_reauth": self.needs_reauth}
+        return {
+            "refreshed": self.refreshed,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "needs_reauth": self.needs_reauth,
+        }
 
 
 def _now() -> dt.datetime:
@@ -127,17 +132,26 @@ async def _run(settings: Settings, horizon: dt.timedelta) -> RefreshRunResult:
             platform = candidate["platform"]
             if platform not in clients:
                 clients[platform] = await stack.enter_async_context(_client(platform, settings))
-            outcome = await _guarded(settings, vault, clients[platform], str(candidate["id"]), horizon,
-                                     candidate["token_expires_at"])
+            outcome = await _guarded(
+                settings, vault, clients[platform], str(candidate["id"]), horizon, candidate["token_expires_at"]
+            )
             result.add(outcome)
     _finish_run(result, purged)
-    log.info("token refresh run finished", extra={"fields": {
-        "run_id": result.run_id, **result.stats(), "errors": result.errors, "states_purged": purged}})
+    log.info(
+        "token refresh run finished",
+        extra={"fields": {"run_id": result.run_id, **result.stats(), "errors": result.errors, "states_purged": purged}},
+    )
     return result
 
 
-async def _guarded(settings: Settings, vault: TokenVault, client: PlatformClient, connection_id: str,
-                   horizon: dt.timedelta | None, listed_expiry: dt.datetime | None = None) -> RefreshOutcome:
+async def _guarded(
+    settings: Settings,
+    vault: TokenVault,
+    client: PlatformClient,
+    connection_id: str,
+    horizon: dt.timedelta | None,
+    listed_expiry: dt.datetime | None = None,
+) -> RefreshOutcome:
     try:
         return await _refresh_locked(settings, vault, client, connection_id, horizon, listed_expiry)
     except Exception:  # noqa: BLE001 - one connection's bug must not stop the run
@@ -148,6 +162,7 @@ async def _guarded(settings: Settings, vault: TokenVault, client: PlatformClient
 def _finish_run(result: RefreshRunResult, purged: int) -> None:
     attempted = result.refreshed + result.failed + result.needs_reauth
     status = "succeeded" if not result.failed else ("failed" if result.failed == attempted else "partial")
+    assert result.run_id is not None, "a run is finished after it started"
     with service_transaction() as conn:
         finish_run(conn, result.run_id, status, {**result.stats(), "states_purged": purged}, result.errors)
 
@@ -156,28 +171,31 @@ async def refresh_connection(connection_id: str, settings: Settings) -> RefreshO
     """Refresh one connection now, whatever its expiry (the ingest helper calls this when a fetch
     meets an expired token); see RefreshOutcome for what each status asks of the caller."""
     with service_transaction() as conn:
-        row = conn.execute("select platform::text as platform from platform_connections where id = %s",
-                           (connection_id,)).fetchone()
+        row = conn.execute(
+            "select platform::text as platform from platform_connections where id = %s", (connection_id,)
+        ).fetchone()
     if row is None:
         return RefreshOutcome(connection_id, "skipped", "not_found")
     async with _client(row["platform"], settings) as client:
         return await _guarded(settings, _vault(settings), client, connection_id, None)
 
 
-async def _refresh_locked(settings: Settings, vault: TokenVault, client: PlatformClient, connection_id: str,
-                          horizon: dt.timedelta | None, listed_expiry: dt.datetime | None) -> RefreshOutcome:
+async def _refresh_locked(
+    settings: Settings,
+    vault: TokenVault,
+    client: PlatformClient,
+    connection_id: str,
+    horizon: dt.timedelta | None,
+    listed_expiry: dt.datetime | None,
+) -> RefreshOutcome:
     """Lock, re-check, refresh and store, all in one transaction; `horizon` None means refresh anyway.
 
     `listed_expiry` is the expiry the run saw when it listed the connection: a different one under the
     lock means another run refreshed it in between (TikTok's 2 h token would otherwise look due again).
     """
     from shared.platforms.registry import get_platform
-    from shared.platforms.transport import (
-        PermissionMissing, PlatformError, RateLimited, TokenExpired, TokenRevoked,
-    )
-    from shared.services.connections import (
-        load_tokens, lock_connection, mark_needs_reauth, store_refreshed_tokens,
-    )
+    from shared.platforms.transport import PermissionMissing, PlatformError, RateLimited, TokenExpired, TokenRevoked
+    from shared.services.connections import load_tokens, lock_connection, mark_needs_reauth, store_refreshed_tokens
     from shared.vault import TokenDecryptError
 
     with service_transaction() as conn:
@@ -192,8 +210,9 @@ async def _refresh_locked(settings: Settings, vault: TokenVault, client: Platfor
             tokens = load_tokens(vault, row)
         except TokenDecryptError:
             # No retry can help: the key that sealed the token is gone. The creator must reconnect.
-            mark_needs_reauth(conn, connection_id, "stored token can no longer be decrypted (its key is gone); "
-                                                   "reconnect needed")
+            mark_needs_reauth(
+                conn, connection_id, "stored token can no longer be decrypted (its key is gone); reconnect needed"
+            )
             log.error("stored token cannot be decrypted", extra={"fields": {"connection_id": connection_id}})
             return RefreshOutcome(connection_id, "needs_reauth", "decrypt")
         lost: PlatformError | None = None
@@ -206,49 +225,86 @@ async def _refresh_locked(settings: Settings, vault: TokenVault, client: Platfor
                 if not error.retryable or isinstance(error, RateLimited):
                     raise  # refused or throttled: the platform said it did nothing
                 lost = error  # in doubt: did the platform refresh before the response was lost?
-                log.warning("token refresh response lost; asking again", extra={"fields": {
-                    "connection_id": connection_id, "platform": platform, "kind": error.kind}})
+                log.warning(
+                    "token refresh response lost; asking again",
+                    extra={"fields": {"connection_id": connection_id, "platform": platform, "kind": error.kind}},
+                )
                 fresh = await module.refresh(client, settings, tokens)
         except (TokenRevoked, TokenExpired, PermissionMissing) as error:
             # Refused at the token endpoint: only the creator can fix it by reconnecting.
             in_doubt = lost is not None or (row.get("status_reason") or "").startswith(IN_DOUBT)
             reason = _refusal_reason(platform, error.kind, in_doubt)
             mark_needs_reauth(conn, connection_id, reason)
-            log.warning("token refresh refused", extra={"fields": {
-                "connection_id": connection_id, "platform": platform, "kind": error.kind,
-                "status": error.status, "after_lost_response": in_doubt}})
-            return RefreshOutcome(connection_id, "needs_reauth",
-                                  "refresh_response_lost" if in_doubt and platform in RETIRES_OLD_REFRESH_TOKEN
-                                  else error.kind)
+            log.warning(
+                "token refresh refused",
+                extra={
+                    "fields": {
+                        "connection_id": connection_id,
+                        "platform": platform,
+                        "kind": error.kind,
+                        "status": error.status,
+                        "after_lost_response": in_doubt,
+                    }
+                },
+            )
+            return RefreshOutcome(
+                connection_id,
+                "needs_reauth",
+                "refresh_response_lost" if in_doubt and platform in RETIRES_OLD_REFRESH_TOKEN else error.kind,
+            )
         except PlatformError as error:
             if lost is not None:
-                conn.execute("update platform_connections set status_reason = %s where id = %s",
-                              (f"{IN_DOUBT} ({lost.kind}) and the retry failed ({error.kind}); the next run "
-                               "asks again", connection_id))
-            log.warning("token refresh failed", extra={"fields": {
-                "connection_id": connection_id, "platform": platform, "kind": error.kind,
-                "status": error.status}})
+                conn.execute(
+                    "update platform_connections set status_reason = %s where id = %s",
+                    (
+                        f"{IN_DOUBT} ({lost.kind}) and the retry failed ({error.kind}); the next run asks again",
+                        connection_id,
+                    ),
+                )
+            log.warning(
+                "token refresh failed",
+                extra={
+                    "fields": {
+                        "connection_id": connection_id,
+                        "platform": platform,
+                        "kind": error.kind,
+                        "status": error.status,
+                    }
+                },
+            )
             return RefreshOutcome(connection_id, "failed", error.kind)
         store_refreshed_tokens(conn, vault, row, fresh)
-    log.info("token refreshed", extra={"fields": {"connection_id": connection_id, "platform": platform,
-                                                  "access_expires_at": fresh.access_expires_at,
-                                                  "rotated": fresh.refresh_token != tokens.refresh_token,
-                                                  "after_lost_response": lost is not None}})
-    return RefreshOutcome(connection_id, "refreshed", "recovered_after_lost_response" if lost else None,
-                          fresh.access_expires_at)
+    log.info(
+        "token refreshed",
+        extra={
+            "fields": {
+                "connection_id": connection_id,
+                "platform": platform,
+                "access_expires_at": fresh.access_expires_at,
+                "rotated": fresh.refresh_token != tokens.refresh_token,
+                "after_lost_response": lost is not None,
+            }
+        },
+    )
+    return RefreshOutcome(
+        connection_id, "refreshed", "recovered_after_lost_response" if lost else None, fresh.access_expires_at
+    )
 
 
 def _refusal_reason(platform: str, kind: str, after_lost_response: bool) -> str:
     """What the connection says when the platform refuses the refresh."""
     name = RETIRES_OLD_REFRESH_TOKEN.get(platform)
     if after_lost_response and name:
-        return (f"{IN_DOUBT}: {name} issued a new refresh token whose response never arrived and retires the "
-                "previous one, so the connection cannot be renewed; reconnect needed")
+        return (
+            f"{IN_DOUBT}: {name} issued a new refresh token whose response never arrived and retires the "
+            "previous one, so the connection cannot be renewed; reconnect needed"
+        )
     return f"token refresh refused ({kind})"
 
 
-def _skip_reason(row: dict[str, Any], horizon: dt.timedelta | None,
-                 listed_expiry: dt.datetime | None = None) -> str | None:
+def _skip_reason(
+    row: dict[str, Any], horizon: dt.timedelta | None, listed_expiry: dt.datetime | None = None
+) -> str | None:
     now = _now()
     if row["status"] != "active":
         return "not_active"

@@ -11,6 +11,7 @@ Sources (docs/platform-apis.md), each counted only where it answers:
   §1.7): `posts_24h` = posts whose caption holds at least half of the topic's words.
 A platform missing from a topic's `supply` was not measured for it: unknown, never 0.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,13 +34,20 @@ def measure_supply(settings: Settings, state: RunState, creds: Credentials) -> d
     """Search what is due, record the readings, write `supply` on this run's trends rows."""
     with service_transaction() as conn:
         candidates = _candidates(conn, list(state.niches), state.now)
-        last_searched = {r["keyword"]: r["last"] for r in conn.execute(
-            """select keyword, max(observed_at) as last from trend_observations where source = 'youtube_search'
-               and keyword = any(%s) and observed_at <= %s group by keyword""", (candidates, state.now))}
+        last_searched = {
+            r["keyword"]: r["last"]
+            for r in conn.execute(
+                """select keyword, max(observed_at) as last from trend_observations where source = 'youtube_search'
+               and keyword = any(%s) and observed_at <= %s group by keyword""",
+                (candidates, state.now),
+            )
+        }
     # Never searched first, then the stalest; the order of demand breaks ties.
-    due = sorted((t for t in candidates if t not in last_searched or last_searched[t] <= state.now - FRESH_FOR),
-                 key=lambda t: (t in last_searched, last_searched.get(t) or state.now))
-    due = due[:settings.trends_supply_searches_per_run]
+    due = sorted(
+        (t for t in candidates if t not in last_searched or last_searched[t] <= state.now - FRESH_FOR),
+        key=lambda t: (t in last_searched, last_searched.get(t) or state.now),
+    )
+    due = due[: settings.trends_supply_searches_per_run]
     report: dict[str, Any] = {"status": "ok", "searched": 0, "reason": None}
     readings: list[tuple[str, str, float]] = []
     if creds.youtube is None:
@@ -48,16 +56,22 @@ def measure_supply(settings: Settings, state: RunState, creds: Credentials) -> d
         found, failures = asyncio.run(_search(settings, creds.youtube, due, state.now))
         report["searched"] = len(found)
         for topic, (total, channels) in found.items():
-            readings += [(topic, "youtube_search", float(total)), (topic, "youtube_search_channels",
-                                                                   float(len(channels)))]
+            readings += [
+                (topic, "youtube_search", float(total)),
+                (topic, "youtube_search_channels", float(len(channels))),
+            ]
         if failures:
-            report.update(status="failed" if not found else "ok",
-                          reason=f"{len(failures)} of {len(due)} searches failed: {failures[0]}")
+            report.update(
+                status="failed" if not found else "ok",
+                reason=f"{len(failures)} of {len(due)} searches failed: {failures[0]}",
+            )
     readings += _instagram_readings(state, candidates)
     with service_transaction() as conn, conn.cursor() as cur:
-        cur.executemany("""insert into trend_observations (run_id, keyword, source, region, observed_at, value,
+        cur.executemany(
+            """insert into trend_observations (run_id, keyword, source, region, observed_at, value,
                            value_kind) values (%s, %s, %s, 'GLOBAL', %s, %s, 'count')""",
-                        [(state.run_id, topic, source, state.now, value) for topic, source, value in readings])
+            [(state.run_id, topic, source, state.now, value) for topic, source, value in readings],
+        )
         _write_supply(conn, list(state.niches), state.now)
     return report
 
@@ -69,34 +83,41 @@ def _candidates(conn: Any, niche_keys: list[str], now: dt.datetime) -> list[str]
              select topic, relevance * interest_index as demand,
                     row_number() over (partition by niche_key order by relevance * interest_index desc, topic) as n
              from trends where niche_key = any(%s) and expires_at > %s and interest_index is not null) ranked
-           where n <= %s order by demand desc, topic""", (niche_keys, now, CANDIDATES)).fetchall()
+           where n <= %s order by demand desc, topic""",
+        (niche_keys, now, CANDIDATES),
+    ).fetchall()
     return list(dict.fromkeys(r["topic"] for r in rows))
 
 
-async def _search(settings: Settings, token: str, topics: list[str],
-                  now: dt.datetime) -> tuple[dict[str, tuple[int, list[str]]], list[str]]:
+async def _search(
+    settings: Settings, token: str, topics: list[str], now: dt.datetime
+) -> tuple[dict[str, tuple[int, list[str]]], list[str]]:
     from shared.platforms.creator_lookup import YouTubeChannels
     from shared.services.trend_detection import _client, _describe
 
     async with _client("youtube", settings, now) as client:
         youtube = YouTubeChannels(client, token)
         since = now - dt.timedelta(days=SEARCH_WINDOW_DAYS)
-        results = await asyncio.gather(*(youtube.recent_uploads(t, since, now) for t in topics),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(youtube.recent_uploads(t, since, now) for t in topics), return_exceptions=True)
     found = {t: r for t, r in zip(topics, results) if not isinstance(r, BaseException)}
     return found, [_describe(r) for r in results if isinstance(r, BaseException)]
 
 
 def _instagram_readings(state: RunState, topics: list[str]) -> list[tuple[str, str, float]]:
-    from shared.services.opportunity_gaps import on_topic, topic_words
+    from shared.engines.relevance import on_topic, topic_words
 
     if not state.hashtag_media:
         return []
-    media = {item.get("id"): topic_words(item.get("caption") or "")
-             for items in state.hashtag_media.values() for item in items if item.get("id")}
-    return [(t, "instagram_hashtag_supply", float(sum(1 for words in media.values()
-                                                      if on_topic(words, topic_words(t)))))
-            for t in topics]
+    media = {
+        item.get("id"): topic_words(item.get("caption") or "")
+        for items in state.hashtag_media.values()
+        for item in items
+        if item.get("id")
+    }
+    return [
+        (t, "instagram_hashtag_supply", float(sum(1 for words in media.values() if on_topic(words, topic_words(t)))))
+        for t in topics
+    ]
 
 
 def _write_supply(conn: Any, niche_keys: list[str], now: dt.datetime) -> None:
@@ -123,4 +144,5 @@ def _write_supply(conn: Any, niche_keys: list[str], now: dt.datetime) -> None:
              from (select distinct keyword from latest) l)
            update trends t set supply = nullif(p.supply, '{}'::jsonb)
            from per_topic p where t.topic = p.keyword and t.niche_key = any(%(keys)s)""",
-        {"since": now - KEEP_FOR, "now": now, "keys": niche_keys})
+        {"since": now - KEEP_FOR, "now": now, "keys": niche_keys},
+    )

@@ -11,6 +11,7 @@ Sources (docs/platform-apis.md §3.4, §2.4, §1.7), each reported as ok | unava
 Trends are computed from the history (TRENDS_HISTORY_DAYS of observations), never one reading,
 once per distinct niche (niche_key of each profile's keywords), and written with a TTL.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,23 @@ MAX_TOPICS_PER_NICHE = 200
 # Trend calls retry less than ingest: a source that keeps failing is reported, the run moves on.
 TREND_ATTEMPTS = 3
 _WORD = re.compile(r"[a-z0-9]+")
-_GENERIC_SEED_WORDS = {"diy", "ideas", "idea", "handmade", "crafts", "craft", "home", "easy", "with", "for",
-                       "and", "the", "making", "make", "art"}
+_GENERIC_SEED_WORDS = {
+    "diy",
+    "ideas",
+    "idea",
+    "handmade",
+    "crafts",
+    "craft",
+    "home",
+    "easy",
+    "with",
+    "for",
+    "and",
+    "the",
+    "making",
+    "make",
+    "art",
+}
 
 
 @dataclass
@@ -130,13 +146,17 @@ def run_detection(settings: Settings, *, now: dt.datetime | None = None) -> dict
         supply = measure_supply(settings, state, credentials)
         creators = track_creators(settings, credentials, niches, now=now, deadline=deadline)
     except Exception as exc:
-        _finish(run_id, "failed", {"duration_s": round(time.perf_counter() - started, 3)},
-                {"run": type(exc).__name__})
+        _finish(run_id, "failed", {"duration_s": round(time.perf_counter() - started, 3)}, {"run": type(exc).__name__})
         raise
     body = {
-        "run_id": run_id, "observations": written, "trends_written": trends_written,
-        "niches": len(niches), "sources": {name: r.as_dict() for name, r in state.sources.items()},
-        "supply": supply, "creators_checked": creators["checked"], "creators": creators,
+        "run_id": run_id,
+        "observations": written,
+        "trends_written": trends_written,
+        "niches": len(niches),
+        "sources": {name: r.as_dict() for name, r in state.sources.items()},
+        "supply": supply,
+        "creators_checked": creators["checked"],
+        "creators": creators,
         "duration_s": round(time.perf_counter() - started, 3),
     }
     failed = {n: r.reason for n, r in state.sources.items() if r.status == "failed"}
@@ -153,6 +173,7 @@ def _finish(run_id: str, status: str, stats: dict[str, Any], errors: dict[str, A
 
 
 # ---------------------------------------------------------------- inputs
+
 
 def load_niches(conn: Any) -> dict[str, list[str]]:
     """niche_key -> normalized keywords, one entry per distinct keyword set among profiles."""
@@ -173,13 +194,16 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
         f"""select {CONNECTION_COLUMNS} from platform_connections
             where status = 'active' and platform in ('pinterest', 'youtube', 'instagram')
               and (token_expires_at is null or token_expires_at > now())
-            order by last_refreshed_at desc nulls last, connected_at desc""").fetchall()
+            order by last_refreshed_at desc nulls last, connected_at desc"""
+    ).fetchall()
     vault = TokenVault.from_settings(settings) if rows and settings.token_keys is not None else None
     for row in rows:
         fb_login = row["platform"] == "instagram" and any(s in FB_LOGIN_SCOPES for s in row["scopes"] or [])
-        wanted = {"pinterest": creds.pinterest is None or len(creds.pinterest_spares) < MAX_PINTEREST_SPARES,
-                  "youtube": creds.youtube is None,
-                  "instagram": fb_login and creds.instagram_fb is None}[row["platform"]]
+        wanted = {
+            "pinterest": creds.pinterest is None or len(creds.pinterest_spares) < MAX_PINTEREST_SPARES,
+            "youtube": creds.youtube is None,
+            "instagram": fb_login and creds.instagram_fb is None,
+        }[row["platform"]]
         if not wanted or vault is None:
             continue
         try:
@@ -194,8 +218,7 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
             creds.youtube = token
         else:
             creds.instagram_fb = (token, row["platform_user_id"])
-    if creds.instagram_fb is None and settings.trends_instagram_token is not None \
-            and settings.trends_instagram_user_id:
+    if creds.instagram_fb is None and settings.trends_instagram_token is not None and settings.trends_instagram_user_id:
         creds.instagram_fb = (settings.trends_instagram_token.get_secret_value(), settings.trends_instagram_user_id)
     if creds.pinterest is None and settings.trends_pinterest_token is not None:
         creds.pinterest = settings.trends_pinterest_token.get_secret_value()
@@ -205,9 +228,12 @@ def load_credentials(conn: Any, settings: Settings) -> Credentials:
 
 
 def _recent_hashtags(conn: Any, now: dt.datetime) -> list[str]:
-    rows = conn.execute("""select keyword, max(observed_at) as last from trend_observations
+    rows = conn.execute(
+        """select keyword, max(observed_at) as last from trend_observations
                            where source like 'instagram_hashtag%%' and observed_at > %s
-                           group by keyword order by last desc""", (now - dt.timedelta(days=7),)).fetchall()
+                           group by keyword order by last desc""",
+        (now - dt.timedelta(days=7),),
+    ).fetchall()
     return [r["keyword"] for r in rows]
 
 
@@ -228,14 +254,18 @@ def niche_words(niches: dict[str, list[str]]) -> list[str]:
 
 # ---------------------------------------------------------------- observing
 
+
 def _client(module_name: str, settings: Settings, now: dt.datetime | None = None) -> PlatformClient:
     import dataclasses
 
     from shared.platforms import get_platform
     from shared.platforms.transport import DEFAULT_LIMITS
 
-    overrides = {"max_attempts": TREND_ATTEMPTS, "backoff_cap_s": 2.0,
-                 **settings.platform_limits.get(module_name, {})}
+    overrides: dict[str, Any] = {
+        "max_attempts": TREND_ATTEMPTS,
+        "backoff_cap_s": 2.0,
+        **settings.platform_limits.get(module_name, {}),
+    }
     limits = dataclasses.replace(DEFAULT_LIMITS[module_name], **overrides)
     # The app's quotas are shared with the fetch (YouTube's daily units above all): same ledger, counted
     # on the run's day (a replayed day spends that day's quota).
@@ -257,8 +287,9 @@ def _ledger(now: dt.datetime | None) -> Any:
     return QuotaLedger(run_db, now=(lambda: now) if now is not None else clock.now)
 
 
-async def _observe(settings: Settings, state: RunState, creds: Credentials, recent_tags: list[str],
-                   deadline: float) -> None:
+async def _observe(
+    settings: Settings, state: RunState, creds: Credentials, recent_tags: list[str], deadline: float
+) -> None:
     words = niche_words(state.niches)
     tasks = {
         "pinterest_trends": _pinterest(settings, state, creds, words),
@@ -297,22 +328,26 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
         report.status, report.reason = "unavailable", creds.pinterest_reason
         return []
     filters = [w[:100] for w in words]
-    calls: list[dict[str, Any]] = [{}] + [{"include_keywords": ",".join(filters[i:i + PINTEREST_FILTER_CHUNK])}
-                                          for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)]
+    calls: list[dict[str, Any]] = [{}] + [
+        {"include_keywords": ",".join(filters[i : i + PINTEREST_FILTER_CHUNK])}
+        for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)
+    ]
     groups: list[list[dict[str, Any]]] = []
     async with _client("pinterest", settings, state.now) as client:
         source, first = await _pinterest_first_call(client, settings, creds, calls[0], groups)
-        rest = await asyncio.gather(*(_pinterest_call(source, settings, extra, groups) for extra in calls[1:]),
-                                    return_exceptions=True)
+        rest = await asyncio.gather(
+            *(_pinterest_call(source, settings, extra, groups) for extra in calls[1:]), return_exceptions=True
+        )
         results = [first, *rest]
     return report.tally(results) + _interest_levels(groups, settings.trends_region, state.now)
 
 
-async def _pinterest_first_call(client: Any, settings: Settings, creds: Credentials,
-                                extra: dict[str, Any], groups: list) -> tuple[Any, Any]:
+async def _pinterest_first_call(
+    client: Any, settings: Settings, creds: Credentials, extra: dict[str, Any], groups: list
+) -> tuple[Any, Any]:
     """The first call, trying the spare tokens while the platform refuses a token; (source, result)."""
-    from shared.platforms.trend_sources import PinterestTrendsSource
     from shared.platforms.transport import TokenExpired, TokenRevoked
+    from shared.platforms.trend_sources import PinterestTrendsSource
 
     assert creds.pinterest is not None
     for token in [creds.pinterest, *creds.pinterest_spares]:
@@ -333,8 +368,7 @@ async def _pinterest_call(source: Any, settings: Settings, extra: dict[str, Any]
     from shared.platforms.models import raw_page
 
     params = {"interests": ",".join(settings.trends_interests), "limit": 50, **extra}
-    url = (f"{source.client.host_url('api.pinterest.com')}/v5/trends/keywords/"
-           f"{settings.trends_region}/top/growing")
+    url = f"{source.client.host_url('api.pinterest.com')}/v5/trends/keywords/{settings.trends_region}/top/growing"
     page_params = {**params, "region": settings.trends_region, "trend_type": "growing"}
     body = await source.client.get(url, params=params, token=source.access_token)
     observations = source.normalize([raw_page("trends_keywords", page_params, body)])
@@ -350,15 +384,30 @@ def _interest_levels(groups: list[list[dict[str, Any]]], region: str, now: dt.da
 
     from shared.engines.trend_signals import group_levels
 
-    rows = [{"response": i, **{k: p[k] for k in ("keyword", "latest", "total")}}
-            for i, points in enumerate(groups) for p in points]
+    rows = [
+        {"response": i, **{k: p[k] for k in ("keyword", "latest", "total")}}
+        for i, points in enumerate(groups)
+        for p in points
+    ]
     if not rows:
         return []
-    levels = group_levels(pl.DataFrame(rows, schema={"response": pl.Int64, "keyword": pl.String,
-                                                     "latest": pl.Float64, "total": pl.Float64}))
-    return [{"keyword": r["keyword"], "source": "pinterest_trends", "region": region, "value": r["level"],
-             "value_kind": "group_index", "observed_at": now.isoformat(), "extra": {}}
-            for r in levels.iter_rows(named=True)]
+    levels = group_levels(
+        pl.DataFrame(
+            rows, schema={"response": pl.Int64, "keyword": pl.String, "latest": pl.Float64, "total": pl.Float64}
+        )
+    )
+    return [
+        {
+            "keyword": r["keyword"],
+            "source": "pinterest_trends",
+            "region": region,
+            "value": r["level"],
+            "value_kind": "group_index",
+            "observed_at": now.isoformat(),
+            "extra": {},
+        }
+        for r in levels.iter_rows(named=True)
+    ]
 
 
 async def _youtube(settings: Settings, state: RunState, words: list[str]) -> list[dict]:
@@ -366,23 +415,27 @@ async def _youtube(settings: Settings, state: RunState, words: list[str]) -> lis
 
     report = state.sources["youtube_suggest"]
     seeds = list(dict.fromkeys([*(s.lower() for s in settings.trends_seed_phrases), *words]))
-    seeds = seeds[:settings.trends_max_suggest_seeds]
+    seeds = seeds[: settings.trends_max_suggest_seeds]
     async with _client("youtube", settings, state.now) as client:
         source = YouTubeSuggestSource(client)
-        results = await asyncio.gather(*(source.fetch(seed, region=settings.trends_region) for seed in seeds),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(source.fetch(seed, region=settings.trends_region) for seed in seeds), return_exceptions=True
+        )
     return report.tally(results, lambda fetched: fetched[0])  # (observations, raw pages)
 
 
-async def _instagram(settings: Settings, state: RunState, creds: Credentials, words: list[str],
-                     recent_tags: list[str]) -> list[dict]:
+async def _instagram(
+    settings: Settings, state: RunState, creds: Credentials, words: list[str], recent_tags: list[str]
+) -> list[dict]:
     from shared.platforms.trend_sources import InstagramHashtagSource
 
     report = state.sources["instagram_hashtag"]
     if creds.instagram_fb is None:
         report.status = "unavailable"
-        report.reason = ("hashtag search needs an Instagram connection made with Facebook Login (none is active,"
-                         " and no TRENDS_INSTAGRAM_TOKEN)")
+        report.reason = (
+            "hashtag search needs an Instagram connection made with Facebook Login (none is active,"
+            " and no TRENDS_INSTAGRAM_TOKEN)"
+        )
         return []
     tags = hashtag_plan(words, recent_tags, settings.trends_hashtags_per_run)
     token, ig_user_id = creds.instagram_fb
@@ -391,8 +444,12 @@ async def _instagram(settings: Settings, state: RunState, creds: Credentials, wo
         results = await asyncio.gather(*(source.fetch(tag) for tag in tags), return_exceptions=True)
     for tag, result in zip(tags, results):
         if not isinstance(result, BaseException):
-            state.hashtag_media[tag] = [item for page in result[1] if page["endpoint"] == "recent_media"
-                                        for item in (page.get("body") or {}).get("data") or []]
+            state.hashtag_media[tag] = [
+                item
+                for page in result[1]
+                if page["endpoint"] == "recent_media"
+                for item in (page.get("body") or {}).get("data") or []
+            ]
     return report.tally(results, lambda fetched: fetched[0])  # (observations, raw pages)
 
 
@@ -401,11 +458,12 @@ def hashtag_plan(words: list[str], recent: list[str], per_run: int) -> list[str]
     wanted = list(dict.fromkeys(re.sub(r"[^a-z0-9]", "", w.lower()) for w in words))
     wanted = [t for t in wanted if len(t) >= 3]
     repeats = [t for t in wanted if t in recent]
-    fresh = [t for t in wanted if t not in recent][:max(0, HASHTAG_BUDGET - len(recent))]
+    fresh = [t for t in wanted if t not in recent][: max(0, HASHTAG_BUDGET - len(recent))]
     return (repeats + fresh)[:per_run]
 
 
 # ---------------------------------------------------------------- storing
+
 
 def store_observations(state: RunState, history_days: int) -> int:
     """Append this run's readings (COPY). Index points older than the history window are not kept:
@@ -421,12 +479,24 @@ def store_observations(state: RunState, history_days: int) -> int:
         if observed < cutoff or not isinstance(value, (int, float)) or value != value:
             continue
         baseline = (o.get("extra") or {}).get("series_baseline") if dated else None
-        rows.append((state.run_id, o["keyword"].lower()[:200], o["source"], o.get("region") or "GLOBAL",
-                     observed, float(value), o["value_kind"], baseline))
+        rows.append(
+            (
+                state.run_id,
+                o["keyword"].lower()[:200],
+                o["source"],
+                o.get("region") or "GLOBAL",
+                observed,
+                float(value),
+                o["value_kind"],
+                baseline,
+            )
+        )
         state.sources[_source_name(o["source"])].observations += 1
     with service_transaction() as conn, conn.cursor() as cur:
-        with cur.copy("copy trend_observations (run_id, keyword, source, region, observed_at, value, value_kind,"
-                      " baseline) from stdin") as copy:
+        with cur.copy(
+            "copy trend_observations (run_id, keyword, source, region, observed_at, value, value_kind,"
+            " baseline) from stdin"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
     return len(rows)
@@ -436,12 +506,22 @@ def load_history(conn: Any, since: dt.datetime, until: dt.datetime) -> pl.DataFr
     """Every observation in [since, until] as a frame (observed_at UTC)."""
     import polars as pl
 
-    schema = {"id": pl.Int64, "keyword": pl.String, "source": pl.String, "region": pl.String,
-              "observed_at": pl.Datetime("us", "UTC"), "value": pl.Float64, "value_kind": pl.String,
-              "baseline": pl.Float64}
+    schema: dict[str, Any] = {
+        "id": pl.Int64,
+        "keyword": pl.String,
+        "source": pl.String,
+        "region": pl.String,
+        "observed_at": pl.Datetime("us", "UTC"),
+        "value": pl.Float64,
+        "value_kind": pl.String,
+        "baseline": pl.Float64,
+    }
     with conn.cursor() as cur:
-        cur.execute("""select id, keyword, source, region, observed_at, value, value_kind, baseline
-                       from trend_observations where observed_at >= %s and observed_at <= %s""", (since, until))
+        cur.execute(
+            """select id, keyword, source, region, observed_at, value, value_kind, baseline
+                       from trend_observations where observed_at >= %s and observed_at <= %s""",
+            (since, until),
+        )
         rows = cur.fetchall()
     return pl.DataFrame([tuple(r.values()) for r in rows], schema=schema, orient="row")
 
@@ -452,19 +532,20 @@ def recompute_trends(settings: Settings, state: RunState) -> int:
     since = until - dt.timedelta(days=settings.trends_history_days)
     with service_transaction() as conn:
         history = load_history(conn, since, until)
-    rows_by_niche = {key: niche_trends(history, keywords, state.now.date())
-                     for key, keywords in state.niches.items()}
+    rows_by_niche = {key: niche_trends(history, keywords, state.now.date()) for key, keywords in state.niches.items()}
     expires = state.now + dt.timedelta(hours=settings.trends_ttl_h)
     written = 0
     with service_transaction() as conn:
         for key, rows in rows_by_niche.items():
             written += write_trends(conn, key, rows, state.now, expires)
-            conn.execute("""insert into trend_niches (niche_key, keywords, computed_at, topics, run_id)
+            conn.execute(
+                """insert into trend_niches (niche_key, keywords, computed_at, topics, run_id)
                             values (%s, %s, %s, %s, %s)
                             on conflict (niche_key) do update set keywords = excluded.keywords,
                               computed_at = excluded.computed_at, topics = excluded.topics,
                               run_id = excluded.run_id""",
-                         (key, state.niches[key], state.now, len(rows), state.run_id))
+                (key, state.niches[key], state.now, len(rows), state.run_id),
+            )
         conn.execute("delete from trends where expires_at <= %s", (state.now,))
     return written
 
@@ -485,28 +566,37 @@ def niche_trends(history: pl.DataFrame, keywords: list[str], today: dt.date) -> 
     relevant = [k for k, s in scores.items() if s > 0]
     if not relevant:
         return []
-    raw = history.filter(pl.col("keyword").is_in(relevant) | pl.col("keyword").is_in(
-        [_hashtag(k) for k in relevant]))
+    raw = history.filter(pl.col("keyword").is_in(relevant) | pl.col("keyword").is_in([_hashtag(k) for k in relevant]))
     found = detect_trends(detection_input(raw), keywords, today)
     volumes = topic_volumes(raw)
     # Where a topic was seen as a trend (not the supply readings stored under its name).
-    trend_rows = raw.filter(pl.col("source").is_in(["pinterest_trends", "youtube_suggest", "instagram_hashtag_recent",
-                                                    "instagram_hashtag_top_interactions"]))
+    trend_rows = raw.filter(
+        pl.col("source").is_in(
+            ["pinterest_trends", "youtube_suggest", "instagram_hashtag_recent", "instagram_hashtag_top_interactions"]
+        )
+    )
     seen_on = {k: sorted(set(v)) for k, v in trend_rows.group_by("keyword").agg(pl.col("source").unique()).iter_rows()}
-    found = (found.filter(pl.col("relevance") > 0)
-             .with_columns(interest_index=pl.col("topic").replace_strict(
-                 {t: v[0] for t, v in volumes.items()}, default=None, return_dtype=pl.Float64))
-             .sort(["heat_score", "interest_index", "topic"], descending=[True, True, False], nulls_last=True)
-             .unique(subset="topic", keep="first", maintain_order=True)
-             .head(MAX_TOPICS_PER_NICHE))
+    found = (
+        found.filter(pl.col("relevance") > 0)
+        .with_columns(
+            interest_index=pl.col("topic").replace_strict(
+                {t: v[0] for t, v in volumes.items()}, default=None, return_dtype=pl.Float64
+            )
+        )
+        .sort(["heat_score", "interest_index", "topic"], descending=[True, True, False], nulls_last=True)
+        .unique(subset="topic", keep="first", maintain_order=True)
+        .head(MAX_TOPICS_PER_NICHE)
+    )
     first_day = today - dt.timedelta(days=SPARKLINE_DAYS - 1)
     out = []
     for row in found.iter_rows(named=True):
         row["volumes"] = volumes.get(row["topic"], (None, []))[1]
         seen = seen_on.get(row["topic"], []) + seen_on.get(_hashtag(row["topic"]), [])
         row["sources"] = sorted(set(row["sources"]) | {_source_name(s) for s in seen})
-        row["series"] = [{"date": (first_day + dt.timedelta(days=i)).isoformat(), "value": _round(v)}
-                         for i, v in enumerate(row["series"] or [])]
+        row["series"] = [
+            {"date": (first_day + dt.timedelta(days=i)).isoformat(), "value": _round(v)}
+            for i, v in enumerate(row["series"] or [])
+        ]
         out.append(row)
     return out
 
@@ -517,7 +607,7 @@ def _hashtag(topic: str) -> str:
 
 VOLUME_UNITS = {
     "relative_index": "Pinterest interest in the latest week, 0-100 on one scale for all keywords of the run "
-                      "(100 = the highest week of the largest keyword; normalize_against_group); not a count",
+    "(100 = the highest week of the largest keyword; normalize_against_group); not a count",
     "absolute": "posts with the hashtag on Instagram in the last 24 h (first page of recent media, at most 50)",
     "rank": "position among YouTube search suggestions (1 = first); says nothing about how many search",
 }
@@ -528,19 +618,31 @@ def topic_volumes(raw: pl.DataFrame) -> dict[str, tuple[float | None, list[dict[
     latest reading of each source; Instagram's count is the topic's hashtag (words glued)."""
     import polars as pl
 
-    latest = (raw.sort(["observed_at", "id"]).group_by(["keyword", "source", "value_kind"])
-              .agg(pl.col("value").last(), pl.col("observed_at").last()))
+    latest = (
+        raw.sort(["observed_at", "id"])
+        .group_by(["keyword", "source", "value_kind"])
+        .agg(pl.col("value").last(), pl.col("observed_at").last())
+    )
     by_key = {(k, src, kind): (v, at) for k, src, kind, v, at in latest.iter_rows()}
     out: dict[str, tuple[float | None, list[dict[str, Any]]]] = {}
     for topic in raw["keyword"].unique().to_list():
         found: list[dict[str, Any]] = []
-        for key, source, kind, label in ((topic, "pinterest_trends", "group_index", "relative_index"),
-                                         (_hashtag(topic), "instagram_hashtag_recent", "count", "absolute"),
-                                         (topic, "youtube_suggest", "rank", "rank")):
+        for key, source, kind, label in (
+            (topic, "pinterest_trends", "group_index", "relative_index"),
+            (_hashtag(topic), "instagram_hashtag_recent", "count", "absolute"),
+            (topic, "youtube_suggest", "rank", "rank"),
+        ):
             if (key, source, kind) in by_key:
                 value, at = by_key[(key, source, kind)]
-                found.append({"source": _source_name(source), "kind": label, "value": _round(value),
-                              "unit": VOLUME_UNITS[label], "observed_at": at.isoformat()})
+                found.append(
+                    {
+                        "source": _source_name(source),
+                        "kind": label,
+                        "value": _round(value),
+                        "unit": VOLUME_UNITS[label],
+                        "observed_at": at.isoformat(),
+                    }
+                )
         index = next((v["value"] for v in found if v["kind"] == "relative_index"), None)
         if found:
             out[topic] = (index, found)
@@ -551,10 +653,28 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
-_TREND_COLUMNS = ("niche_key", "topic", "platform", "sources", "category", "growth_rate", "growth_7d",
-                  "growth_14d", "growth_30d", "velocity_score", "relevance", "recency", "heat_score",
-                  "search_volume", "search_volume_kind", "interest_index", "volumes", "series", "detected_at",
-                  "expires_at")
+_TREND_COLUMNS = (
+    "niche_key",
+    "topic",
+    "platform",
+    "sources",
+    "category",
+    "growth_rate",
+    "growth_7d",
+    "growth_14d",
+    "growth_30d",
+    "velocity_score",
+    "relevance",
+    "recency",
+    "heat_score",
+    "search_volume",
+    "search_volume_kind",
+    "interest_index",
+    "volumes",
+    "series",
+    "detected_at",
+    "expires_at",
+)
 _SOURCE_PLATFORM = {"pinterest_trends": "pinterest", "youtube_suggest": "youtube"}
 
 
@@ -574,17 +694,38 @@ def write_trends(conn: Any, key: str, rows: list[dict[str, Any]], now: dt.dateti
     values = []
     for r in rows:
         ranked = sorted(r["sources"], key=lambda s: (SOURCE_PREFERENCE.index(s) if s in SOURCE_PREFERENCE else 9, s))
-        values.append((key, r["topic"], source_platform(ranked[0]) if ranked else None, list(r["sources"]),
-                       r["category"], r["growth_rate"], r["growth_7d"], r["growth_14d"], r["growth_30d"],
-                       r["velocity_score"], _clip01(r["relevance"]), _clip01(r["recency"]),
-                       min(100.0, max(0.0, r["heat_score"] or 0.0)), r["interest_index"],
-                       "index" if r["interest_index"] is not None else None, r["interest_index"],
-                       Jsonb(r["volumes"]), Jsonb(r["series"]), now, expires))
+        values.append(
+            (
+                key,
+                r["topic"],
+                source_platform(ranked[0]) if ranked else None,
+                list(r["sources"]),
+                r["category"],
+                r["growth_rate"],
+                r["growth_7d"],
+                r["growth_14d"],
+                r["growth_30d"],
+                r["velocity_score"],
+                _clip01(r["relevance"]),
+                _clip01(r["recency"]),
+                min(100.0, max(0.0, r["heat_score"] or 0.0)),
+                r["interest_index"],
+                "index" if r["interest_index"] is not None else None,
+                r["interest_index"],
+                Jsonb(r["volumes"]),
+                Jsonb(r["series"]),
+                now,
+                expires,
+            )
+        )
     updates = ", ".join(f"{c} = excluded.{c}" for c in _TREND_COLUMNS[2:])
     with conn.cursor() as cur:
-        cur.executemany(f"""insert into trends ({', '.join(_TREND_COLUMNS)})
-                            values ({', '.join(['%s'] * len(_TREND_COLUMNS))})
-                            on conflict (niche_key, topic) do update set {updates}""", values)
+        cur.executemany(
+            f"""insert into trends ({", ".join(_TREND_COLUMNS)})
+                            values ({", ".join(["%s"] * len(_TREND_COLUMNS))})
+                            on conflict (niche_key, topic) do update set {updates}""",
+            values,
+        )
     return len(values)
 
 

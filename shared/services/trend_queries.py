@@ -5,57 +5,117 @@ not computed yet answers `status: "pending_first_run"` with an empty list rather
 request: observations are service-only data, and a request must stay fast. The next run (every 6 h)
 picks her niche up.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.services.niche import niche_key, normalize_keywords
+from shared import cursors
+from shared.services.niche import NOT_COVERED, my_niche, niche_creators
 
 if TYPE_CHECKING:
     from shared.models.trends import (
-        CreatorsQuery, CreatorsResponse, KeywordsQuery, KeywordsResponse, TopicsQuery, TopicsResponse,
+        CreatorsQuery,
+        CreatorsResponse,
+        KeywordsQuery,
+        KeywordsResponse,
+        TopicsQuery,
+        TopicsResponse,
     )
 
 # Sources of each platform (see trend_detection.source_platform).
-PLATFORM_SOURCES = {"pinterest": ["pinterest_trends"], "youtube": ["youtube_suggest"],
-                    "instagram": ["instagram_hashtag"], "tiktok": []}
-SERIES_KINDS = (("pinterest_trends", "interest_index"), ("youtube_suggest", "suggest_score"),
-                ("instagram_hashtag", "media_count"))
-MIN_CREATOR_RELEVANCE = 0.5
-
-
-def my_niche(conn: Any) -> tuple[list[str], str, Any]:
-    """(normalized keywords, niche_key, computed_at or None) of the calling creator (RLS: her profile)."""
-    row = conn.execute("select niche_keywords from profiles where id = auth.uid()").fetchone()
-    keywords = normalize_keywords(row["niche_keywords"] if row else None)
-    key = niche_key(keywords)
-    computed = conn.execute("select computed_at from trend_niches where niche_key = %s", (key,)).fetchone()
-    return keywords, key, computed["computed_at"] if computed else None
+PLATFORM_SOURCES = {
+    "pinterest": ["pinterest_trends"],
+    "youtube": ["youtube_suggest"],
+    "instagram": ["instagram_hashtag"],
+    "tiktok": [],
+}
+SERIES_KINDS = (
+    ("pinterest_trends", "interest_index"),
+    ("youtube_suggest", "suggest_score"),
+    ("instagram_hashtag", "media_count"),
+)
+_TOPICS_CURSOR, _KEYWORDS_CURSOR = b"trends-topics-cursor:v1", b"trends-keywords-cursor:v1"
+_CREATORS_CURSOR = b"creators-trending-cursor:v1"
 
 
 def _growth(row: dict[str, Any]) -> dict[str, Any]:
     return {"d7": row["growth_7d"], "d14": row["growth_14d"], "d30": row["growth_30d"]}
 
 
-def trending_topics(conn: Any, query: TopicsQuery) -> TopicsResponse:
+def _sql_page(
+    conn: Any, sql: Any, params: dict[str, Any], query: Any, user_id: str, label: bytes, filters: list[Any], score: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of trends ranked by `score` desc, topic (unique in a niche), after the cursor's (score, topic)."""
+    after = None
+    if query.cursor:
+        after = cursors.verify_key(label, user_id, query.cursor, filters, ((float,), (str,)))
+    params = {
+        **params,
+        "after": after is not None,
+        "s": after[0] if after else None,
+        "t": after[1] if after else None,
+        "limit": query.limit + 1,
+    }
+    rows = conn.execute(sql, params).fetchall()
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = rows[query.limit - 1]
+        next_cursor = cursors.sign_key(label, user_id, filters, (float(last[score]), last["topic"]))
+    return rows[: query.limit], next_cursor
+
+
+_AFTER = "(not %(after)s or {score} < %(s)s or ({score} = %(s)s and topic > %(t)s))"
+
+
+def trending_topics(conn: Any, query: TopicsQuery, user_id: str) -> TopicsResponse:
     from shared import clock
     from shared.models.trends import TopicsResponse
 
     keywords, key, computed_at = my_niche(conn)
     sources = PLATFORM_SOURCES[query.platform] if query.platform else None
     # Topics are what is heating up: a topic with no heat (flat, falling, not recent) is not listed.
-    rows = conn.execute(
-        """select * from trends where niche_key = %s and expires_at > %s and heat_score > 0
-             and (%s::text is null or category = %s) and (%s::text[] is null or sources && %s::text[])
-           order by heat_score desc, topic limit %s""",
-        (key, clock.now(), query.category, query.category, sources, sources, query.limit)).fetchall()
-    topics = [{"topic": r["topic"], "category": r["category"], "heat_score": r["heat_score"], "growth": _growth(r),
-               "blended_growth": r["growth_rate"], "velocity_score": r["velocity_score"], "relevance": r["relevance"],
-               "recency": r["recency"], "sources": r["sources"], "platform": r["platform"],
-               "interest_index": r["interest_index"], "volumes": r["volumes"],
-               "detected_at": r["detected_at"], "expires_at": r["expires_at"]} for r in rows]
-    return TopicsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
-                          computed_at=computed_at, topics=topics)
+    rows, next_cursor = _sql_page(
+        conn,
+        """select * from trends where niche_key = %(key)s and expires_at > %(now)s
+             and heat_score > 0 and (%(category)s::text is null or category = %(category)s)
+             and (%(sources)s::text[] is null or sources && %(sources)s::text[])
+             and """
+        + _AFTER.format(score="heat_score")
+        + " order by heat_score desc, topic limit %(limit)s",
+        {"key": key, "now": clock.now(), "category": query.category, "sources": sources},
+        query,
+        user_id,
+        _TOPICS_CURSOR,
+        [query.platform, query.category],
+        "heat_score",
+    )
+    topics = [
+        {
+            "topic": r["topic"],
+            "category": r["category"],
+            "heat_score": r["heat_score"],
+            "growth": _growth(r),
+            "blended_growth": r["growth_rate"],
+            "velocity_score": r["velocity_score"],
+            "relevance": r["relevance"],
+            "recency": r["recency"],
+            "sources": r["sources"],
+            "platform": r["platform"],
+            "interest_index": r["interest_index"],
+            "volumes": r["volumes"],
+            "detected_at": r["detected_at"],
+            "expires_at": r["expires_at"],
+        }
+        for r in rows
+    ]
+    return TopicsResponse(
+        status="ok" if computed_at else "pending_first_run",
+        niche_keywords=keywords,
+        computed_at=computed_at,
+        items=topics,
+        next_cursor=next_cursor,
+    )
 
 
 def series_kind(sources: list[str]) -> str:
@@ -66,50 +126,50 @@ def series_kind(sources: list[str]) -> str:
     return "value"
 
 
-def rising_keywords(conn: Any, query: KeywordsQuery) -> KeywordsResponse:
+def rising_keywords(conn: Any, query: KeywordsQuery, user_id: str) -> KeywordsResponse:
     from psycopg import sql
 
     from shared import clock
     from shared.models.trends import KeywordsResponse
 
     keywords, key, computed_at = my_niche(conn)
-    column = sql.Identifier(f"growth_{query.window}")
-    rows = conn.execute(sql.SQL(
-        """select * from trends where niche_key = %s and expires_at > %s and {growth} > %s
-           order by {growth} desc, topic limit %s""").format(growth=column),
-        (key, clock.now(), query.min_growth, query.limit)).fetchall()
-    items = [{"keyword": r["topic"], "category": r["category"], "relevance": r["relevance"], "growth": _growth(r),
-              "interest_index": r["interest_index"], "volumes": r["volumes"],
-              "series_kind": series_kind(r["sources"]), "series": r["series"], "detected_at": r["detected_at"]}
-             for r in rows]
-    return KeywordsResponse(status="ok" if computed_at else "pending_first_run", niche_keywords=keywords,
-                            window=query.window, keywords=items)
-
-
-def niche_creators(conn: Any, keywords: list[str], platform: str | None = None) -> list[dict[str, Any]]:
-    """Tracked creators whose niche is relevant to these keywords, with that relevance."""
-    from shared.engines.relevance import relevance_scores
-
-    # Her own accounts are discovered like anyone's; she is not her own competition.
-    rows = conn.execute(
-        """select t.id, t.handle, t.platform::text as platform, t.followers, t.growth_rate, t.followers_gained,
-                  t.trend_score, t.niche, t.format_description, t.origin, t.discovered_via, t.last_checked
-           from trending_creators t
-           where t.niche is not null and (%s::text is null or t.platform::text = %s)
-             and not exists (select 1 from platform_connections c
-                             where c.user_id = (select auth.uid()) and c.platform = t.platform
-                               and (c.platform_user_id = t.platform_user_id
-                                    or lower(ltrim(c.platform_username, '@')) = lower(ltrim(t.handle, '@'))))""",
-        (platform, platform)).fetchall()
-    scores = relevance_scores({r["niche"] for r in rows}, keywords)
-    return [{**r, "relevance": scores[r["niche"]]} for r in rows if scores[r["niche"]] >= MIN_CREATOR_RELEVANCE]
-
-
-NOT_COVERED = {
-    "pinterest": "Pinterest's API has no lookup of other accounts (discovery is Trends only)",
-    "tiktok": "TikTok's Display API sees only the signed-in account; other accounts need the Research API, "
-              "which is for approved non-commercial research",
-}
+    growth = f"growth_{query.window}"
+    statement = sql.SQL(
+        """select * from trends where niche_key = %(key)s and expires_at > %(now)s and {growth} > %(min)s and """
+        + _AFTER.format(score="{growth}")
+        + " order by {growth} desc, topic limit %(limit)s"
+    ).format(growth=sql.Identifier(growth))
+    rows, next_cursor = _sql_page(
+        conn,
+        statement,
+        {"key": key, "now": clock.now(), "min": query.min_growth},
+        query,
+        user_id,
+        _KEYWORDS_CURSOR,
+        [query.window, query.min_growth],
+        growth,
+    )
+    items = [
+        {
+            "keyword": r["topic"],
+            "category": r["category"],
+            "relevance": r["relevance"],
+            "growth": _growth(r),
+            "interest_index": r["interest_index"],
+            "volumes": r["volumes"],
+            "series_kind": series_kind(r["sources"]),
+            "series": r["series"],
+            "detected_at": r["detected_at"],
+        }
+        for r in rows
+    ]
+    return KeywordsResponse(
+        status="ok" if computed_at else "pending_first_run",
+        niche_keywords=keywords,
+        window=query.window,
+        items=items,
+        next_cursor=next_cursor,
+    )
 
 
 def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: int) -> str:
@@ -118,9 +178,11 @@ def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: 
         growth = f"Listed for its niche; growth not known yet (one check of {creator['followers']:,} followers)"
     else:
         gained = creator["followers_gained"] or 0
-        growth = (f"#{rank} of {ranked} by size-aware growth: {'+' if gained >= 0 else '-'}{abs(gained):,} followers "
-                  f"in 30 days ({creator['growth_rate']:+.1%}) at {creator['followers']:,}")
-    niche = f"posts about {creator['niche']}" + (f", like your \"{keyword}\"" if keyword else "")
+        growth = (
+            f"#{rank} of {ranked} by size-aware growth: {'+' if gained >= 0 else '-'}{abs(gained):,} followers "
+            f"in 30 days ({creator['growth_rate']:+.1%}) at {creator['followers']:,}"
+        )
+    niche = f"posts about {creator['niche']}" + (f', like your "{keyword}"' if keyword else "")
     if creator["origin"] == "seed":
         found = "on the tracked list"
     else:
@@ -128,19 +190,51 @@ def why_listed(creator: dict[str, Any], keyword: str | None, rank: int, ranked: 
     return f"{growth}; {niche}; {found}."
 
 
-def trending_creators(conn: Any, query: CreatorsQuery) -> CreatorsResponse:
+def _creator_rank(creator: dict[str, Any]) -> tuple[bool, float, int, str, str]:
+    # Size-aware growth, unknown growth last; then size, handle and id make the order total.
+    return (
+        creator["trend_score"] is None,
+        -float(creator["trend_score"] or 0),
+        -(creator["followers"] or 0),
+        creator["handle"],
+        str(creator["id"]),
+    )
+
+
+def trending_creators(conn: Any, query: CreatorsQuery, user_id: str) -> CreatorsResponse:
     from shared.engines.creators import MIN_FOLLOWERS
     from shared.engines.relevance import matching_keyword
     from shared.models.trends import CreatorsResponse
 
     keywords, _, _ = my_niche(conn)
     found = [c for c in niche_creators(conn, keywords, query.platform) if (c["followers"] or 0) >= MIN_FOLLOWERS]
-    found.sort(key=lambda r: (r["trend_score"] is None, -(r["trend_score"] or 0), -(r["followers"] or 0),
-                              r["handle"]))
+    found.sort(key=_creator_rank)
     ranked = sum(1 for c in found if c["trend_score"] is not None)
-    creators = [{**{k: v for k, v in r.items() if k != "id"},
-                 "why_listed": why_listed(r, matching_keyword(r["niche"], keywords), i + 1, ranked)}
-                for i, r in enumerate(found[:query.limit])]
+    position = {str(c["id"]): i + 1 for i, c in enumerate(found)}
+    after = None
+    if query.cursor:
+        after = cursors.verify_key(
+            _CREATORS_CURSOR, user_id, query.cursor, [query.platform], ((bool,), (float,), (int,), (str,), (str,))
+        )
+    page, next_cursor = cursors.page_ranked(
+        found,
+        _creator_rank,
+        query.limit,
+        after,
+        lambda key: cursors.sign_key(_CREATORS_CURSOR, user_id, [query.platform], key),
+    )
+    creators = [
+        {
+            **{k: v for k, v in r.items() if k != "id"},
+            "why_listed": why_listed(r, matching_keyword(r["niche"], keywords), position[str(r["id"])], ranked),
+        }
+        for r in page
+    ]
     not_covered = {p: why for p, why in NOT_COVERED.items() if query.platform in (None, p)}
-    return CreatorsResponse(niche_keywords=keywords, min_followers=MIN_FOLLOWERS, not_covered=not_covered,
-                            creators=creators)
+    return CreatorsResponse(
+        niche_keywords=keywords,
+        min_followers=MIN_FOLLOWERS,
+        not_covered=not_covered,
+        items=creators,
+        next_cursor=next_cursor,
+    )

@@ -9,6 +9,7 @@ write every connected creator's weekly digest.
 Each creator's step runs in its own transaction, so one failure rolls back only hers and the others go on;
 the run is recorded in job_runs as 'weekly_patterns'.
 """
+
 from __future__ import annotations
 
 import time
@@ -55,9 +56,17 @@ class WeeklyRun:
     digests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "candidates": self.candidates, "succeeded": self.succeeded,
-                "failed": self.failed, "deferred": self.deferred, "errors": self.errors,
-                "briefs_linked": self.briefs_linked, "briefs_measured": self.briefs_measured, "digests": self.digests}
+        return {
+            "run_id": self.run_id,
+            "candidates": self.candidates,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "deferred": self.deferred,
+            "errors": self.errors,
+            "briefs_linked": self.briefs_linked,
+            "briefs_measured": self.briefs_measured,
+            "digests": self.digests,
+        }
 
 
 def creators_due(conn: Any) -> list[str]:
@@ -79,8 +88,9 @@ def run_weekly_patterns(*, budget_s: float = BUDGET_S, user_ids: list[str] | Non
     wanted = (lambda ids: [u for u in ids if u in user_ids]) if user_ids is not None else (lambda ids: ids)
     with service_transaction() as conn:
         run.run_id = start_run(conn, JOB_NAME)
-        looped = wanted([r["user_id"] for r in conn.execute(
-            _LOOP_SQL, {"since": clock.now() - dt.timedelta(days=21)}).fetchall()])
+        looped = wanted(
+            [r["user_id"] for r in conn.execute(_LOOP_SQL, {"since": clock.now() - dt.timedelta(days=21)}).fetchall()]
+        )
         due = wanted(creators_due(conn))
         connected = wanted([r["user_id"] for r in conn.execute(_CONNECTED_SQL).fetchall()])
     for user_id in looped:
@@ -96,8 +106,11 @@ def run_weekly_patterns(*, budget_s: float = BUDGET_S, user_ids: list[str] | Non
             break  # the digest of a week is written once; a later run the same day rewrites it
         _digest(user_id, run)
     attempted = run.succeeded + run.failed
-    status = "failed" if run.failed and run.failed == attempted else ("partial" if run.failed or run.deferred
-                                                                       else "succeeded")
+    status = (
+        "failed"
+        if run.failed and run.failed == attempted
+        else ("partial" if run.failed or run.deferred else "succeeded")
+    )
     with service_transaction() as conn:
         stats = {k: v for k, v in run.as_dict().items() if k not in ("run_id", "errors")}
         finish_run(conn, run.run_id, status, stats, run.errors)

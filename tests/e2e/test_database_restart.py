@@ -1,5 +1,6 @@
 """Postgres stopped and restarted under load: 503 with Retry-After while it is down, never a 500, and
 the first requests after it returns succeed although every pooled connection died with the old server."""
+
 from __future__ import annotations
 
 import threading
@@ -48,9 +49,14 @@ class Burst:
             while not self._stop.is_set():
                 started = time.monotonic()
                 response = client.get(self.url)
-                reply = Reply(started, time.monotonic(), response.status_code, response.headers.get("retry-after"),
-                              response.headers.get("content-type", ""),
-                              response.json().get("detail", "") if response.status_code >= 400 else "")
+                reply = Reply(
+                    started,
+                    time.monotonic(),
+                    response.status_code,
+                    response.headers.get("retry-after"),
+                    response.headers.get("content-type", ""),
+                    response.json().get("detail", "") if response.status_code >= 400 else "",
+                )
                 with self._changed:
                     self.replies.append(reply)
                     self._changed.notify_all()
@@ -64,8 +70,9 @@ class Burst:
     def wait_for(self, count: int, since: float) -> None:
         """Block until `count` replies to requests sent after `since` have arrived (no fixed sleeps)."""
         with self._changed:
-            assert self._changed.wait_for(lambda: sum(r.started > since for r in self.replies) >= count,
-                                          timeout=120), f"fewer than {count} replies since the mark"
+            assert self._changed.wait_for(lambda: sum(r.started > since for r in self.replies) >= count, timeout=120), (
+                f"fewer than {count} replies since the mark"
+            )
 
     def stop(self, workers: list[threading.Thread]) -> None:
         self._stop.set()
@@ -78,8 +85,7 @@ def _get_many(url: str, headers: dict, n: int) -> list[int]:
         return list(pool.map(lambda _: httpx.get(url, headers=headers, timeout=30).status_code, range(n)))
 
 
-def test_the_first_requests_after_a_quiet_restart_succeed_on_a_pool_of_dead_connections(stack, restartable,
-                                                                                        make_user):
+def test_the_first_requests_after_a_quiet_restart_succeed_on_a_pool_of_dead_connections(stack, restartable, make_user):
     user = make_user("restart")
     url = f"{stack.base_url}{ENDPOINT}"
     assert _get_many(url, user.headers, 8) == [200] * 8
@@ -93,7 +99,8 @@ def test_the_first_requests_after_a_quiet_restart_succeed_on_a_pool_of_dead_conn
 
 
 def test_a_request_burst_across_a_restart_sees_503_with_retry_after_while_down_and_no_500(
-        stack, restartable, make_user):
+    stack, restartable, make_user
+):
     user = make_user("burst")
     burst = Burst(f"{stack.base_url}{ENDPOINT}", user.headers)
     workers = burst.start(threads=6)
@@ -114,11 +121,15 @@ def test_a_request_burst_across_a_restart_sees_503_with_retry_after_while_down_a
     while_down = [r for r in burst.replies if r.started > down_from and r.ended < up_from]
     assert len(while_down) >= 24
     assert all(r.status == 503 for r in while_down)
-    assert all(r.retry_after == "5" and r.content_type.startswith("application/problem+json")
-               and "database" in r.detail for r in while_down)
+    assert all(
+        r.retry_after == "5" and r.content_type.startswith("application/problem+json") and "database" in r.detail
+        for r in while_down
+    )
     assert first.status_code == 200, first.text
     after = [r for r in burst.replies if r.started > up_from]
     assert after and all(r.status == 200 for r in after), [r.status for r in after]
     slowest_503 = max(r.ended - r.started for r in while_down)
-    print(f"\nrestart burst: {len(burst.replies)} replies, {len(while_down)} while down (all 503, "
-          f"slowest {slowest_503:.2f} s), {len(after)} after (all 200), 0 x 500")
+    print(
+        f"\nrestart burst: {len(burst.replies)} replies, {len(while_down)} while down (all 503, "
+        f"slowest {slowest_503:.2f} s), {len(after)} after (all 200), 0 x 500"
+    )

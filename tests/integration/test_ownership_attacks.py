@@ -7,6 +7,7 @@ values in every unique key B could write. Nothing may succeed, and every refused
 exactly as the same attempt against a row that does not exist (no "duplicate key" for A's row and
 "missing key" for a made-up one), so errors never reveal which of A's rows exist.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,16 +56,18 @@ def _catalog(conn: psycopg.Connection) -> dict[str, Table]:
                                     where n.nspname = 'public' and c.relkind in ('r', 'p') order by 1"""):
         columns = {}
         for col, typ, not_null, has_default, generated, labels in conn.execute(
-                """select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef,
+            """select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef,
                           (a.attidentity <> '' or a.attgenerated <> ''),
                           array(select e.enumlabel::text from pg_enum e where e.enumtypid = a.atttypid
                                 order by e.enumsortorder)
                    from pg_attribute a where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
-                   order by a.attnum""", (f"public.{name}",)):
+                   order by a.attnum""",
+            (f"public.{name}",),
+        ):
             columns[col] = Column(col, typ, not_null, has_default, generated, list(labels))
         tables[name] = Table(name, columns, [], [], [])
     for table, kind, cname, cols, ref_table, ref_cols, definition in conn.execute(
-            """select c.conrelid::regclass::text, c.contype, c.conname,
+        """select c.conrelid::regclass::text, c.contype, c.conname,
                       array(select a.attname::text from unnest(c.conkey) with ordinality k(n, i)
                             join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n order by k.i),
                       c.confrelid::regclass::text,
@@ -72,7 +75,8 @@ def _catalog(conn: psycopg.Connection) -> dict[str, Table]:
                             join pg_attribute a on a.attrelid = c.confrelid and a.attnum = k.n order by k.i),
                       pg_get_constraintdef(c.oid)
                from pg_constraint c join pg_namespace n on n.oid = c.connamespace
-               where n.nspname = 'public' and c.contype in ('p', 'u', 'f', 'c')"""):
+               where n.nspname = 'public' and c.contype in ('p', 'u', 'f', 'c')"""
+    ):
         t = tables.get(table.removeprefix("public."))
         if t is None:
             continue
@@ -94,8 +98,9 @@ def _plant_order(tables: dict[str, Table]) -> list[Table]:
     ordered: list[Table] = []
     pending = dict(tables)
     while pending:
-        ready = [t for t in pending.values()
-                 if all(ref == t.name or ref not in pending for _, _, ref, _ in t.references)]
+        ready = [
+            t for t in pending.values() if all(ref == t.name or ref not in pending for _, _, ref, _ in t.references)
+        ]
         assert ready, f"foreign-key cycle among {sorted(pending)}"
         for t in ready:
             ordered.append(pending.pop(t.name))
@@ -103,8 +108,12 @@ def _plant_order(tables: dict[str, Table]) -> list[Table]:
 
 
 def _candidates(table: Table, column: Column) -> list[Any]:
-    literals = [m.replace("''", "'") for cols, definition in table.checks if cols == [column.name]
-                for m in re.findall(r"'((?:[^']|'')*)'", definition)]
+    literals = [
+        m.replace("''", "'")
+        for cols, definition in table.checks
+        if cols == [column.name]
+        for m in re.findall(r"'((?:[^']|'')*)'", definition)
+    ]
     typ = column.type
     if column.enum_labels:
         return column.enum_labels
@@ -122,8 +131,11 @@ def _candidates(table: Table, column: Column) -> list[Any]:
     if typ == "date":
         return [dt.date(2026, 1, 1), dt.date(2026, 1, 8), dt.date(2025, 12, 25)]
     if typ.startswith("timestamp"):
-        return [dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 1, 8, tzinfo=dt.timezone.utc),
-                dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc)]
+        return [
+            dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+            dt.datetime(2026, 1, 8, tzinfo=dt.timezone.utc),
+            dt.datetime(2025, 12, 25, tzinfo=dt.timezone.utc),
+        ]
     if typ in ("jsonb", "json"):
         return [Jsonb({})]
     if typ == "bytea":
@@ -151,8 +163,10 @@ def _fresh(column: Column) -> Any:
 
 def _insert(conn: psycopg.Connection, table: str, values: dict[str, Any]) -> dict[str, Any]:
     query = sql.SQL("insert into {} ({}) values ({}) returning *").format(
-        sql.Identifier("public", table), sql.SQL(", ").join(map(sql.Identifier, values)),
-        sql.SQL(", ").join(sql.Placeholder() * len(values)))
+        sql.Identifier("public", table),
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(sql.Placeholder() * len(values)),
+    )
     cur = conn.cursor(row_factory=psycopg.rows.dict_row)
     return cur.execute(query, list(values.values())).fetchone()
 
@@ -160,9 +174,16 @@ def _insert(conn: psycopg.Connection, table: str, values: dict[str, Any]) -> dic
 def _plant(conn: psycopg.Connection, table: Table, owner_id: str | None, planted: dict) -> dict[str, Any]:
     """One row of `table` (owned by `owner_id` when the table has an owner), referencing planted rows."""
     if table.owner is not None:
-        existing = conn.cursor(row_factory=psycopg.rows.dict_row).execute(
-            sql.SQL("select * from {} where {} = %s limit 1").format(
-                sql.Identifier("public", table.name), sql.Identifier(table.owner)), (owner_id,)).fetchone()
+        existing = (
+            conn.cursor(row_factory=psycopg.rows.dict_row)
+            .execute(
+                sql.SQL("select * from {} where {} = %s limit 1").format(
+                    sql.Identifier("public", table.name), sql.Identifier(table.owner)
+                ),
+                (owner_id,),
+            )
+            .fetchone()
+        )
         if existing is not None:  # profiles: the sign-up trigger made it
             return existing
     fixed: dict[str, Any] = {}
@@ -172,8 +193,11 @@ def _plant(conn: psycopg.Connection, table: Table, owner_id: str | None, planted
         target = planted[(owner_id if tables_owner(planted, ref) else None, ref)]
         for col, ref_col in zip(cols, ref_cols):
             fixed.setdefault(col, target[ref_col])
-    choices = {name: _candidates(table, c) for name, c in table.columns.items()
-               if name not in fixed and not c.generated and c.not_null and not c.has_default}
+    choices = {
+        name: _candidates(table, c)
+        for name, c in table.columns.items()
+        if name not in fixed and not c.generated and c.not_null and not c.has_default
+    }
     position = dict.fromkeys(choices, 0)
     for _ in range(50):
         values = {**fixed, **{name: options[position[name]] for name, options in choices.items()}}
@@ -181,8 +205,9 @@ def _plant(conn: psycopg.Connection, table: Table, owner_id: str | None, planted
             with conn.transaction():
                 return _insert(conn, table.name, values)
         except psycopg.errors.CheckViolation as error:
-            failing = [cols for cols, _ in table.checks if error.diag.constraint_name
-                       and any(c in choices for c in cols)] or [list(choices)]
+            failing = [
+                cols for cols, _ in table.checks if error.diag.constraint_name and any(c in choices for c in cols)
+            ] or [list(choices)]
             stepped = False
             for col in failing[0]:
                 if col in position and position[col] + 1 < len(choices[col]):
@@ -216,15 +241,16 @@ def world(stack) -> World:
         planted: dict = {"__owned__": {name: t.owner is not None for name, t in tables.items()}}
         with conn.transaction():
             for table in _plant_order(tables):
-                for owner in ((a, b) if table.owner else (None,)):
+                for owner in (a, b) if table.owner else (None,):
                     planted[(owner, table.name)] = _plant(conn, table, owner, planted)
     return World(stack.database.url, tables, a, b, planted)
 
 
 def _as(conn: psycopg.Connection, role: str, user_id: str | None) -> None:
     claims = {"role": role, "aud": "authenticated"} | ({"sub": user_id} if user_id else {})
-    conn.execute("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                 (role, json.dumps(claims)))
+    conn.execute(
+        "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)", (role, json.dumps(claims))
+    )
 
 
 @dataclass
@@ -244,8 +270,9 @@ class Outcome:
         return ("ok", self.rows) if self.sqlstate is None else ("error", self.sqlstate, self.constraint)
 
 
-def _attempt(conn: psycopg.Connection, role: str, user_id: str | None, query: sql.Composable,
-             params: list[Any]) -> Outcome:
+def _attempt(
+    conn: psycopg.Connection, role: str, user_id: str | None, query: sql.Composable, params: list[Any]
+) -> Outcome:
     try:
         with conn.transaction(force_rollback=True):
             _as(conn, role, user_id)
@@ -258,8 +285,7 @@ def _attempt(conn: psycopg.Connection, role: str, user_id: str | None, query: sq
 
 def _where(table: Table, row: dict[str, Any]) -> tuple[sql.Composable, list[Any]]:
     key = table.primary_key or list(table.columns)
-    return (sql.SQL(" and ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in key),
-            [row[c] for c in key])
+    return (sql.SQL(" and ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in key), [row[c] for c in key])
 
 
 def _writable_copy(table: Table, row: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -281,16 +307,23 @@ def _writable_copy(table: Table, row: dict[str, Any], **overrides: Any) -> dict[
 
 
 def _insert_sql(table: Table, values: dict[str, Any]) -> tuple[sql.Composable, list[Any]]:
-    return (sql.SQL("insert into {} ({}) values ({})").format(
-        sql.Identifier("public", table.name), sql.SQL(", ").join(map(sql.Identifier, values)),
-        sql.SQL(", ").join(sql.Placeholder() * len(values))), list(values.values()))
+    return (
+        sql.SQL("insert into {} ({}) values ({})").format(
+            sql.Identifier("public", table.name),
+            sql.SQL(", ").join(map(sql.Identifier, values)),
+            sql.SQL(", ").join(sql.Placeholder() * len(values)),
+        ),
+        list(values.values()),
+    )
 
 
 def _update_sql(table: Table, assignments: dict[str, Any], row: dict[str, Any]) -> tuple[sql.Composable, list[Any]]:
     where, params = _where(table, row)
     sets = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in assignments)
-    return (sql.SQL("update {} set {} where ").format(sql.Identifier("public", table.name), sets) + where,
-            [*assignments.values(), *params])
+    return (
+        sql.SQL("update {} set {} where ").format(sql.Identifier("public", table.name), sets) + where,
+        [*assignments.values(), *params],
+    )
 
 
 @dataclass
@@ -313,8 +346,9 @@ class Tally:
 ROLES = (("authenticated", "b"), ("anon", None))
 
 
-def _attack(world: World, conn: psycopg.Connection, table: Table, role: str, attacker: str | None,
-            tally: Tally) -> None:
+def _attack(
+    world: World, conn: psycopg.Connection, table: Table, role: str, attacker: str | None, tally: Tally
+) -> None:
     owned = table.owner is not None
     target = world.planted[(world.a if owned else None, table.name)]
     own = world.planted.get((world.b, table.name)) if owned else None
@@ -328,22 +362,42 @@ def _attack(world: World, conn: psycopg.Connection, table: Table, role: str, att
     readable = role == "authenticated" and not owned and table.name in MARKET_READABLE
     count = sql.SQL("select count(*) from {} where ").format(sql.Identifier("public", table.name))
     if not readable:
-        tally.compare("read", f"{who}: read the planted row", _attempt(conn, role, attacker, count + where, params),
-                      _attempt(conn, role, attacker, count + where_none, params_none))
+        tally.compare(
+            "read",
+            f"{who}: read the planted row",
+            _attempt(conn, role, attacker, count + where, params),
+            _attempt(conn, role, attacker, count + where_none, params_none),
+        )
 
-    updatable = next((c for c in table.columns if not table.columns[c].generated and conn.execute(
-        "select has_column_privilege(%s, %s, %s, 'UPDATE')", (role, f"public.{table.name}", c)).fetchone()[0]),
-        next(c for c in table.columns if not table.columns[c].generated))
-    tally.compare("update", f"{who}: update the planted row",
-                  _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, target)),
-                  _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, nowhere)))
+    updatable = next(
+        (
+            c
+            for c in table.columns
+            if not table.columns[c].generated
+            and conn.execute(
+                "select has_column_privilege(%s, %s, %s, 'UPDATE')", (role, f"public.{table.name}", c)
+            ).fetchone()[0]
+        ),
+        next(c for c in table.columns if not table.columns[c].generated),
+    )
+    tally.compare(
+        "update",
+        f"{who}: update the planted row",
+        _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, target)),
+        _attempt(conn, role, attacker, *_update_sql(table, {updatable: target[updatable]}, nowhere)),
+    )
     delete = sql.SQL("delete from {} where ").format(sql.Identifier("public", table.name))
-    tally.compare("delete", f"{who}: delete the planted row", _attempt(conn, role, attacker, delete + where, params),
-                  _attempt(conn, role, attacker, delete + where_none, params_none))
+    tally.compare(
+        "delete",
+        f"{who}: delete the planted row",
+        _attempt(conn, role, attacker, delete + where, params),
+        _attempt(conn, role, attacker, delete + where_none, params_none),
+    )
 
     query, args = _insert_sql(table, _writable_copy(table, target))
-    tally.record("insert", f"{who}: insert a row {'owned by A' if owned else ''}",
-                 _attempt(conn, role, attacker, query, args))
+    tally.record(
+        "insert", f"{who}: insert a row {'owned by A' if owned else ''}", _attempt(conn, role, attacker, query, args)
+    )
     if not owned:
         return
     query, args = _update_sql(table, {table.owner: world.a}, own)
@@ -357,12 +411,18 @@ def _attack(world: World, conn: psycopg.Connection, table: Table, role: str, att
         to_a = {c: theirs[rc] for c, rc in free}
         to_none = {c: _fresh(table.columns[c]) for c, _ in free}
         label = f"{who}: attach B's row to A's {ref} through {name}"
-        tally.compare("attach-insert", label + " (insert)",
-                      _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_a))),
-                      _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_none))))
-        tally.compare("attach-update", label + " (update)",
-                      _attempt(conn, role, attacker, *_update_sql(table, to_a, own)),
-                      _attempt(conn, role, attacker, *_update_sql(table, to_none, own)))
+        tally.compare(
+            "attach-insert",
+            label + " (insert)",
+            _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_a))),
+            _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_none))),
+        )
+        tally.compare(
+            "attach-update",
+            label + " (update)",
+            _attempt(conn, role, attacker, *_update_sql(table, to_a, own)),
+            _attempt(conn, role, attacker, *_update_sql(table, to_none, own)),
+        )
 
     for key in table.uniques:
         if table.owner in key or any(table.columns[c].generated for c in key):
@@ -370,12 +430,18 @@ def _attack(world: World, conn: psycopg.Connection, table: Table, role: str, att
         label = f"{who}: reuse A's key ({', '.join(key)})"
         to_a = {c: target[c] for c in key}
         to_none = {c: _fresh(table.columns[c]) for c in key}
-        tally.compare("key-insert", label + " (insert)",
-                      _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_a))),
-                      _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_none))))
-        tally.compare("key-update", label + " (update)",
-                      _attempt(conn, role, attacker, *_update_sql(table, to_a, own)),
-                      _attempt(conn, role, attacker, *_update_sql(table, to_none, own)))
+        tally.compare(
+            "key-insert",
+            label + " (insert)",
+            _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_a))),
+            _attempt(conn, role, attacker, *_insert_sql(table, _writable_copy(table, own, **to_none))),
+        )
+        tally.compare(
+            "key-update",
+            label + " (update)",
+            _attempt(conn, role, attacker, *_update_sql(table, to_a, own)),
+            _attempt(conn, role, attacker, *_update_sql(table, to_none, own)),
+        )
 
 
 def test_no_attack_across_users_succeeds_or_reveals_a_row(world):
@@ -385,9 +451,11 @@ def test_no_attack_across_users_succeeds_or_reveals_a_row(world):
             for role, who in ROLES:
                 _attack(world, conn, table, role, world.b if who == "b" else None, tally)
     total = sum(tally.attempts.values())
-    print(f"\nattack matrix: {len(world.tables)} tables, {total} attempts "
-          f"({dict(sorted(tally.attempts.items()))}), {len(tally.successes)} successes, "
-          f"{len(tally.oracles)} revealing errors")
+    print(
+        f"\nattack matrix: {len(world.tables)} tables, {total} attempts "
+        f"({dict(sorted(tally.attempts.items()))}), {len(tally.successes)} successes, "
+        f"{len(tally.oracles)} revealing errors"
+    )
     assert not tally.successes, "\n".join(tally.successes)
     assert not tally.oracles, "\n".join(tally.oracles)
     assert tally.attempts["attach-insert"] >= 2 * 2  # post_attributes -> posts and briefs -> requests, two roles
@@ -422,18 +490,28 @@ def test_trend_niches_are_readable_only_for_the_readers_own_niche(stack, world):
         with conn.transaction(force_rollback=True):
             conn.execute("update profiles set niche_keywords = %s where id = %s", (["Crochet ", "RESIN  art"], world.a))
             conn.execute("update profiles set niche_keywords = %s where id = %s", (["woodworking"], world.b))
-            conn.execute("insert into trend_niches (niche_key, keywords, computed_at, topics) values"
-                         " ('k-a', %s, now(), 3), ('k-b', %s, now(), 1) on conflict do nothing",
-                         (["crochet", "resin art"], ["woodworking"]))
+            conn.execute(
+                "insert into trend_niches (niche_key, keywords, computed_at, topics) values"
+                " ('k-a', %s, now(), 3), ('k-b', %s, now(), 1) on conflict do nothing",
+                (["crochet", "resin art"], ["woodworking"]),
+            )
             _as(conn, "authenticated", world.a)
             visible = [r[0] for r in conn.execute("select niche_key from trend_niches order by 1")]
     assert visible == ["k-a"]
 
 
-@pytest.mark.parametrize("keywords", [
-    None, [], ["  "], ["Crochet", "crochet ", "RESIN\tart", "resin  art"], ["Crème Brûlée", "épinglé"],
-    ["zeta", "Alpha", "beta"], ["Boho  Home\nDecor"],
-])
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        None,
+        [],
+        ["  "],
+        ["Crochet", "crochet ", "RESIN\tart", "resin  art"],
+        ["Crème Brûlée", "épinglé"],
+        ["zeta", "Alpha", "beta"],
+        ["Boho  Home\nDecor"],
+    ],
+)
 def test_the_databases_niche_normalization_matches_the_services(stack, keywords):
     from shared.services.niche import normalize_keywords
 
@@ -442,12 +520,22 @@ def test_the_databases_niche_normalization_matches_the_services(stack, keywords)
     assert in_sql == normalize_keywords(keywords)
 
 
-@pytest.mark.parametrize("zone, accepted", [
-    ("Europe/Paris", True), ("America/Argentina/Buenos_Aires", True), ("UTC", True), ("Asia/Kolkata", True),
-    ("Mars/Olympus", False), ("Europe/Atlantis", False), ("Factory", False), ("utc+5", False),
-])
+@pytest.mark.parametrize(
+    "zone, accepted",
+    [
+        ("Europe/Paris", True),
+        ("America/Argentina/Buenos_Aires", True),
+        ("UTC", True),
+        ("Asia/Kolkata", True),
+        ("Mars/Olympus", False),
+        ("Europe/Atlantis", False),
+        ("Factory", False),
+        ("utc+5", False),
+    ],
+)
 def test_profile_timezone_must_be_a_real_iana_zone(world, zone, accepted):
     with psycopg.connect(world.url) as conn:
-        outcome = _attempt(conn, "authenticated", world.b,
-                           sql.SQL("update profiles set timezone = %s where id = %s"), [zone, world.b])
+        outcome = _attempt(
+            conn, "authenticated", world.b, sql.SQL("update profiles set timezone = %s where id = %s"), [zone, world.b]
+        )
     assert (outcome.sqlstate is None and outcome.rows == 1) if accepted else outcome.sqlstate == "23514"

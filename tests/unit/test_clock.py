@@ -1,4 +1,5 @@
 """The one clock: frozen when set, real otherwise, always aware UTC."""
+
 from __future__ import annotations
 
 import datetime as dt

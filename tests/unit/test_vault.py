@@ -1,4 +1,5 @@
 """The token vault: AES-256-GCM blobs bound to their row, under a rotating key ring."""
+
 from __future__ import annotations
 
 import base64
@@ -107,10 +108,18 @@ def test_memoryview_blobs_from_the_database_decrypt():
     assert v.decrypt(memoryview(v.encrypt(TOKEN, **ROW)), **ROW) == TOKEN
 
 
-@pytest.mark.parametrize("spec", [
-    "", "v1", f"v1{KEY_V1}", "v1:not base64!!", f"v1:{base64.b64encode(b'short').decode()}",
-    f"v1:{KEY_V1},v1:{KEY_V2}", f"bad kid:{KEY_V1}",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "v1",
+        f"v1{KEY_V1}",
+        "v1:not base64!!",
+        f"v1:{base64.b64encode(b'short').decode()}",
+        f"v1:{KEY_V1},v1:{KEY_V2}",
+        f"bad kid:{KEY_V1}",
+    ],
+)
 def test_invalid_key_ring_names_no_key_material(spec):
     with pytest.raises(ConfigurationError) as caught:
         parse_key_ring(spec)

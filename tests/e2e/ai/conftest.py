@@ -1,4 +1,5 @@
 """Creators with real sandbox history for the AI endpoints, settings switches and an RLS-scoped reader."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,10 @@ from psycopg.rows import dict_row
 
 from tests.ai_support import ingest_sandbox_creator
 
-PLANTED = [{"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
-           {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "lift": 1.5}]
+PLANTED = [
+    {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
+    {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "lift": 1.5},
+]
 
 
 SANDBOX_TODAY = "2026-11-20"
@@ -60,9 +63,10 @@ def settings_env(monkeypatch) -> Iterator[Any]:
 def as_user(database_url: str, user_id: str, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     """Rows a query returns to this user under RLS (role authenticated + her JWT claims)."""
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        conn.execute("select set_config('role', 'authenticated', true),"
-                     " set_config('request.jwt.claims', %s, true)",
-                     (json.dumps({"sub": user_id, "role": "authenticated"}),))
+        conn.execute(
+            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
+            (json.dumps({"sub": user_id, "role": "authenticated"}),),
+        )
         return conn.execute(sql, params).fetchall()
 
 

@@ -1,4 +1,5 @@
 """GET /api/analytics/best-times through the local gateway."""
+
 from __future__ import annotations
 
 import httpx

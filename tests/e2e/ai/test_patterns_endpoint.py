@@ -1,4 +1,5 @@
 """POST /api/ai/patterns through the local gateway over real HTTP."""
+
 from __future__ import annotations
 
 import httpx
@@ -8,8 +9,13 @@ from tests.e2e.ai.conftest import as_user
 
 
 def _post(stack, user, body=None, **kw) -> httpx.Response:
-    return httpx.post(f"{stack.base_url}/api/ai/patterns", json=body if body is not None else {},
-                      headers=user.headers, timeout=120, **kw)
+    return httpx.post(
+        f"{stack.base_url}/api/ai/patterns",
+        json=body if body is not None else {},
+        headers=user.headers,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_detection_writes_insights_she_can_read_and_nobody_else_can(stack, creator_with_history, make_user):
@@ -18,8 +24,11 @@ def test_detection_writes_insights_she_can_read_and_nobody_else_can(stack, creat
     body = response.json()
     assert body["fdr"] == 0.05 and body["tested"] >= 15 and body["posts_analyzed"] > 1000
     assert len(body["coverage"]) == 20 and {c["verdict"] for c in body["coverage"]} >= {"found", "no_effect"}
-    found = {(i["data_points"]["attribute"], i["data_points"]["level"], i["data_points"]["metric"])
-             for i in body["insights"] if i["category"] != "pattern_coverage"}
+    found = {
+        (i["data_points"]["attribute"], i["data_points"]["level"], i["data_points"]["metric"])
+        for i in body["insights"]
+        if i["category"] != "pattern_coverage"
+    }
     assert ("camera_angle", "overhead", "save_rate") in found
     assert ("audio_type", "trending_audio", "share_rate") in found
     assert body["virality_model"]["status"] == "ok" and body["virality_model"]["n_test"] > 100
@@ -54,14 +63,25 @@ def test_a_creator_without_posts_gets_an_honest_empty_answer(stack, make_user):
     assert body["posts_analyzed"] == 0 and body["tested"] == 0
     assert [i["insight"] for i in body["insights"]] == [
         "Not enough data to judge anything on save rate yet: 0 posts with saves so far.",
-        "Not enough data to judge anything on share rate yet: 0 posts with shares so far."]
+        "Not enough data to judge anything on share rate yet: 0 posts with shares so far.",
+    ]
     assert {c["verdict"] for c in body["coverage"]} == {"not_testable"}
     assert body["virality_model"]["status"] == "insufficient_history"
     assert body["virality_model"]["base_rate"] == 0.25
 
 
-@pytest.mark.parametrize("body", [{"window_days": 10}, {"window_days": 1000}, {"min_posts_per_level": 2},
-                                  {"min_posts_per_level": "many"}, {"fdr": 0.5}, {"fdr": 0}, {"surprise": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"window_days": 10},
+        {"window_days": 1000},
+        {"min_posts_per_level": 2},
+        {"min_posts_per_level": "many"},
+        {"fdr": 0.5},
+        {"fdr": 0},
+        {"surprise": 1},
+    ],
+)
 def test_bad_bodies_are_a_400_problem(stack, make_user, body):
     response = _post(stack, make_user("bad"), body)
     assert response.status_code == 400

@@ -2,6 +2,7 @@
 
 Offline rules, Claude through a local Messages API replay server, idempotency and the daily quota.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,13 +37,14 @@ def creator(stack, creator_with_history):
 
     keywords = ["eco resin", "handmade decor"]
     with psycopg.connect(stack.database.url) as conn:
-        conn.execute("update profiles set niche_keywords = %s where id = %s",
-                     (keywords, creator_with_history.user_id))
+        conn.execute("update profiles set niche_keywords = %s where id = %s", (keywords, creator_with_history.user_id))
         for topic, heat in (("resin coasters", 91.0), ("pressed flower resin", 74.0)):
-            conn.execute("insert into trends (niche_key, topic, heat_score, growth_rate, expires_at)"
-                         " values (%s, %s, %s, 0.4, now() + interval '1 day') on conflict (niche_key, topic)"
-                         " do update set heat_score = excluded.heat_score, expires_at = excluded.expires_at",
-                         (niche_key(keywords), topic, heat))
+            conn.execute(
+                "insert into trends (niche_key, topic, heat_score, growth_rate, expires_at)"
+                " values (%s, %s, %s, 0.4, now() + interval '1 day') on conflict (niche_key, topic)"
+                " do update set heat_score = excluded.heat_score, expires_at = excluded.expires_at",
+                (niche_key(keywords), topic, heat),
+            )
     return creator_with_history
 
 
@@ -50,20 +52,27 @@ def _post(stack, user, body=None, key: str | None = None) -> httpx.Response:
     headers = dict(user.headers)
     if key is not None:
         headers["Idempotency-Key"] = key
-    return httpx.post(f"{stack.base_url}/api/ai/recommend", json=body if body is not None else {},
-                      headers=headers, timeout=60)
+    return httpx.post(
+        f"{stack.base_url}/api/ai/recommend", json=body if body is not None else {}, headers=headers, timeout=60
+    )
 
 
 def _requests(stack, user) -> list[dict]:
-    return service_rows(stack.database.url, "select id::text as id, status, provider, offline, error"
-                        " from recommendation_requests where user_id = %s order by created_at",
-                        (user.user_id,))
+    return service_rows(
+        stack.database.url,
+        "select id::text as id, status, provider, offline, error"
+        " from recommendation_requests where user_id = %s order by created_at",
+        (user.user_id,),
+    )
 
 
 def _stored(stack, user) -> list[dict]:
-    return service_rows(stack.database.url, "select id::text as id, request_id::text as request_id, rank,"
-                        " virality_score from content_recommendations where user_id = %s order by rank",
-                        (user.user_id,))
+    return service_rows(
+        stack.database.url,
+        "select id::text as id, request_id::text as request_id, rank,"
+        " virality_score from content_recommendations where user_id = %s order by rank",
+        (user.user_id,),
+    )
 
 
 def test_offline_briefs_are_ranked_scored_and_stored(stack, creator, settings_env):
@@ -91,8 +100,7 @@ def test_offline_briefs_are_ranked_scored_and_stored(stack, creator, settings_en
     assert [(s["id"], s["rank"]) for s in stored] == [(r["id"], r["rank"]) for r in recs]
     assert {s["request_id"] for s in stored} == {body["request_id"]}
     assert _requests(stack, creator)[0]["status"] == "succeeded"
-    visible = as_user(stack.database.url, creator.user_id,
-                      "select count(*) as n from content_recommendations")
+    visible = as_user(stack.database.url, creator.user_id, "select count(*) as n from content_recommendations")
     assert visible[0]["n"] == 3
 
 
@@ -121,19 +129,29 @@ def test_a_platform_choice_holds_for_every_brief(stack, creator, settings_env):
 
 
 def test_a_creator_without_a_model_gets_one_fitted_and_stored(stack, creator, settings_env):
-    assert service_rows(stack.database.url, "select 1 from virality_models where user_id = %s",
-                        (creator.user_id,)) == []
+    assert (
+        service_rows(stack.database.url, "select 1 from virality_models where user_id = %s", (creator.user_id,)) == []
+    )
     body = _post(stack, creator, {"count": 1}).json()
     assert body["recommendations"][0]["score_details"]["model_status"] == "ok"
-    assert len(service_rows(stack.database.url, "select 1 from virality_models where user_id = %s",
-                            (creator.user_id,))) == 1
+    assert (
+        len(service_rows(stack.database.url, "select 1 from virality_models where user_id = %s", (creator.user_id,)))
+        == 1
+    )
 
 
-@pytest.mark.parametrize("body,key", [
-    ({"count": 0}, None), ({"count": 11}, None), ({"platform": "myspace"}, None), ({"surprise": True}, None),
-    ({"idempotency_key": "short"}, None), ({}, "short"),
-    ({"idempotency_key": "key-aaaaaaaa"}, "key-bbbbbbbb"),
-])
+@pytest.mark.parametrize(
+    "body,key",
+    [
+        ({"count": 0}, None),
+        ({"count": 11}, None),
+        ({"platform": "myspace"}, None),
+        ({"surprise": True}, None),
+        ({"idempotency_key": "short"}, None),
+        ({}, "short"),
+        ({"idempotency_key": "key-aaaaaaaa"}, "key-bbbbbbbb"),
+    ],
+)
 def test_bad_requests_are_a_400_problem(stack, make_user, settings_env, body, key):
     user = make_user("bad")
     response = _post(stack, user, body, key=key)

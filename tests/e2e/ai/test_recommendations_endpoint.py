@@ -1,6 +1,7 @@
 """GET /api/ai/recommendations and POST|DELETE /api/ai/recommendations/{id}/posted through the local gateway:
 status, explicit links (also before the post is fetched), replacing and removing them, outcomes on
 hand-made numbers, paging, and nobody else's briefs or posts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,32 +19,79 @@ DAY = dt.timedelta(days=1)
 ATTRIBUTES = {"content_format": "tutorial", "camera_angle": "overhead", "has_question": "yes", "has_cta": "yes"}
 
 
-def _brief(user_id: str, rank: int, concept: str, caption: str, attributes: dict, *, at: dt.datetime = T0,
-           probability: float = 0.4) -> dict:
-    return {"user_id": user_id, "rank": rank, "platform": "instagram", "concept": concept, "hook": "h",
-            "caption": caption, "hashtags": ["#resin"], "attributes": attributes, "virality_score": probability,
-            "provider": "offline-rules",
-            "generated_at": at, "score_details": {"probability": probability, "model_probability": probability,
-                                                  "base_rate": 0.25, "earned": True}}
+def _brief(
+    user_id: str,
+    rank: int,
+    concept: str,
+    caption: str,
+    attributes: dict,
+    *,
+    at: dt.datetime = T0,
+    probability: float = 0.4,
+) -> dict:
+    return {
+        "user_id": user_id,
+        "rank": rank,
+        "platform": "instagram",
+        "concept": concept,
+        "hook": "h",
+        "caption": caption,
+        "hashtags": ["#resin"],
+        "attributes": attributes,
+        "virality_score": probability,
+        "provider": "offline-rules",
+        "generated_at": at,
+        "score_details": {
+            "probability": probability,
+            "model_probability": probability,
+            "base_rate": 0.25,
+            "earned": True,
+        },
+    }
 
 
 def _briefs(url: str, user_id: str, rows: list[dict]) -> list[str]:
     ids = []
     with psycopg.connect(url) as conn:
         for row in rows:
-            ids.append(str(conn.execute(
-                "insert into content_recommendations (user_id, rank, platform, concept, hook, caption, hashtags,"
-                " attributes, virality_score, provider, generated_at, score_details) values (%s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s) returning id",
-                (row["user_id"], row["rank"], row["platform"], row["concept"], row["hook"], row["caption"],
-                 row["hashtags"], json.dumps(row["attributes"]), row["virality_score"], row["provider"],
-                 row["generated_at"], json.dumps(row["score_details"]))).fetchone()[0]))
+            ids.append(
+                str(
+                    conn.execute(
+                        "insert into content_recommendations (user_id, rank, platform, concept, hook, caption,"
+                        " hashtags, attributes, virality_score, provider, generated_at, score_details)"
+                        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
+                        (
+                            row["user_id"],
+                            row["rank"],
+                            row["platform"],
+                            row["concept"],
+                            row["hook"],
+                            row["caption"],
+                            row["hashtags"],
+                            json.dumps(row["attributes"]),
+                            row["virality_score"],
+                            row["provider"],
+                            row["generated_at"],
+                            json.dumps(row["score_details"]),
+                        ),
+                    ).fetchone()[0]
+                )
+            )
     return ids
 
 
 def _reel(user_id: str, post_id: str, at: dt.datetime, saves: int, shares: int, caption: str = "A resin tray.") -> dict:
-    return {"user_id": user_id, "platform": "instagram", "platform_post_id": post_id, "type": "reel",
-            "caption": caption, "views": 1000, "saves": saves, "shares": shares, "posted_at": at}
+    return {
+        "user_id": user_id,
+        "platform": "instagram",
+        "platform_post_id": post_id,
+        "type": "reel",
+        "caption": caption,
+        "views": 1000,
+        "saves": saves,
+        "shares": shares,
+        "posted_at": at,
+    }
 
 
 @pytest.fixture()
@@ -52,17 +100,37 @@ def creator(stack, make_user):
     connection last fetched ten days after the briefs; the clock there too."""
     user = make_user("loop")
     url = stack.database.url
-    insert_rows(url, "posts", [_reel(user.user_id, f"old-{i}", T0 - (60 - 2 * i) * DAY, i + 1, 5)
-                               for i in range(24)])
+    insert_rows(url, "posts", [_reel(user.user_id, f"old-{i}", T0 - (60 - 2 * i) * DAY, i + 1, 5) for i in range(24)])
     connect_platform(url, user.user_id, "instagram", last_fetched_at=T0 + 10 * DAY)
-    user.briefs = _briefs(url, user.user_id, [
-        _brief(user.user_id, 1, "Tutorial: epoxy resin coasters", "Tutorial: epoxy resin coasters, made by hand. "
-               "Which step? Save this.", ATTRIBUTES, probability=0.6),
-        _brief(user.user_id, 2, "Timelapse: crochet bee", "Hours of crochet bee in seconds.",
-               {"content_format": "timelapse", "camera_angle": "wide", "has_question": "no", "has_cta": "no"}),
-        _brief(user.user_id, 3, "Showcase: pressed flower bookmark", "Meet my pressed flower bookmark. Link in bio.",
-               {"content_format": "showcase", "camera_angle": "closeup", "has_question": "no", "has_cta": "yes"},
-               probability=0.2)])
+    user.briefs = _briefs(
+        url,
+        user.user_id,
+        [
+            _brief(
+                user.user_id,
+                1,
+                "Tutorial: epoxy resin coasters",
+                "Tutorial: epoxy resin coasters, made by hand. Which step? Save this.",
+                ATTRIBUTES,
+                probability=0.6,
+            ),
+            _brief(
+                user.user_id,
+                2,
+                "Timelapse: crochet bee",
+                "Hours of crochet bee in seconds.",
+                {"content_format": "timelapse", "camera_angle": "wide", "has_question": "no", "has_cta": "no"},
+            ),
+            _brief(
+                user.user_id,
+                3,
+                "Showcase: pressed flower bookmark",
+                "Meet my pressed flower bookmark. Link in bio.",
+                {"content_format": "showcase", "camera_angle": "closeup", "has_question": "no", "has_cta": "yes"},
+                probability=0.2,
+            ),
+        ],
+    )
     with clock.frozen_at(T0 + 10 * DAY):
         yield user
 
@@ -72,8 +140,13 @@ def _list(stack, user, **params) -> httpx.Response:
 
 
 def _posted(stack, user, brief_id: str, method: str = "POST", **body) -> httpx.Response:
-    return httpx.request(method, f"{stack.base_url}/api/ai/recommendations/{brief_id}/posted", json=body or None,
-                         headers=user.headers, timeout=30)
+    return httpx.request(
+        method,
+        f"{stack.base_url}/api/ai/recommendations/{brief_id}/posted",
+        json=body or None,
+        headers=user.headers,
+        timeout=30,
+    )
 
 
 def _close_the_loop(user_id: str) -> dict:
@@ -104,9 +177,15 @@ def test_a_named_post_is_linked_before_it_is_fetched_then_resolved_and_measured(
     assert response.status_code == 200, response.text
     item = response.json()
     assert item["status"] == "posted" and item["outcome"] is None
-    assert item["link"] | {"linked_at": None} == {"platform": "instagram", "platform_post_id": "new-1", "post_id": None,
-                                                  "source": "explicit", "confidence": None, "match": None,
-                                                  "linked_at": None}
+    assert item["link"] | {"linked_at": None} == {
+        "platform": "instagram",
+        "platform_post_id": "new-1",
+        "post_id": None,
+        "source": "explicit",
+        "confidence": None,
+        "match": None,
+        "linked_at": None,
+    }
     # The post arrives with the next fetch: 2 days after the brief, 8 days before her last fetch.
     insert_rows(stack.database.url, "posts", [_reel(creator.user_id, "new-1", T0 + 2 * DAY, 30, 10)])
     tally = _close_the_loop(creator.user_id)
@@ -124,8 +203,11 @@ def test_a_named_post_is_linked_before_it_is_fetched_then_resolved_and_measured(
 
 def test_posting_again_replaces_the_link_and_its_outcome(stack, creator):
     brief = creator.briefs[0]
-    insert_rows(stack.database.url, "posts", [_reel(creator.user_id, "p-good", T0 + 2 * DAY, 30, 10),
-                                              _reel(creator.user_id, "p-weak", T0 + 3 * DAY, 1, 1)])
+    insert_rows(
+        stack.database.url,
+        "posts",
+        [_reel(creator.user_id, "p-good", T0 + 2 * DAY, 30, 10), _reel(creator.user_id, "p-weak", T0 + 3 * DAY, 1, 1)],
+    )
     first = _posted(stack, creator, brief, platform="instagram", platform_post_id="p-good").json()
     assert first["status"] == "measured" and first["outcome"]["top_quartile"] is True  # 7 days of data already
     again = _posted(stack, creator, brief, platform="instagram", platform_post_id="p-weak").json()
@@ -141,9 +223,20 @@ def test_posting_again_replaces_the_link_and_its_outcome(stack, creator):
 def test_removing_a_link_reopens_the_brief_and_the_matcher_leaves_that_pair_alone(stack, creator):
     brief = creator.briefs[0]
     # A post that is the brief's own caption: the matcher links it.
-    insert_rows(stack.database.url, "posts", [_reel(creator.user_id, "echo", T0 + 2 * DAY, 12, 5,
-                                                    caption="Tutorial: epoxy resin coasters, made by hand, filmed "
-                                                            "overhead. Which step? Save this.")])
+    insert_rows(
+        stack.database.url,
+        "posts",
+        [
+            _reel(
+                creator.user_id,
+                "echo",
+                T0 + 2 * DAY,
+                12,
+                5,
+                caption="Tutorial: epoxy resin coasters, made by hand, filmed overhead. Which step? Save this.",
+            )
+        ],
+    )
     assert _close_the_loop(creator.user_id)["linked"] == 1
     linked = next(i for i in _list(stack, creator).json()["items"] if i["id"] == brief)
     assert linked["link"]["source"] == "auto" and 0.5 <= linked["link"]["confidence"] <= 1
@@ -162,9 +255,12 @@ def test_nobody_elses_brief_and_bad_requests(stack, creator, make_user):
     assert _posted(stack, other, brief, platform="instagram", platform_post_id="x").status_code == 404
     assert _posted(stack, other, brief, method="DELETE").status_code == 404
     assert _posted(stack, creator, "not-a-uuid", platform="instagram", platform_post_id="x").status_code == 404
-    for body in ({"platform": "myspace", "platform_post_id": "x"}, {"platform": "instagram"},
-                 {"platform": "instagram", "platform_post_id": "x", "extra": 1},
-                 {"platform": "instagram", "platform_post_id": "has space"}):
+    for body in (
+        {"platform": "myspace", "platform_post_id": "x"},
+        {"platform": "instagram"},
+        {"platform": "instagram", "platform_post_id": "x", "extra": 1},
+        {"platform": "instagram", "platform_post_id": "has space"},
+    ):
         response = _posted(stack, creator, brief, **body)
         assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
     assert _list(stack, creator, status="gone").status_code == 400
@@ -191,11 +287,21 @@ def test_a_post_she_linked_carries_the_briefs_levels_where_no_rule_read_one(stac
     insert_rows(stack.database.url, "posts", [_reel(creator.user_id, "plain", T0 + 2 * DAY, 3, 1)])
     _posted(stack, creator, creator.briefs[0], platform="instagram", platform_post_id="plain")
     with service_transaction() as conn:
-        post_id = str(conn.execute("select id from posts where user_id = %s and platform_post_id = 'plain'",
-                                   (creator.user_id,)).fetchone()["id"])
-        read = pl.DataFrame([(post_id, "has_question", "no", "rules", 0.9)],
-                            schema=["post_id", "attribute", "level", "source", "confidence"], orient="row")
-        levels = dict(known_levels(with_brief_levels(conn, creator.user_id, read))
-                      .filter(pl.col("post_id") == post_id).select("attribute", "level").iter_rows())
+        post_id = str(
+            conn.execute(
+                "select id from posts where user_id = %s and platform_post_id = 'plain'", (creator.user_id,)
+            ).fetchone()["id"]
+        )
+        read = pl.DataFrame(
+            [(post_id, "has_question", "no", "rules", 0.9)],
+            schema=["post_id", "attribute", "level", "source", "confidence"],
+            orient="row",
+        )
+        levels = dict(
+            known_levels(with_brief_levels(conn, creator.user_id, read))
+            .filter(pl.col("post_id") == post_id)
+            .select("attribute", "level")
+            .iter_rows()
+        )
     # What a rule read stays; what none could read comes from the brief she followed.
     assert levels == {"has_question": "no", "content_format": "tutorial", "camera_angle": "overhead", "has_cta": "yes"}

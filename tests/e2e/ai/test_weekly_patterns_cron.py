@@ -1,4 +1,5 @@
 """POST /api/cron/weekly-patterns: re-runs detection only for creators with posts since their last run."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,16 @@ def _insert_posts(url: str, user_id: str, n: int = 20) -> None:
             conn.execute(
                 "insert into posts (user_id, platform, platform_post_id, caption, type, views, saves, shares,"
                 " posted_at) values (%s, 'instagram', %s, %s, 'reel', %s, %s, %s, %s)",
-                (user_id, f"cron-{i}", "Overhead shot, trending sound. Save this!" if i % 2 else "Close-up.",
-                 1000 + 10 * i, 10 + i, 5 + i % 3, start + dt.timedelta(days=i)))
+                (
+                    user_id,
+                    f"cron-{i}",
+                    "Overhead shot, trending sound. Save this!" if i % 2 else "Close-up.",
+                    1000 + 10 * i,
+                    10 + i,
+                    5 + i % 3,
+                    start + dt.timedelta(days=i),
+                ),
+            )
 
 
 def _fitted_at(url: str, user_id: str):
@@ -40,8 +49,11 @@ def creators(stack, make_user):
         # 'done' already had a run after her latest posts; 'broken' has a zone no rule can use (the
         # database refuses such a zone, so it is written past the trigger, as a tz-database skew between
         # Postgres and Python would leave it).
-        conn.execute("insert into virality_models (user_id, model, report, fitted_at)"
-                     " values (%s, '{}', '{}', now() + interval '1 minute')", (done.user_id,))
+        conn.execute(
+            "insert into virality_models (user_id, model, report, fitted_at)"
+            " values (%s, '{}', '{}', now() + interval '1 minute')",
+            (done.user_id,),
+        )
         with conn.transaction():
             conn.execute("set local session_replication_role = replica")
             conn.execute("update profiles set timezone = 'Mars/Olympus_Mons' where id = %s", (broken.user_id,))
@@ -60,8 +72,9 @@ def test_only_creators_with_new_posts_are_processed_and_one_failure_stops_nobody
     assert _fitted_at(url, fresh.user_id) is not None
     assert _fitted_at(url, done.user_id) == done_before
     assert _fitted_at(url, idle.user_id) is None and _fitted_at(url, broken.user_id) is None
-    job = service_rows(url, "select job, status, stats, errors, finished_at from job_runs where id = %s",
-                       (body["run_id"],))[0]
+    job = service_rows(
+        url, "select job, status, stats, errors, finished_at from job_runs where id = %s", (body["run_id"],)
+    )[0]
     assert job["job"] == "weekly_patterns" and job["status"] == "partial" and job["finished_at"] is not None
     assert job["stats"]["candidates"] == body["candidates"] and job["errors"] == body["errors"]
 
@@ -69,8 +82,9 @@ def test_only_creators_with_new_posts_are_processed_and_one_failure_stops_nobody
     fitted = _fitted_at(url, fresh.user_id)
     assert fresh.user_id not in _candidates(stack)
     with psycopg.connect(url) as conn:
-        conn.execute("update posts set fetched_at = now() where user_id = %s and platform_post_id = 'cron-3'",
-                     (fresh.user_id,))
+        conn.execute(
+            "update posts set fetched_at = now() where user_id = %s and platform_post_id = 'cron-3'", (fresh.user_id,)
+        )
     assert fresh.user_id in _candidates(stack)
     _run(stack)
     assert _fitted_at(url, fresh.user_id) > fitted
@@ -92,28 +106,37 @@ def test_it_is_refused_without_the_cron_credentials(stack, make_user):
 
 def test_connected_creators_get_their_weekly_digest_and_briefs_are_measured(stack, make_user):
     """A connected creator with a brief she followed: the cron measures it and writes her digest."""
-    from tests.e2e.analytics.analytics_support import connect_platform
-
     from shared import clock
+    from tests.e2e.analytics.analytics_support import connect_platform
 
     url = stack.database.url
     user = make_user("digest")
     now = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
     with psycopg.connect(url) as conn:
         for i in range(24):
-            conn.execute("insert into posts (user_id, platform, platform_post_id, type, views, saves, shares,"
-                         " posted_at) values (%s, 'instagram', %s, 'reel', 1000, %s, 5, %s)",
-                         (user.user_id, f"d-{i}", i + 1, now - dt.timedelta(days=40 - i)))
-        conn.execute("insert into posts (user_id, platform, platform_post_id, type, views, saves, shares, posted_at)"
-                     " values (%s, 'instagram', 'followed', 'reel', 1000, 30, 10, %s)",
-                     (user.user_id, now - dt.timedelta(days=8)))
-        brief = conn.execute("insert into content_recommendations (user_id, rank, platform, concept, hook, provider,"
-                             " generated_at, virality_score, score_details) values (%s, 1, 'instagram', 'Tutorial <1>',"
-                             " 'h', 'offline-rules', %s, 0.5, '{\"model_probability\": 0.5, \"base_rate\": 0.25}')"
-                             " returning id", (user.user_id, now - dt.timedelta(days=9))).fetchone()[0]
-        conn.execute("insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id)"
-                     " select %s, %s, 'instagram', 'followed', id from posts where user_id = %s"
-                     " and platform_post_id = 'followed'", (brief, user.user_id, user.user_id))
+            conn.execute(
+                "insert into posts (user_id, platform, platform_post_id, type, views, saves, shares,"
+                " posted_at) values (%s, 'instagram', %s, 'reel', 1000, %s, 5, %s)",
+                (user.user_id, f"d-{i}", i + 1, now - dt.timedelta(days=40 - i)),
+            )
+        conn.execute(
+            "insert into posts (user_id, platform, platform_post_id, type, views, saves, shares, posted_at)"
+            " values (%s, 'instagram', 'followed', 'reel', 1000, 30, 10, %s)",
+            (user.user_id, now - dt.timedelta(days=8)),
+        )
+        brief = conn.execute(
+            "insert into content_recommendations (user_id, rank, platform, concept, hook, provider,"
+            " generated_at, virality_score, score_details) values (%s, 1, 'instagram', 'Tutorial <1>',"
+            " 'h', 'offline-rules', %s, 0.5, '{\"model_probability\": 0.5, \"base_rate\": 0.25}')"
+            " returning id",
+            (user.user_id, now - dt.timedelta(days=9)),
+        ).fetchone()[0]
+        conn.execute(
+            "insert into recommendation_links (recommendation_id, user_id, platform, platform_post_id, post_id)"
+            " select %s, %s, 'instagram', 'followed', id from posts where user_id = %s"
+            " and platform_post_id = 'followed'",
+            (brief, user.user_id, user.user_id),
+        )
     connect_platform(url, user.user_id, "instagram", last_fetched_at=now - dt.timedelta(hours=1))
     try:
         with clock.frozen_at(now):

@@ -1,4 +1,5 @@
 """Fixtures for the analytics endpoint tests (helpers live in analytics_support.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,4 +23,5 @@ def frozen_clock():
 def get(stack) -> Callable[..., httpx.Response]:
     def call(path: str, user, **params: Any) -> httpx.Response:
         return httpx.get(f"{stack.base_url}/api/analytics/{path}", params=params, headers=user.headers, timeout=10)
+
     return call

@@ -1,9 +1,11 @@
 """GET /api/analytics/overview on equal windows over covered days, against hand-computed sums (period=7d)."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+
 from tests.e2e.analytics.analytics_support import assert_problem_400, connect_platform, insert_rows
 
 TODAY = dt.date(2026, 11, 25)  # the app's clock in these tests
@@ -30,16 +32,37 @@ def creator(stack, make_user):
     rows = [snapshot(u, "instagram", 20, reach=99_999, views=99_999, engagements=9_999, saves=999)]  # before both
     for back in range(1, 15):  # Instagram: complete through yesterday; days -1..-7 against -8..-14
         now = back <= 7
-        rows.append(snapshot(u, "instagram", back, reach=100 if now else 50, views=200 if now else 100,
-                             engagements=20 if now else 5, saves=5 if now else 4, shares=2 if now else 1,
-                             watch_time_hrs=1.0 if now else 0.5, followers=1000 if back == 7 else None))
+        rows.append(
+            snapshot(
+                u,
+                "instagram",
+                back,
+                reach=100 if now else 50,
+                views=200 if now else 100,
+                engagements=20 if now else 5,
+                saves=5 if now else 4,
+                shares=2 if now else 1,
+                watch_time_hrs=1.0 if now else 0.5,
+                followers=1000 if back == 7 else None,
+            )
+        )
     rows.append(snapshot(u, "instagram", 0, followers=1050))  # today: followers only, the day is still running
     for back in range(3, 17):  # YouTube Analytics lags 3 days; day -12 is missing (pairs with day -5)
         if back != 12:
             now = back <= 9
-            rows.append(snapshot(u, "youtube", back, views=300 if now else 200, likes=10, comments=2, shares=3,
-                                 watch_time_hrs=2.0 if now else 1.0,
-                                 followers={3: 230, 10: 200}.get(back)))
+            rows.append(
+                snapshot(
+                    u,
+                    "youtube",
+                    back,
+                    views=300 if now else 200,
+                    likes=10,
+                    comments=2,
+                    shares=3,
+                    watch_time_hrs=2.0 if now else 1.0,
+                    followers={3: 230, 10: 200}.get(back),
+                )
+            )
     rows += [snapshot(u, "pinterest", back, views=100, saves=7) for back in (1, 2, 3)]  # connected 3 days ago
     rows.append(snapshot(u, "tiktok", 0, followers=500))
     insert_rows(stack.database.url, "analytics_snapshots", rows)
@@ -50,8 +73,14 @@ def creator(stack, make_user):
 
 
 def _metric(value, previous, change, change_pct, days=None, coverage=None):
-    return {"value": value, "previous": previous, "change": change, "change_pct": change_pct,
-            "days_compared": days, "coverage": coverage}
+    return {
+        "value": value,
+        "previous": previous,
+        "change": change,
+        "change_pct": change_pct,
+        "days_compared": days,
+        "coverage": coverage,
+    }
 
 
 def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_day(creator, get):
@@ -63,8 +92,12 @@ def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_
     assert list(platforms) == ["instagram", "youtube", "pinterest", "tiktok"]
 
     ig = platforms["instagram"]
-    assert ig["window"] == {"start": "2026-11-18", "end": "2026-11-24", "previous_start": "2026-11-11",
-                            "previous_end": "2026-11-17"}
+    assert ig["window"] == {
+        "start": "2026-11-18",
+        "end": "2026-11-24",
+        "previous_start": "2026-11-11",
+        "previous_end": "2026-11-17",
+    }
     assert ig["connection_status"] == "active" and ig["last_fetched_at"] == "2026-11-20T06:30:00Z"
     assert ig["snapshot_days"] == 7
     m = ig["metrics"]
@@ -74,7 +107,7 @@ def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_
     assert m["saves"] == _metric(35, 28, 7, 25.0, 7, 1.0)
     assert m["shares"] == _metric(14, 7, 7, 100.0, 7, 1.0)
     assert m["watch_hours"] == _metric(7.0, 3.5, 3.5, 100.0, 7, 1.0)
-    er = m["engagement_rate"]                                          # per reach: 140 / 700 vs 35 / 350
+    er = m["engagement_rate"]  # per reach: 140 / 700 vs 35 / 350
     assert er["value"] == pytest.approx(0.2) and er["previous"] == pytest.approx(0.1) and er["change_pct"] == 100.0
 
     yt = platforms["youtube"]
@@ -86,8 +119,9 @@ def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_
     assert m["watch_hours"] == _metric(12.0, 6.0, 6.0, 100.0, 6, 0.8571)
     assert m["reach"]["value"] is None and m["saves"]["value"] is None
     # per view: 6 x 15 / 1800 vs 6 x 15 / 1200
-    assert m["engagement_rate"]["value"] == pytest.approx(0.05) and m["engagement_rate"]["previous"] == \
-        pytest.approx(0.075)
+    assert m["engagement_rate"]["value"] == pytest.approx(0.05) and m["engagement_rate"]["previous"] == pytest.approx(
+        0.075
+    )
 
     pin = platforms["pinterest"]["metrics"]  # nothing before its first 3 days: no comparison, no percent
     assert pin["views"] == _metric(300, None, None, None, 0, 0.0)
@@ -98,15 +132,27 @@ def test_each_platform_is_compared_on_equal_windows_ending_on_its_last_complete_
 
 def test_totals_compare_only_when_every_platform_in_them_does(creator, get):
     total = get("overview", creator, period="7d").json()["total"]
-    assert total["shares"] == {**_metric(14 + 6 * 3, 7 + 6 * 3, 7, 28.0), "platforms": ["instagram", "youtube"],
-                               "not_compared": []}
-    assert total["watch_hours"] == {**_metric(19.0, 9.5, 9.5, 100.0), "platforms": ["instagram", "youtube"],
-                                    "not_compared": []}
+    assert total["shares"] == {
+        **_metric(14 + 6 * 3, 7 + 6 * 3, 7, 28.0),
+        "platforms": ["instagram", "youtube"],
+        "not_compared": [],
+    }
+    assert total["watch_hours"] == {
+        **_metric(19.0, 9.5, 9.5, 100.0),
+        "platforms": ["instagram", "youtube"],
+        "not_compared": [],
+    }
     # Pinterest's three young days have nothing to compare with: the total shows the sum, no percent.
-    assert total["views"] == {**_metric(1400 + 1800 + 300, None, None, None),
-                              "platforms": ["instagram", "youtube", "pinterest"], "not_compared": ["pinterest"]}
-    assert total["followers"] == {**_metric(1050 + 230 + 500, None, None, None),
-                                  "platforms": ["instagram", "youtube", "tiktok"], "not_compared": ["tiktok"]}
+    assert total["views"] == {
+        **_metric(1400 + 1800 + 300, None, None, None),
+        "platforms": ["instagram", "youtube", "pinterest"],
+        "not_compared": ["pinterest"],
+    }
+    assert total["followers"] == {
+        **_metric(1050 + 230 + 500, None, None, None),
+        "platforms": ["instagram", "youtube", "tiktok"],
+        "not_compared": ["tiktok"],
+    }
     # (140 + 7 x 15 + 21) / (700 reach + 7 x 300 + 300 views) over each current window's days, no previous
     assert total["engagement_rate"]["value"] == pytest.approx(266 / 3100)
     assert total["engagement_rate"]["previous"] is None and total["engagement_rate"]["not_compared"] == ["pinterest"]
@@ -130,8 +176,11 @@ def test_a_total_is_null_when_no_platform_reports_it(stack, make_user, get):
     insert_rows(stack.database.url, "analytics_snapshots", [snapshot(user.user_id, "tiktok", 0, followers=77)])
     body = get("overview", user, period="7d").json()
     assert body["total"]["views"] == {**_metric(None, None, None, None), "platforms": [], "not_compared": []}
-    assert body["total"]["followers"] == {**_metric(77, None, None, None), "platforms": ["tiktok"],
-                                          "not_compared": ["tiktok"]}
+    assert body["total"]["followers"] == {
+        **_metric(77, None, None, None),
+        "platforms": ["tiktok"],
+        "not_compared": ["tiktok"],
+    }
     assert body["platforms"][0]["metrics"]["followers"]["value"] == 77
     assert body["platforms"][0]["connection_status"] == "not_connected"
 

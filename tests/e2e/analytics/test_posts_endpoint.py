@@ -1,4 +1,5 @@
 """GET /api/analytics/posts: sorts over derived rates (NULLs last), filters, keyset paging, cursor checks."""
+
 from __future__ import annotations
 
 import base64
@@ -6,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+
 from tests.e2e.analytics.analytics_support import assert_problem_400, insert_rows
 
 # name, platform, type, day of Sept 2026, views, reach, likes, comments, saves, shares, title, caption
@@ -26,12 +28,26 @@ POSTS = [
 @pytest.fixture()
 def creator(stack, make_user):
     user = make_user("posts")
-    rows = [{"user_id": user.user_id, "platform": platform, "platform_post_id": name, "type": kind,
-             "posted_at": dt.datetime(2026, 9, day, 12, tzinfo=dt.timezone.utc), "views": views, "reach": reach,
-             "likes": likes, "comments": comments, "saves": saves, "shares": shares, "title": title,
-             "caption": caption, "completion_rate": {"p4": 0.45, "p5": 0.9}.get(name),
-             "watch_time_hrs": {"p4": 50.0, "p5": 20.0}.get(name)}
-            for name, platform, kind, day, views, reach, likes, comments, saves, shares, title, caption in POSTS]
+    rows = [
+        {
+            "user_id": user.user_id,
+            "platform": platform,
+            "platform_post_id": name,
+            "type": kind,
+            "posted_at": dt.datetime(2026, 9, day, 12, tzinfo=dt.timezone.utc),
+            "views": views,
+            "reach": reach,
+            "likes": likes,
+            "comments": comments,
+            "saves": saves,
+            "shares": shares,
+            "title": title,
+            "caption": caption,
+            "completion_rate": {"p4": 0.45, "p5": 0.9}.get(name),
+            "watch_time_hrs": {"p4": 50.0, "p5": 20.0}.get(name),
+        }
+        for name, platform, kind, day, views, reach, likes, comments, saves, shares, title, caption in POSTS
+    ]
     insert_rows(stack.database.url, "posts", rows)
     return user
 
@@ -54,22 +70,42 @@ def all_pages(get, user, **params) -> list[list[str]]:
 def test_save_rate_desc_puts_nulls_last_and_breaks_ties_by_id(creator, get):
     # .06 p3, .05 p9 = p1 (id desc), .03 p8, .02 p2, .01 p10, then no save rate (YouTube, TikTok, 0 views)
     assert names(get("posts", creator, sort="save_rate", order="desc")) == [
-        "p3", "p9", "p1", "p8", "p2", "p10", "p7", "p6", "p5", "p4"]
+        "p3",
+        "p9",
+        "p1",
+        "p8",
+        "p2",
+        "p10",
+        "p7",
+        "p6",
+        "p5",
+        "p4",
+    ]
 
 
 def test_share_rate_asc_puts_nulls_last_too(creator, get):
     # .002 p3, .005 p2, .01 p5, .02 p1 = p4 = p9 (id asc), .03 p6, then Pinterest and 0 views
     assert names(get("posts", creator, sort="share_rate", order="asc")) == [
-        "p3", "p2", "p5", "p1", "p4", "p9", "p6", "p7", "p8", "p10"]
+        "p3",
+        "p2",
+        "p5",
+        "p1",
+        "p4",
+        "p9",
+        "p6",
+        "p7",
+        "p8",
+        "p10",
+    ]
 
 
 def test_items_carry_the_rates(creator, get):
     items = {i["platform_post_id"]: i for i in get("posts", creator, sort="views").json()["items"]}
     assert items["p1"]["save_rate"] == pytest.approx(50 / 1000)
-    assert items["p1"]["engagement_rate"] == pytest.approx(180 / 800)      # (100+10+50+20) / reach
-    assert items["p4"]["engagement_rate"] == pytest.approx(320 / 4000)     # (200+40+80) / views
+    assert items["p1"]["engagement_rate"] == pytest.approx(180 / 800)  # (100+10+50+20) / reach
+    assert items["p4"]["engagement_rate"] == pytest.approx(320 / 4000)  # (200+40+80) / views
     assert items["p4"]["save_rate"] is None and items["p8"]["share_rate"] is None
-    assert items["p7"]["engagement_rate"] is None                          # 0 views
+    assert items["p7"]["engagement_rate"] is None  # 0 views
     assert items["p5"]["completion_rate"] == 0.9
 
 
@@ -80,11 +116,17 @@ def test_completion_and_watch_time_sorts(creator, get):
 
 def test_filters(creator, get):
     assert names(get("posts", creator, platform="instagram,pinterest", sort="posted_at", order="asc")) == [
-        "p1", "p2", "p3", "p8", "p9", "p10"]
+        "p1",
+        "p2",
+        "p3",
+        "p8",
+        "p9",
+        "p10",
+    ]
     assert names(get("posts", creator, type="reel")) == ["p9", "p1"]
     assert names(get("posts", creator, **{"from": "2026-09-03", "to": "2026-09-05"})) == ["p5", "p4", "p3"]
     assert names(get("posts", creator, min_views=3000, sort="views")) == ["p5", "p8", "p4", "p6"]
-    assert names(get("posts", creator, q="KILN")) == ["p8", "p2"]          # title or caption, any case
+    assert names(get("posts", creator, q="KILN")) == ["p8", "p2"]  # title or caption, any case
 
 
 def test_text_search_treats_wildcards_literally(creator, get):
@@ -93,12 +135,15 @@ def test_text_search_treats_wildcards_literally(creator, get):
     assert names(get("posts", creator, q="%")) == ["p3"]
 
 
-@pytest.mark.parametrize("params", [
-    {"sort": "save_rate", "order": "desc"},
-    {"sort": "share_rate", "order": "asc"},
-    {"sort": "posted_at", "order": "desc"},
-    {"sort": "reach", "order": "asc", "platform": "instagram,youtube"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "save_rate", "order": "desc"},
+        {"sort": "share_rate", "order": "asc"},
+        {"sort": "posted_at", "order": "desc"},
+        {"sort": "reach", "order": "asc", "platform": "instagram,youtube"},
+    ],
+)
 def test_paging_with_limit_3_returns_every_post_once_in_order(creator, get, params):
     whole = names(get("posts", creator, **params, limit=100))
     pages = all_pages(get, creator, **params, limit=3)
@@ -109,7 +154,11 @@ def test_paging_with_limit_3_returns_every_post_once_in_order(creator, get, para
 
 def test_save_rate_pages_cross_from_values_into_nulls(creator, get):
     assert all_pages(get, creator, sort="save_rate", limit=3) == [
-        ["p3", "p9", "p1"], ["p8", "p2", "p10"], ["p7", "p6", "p5"], ["p4"]]
+        ["p3", "p9", "p1"],
+        ["p8", "p2", "p10"],
+        ["p7", "p6", "p5"],
+        ["p4"],
+    ]
 
 
 def _cursor(get, user, **params) -> str:
@@ -144,10 +193,24 @@ def test_another_users_data_and_cursors_are_refused(creator, make_user, get):
     assert_problem_400(get("posts", other, sort="save_rate", cursor=cursor))
 
 
-@pytest.mark.parametrize("params", [
-    {"sort": "title"}, {"sort": "id"}, {"order": "sideways"}, {"limit": "0"}, {"limit": "101"},
-    {"limit": "ten"}, {"from": "2026-13-01"}, {"to": "yesterday"}, {"from": "2026-09-05", "to": "2026-09-01"},
-    {"platform": "myspace"}, {"type": "tweet"}, {"min_views": "-1"}, {"q": "x" * 101}, {"unknown": "1"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "title"},
+        {"sort": "id"},
+        {"order": "sideways"},
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"from": "2026-13-01"},
+        {"to": "yesterday"},
+        {"from": "2026-09-05", "to": "2026-09-01"},
+        {"platform": "myspace"},
+        {"type": "tweet"},
+        {"min_views": "-1"},
+        {"q": "x" * 101},
+        {"unknown": "1"},
+    ],
+)
 def test_bad_parameters_are_a_400_problem(creator, get, params):
     assert_problem_400(get("posts", creator, **params))

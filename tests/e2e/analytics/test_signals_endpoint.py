@@ -1,23 +1,39 @@
 """GET /api/analytics/signals: percentile scores against a hand-made history and niche."""
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
 import pytest
+
 from tests.e2e.analytics.analytics_support import NOW, assert_problem_400, connect_platform, insert_rows
 
 RECENT = [  # days ago, saves, shares, avg watch s, skip rate   (reach 1000 for all)
-    (2, 30, 5, 8.0, 0.30), (4, 50, 5, 9.0, 0.20), (6, 40, 5, 10.0, 0.25), (8, 60, 5, 11.0, 0.35),
-    (10, 20, 5, 12.0, 0.40)]
+    (2, 30, 5, 8.0, 0.30),
+    (4, 50, 5, 9.0, 0.20),
+    (6, 40, 5, 10.0, 0.25),
+    (8, 60, 5, 11.0, 0.35),
+    (10, 20, 5, 12.0, 0.40),
+]
 BASELINE = [(35 + 10 * i, 10 * (i + 1), i + 1, 5.0 + i, 0.10 + 0.05 * i) for i in range(10)]
 OUTSIDE = [(200, 999, 999, 99.0, 0.99)]  # older than 180 days: ignored
 
 
 def _ig_post(user_id: str, n: int, days_ago: int, saves: int, shares: int, watch: float, skip: float) -> dict:
-    return {"user_id": user_id, "platform": "instagram", "platform_post_id": f"ig{n}", "type": "reel",
-            "posted_at": NOW - dt.timedelta(days=days_ago), "views": 2000, "reach": 1000, "saves": saves,
-            "shares": shares, "avg_watch_time_s": watch, "skip_rate": round(skip, 2)}
+    return {
+        "user_id": user_id,
+        "platform": "instagram",
+        "platform_post_id": f"ig{n}",
+        "type": "reel",
+        "posted_at": NOW - dt.timedelta(days=days_ago),
+        "views": 2000,
+        "reach": 1000,
+        "saves": saves,
+        "shares": shares,
+        "avg_watch_time_s": watch,
+        "skip_rate": round(skip, 2),
+    }
 
 
 @pytest.fixture()
@@ -28,26 +44,62 @@ def creator(stack, make_user):
     with __import__("psycopg").connect(url) as conn:
         conn.execute("update profiles set niche_keywords = %s where id = %s", ([niche.upper()], u))
     rows = [_ig_post(u, n, *spec) for n, spec in enumerate(RECENT + BASELINE + OUTSIDE)]
-    rows += [{"user_id": u, "platform": "tiktok", "platform_post_id": f"tt{n}", "type": "video",
-              "posted_at": NOW - dt.timedelta(days=n + 1), "views": 1000, "shares": 10, "comments": 5}
-             for n in range(3)]
+    rows += [
+        {
+            "user_id": u,
+            "platform": "tiktok",
+            "platform_post_id": f"tt{n}",
+            "type": "video",
+            "posted_at": NOW - dt.timedelta(days=n + 1),
+            "views": 1000,
+            "shares": 10,
+            "comments": 5,
+        }
+        for n in range(3)
+    ]
     insert_rows(url, "posts", rows)
     connect_platform(url, u, "instagram")
     connect_platform(url, u, "tiktok")
-    first, second, elsewhere = insert_rows(url, "trending_creators", [
-        {"handle": f"a-{niche}", "platform": "instagram", "niche": niche},
-        {"handle": f"b-{niche}", "platform": "instagram", "niche": niche},
-        {"handle": f"c-{niche}", "platform": "instagram", "niche": "knitting"}])
+    first, second, elsewhere = insert_rows(
+        url,
+        "trending_creators",
+        [
+            {"handle": f"a-{niche}", "platform": "instagram", "niche": niche},
+            {"handle": f"b-{niche}", "platform": "instagram", "niche": niche},
+            {"handle": f"c-{niche}", "platform": "instagram", "niche": "knitting"},
+        ],
+    )
     post = lambda saves, **extra: {"saves": saves, "reach": 1000, **extra}  # noqa: E731
-    insert_rows(url, "creator_observations", [
-        {"creator_id": first, "observed_at": NOW - dt.timedelta(days=9), "followers": 1,
-         "recent_posts": [post(900)]},  # superseded by the later observation
-        {"creator_id": first, "observed_at": NOW - dt.timedelta(days=1), "followers": 1,
-         "recent_posts": [post(10), post(20), post(30)]},
-        {"creator_id": second, "observed_at": NOW - dt.timedelta(days=1), "followers": 1,
-         "recent_posts": [post(50), post(60), post(70, shares=7)]},
-        {"creator_id": elsewhere, "observed_at": NOW - dt.timedelta(days=1), "followers": 1,
-         "recent_posts": [post(1000)] * 5}])
+    insert_rows(
+        url,
+        "creator_observations",
+        [
+            {
+                "creator_id": first,
+                "observed_at": NOW - dt.timedelta(days=9),
+                "followers": 1,
+                "recent_posts": [post(900)],
+            },  # superseded by the later observation
+            {
+                "creator_id": first,
+                "observed_at": NOW - dt.timedelta(days=1),
+                "followers": 1,
+                "recent_posts": [post(10), post(20), post(30)],
+            },
+            {
+                "creator_id": second,
+                "observed_at": NOW - dt.timedelta(days=1),
+                "followers": 1,
+                "recent_posts": [post(50), post(60), post(70, shares=7)],
+            },
+            {
+                "creator_id": elsewhere,
+                "observed_at": NOW - dt.timedelta(days=1),
+                "followers": 1,
+                "recent_posts": [post(1000)] * 5,
+            },
+        ],
+    )
     return user
 
 
@@ -64,9 +116,9 @@ def test_saves_per_reach_is_the_percentile_of_the_recent_median_in_her_history(c
     i = s["inputs"]
     assert (i["n_recent"], i["n_baseline"]) == (5, 10)
     assert i["recent_value"] == pytest.approx(0.04)
-    assert i["baseline_median"] == pytest.approx(0.055)      # (.05 + .06) / 2
-    assert i["baseline_p25"] == pytest.approx(0.0325)        # .03 + 0.25 * .01 (position 2.25)
-    assert i["baseline_p75"] == pytest.approx(0.0775)        # .07 + 0.75 * .01 (position 6.75)
+    assert i["baseline_median"] == pytest.approx(0.055)  # (.05 + .06) / 2
+    assert i["baseline_p25"] == pytest.approx(0.0325)  # .03 + 0.25 * .01 (position 2.25)
+    assert i["baseline_p75"] == pytest.approx(0.0775)  # .07 + 0.75 * .01 (position 6.75)
     assert "4.0%" in s["explanation"] and "35%" in s["explanation"]
 
 

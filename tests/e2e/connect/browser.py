@@ -1,6 +1,7 @@
 """A real browser for the connect flow: Debian's chromium driven through Debian's chromedriver, and a
 minimal frontend on its own origin (the start button, and the page the callback returns to, which
 completes a flow the callback left awaiting the signed-in creator)."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,17 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage")
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
 
 _START_PAGE = """<!DOCTYPE html><html><head><title>Connections</title></head><body>
 <button id="connect-{platform}">Connect {platform}</button><p id="status"></p>
@@ -99,8 +108,11 @@ def require_browser() -> None:
     """The browser test never skips: a machine without chromium fails it, saying how to fix it."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).is_file()]
     if missing:
-        pytest.fail(f"{', '.join(missing)} missing: run ./scripts/test.sh as root (it apt-get installs "
-                    "chromium and chromium-driver) or install them yourself", pytrace=False)
+        pytest.fail(
+            f"{', '.join(missing)} missing: run ./scripts/test.sh as root (it apt-get installs "
+            "chromium and chromium-driver) or install them yourself",
+            pytrace=False,
+        )
 
 
 @contextmanager
@@ -113,8 +125,7 @@ def chromium() -> Iterator:
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}",
-                 "--host-resolver-rules=MAP *.localhost 127.0.0.1"):
+    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}", "--host-resolver-rules=MAP *.localhost 127.0.0.1"):
         options.add_argument(flag)
     # The browser is her machine, with its own clock: a server clock moved by libfaketime
     # (scripts/test_modes.sh) stays with the server, and Chromium's renderer cannot run under it.

@@ -1,4 +1,5 @@
 """Helpers to drive the OAuth flow through the gateway and the sandbox over real HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,14 @@ class Connector:
         flow.callback_url = response.headers["location"]
         return flow
 
-    def callback(self, flow: Flow, url: str | None = None, *, headers: dict | None = None,
-                 cookies: httpx.Cookies | dict | None = None) -> Flow:
+    def callback(
+        self,
+        flow: Flow,
+        url: str | None = None,
+        *,
+        headers: dict | None = None,
+        cookies: httpx.Cookies | dict | None = None,
+    ) -> Flow:
         target = url or flow.callback_url
         assert target and target.startswith(f"{self.stack.base_url}/api/auth/callback")
         client = httpx.Client(cookies=cookies if cookies is not None else flow.cookies, follow_redirects=False)
@@ -83,8 +90,9 @@ class Connector:
     def complete(self, user, handle: str, *, headers: dict | None = None) -> httpx.Response:
         """What the return page does with a handle: POST it with the signed-in creator's token."""
         headers = headers if headers is not None else user.headers if user is not None else {}
-        return httpx.post(f"{self.stack.base_url}/api/auth/complete", json={"handle": handle}, headers=headers,
-                          timeout=30)
+        return httpx.post(
+            f"{self.stack.base_url}/api/auth/complete", json={"handle": handle}, headers=headers, timeout=30
+        )
 
     def connect(self, user, platform: str, creator: int = 0) -> Flow:
         flow = self.callback(self.authorize(self.start(user, platform), sandbox_creator=str(creator)))
@@ -113,8 +121,11 @@ def db(stack):
 
 
 def connection_row(db, user_id: str, platform: str) -> dict | None:
-    return db.execute("select *, platform::text as platform, status::text as status from platform_connections"
-                      " where user_id = %s and platform = %s", (user_id, platform)).fetchone()
+    return db.execute(
+        "select *, platform::text as platform, status::text as status from platform_connections"
+        " where user_id = %s and platform = %s",
+        (user_id, platform),
+    ).fetchone()
 
 
 def stored_tokens(row: dict) -> tuple[str, str | None]:

@@ -13,6 +13,7 @@ the start fetch's response, so the callback completes nothing: it keeps the code
 back with a one-time handle in the fragment, and the return page posts it to /api/auth/complete with
 the signed-in creator's token. The platform's consent page (the sandbox, 127.0.0.1) is a third site.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -82,8 +83,11 @@ def _result(driver, frontend: Frontend) -> tuple[str, str]:
     from selenium.webdriver.common.by import By
 
     _wait(driver, lambda d: d.current_url.startswith(f"{frontend.origin}/connections"), "the return page")
-    element = _wait(driver, lambda d: d.find_element(By.ID, "result").get_attribute("data-code")
-                    and d.find_element(By.ID, "result"), "the result")
+    element = _wait(
+        driver,
+        lambda d: d.find_element(By.ID, "result").get_attribute("data-code") and d.find_element(By.ID, "result"),
+        "the result",
+    )
     return element.get_attribute("data-code"), element.text
 
 
@@ -98,9 +102,11 @@ def _sandbox_user_id(stack, account: int) -> str:
 
 def _latest_state(db, user) -> dict:
     """The user's newest state for the platform: whether it was kept for completion, and what is left."""
-    return db.execute("select handle_digest, authorization_code, claimed_at from oauth_states"
-                      " where user_id = %s and platform = %s order by created_at desc limit 1",
-                      (user.user_id, PLATFORM)).fetchone()
+    return db.execute(
+        "select handle_digest, authorization_code, claimed_at from oauth_states"
+        " where user_id = %s and platform = %s order by created_at desc limit 1",
+        (user.user_id, PLATFORM),
+    ).fetchone()
 
 
 def test_connect_in_her_own_browser_then_an_attackers_link_is_refused_in_it(stack, connector, make_user, db):
@@ -119,7 +125,12 @@ def test_connect_in_her_own_browser_then_an_attackers_link_is_refused_in_it(stac
         cookie = _binding_cookie(driver, f"http://{API_HOST}:{stack.gateway.port}")
         assert cookie is not None, "the browser did not keep the binding cookie"
         assert (cookie["name"], cookie["secure"], cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (
-            "__Host-ci_oauth_binding", True, True, "Lax", "/")
+            "__Host-ci_oauth_binding",
+            True,
+            True,
+            "Lax",
+            "/",
+        )
         assert victim.user_id not in cookie["value"]
 
         # The attacker starts a flow in his own browser and sends her the consent link.
@@ -135,7 +146,8 @@ def test_connect_in_her_own_browser_then_an_attackers_link_is_refused_in_it(stac
 
 @pytest.mark.parametrize("signed_in", [True, False])
 def test_an_attackers_consent_link_in_a_browser_that_never_started_a_flow_is_never_completed(
-        stack, connector, make_user, db, signed_in):
+    stack, connector, make_user, db, signed_in
+):
     """No binding cookie in her browser: the callback keeps the code for the starter, and her frontend,
     signed in as her, is refused it (or, signed out, asks her to sign in); nothing is linked either way."""
     victim, attacker = make_user("victim"), make_user("attacker")

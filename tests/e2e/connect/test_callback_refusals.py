@@ -1,4 +1,5 @@
 """Every way a callback can go wrong ends in a 302 to the frontend with a specific error, never a 500."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,15 @@ def test_expired_state_is_refused(stack, connector, make_user):
     code = query_of(flow.callback_url)["code"]
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=11)
     with psycopg.connect(stack.database.url, row_factory=dict_row, autocommit=True) as conn:
-        stale = issue_state(conn, get_settings(), None, user_id=user.user_id, platform="tiktok",
-                            redirect_uri=f"{stack.base_url}/api/auth/callback", now=past)
+        stale = issue_state(
+            conn,
+            get_settings(),
+            None,
+            user_id=user.user_id,
+            platform="tiktok",
+            redirect_uri=f"{stack.base_url}/api/auth/callback",
+            now=past,
+        )
     assert stale.expires_at < dt.datetime.now(dt.timezone.utc)
     url = f"{stack.base_url}/api/auth/callback?code={code}&state={stale.value}"
     refused = connector.callback(flow, url)
@@ -54,10 +62,11 @@ def test_forged_state_is_refused(stack, connector, make_user, tamper):
     params = query_of(flow.callback_url)
     nonce, signature = params["state"].split(".")
     expires = dt.datetime.fromisoformat(flow.start["state_expires_at"])
+    guessed = Settings(state_secret="guessed-" + "g" * 40)
     forged = {
         "signature": f"{nonce}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}",
         "nonce": f"{'x' * 32}.{sign(get_settings(), 'x' * 32, user.user_id, 'pinterest', expires)}",
-        "secret": f"{nonce}.{sign(Settings(state_secret='guessed-' + 'g' * 40), nonce, user.user_id, 'pinterest', expires)}",
+        "secret": f"{nonce}.{sign(guessed, nonce, user.user_id, 'pinterest', expires)}",
         "garbage": "not-a-state",
         "missing": None,
     }[tamper]
@@ -88,8 +97,9 @@ def test_state_completed_in_a_browser_bound_to_another_user_is_refused(connector
     assert connection_row(db, alice.user_id, "instagram") is None
 
 
-def test_a_consent_link_completed_without_the_starters_browser_cookie_is_never_linked(connector, sandbox,
-                                                                                      make_user, db):
+def test_a_consent_link_completed_without_the_starters_browser_cookie_is_never_linked(
+    connector, sandbox, make_user, db
+):
     """The attack of issue 14: Mallory starts a flow and sends its consent link to Alice; Alice's browser
     comes back without Mallory's binding cookie. The callback exchanges nothing and keeps the code for the
     flow's starter, behind a handle only Alice's browser was given; Alice's frontend, completing it as
@@ -116,8 +126,9 @@ def test_a_consent_link_completed_without_the_starters_browser_cookie_is_never_l
 
 @pytest.mark.parametrize("state", ["\x00", "a\x00b.c", "x" * 32 + ".\x00" + "y" * 42, "é" * 32 + "." + "y" * 43])
 def test_a_state_with_a_nul_byte_or_foreign_characters_is_an_invalid_state(stack, state):
-    response = httpx.get(f"{stack.base_url}/api/auth/callback", params={"state": state, "code": "c"},
-                         follow_redirects=False)
+    response = httpx.get(
+        f"{stack.base_url}/api/auth/callback", params={"state": state, "code": "c"}, follow_redirects=False
+    )
     assert response.status_code == 302
     assert query_of(response.headers["location"]) == {"error": "invalid_state"}
 
@@ -138,16 +149,25 @@ def test_consent_denied_on_the_platform_is_reported(connector, make_user, db, pl
     assert connection_row(db, user.user_id, platform) is None
 
 
-@pytest.mark.parametrize("platform, host, path, fault, expected", [
-    ("youtube", "oauth2.googleapis.com", "/token", {"kind": "5xx", "status": 500}, "platform_unavailable"),
-    ("tiktok", "open.tiktokapis.com", "/v2/oauth/token/", {"kind": "429", "retry_after": 30},
-     "platform_unavailable"),
-    ("pinterest", "api.pinterest.com", "/v5/oauth/token", {"kind": "refresh_fail"}, "exchange_failed"),
-    ("instagram", "api.instagram.com", "/oauth/access_token", {"kind": "malformed"}, "platform_unavailable"),
-    ("tiktok", "open.tiktokapis.com", "/v2/oauth/token/", {"kind": "refresh_fail"}, "exchange_failed"),
-])
+@pytest.mark.parametrize(
+    "platform, host, path, fault, expected",
+    [
+        ("youtube", "oauth2.googleapis.com", "/token", {"kind": "5xx", "status": 500}, "platform_unavailable"),
+        (
+            "tiktok",
+            "open.tiktokapis.com",
+            "/v2/oauth/token/",
+            {"kind": "429", "retry_after": 30},
+            "platform_unavailable",
+        ),
+        ("pinterest", "api.pinterest.com", "/v5/oauth/token", {"kind": "refresh_fail"}, "exchange_failed"),
+        ("instagram", "api.instagram.com", "/oauth/access_token", {"kind": "malformed"}, "platform_unavailable"),
+        ("tiktok", "open.tiktokapis.com", "/v2/oauth/token/", {"kind": "refresh_fail"}, "exchange_failed"),
+    ],
+)
 def test_token_endpoint_failures_redirect_with_the_error_and_store_nothing(
-        connector, sandbox, make_user, db, platform, host, path, fault, expected):
+    connector, sandbox, make_user, db, platform, host, path, fault, expected
+):
     user = make_user("exchange")
     flow = connector.authorize(connector.start(user, platform))
     sandbox.add_fault(host=host, path=path, count=1, **fault)
@@ -185,8 +205,12 @@ def test_callback_without_code_or_with_odd_parameters_never_fails_hard(stack, co
     base = f"{stack.base_url}/api/auth/callback"
     no_code = connector.callback(flow, f"{base}?state={state}&authuser=0&prompt=consent")
     assert no_code.outcome == {"error": "authorization_failed", "platform": "youtube"}
-    for url in (f"{base}", f"{base}?state=a&state=b&code=c&code=d", f"{base}?state={'x' * 5000}",
-                f"{base}?error=server_error"):
+    for url in (
+        f"{base}",
+        f"{base}?state=a&state=b&code=c&code=d",
+        f"{base}?state={'x' * 5000}",
+        f"{base}?error=server_error",
+    ):
         response = httpx.get(url, follow_redirects=False)
         assert response.status_code == 302 and response.headers["location"].startswith(FRONTEND)
         assert query_of(response.headers["location"])["error"] == "invalid_state"

@@ -5,6 +5,7 @@ real HTTP through the gateway and the sandbox: the handle works once, for the cr
 flow, within its five minutes; replayed, expired, forged and other users' handles are refused with the
 callback's codes and messages, and a refused handle's code is gone.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,12 @@ from shared.models.auth import CALLBACK_MESSAGES
 from shared.services.oauth_completion import HANDLE_TTL, handle_digest
 from tests.e2e.connect.conftest import PLATFORMS, connection_row, query_of, stored_tokens, token_problem
 
-TOKEN_ENDPOINTS = {"instagram": "api.instagram.com/oauth/access_token", "youtube": "oauth2.googleapis.com/token",
-                   "pinterest": "api.pinterest.com/v5/oauth/token", "tiktok": "open.tiktokapis.com/v2/oauth/token/"}
+TOKEN_ENDPOINTS = {
+    "instagram": "api.instagram.com/oauth/access_token",
+    "youtube": "oauth2.googleapis.com/token",
+    "pinterest": "api.pinterest.com/v5/oauth/token",
+    "tiktok": "open.tiktokapis.com/v2/oauth/token/",
+}
 T0 = dt.datetime(2030, 6, 3, 9, 0, tzinfo=dt.timezone.utc)
 
 
@@ -30,8 +35,9 @@ def _exchanges(sandbox, platform: str) -> int:
 
 def _kept(connector, user, platform: str, creator: int = 0):
     """Start as `user`, consent, and come back to the callback in a browser without the binding cookie."""
-    flow = connector.callback(connector.authorize(connector.start(user, platform), sandbox_creator=str(creator)),
-                              cookies={})
+    flow = connector.callback(
+        connector.authorize(connector.start(user, platform), sandbox_creator=str(creator)), cookies={}
+    )
     assert set(flow.outcome) == {"complete", "platform"} and flow.outcome["platform"] == platform, flow.location
     return flow
 
@@ -102,18 +108,21 @@ def test_forged_handles_are_refused_and_leave_the_real_one_usable(connector, mak
     user = make_user("forged")
     flow = _kept(connector, user, "pinterest")
     handle = flow.handle
-    forged = {"random": secrets.token_urlsafe(32),
-              "one_char_off": handle[:-1] + ("A" if handle[-1] != "A" else "B"),
-              "the_state": query_of(flow.callback_url)["state"],
-              "the_digest": handle_digest(handle).hex(),
-              "short": handle[:20],
-              "non_ascii": "é" * 43}[forgery]
+    forged = {
+        "random": secrets.token_urlsafe(32),
+        "one_char_off": handle[:-1] + ("A" if handle[-1] != "A" else "B"),
+        "the_state": query_of(flow.callback_url)["state"],
+        "the_digest": handle_digest(handle).hex(),
+        "short": handle[:20],
+        "non_ascii": "é" * 43,
+    }[forgery]
     _refused(connector.complete(user, forged), 404, "invalid_state", None)
     assert connector.complete(user, handle).status_code == 200
 
 
-@pytest.mark.parametrize("body", [{}, {"handle": ""}, {"handle": "x" * 129}, {"handle": 7},
-                                  {"handle": "h", "user_id": "someone"}])
+@pytest.mark.parametrize(
+    "body", [{}, {"handle": ""}, {"handle": "x" * 129}, {"handle": 7}, {"handle": "h", "user_id": "someone"}]
+)
 def test_malformed_completion_bodies_are_a_400(connector, stack, make_user, body):
     import httpx
 
@@ -162,8 +171,10 @@ def test_concurrent_completions_of_one_handle_have_exactly_one_winner(connector,
     assert sorted(statuses) == [200] + [409] * 5
 
 
-@pytest.mark.parametrize("fault, code", [({"kind": "refresh_fail"}, "exchange_failed"),
-                                         ({"kind": "5xx", "status": 500}, "platform_unavailable")])
+@pytest.mark.parametrize(
+    "fault, code",
+    [({"kind": "refresh_fail"}, "exchange_failed"), ({"kind": "5xx", "status": 500}, "platform_unavailable")],
+)
 def test_a_platform_refusing_the_kept_code_is_a_502_with_the_reason(connector, sandbox, make_user, db, fault, code):
     user = make_user("exchange")
     flow = _kept(connector, user, "youtube")
@@ -187,7 +198,9 @@ def test_the_authenticated_role_cannot_read_kept_codes(stack, connector, make_us
     claims = f'{{"sub": "{user.user_id}", "role": "authenticated"}}'
     for column in ("authorization_code", "handle_digest", "nonce"):
         with psycopg.connect(stack.database.url) as conn:
-            conn.execute("select set_config('role', 'authenticated', true),"
-                         " set_config('request.jwt.claims', %s, true)", (claims,))
+            conn.execute(
+                "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
+                (claims,),
+            )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"select {column} from oauth_states")

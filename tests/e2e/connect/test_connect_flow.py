@@ -1,8 +1,9 @@
 """Connecting each platform end to end: gateway → sandbox consent → callback → stored connection."""
+
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import hashlib
 
 import httpx
@@ -11,7 +12,12 @@ import pytest
 
 from shared.platforms.registry import get_platform
 from tests.e2e.connect.conftest import (
-    ACCESS_LIFETIME_S, PLATFORMS, connection_row, query_of, stored_tokens, token_problem,
+    ACCESS_LIFETIME_S,
+    PLATFORMS,
+    connection_row,
+    query_of,
+    stored_tokens,
+    token_problem,
 )
 
 EXPECTED_SCOPES = {
@@ -22,8 +28,9 @@ EXPECTED_SCOPES = {
 }
 
 
-def test_start_returns_a_consent_url_with_least_privilege_scopes_state_and_pkce_where_supported(stack, connector,
-                                                                                                 make_user):
+def test_start_returns_a_consent_url_with_least_privilege_scopes_state_and_pkce_where_supported(
+    stack, connector, make_user
+):
     user = make_user("start")
     for platform in PLATFORMS:
         flow = connector.start(user, platform)
@@ -53,7 +60,8 @@ def test_start_refuses_unknown_platforms_and_anonymous_callers(stack, make_user)
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_connecting_stores_an_active_encrypted_connection_with_the_platforms_real_lifetime(
-        stack, connector, sandbox, db, make_user, platform):
+    stack, connector, sandbox, db, make_user, platform
+):
     user = make_user(f"connect-{platform}")
     before = dt.datetime.now(dt.timezone.utc)
     flow = connector.connect(user, platform, creator=1)
@@ -86,15 +94,17 @@ def test_the_authenticated_role_cannot_read_token_columns(stack, connector, make
     connector.connect(user, "tiktok")
     claims = f'{{"sub": "{user.user_id}", "role": "authenticated"}}'
     with psycopg.connect(stack.database.url) as conn:
-        conn.execute("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
-                     (claims,))
+        conn.execute(
+            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)", (claims,)
+        )
         visible = conn.execute("select platform::text, status::text from platform_connections").fetchall()
         assert visible == [("tiktok", "active")]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select access_token from platform_connections")
     with psycopg.connect(stack.database.url) as conn:
-        conn.execute("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)",
-                     (claims,))
+        conn.execute(
+            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %s, true)", (claims,)
+        )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select refresh_token from platform_connections")
 
@@ -109,7 +119,8 @@ def test_pkce_verifier_is_stored_encrypted_and_matches_the_challenge(stack, conn
     from shared.vault import TokenVault
 
     verifier = TokenVault.from_settings(get_settings()).decrypt(
-        bytes(row["code_verifier"]), user_id=user.user_id, platform=platform, column="code_verifier")
+        bytes(row["code_verifier"]), user_id=user.user_id, platform=platform, column="code_verifier"
+    )
     assert verifier.encode() not in bytes(row["code_verifier"]) and 43 <= len(verifier) <= 128
     assert get_platform(platform).pkce_challenge(verifier) == params["code_challenge"]
     if platform == "youtube":  # RFC 7636 S256
@@ -125,6 +136,7 @@ def test_reconnecting_replaces_the_connection(stack, connector, db, make_user):
     second = connection_row(db, user.user_id, "pinterest")
     assert second["id"] == first["id"] and second["access_token"] != first["access_token"]
     assert second["platform_user_id"] != first["platform_user_id"]
-    count = db.execute("select count(*) as n from platform_connections where user_id = %s",
-                       (user.user_id,)).fetchone()["n"]
+    count = db.execute("select count(*) as n from platform_connections where user_id = %s", (user.user_id,)).fetchone()[
+        "n"
+    ]
     assert count == 1

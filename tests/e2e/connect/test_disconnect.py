@@ -1,4 +1,5 @@
 """DELETE /api/auth/{platform}: revoke where the platform offers it, delete only the caller's row."""
+
 from __future__ import annotations
 
 import httpx
@@ -11,10 +12,12 @@ def _delete(stack, user, platform: str) -> httpx.Response:
     return httpx.delete(f"{stack.base_url}/api/auth/{platform}", headers=user.headers, timeout=30)
 
 
-@pytest.mark.parametrize("platform, revocable", [("youtube", True), ("tiktok", True), ("instagram", False),
-                                                 ("pinterest", False)])
+@pytest.mark.parametrize(
+    "platform, revocable", [("youtube", True), ("tiktok", True), ("instagram", False), ("pinterest", False)]
+)
 def test_disconnect_revokes_where_offered_and_deletes_only_the_callers_row(
-        stack, connector, sandbox, db, make_user, platform, revocable):
+    stack, connector, sandbox, db, make_user, platform, revocable
+):
     user, neighbour = make_user("leaving"), make_user("staying")
     connector.connect(user, platform, creator=2)
     connector.connect(neighbour, platform, creator=2)

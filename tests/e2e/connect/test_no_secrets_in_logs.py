@@ -1,5 +1,6 @@
 """A whole connect-and-refresh run, logged at DEBUG, never writes a token, an authorization code or a
 completion handle."""
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,7 @@ class _Capture(logging.Handler):
         self.formatted.write(self.formatter_.format(record) + "\n")
 
 
-def test_connect_refresh_and_disconnect_log_no_token_no_code_and_no_handle(stack, connector, sandbox, db,
-                                                                           make_user):
+def test_connect_refresh_and_disconnect_log_no_token_no_code_and_no_handle(stack, connector, sandbox, db, make_user):
     configure_logging()
     root = logging.getLogger()
     capture, level = _Capture(), root.level
@@ -48,10 +48,13 @@ def test_connect_refresh_and_disconnect_log_no_token_no_code_and_no_handle(stack
             stolen = connector.callback(connector.authorize(connector.start(user, platform)), cookies={})
             codes += [query_of(stolen.callback_url)["code"], stolen.handle]
             assert connector.complete(other, stolen.handle).status_code == 403
-        db.execute("update platform_connections set token_expires_at = now() + interval '10 minutes'"
-                   " where user_id = %s", (user.user_id,))
-        assert httpx.post(f"{stack.base_url}/api/auth/refresh", headers=stack.cron_headers,
-                          timeout=60).status_code == 200
+        db.execute(
+            "update platform_connections set token_expires_at = now() + interval '10 minutes' where user_id = %s",
+            (user.user_id,),
+        )
+        assert (
+            httpx.post(f"{stack.base_url}/api/auth/refresh", headers=stack.cron_headers, timeout=60).status_code == 200
+        )
         assert httpx.delete(f"{stack.base_url}/api/auth/tiktok", headers=user.headers).status_code == 200
     finally:
         root.removeHandler(capture)

@@ -5,6 +5,7 @@ Google never rotates, so asking again recovers without the creator noticing; Pin
 the refresh token they were sent, so the lost answer held the only live one and the connection says
 exactly that, instead of being retried with a dead token run after run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,20 +16,26 @@ from shared.config import get_settings
 from shared.vault import TokenVault
 from tests.e2e.connect.conftest import connection_row, stored_tokens, token_problem
 
-TOKEN_ENDPOINTS = {"instagram": ("graph.instagram.com", "refresh_access_token"),
-                   "youtube": ("oauth2.googleapis.com", "/token"),
-                   "pinterest": ("api.pinterest.com", "/v5/oauth/token"),
-                   "tiktok": ("open.tiktokapis.com", "/v2/oauth/token/")}
+TOKEN_ENDPOINTS = {
+    "instagram": ("graph.instagram.com", "refresh_access_token"),
+    "youtube": ("oauth2.googleapis.com", "/token"),
+    "pinterest": ("api.pinterest.com", "/v5/oauth/token"),
+    "tiktok": ("open.tiktokapis.com", "/v2/oauth/token/"),
+}
 
 
 def _connected(connector, sandbox, db, user, platform: str) -> dict:
     connector.connect(user, platform, creator=4)
     if platform == "instagram":  # refreshable only when at least a day old
         aged = sandbox.mint_token("instagram", creator=4, age_s=2 * 86400)["access_token"]
-        blob = TokenVault.from_settings(get_settings()).encrypt(aged, user_id=user.user_id, platform="instagram",
-                                                                 column="access_token")
-        db.execute("update platform_connections set access_token = %s, last_refreshed_at = now() - interval"
-                   " '2 days' where user_id = %s and platform = 'instagram'", (blob, user.user_id))
+        blob = TokenVault.from_settings(get_settings()).encrypt(
+            aged, user_id=user.user_id, platform="instagram", column="access_token"
+        )
+        db.execute(
+            "update platform_connections set access_token = %s, last_refreshed_at = now() - interval"
+            " '2 days' where user_id = %s and platform = 'instagram'",
+            (blob, user.user_id),
+        )
     return connection_row(db, user.user_id, platform)
 
 
@@ -40,7 +47,8 @@ def _refresh(connection_id: str):
 
 @pytest.mark.parametrize("platform", ["instagram", "youtube"])
 def test_a_lost_refresh_response_is_recovered_where_the_platform_keeps_the_old_token(
-        connector, sandbox, db, make_user, platform):
+    connector, sandbox, db, make_user, platform
+):
     user = make_user("lost")
     before = _connected(connector, sandbox, db, user, platform)
     host, path = TOKEN_ENDPOINTS[platform]
@@ -58,7 +66,8 @@ def test_a_lost_refresh_response_is_recovered_where_the_platform_keeps_the_old_t
 
 @pytest.mark.parametrize("platform", ["pinterest", "tiktok"])
 def test_a_lost_refresh_response_where_the_platform_retired_the_old_token_says_so(
-        connector, sandbox, db, make_user, platform):
+    connector, sandbox, db, make_user, platform
+):
     user = make_user("lost")
     before = _connected(connector, sandbox, db, user, platform)
     _, old_refresh = stored_tokens(before)
@@ -78,7 +87,8 @@ def test_a_lost_refresh_response_where_the_platform_retired_the_old_token_says_s
 
 
 def test_a_lost_response_whose_retry_also_fails_is_reported_precisely_on_the_next_refusal(
-        connector, sandbox, db, make_user):
+    connector, sandbox, db, make_user
+):
     user = make_user("lost")
     before = _connected(connector, sandbox, db, user, "tiktok")
     sandbox.add_fault(kind="truncated", host="open.tiktokapis.com", path="/v2/oauth/token/", count=1)

@@ -1,4 +1,5 @@
 """The hourly refresh cron over real HTTP: what is due, Instagram's 24 h rule, rotation, refusals, races."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,10 @@ def _run(stack) -> dict:
 
 
 def _expire_soon(db, user_id: str, platform: str, minutes: int = 30) -> None:
-    db.execute("update platform_connections set token_expires_at = now() + %s where user_id = %s and platform = %s",
-               (dt.timedelta(minutes=minutes), user_id, platform))
+    db.execute(
+        "update platform_connections set token_expires_at = now() + %s where user_id = %s and platform = %s",
+        (dt.timedelta(minutes=minutes), user_id, platform),
+    )
 
 
 def test_refresh_needs_the_cron_identity(stack, make_user):
@@ -57,8 +60,9 @@ def test_due_tokens_are_refreshed_and_rotating_refresh_tokens_replaced(stack, co
         else:
             assert refresh != old[platform][1] and token_problem(sandbox, refresh, "refresh") is None
             assert token_problem(sandbox, old[platform][1], "refresh") == "rotated"
-    run = db.execute("select status, stats, errors, finished_at from job_runs where id = %s",
-                     (body["run_id"],)).fetchone()
+    run = db.execute(
+        "select status, stats, errors, finished_at from job_runs where id = %s", (body["run_id"],)
+    ).fetchone()
     assert run["finished_at"] is not None and run["stats"]["refreshed"] == body["refreshed"]
 
 
@@ -82,8 +86,7 @@ def test_the_old_rotated_refresh_token_is_refused_by_the_platform(stack, connect
         asyncio.run(reuse())
 
 
-def test_instagram_tokens_younger_than_a_day_are_skipped_older_ones_refreshed(
-        stack, connector, sandbox, db, make_user):
+def test_instagram_tokens_younger_than_a_day_are_skipped_older_ones_refreshed(stack, connector, sandbox, db, make_user):
     from shared.vault import TokenVault
 
     young, old = make_user("ig-young"), make_user("ig-old")
@@ -93,11 +96,14 @@ def test_instagram_tokens_younger_than_a_day_are_skipped_older_ones_refreshed(
     young_before = connection_row(db, young.user_id, "instagram")
     # A long-lived token obtained two days ago, expiring within the refresh lead (7 days).
     aged = sandbox.mint_token("instagram", creator=1, age_s=2 * 86400)["access_token"]
-    blob = TokenVault.from_settings(get_settings()).encrypt(aged, user_id=old.user_id, platform="instagram",
-                                                             column="access_token")
-    db.execute("update platform_connections set access_token = %s, last_refreshed_at = now() - interval '2 days',"
-               " token_expires_at = now() + interval '3 days' where user_id = %s and platform = 'instagram'",
-               (blob, old.user_id))
+    blob = TokenVault.from_settings(get_settings()).encrypt(
+        aged, user_id=old.user_id, platform="instagram", column="access_token"
+    )
+    db.execute(
+        "update platform_connections set access_token = %s, last_refreshed_at = now() - interval '2 days',"
+        " token_expires_at = now() + interval '3 days' where user_id = %s and platform = 'instagram'",
+        (blob, old.user_id),
+    )
 
     _run(stack)
 
@@ -137,8 +143,11 @@ def test_a_refresh_fault_at_the_token_endpoint_marks_needs_reauth(stack, connect
     user = make_user("refresh-fail")
     connector.connect(user, "pinterest", creator=2)
     _expire_soon(db, user.user_id, "pinterest", minutes=1)
-    db.execute("update platform_connections set token_expires_at = now() - interval '1 minute'"
-               " where user_id = %s and platform = 'pinterest'", (user.user_id,))
+    db.execute(
+        "update platform_connections set token_expires_at = now() - interval '1 minute'"
+        " where user_id = %s and platform = 'pinterest'",
+        (user.user_id,),
+    )
     # Expiring first in the run, this connection meets the one-shot fault.
     sandbox.add_fault(kind="refresh_fail", host="api.pinterest.com", path="/v5/oauth/token", count=1)
     _run(stack)
@@ -148,8 +157,11 @@ def test_a_refresh_fault_at_the_token_endpoint_marks_needs_reauth(stack, connect
 def test_transient_failures_are_counted_and_retried_next_run(stack, connector, sandbox, db, make_user):
     user = make_user("transient")
     connector.connect(user, "pinterest", creator=4)
-    db.execute("update platform_connections set token_expires_at = now() - interval '2 minutes'"
-               " where user_id = %s and platform = 'pinterest'", (user.user_id,))
+    db.execute(
+        "update platform_connections set token_expires_at = now() - interval '2 minutes'"
+        " where user_id = %s and platform = 'pinterest'",
+        (user.user_id,),
+    )
     # One 5xx is asked again at once (the answer was lost, the platform may have refreshed): two fail the run.
     sandbox.add_fault(kind="5xx", host="api.pinterest.com", path="/v5/oauth/token", count=2, status=503)
     body = _run(stack)
@@ -186,8 +198,9 @@ def test_overlapping_runs_use_each_refresh_token_exactly_once(stack, connector, 
 
     assert len(results) == 2
     assert sandbox.stats()["double_use_attempts"] == double_use_before
-    refreshed_rows = db.execute("select count(*) as n from platform_connections where last_refreshed_at >= %s",
-                                (started,)).fetchone()["n"]
+    refreshed_rows = db.execute(
+        "select count(*) as n from platform_connections where last_refreshed_at >= %s", (started,)
+    ).fetchone()["n"]
     assert sum(r.refreshed for r in results) == refreshed_rows  # no connection refreshed twice
     assert sum(r.failed + r.needs_reauth for r in results) == 0
     assert sum(r.skipped for r in results) >= 1  # the runs did meet: one found rows locked or already done
@@ -197,8 +210,9 @@ def test_overlapping_runs_use_each_refresh_token_exactly_once(stack, connector, 
         assert token_problem(sandbox, old[platform], "refresh") == "rotated"
 
 
-def test_refresh_connection_refreshes_one_connection_and_reports_what_happened(stack, connector, sandbox, db,
-                                                                               make_user):
+def test_refresh_connection_refreshes_one_connection_and_reports_what_happened(
+    stack, connector, sandbox, db, make_user
+):
     import asyncio
 
     import psycopg

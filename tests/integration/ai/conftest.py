@@ -3,6 +3,7 @@
 The system clock is frozen at the sandbox's day for every run here, so the worlds, the windows and so
 every assertion are the same on any real date.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

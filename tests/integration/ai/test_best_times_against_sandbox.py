@@ -1,4 +1,5 @@
 """Best times recovered from sandbox histories fetched through the real clients, against planted truth."""
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,13 @@ from tests.integration.ai.conftest import SANDBOX_TODAY
 
 # Posting-time effects per platform, on every engagement (likes, comments, saves, shares).
 EFFECTS = [
-    {"attribute": "posting_time", "level": "evening", "metric": "engagement_rate", "lift": 1.4, "platform": "instagram"},
+    {
+        "attribute": "posting_time",
+        "level": "evening",
+        "metric": "engagement_rate",
+        "lift": 1.4,
+        "platform": "instagram",
+    },
     {"attribute": "weekday", "level": "weekend", "metric": "engagement_rate", "lift": 1.3, "platform": "tiktok"},
     {"attribute": "posting_time", "level": "morning", "metric": "engagement_rate", "lift": 1.25, "platform": "youtube"},
 ]
@@ -30,14 +37,25 @@ def worlds():
     for seed in (3, 8, 15):
         with clock.frozen_at(SANDBOX_TODAY) as now, start_sandbox(seed=seed, creators=1, effects=EFFECTS) as sandbox:
             records = fetch_creator_posts(sandbox, 0)
-            truth = {f"{p}:{post['id']}": post for p in ("instagram", "youtube", "pinterest", "tiktok")
-                     for post in httpx.get(f"{sandbox.base_url}/_sandbox/posts/{p}/0", timeout=60).json()["posts"]}
+            truth = {
+                f"{p}:{post['id']}": post
+                for p in ("instagram", "youtube", "pinterest", "tiktok")
+                for post in httpx.get(f"{sandbox.base_url}/_sandbox/posts/{p}/0", timeout=60).json()["posts"]
+            }
             zone = sandbox.creators()[0]["time_zone"]
         rows = post_rows(records)
         extra = {f"{r.platform}:{r.platform_post_id}": r for r in records}
-        frame = pl.DataFrame([{**{k: row[k] for k in ("id", "platform", "type", "posted_at", "views", "saves", "shares")},
-                               "reach": extra[row["id"]].reach, "likes": extra[row["id"]].likes,
-                               "comments": extra[row["id"]].comments} for row in rows])
+        frame = pl.DataFrame(
+            [
+                {
+                    **{k: row[k] for k in ("id", "platform", "type", "posted_at", "views", "saves", "shares")},
+                    "reach": extra[row["id"]].reach,
+                    "likes": extra[row["id"]].likes,
+                    "comments": extra[row["id"]].comments,
+                }
+                for row in rows
+            ]
+        )
         out.append((frame, zone, truth, now))
     return out
 
@@ -48,8 +66,13 @@ def test_planted_posting_time_effects_come_back_with_covering_intervals(worlds):
         for result in best_times(frame, zone, now):
             ids = frame.filter(pl.col("platform") == result.platform)["id"].to_list()
             attrs = [truth[i]["attributes"] for i in ids]
-            lifts = np.array([LIFT.get((result.platform, "posting_time", a["posting_time"]), 1.0)
-                              * LIFT.get((result.platform, "weekday", a["weekday"]), 1.0) for a in attrs])
+            lifts = np.array(
+                [
+                    LIFT.get((result.platform, "posting_time", a["posting_time"]), 1.0)
+                    * LIFT.get((result.platform, "weekday", a["weekday"]), 1.0)
+                    for a in attrs
+                ]
+            )
             blocks = np.array([a["posting_time"] for a in attrs])
             for level, e in result.blocks.items():
                 true_ratio = lifts[blocks == level].mean() / lifts.mean()

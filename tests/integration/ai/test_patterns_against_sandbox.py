@@ -6,6 +6,7 @@ Posts come from the sandbox through the real platform clients and the ingest's u
 levels come from `extract_attributes` over captions, timestamps and platform signals, never from the
 sandbox's ground truth.
 """
+
 from __future__ import annotations
 
 import psycopg
@@ -15,7 +16,6 @@ from shared.db import service_transaction
 from shared.llm.models import ContentConcept, Shot
 from shared.services.patterns import load_or_fit_virality_model
 from shared.services.recommend import score_concept
-
 from tests.integration.ai.conftest import PLANTED, SANDBOX_TODAY, TESTABLE
 
 
@@ -59,8 +59,11 @@ def test_a_world_without_effects_yields_no_findings_even_at_fdr_10_percent(null_
 def test_the_unobservable_effect_is_reported_as_not_testable_with_the_reason(seeded_creators):
     duration = PLANTED[4]
     for creator in seeded_creators:
-        row = next(c for c in creator.run.coverage
-                   if (c["attribute"], c["metric"]) == (duration["attribute"], duration["metric"]))
+        row = next(
+            c
+            for c in creator.run.coverage
+            if (c["attribute"], c["metric"]) == (duration["attribute"], duration["metric"])
+        )
         assert row["verdict"] == "not_testable" and row["n_known"] < 2 * 15
         assert "Instagram does not expose duration" in row["reason"]
         assert "Pinterest, where saves exist only for pins of the last 90 days" in row["reason"]
@@ -73,22 +76,40 @@ def test_the_unobservable_effect_is_reported_as_not_testable_with_the_reason(see
 def test_findings_are_stored_as_insights_with_their_numbers(seeded_creators, database_url):
     creator = seeded_creators[0]
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("select insight, impact, category, data_points from insights where user_id = %s"
-                            " and category <> 'pattern_coverage'", (creator.user_id,)).fetchall()
+        rows = conn.execute(
+            "select insight, impact, category, data_points from insights where user_id = %s"
+            " and category <> 'pattern_coverage'",
+            (creator.user_id,),
+        ).fetchall()
     assert len(rows) == len(_findings(creator)) > 0
     for insight, impact, category, data_points in rows:
         assert category == data_points["attribute"] and impact in ("high", "medium", "low")
-        assert set(data_points) == {"attribute", "level", "metric", "ratio", "ci_low", "ci_high", "n_level",
-                                    "n_reference", "reference", "p_value", "q_value", "top_share", "base_share"}
+        assert set(data_points) == {
+            "attribute",
+            "level",
+            "metric",
+            "ratio",
+            "ci_low",
+            "ci_high",
+            "n_level",
+            "n_reference",
+            "reference",
+            "p_value",
+            "q_value",
+            "top_share",
+            "base_share",
+        }
         assert data_points["q_value"] <= 0.05 and "95% CI" in insight and " of your posts with other " in insight
 
 
 def test_attributes_are_stored_with_source_and_confidence(seeded_creators, database_url):
     creator = seeded_creators[0]
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("select attribute, source, min(confidence), max(confidence), count(*)"
-                            " from post_attributes where user_id = %s group by attribute, source",
-                            (creator.user_id,)).fetchall()
+        rows = conn.execute(
+            "select attribute, source, min(confidence), max(confidence), count(*)"
+            " from post_attributes where user_id = %s group by attribute, source",
+            (creator.user_id,),
+        ).fetchall()
     by_attribute = {(a, s): (lo, hi, n) for a, s, lo, hi, n in rows}
     assert ("posting_time", "platform") in by_attribute and ("camera_angle", "rules") in by_attribute
     # Hook speed is read from Instagram's skip rate / YouTube's retention where the platform has it.
@@ -119,11 +140,18 @@ BAD = {"camera_angle": "wide", "audio_type": "original_audio", "hook_speed": "sl
 
 def _concept(levels: dict[str, str]) -> ContentConcept:
     return ContentConcept(
-        concept="Resin coaster set", hook="Watch the pour", video_length_s=25,
+        concept="Resin coaster set",
+        hook="Watch the pour",
+        video_length_s=25,
         shot_list=[Shot(order=i, description=f"shot {i}", duration_s=8) for i in (1, 2, 3)],
-        editing_style="clean cuts", music="original studio audio", caption="New coasters",
-        hashtags=["#resin", "#handmade", "#coasters"], platform="instagram",
-        attributes={"content_format": "showcase", **levels}, rationale="test")
+        editing_style="clean cuts",
+        music="original studio audio",
+        caption="New coasters",
+        hashtags=["#resin", "#handmade", "#coasters"],
+        platform="instagram",
+        attributes={"content_format": "showcase", **levels},
+        rationale="test",
+    )
 
 
 def test_with_planted_patterns_the_skill_is_positive_and_earned_on_later_posts(seeded_creators):

@@ -1,4 +1,5 @@
 """A kept code's row lifecycle in real Postgres: sealed under a handle, claimed once, by its user, in time."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,16 @@ def vault(stack):
 
 def _kept(conn, vault, user, platform: str = "youtube", verifier: str | None = "v" * 64) -> str:
     """A state issued and consumed at T0 in a browser without the cookie, its code kept: the handle."""
-    issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform=platform,
-                         redirect_uri=CALLBACK, code_verifier=verifier, now=T0)
+    issued = issue_state(
+        conn,
+        get_settings(),
+        vault,
+        user_id=user.user_id,
+        platform=platform,
+        redirect_uri=CALLBACK,
+        code_verifier=verifier,
+        now=T0,
+    )
     state = consume_state(conn, get_settings(), vault, issued.value, now=T0)
     return await_completion(conn, vault, state, CODE)
 
@@ -47,8 +56,13 @@ def test_a_kept_code_is_sealed_and_claimed_once_with_its_verifier(conn, vault, m
     row = _row(conn, handle)
     assert CODE.encode() not in bytes(row["authorization_code"]) and row["handle_expires_at"] == T0 + HANDLE_TTL
     pending = claim_completion(conn, vault, handle, caller_user_id=user.user_id, now=T0 + HANDLE_TTL / 2)
-    assert (pending.code, pending.state.user_id, pending.state.platform, pending.state.redirect_uri,
-            pending.state.code_verifier) == (CODE, user.user_id, "youtube", CALLBACK, "v" * 64)
+    assert (
+        pending.code,
+        pending.state.user_id,
+        pending.state.platform,
+        pending.state.redirect_uri,
+        pending.state.code_verifier,
+    ) == (CODE, user.user_id, "youtube", CALLBACK, "v" * 64)
     assert _row(conn, handle)["authorization_code"] is None
     with pytest.raises(StateRefused, match="state_replayed"):
         claim_completion(conn, vault, handle, caller_user_id=user.user_id, now=T0 + HANDLE_TTL / 2)
@@ -58,8 +72,9 @@ def test_a_handle_is_good_until_its_deadline_and_not_at_it(conn, vault, make_use
     user = make_user("deadline")
     on_time = _kept(conn, vault, user)
     late = _kept(conn, vault, user)
-    claim_completion(conn, vault, on_time, caller_user_id=user.user_id,
-                     now=T0 + HANDLE_TTL - dt.timedelta(microseconds=1))
+    claim_completion(
+        conn, vault, on_time, caller_user_id=user.user_id, now=T0 + HANDLE_TTL - dt.timedelta(microseconds=1)
+    )
     with pytest.raises(StateRefused, match="state_expired"):
         claim_completion(conn, vault, late, caller_user_id=user.user_id, now=T0 + HANDLE_TTL)
     assert _row(conn, late)["authorization_code"] is None
@@ -107,8 +122,10 @@ def test_concurrent_claims_of_one_handle_have_exactly_one_winner(stack, vault, m
 def test_purging_wipes_codes_whose_handle_expired_and_keeps_live_ones(conn, vault, make_user):
     user = make_user("purge")
     expired, live = _kept(conn, vault, user), _kept(conn, vault, user)
-    conn.execute("update oauth_states set handle_expires_at = %s where handle_digest = %s",
-                 (T0 + HANDLE_TTL * 3, handle_digest(live)))
+    conn.execute(
+        "update oauth_states set handle_expires_at = %s where handle_digest = %s",
+        (T0 + HANDLE_TTL * 3, handle_digest(live)),
+    )
     purge_states(conn, now=T0 + HANDLE_TTL * 2)
     assert _row(conn, expired)["authorization_code"] is None
     assert _row(conn, live)["authorization_code"] is not None

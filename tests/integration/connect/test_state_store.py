@@ -1,4 +1,5 @@
 """The oauth_states row lifecycle in real Postgres: issue, consume once, refuse, purge."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,13 +36,25 @@ def _consume(conn, value, user=None, **kw):
 
 def test_a_state_is_consumed_once_and_returns_what_it_was_bound_to(conn, vault, make_user):
     user = make_user("state")
-    issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="youtube",
-                         redirect_uri=CALLBACK, code_verifier="v" * 64)
+    issued = issue_state(
+        conn,
+        get_settings(),
+        vault,
+        user_id=user.user_id,
+        platform="youtube",
+        redirect_uri=CALLBACK,
+        code_verifier="v" * 64,
+    )
     verified = _consume(conn, issued.value, user)
     assert (verified.user_id, verified.platform, verified.redirect_uri, verified.code_verifier) == (
-        user.user_id, "youtube", CALLBACK, "v" * 64)
-    row = conn.execute("select used_at, code_verifier from oauth_states where nonce = %s",
-                       (issued.value.split(".")[0],)).fetchone()
+        user.user_id,
+        "youtube",
+        CALLBACK,
+        "v" * 64,
+    )
+    row = conn.execute(
+        "select used_at, code_verifier from oauth_states where nonce = %s", (issued.value.split(".")[0],)
+    ).fetchone()
     assert row["used_at"] is not None and b"v" * 64 not in bytes(row["code_verifier"])
     with pytest.raises(StateRefused) as replay:
         _consume(conn, issued.value, user)
@@ -51,8 +64,9 @@ def test_a_state_is_consumed_once_and_returns_what_it_was_bound_to(conn, vault, 
 def test_two_callbacks_racing_for_one_state_have_exactly_one_winner(stack, vault, make_user):
     user = make_user("race")
     with psycopg.connect(stack.database.url, autocommit=True, row_factory=dict_row) as setup:
-        issued = issue_state(setup, get_settings(), vault, user_id=user.user_id, platform="tiktok",
-                             redirect_uri=CALLBACK)
+        issued = issue_state(
+            setup, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK
+        )
     outcomes, barrier = [], threading.Barrier(8)
 
     def attempt() -> None:
@@ -75,12 +89,12 @@ def test_two_callbacks_racing_for_one_state_have_exactly_one_winner(stack, vault
 def test_expired_and_cross_user_states_are_refused_and_spent(conn, vault, make_user):
     user, other = make_user("state"), make_user("other")
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=15)
-    stale = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="pinterest",
-                        redirect_uri=CALLBACK, now=past)
+    stale = issue_state(
+        conn, get_settings(), vault, user_id=user.user_id, platform="pinterest", redirect_uri=CALLBACK, now=past
+    )
     with pytest.raises(StateRefused, match="state_expired"):
         _consume(conn, stale.value, user)
-    fresh = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="pinterest",
-                        redirect_uri=CALLBACK)
+    fresh = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="pinterest", redirect_uri=CALLBACK)
     with pytest.raises(StateRefused, match="wrong_user"):
         _consume(conn, fresh.value, user, caller_user_id=other.user_id)
     with pytest.raises(StateRefused, match="state_replayed"):
@@ -88,8 +102,9 @@ def test_expired_and_cross_user_states_are_refused_and_spent(conn, vault, make_u
 
 
 @pytest.mark.parametrize("browser, reason", [("other", "wrong_user"), ("forged", "wrong_user")])
-def test_a_state_completed_in_a_browser_bound_to_another_user_is_refused_and_spent(conn, vault, make_user,
-                                                                                    browser, reason):
+def test_a_state_completed_in_a_browser_bound_to_another_user_is_refused_and_spent(
+    conn, vault, make_user, browser, reason
+):
     user, other = make_user("state"), make_user("other")
     issued = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="tiktok", redirect_uri=CALLBACK)
     genuine = binding_value(get_settings(), user.user_id)
@@ -115,12 +130,14 @@ def test_a_state_consumed_without_a_binding_cookie_is_spent_but_not_browser_boun
 def test_old_states_are_purged_and_live_ones_kept(conn, vault, make_user):
     user = make_user("purge")
     ancient = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)
-    old = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="instagram",
-                      redirect_uri=CALLBACK, now=ancient)
-    live = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="instagram",
-                       redirect_uri=CALLBACK)
+    old = issue_state(
+        conn, get_settings(), vault, user_id=user.user_id, platform="instagram", redirect_uri=CALLBACK, now=ancient
+    )
+    live = issue_state(conn, get_settings(), vault, user_id=user.user_id, platform="instagram", redirect_uri=CALLBACK)
     assert purge_states(conn) >= 1
-    nonces = {r["nonce"] for r in conn.execute("select nonce from oauth_states where user_id = %s",
-                                               (user.user_id,)).fetchall()}
+    nonces = {
+        r["nonce"]
+        for r in conn.execute("select nonce from oauth_states where user_id = %s", (user.user_id,)).fetchall()
+    }
     assert nonces == {live.value.split(".")[0]}
     assert old.value.split(".")[0] not in nonces

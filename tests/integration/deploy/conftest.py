@@ -1,4 +1,5 @@
 """Prints the deploy rehearsal's per-bundle cold start at the end of the run (CI's log keeps it)."""
+
 from __future__ import annotations
 
 REPORT_ATTRIBUTE = "rehearsal_report"  # set on pytest's config by test_rehearsal.py's fixture

@@ -1,5 +1,6 @@
 """The deploy rehearsal: every bundle installed alone, served as its own process behind the gateway config,
 the whole product run through it; and a bundle missing a module or a requirement fails it."""
+
 from __future__ import annotations
 
 import json
@@ -85,8 +86,9 @@ def test_a_bundle_missing_a_registry_loaded_module_fails_the_rehearsal(tmp_path,
         (bundles["auth_start"].directory / "shared" / "platforms" / "tiktok.py").unlink()
 
     with pytest.raises(RehearsalFailed) as failed:
-        rehearse(tmp_path, database_url, sandbox.base_url, venvs, tamper=remove_tiktok, only={"auth_start"},
-                 journey=False)
+        rehearse(
+            tmp_path, database_url, sandbox.base_url, venvs, tamper=remove_tiktok, only={"auth_start"}, journey=False
+        )
     assert failed.value.stage == "imports"
     assert "shared.platforms.tiktok" in str(failed.value) and "auth_start" in str(failed.value)
 
@@ -98,7 +100,14 @@ def test_a_bundle_missing_a_requirement_fails_the_rehearsal(tmp_path, database_u
         requirements.write_text("\n".join(kept) + "\n")
 
     with pytest.raises(RehearsalFailed) as failed:
-        rehearse(tmp_path, database_url, sandbox.base_url, venvs, tamper=drop_cloud_tasks,
-                 only={"cron_fetch_analytics"}, journey=False)
+        rehearse(
+            tmp_path,
+            database_url,
+            sandbox.base_url,
+            venvs,
+            tamper=drop_cloud_tasks,
+            only={"cron_fetch_analytics"},
+            journey=False,
+        )
     assert failed.value.stage == "imports"
     assert "tasks_v2" in str(failed.value) and "cron_fetch_analytics" in str(failed.value)

@@ -3,6 +3,7 @@
 Every run is scoped to the test's own users (`user_ids`), so connections other tests create in the
 session database are never leased here.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Backfill, incremental runs and paging against the sandbox's ground truth, per platform."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +10,19 @@ from ingest_support import connection, fetch, make_due, requests_to, table
 from shared.db import service_transaction
 
 # Requests of one platform in the sandbox's stats (endpoint templates start with the host).
-HOSTS = {"instagram": "graph.instagram.com", "youtube": "googleapis.com", "pinterest": "api.pinterest.com",
-         "tiktok": "open.tiktokapis.com"}
+HOSTS = {
+    "instagram": "graph.instagram.com",
+    "youtube": "googleapis.com",
+    "pinterest": "api.pinterest.com",
+    "tiktok": "open.tiktokapis.com",
+}
 CREATOR = {"instagram": 1, "youtube": 2, "pinterest": 3, "tiktok": 4}
-NULL_POST_METRICS = {"tiktok": ("saves", "save_rate", "reach"), "youtube": ("saves", "save_rate", "reach"),
-                     "pinterest": ("shares", "share_rate", "reach"), "instagram": ()}
+NULL_POST_METRICS = {
+    "tiktok": ("saves", "save_rate", "reach"),
+    "youtube": ("saves", "save_rate", "reach"),
+    "pinterest": ("shares", "share_rate", "reach"),
+    "instagram": (),
+}
 
 
 def _today() -> dt.date:
@@ -37,8 +46,9 @@ def test_backfill_then_incremental_matches_the_sandbox(platform, connected, clea
         assert all(p[metric] is None for p in posts.values()), metric
     assert all(p["views"] is not None for p in posts.values())
     if platform == "tiktok":
-        assert all(p["views"] == truth[pid]["views"] and p["shares"] == truth[pid]["shares"]
-                   for pid, p in posts.items())
+        assert all(
+            p["views"] == truth[pid]["views"] and p["shares"] == truth[pid]["shares"] for pid, p in posts.items()
+        )
 
     snapshots = table("analytics_snapshots", user.user_id, platform)
     days = [s["snapshot_date"] for s in snapshots]

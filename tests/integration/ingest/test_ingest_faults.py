@@ -1,4 +1,5 @@
 """Every sandbox fault: the run completes, the faulty connection gets its verdict, the others are fetched."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,11 @@ CREATOR = 5
 def _as_if_backfilled_yesterday(ids: dict[str, str]) -> None:
     """Incremental runs keep these tests fast; backfill is covered in test_ingest_backfill."""
     with service_transaction() as conn:
-        conn.execute("update platform_connections set backfilled_at = now() - interval '1 day',"
-                     " last_fetched_at = now() - interval '1 day' where id = any(%s::uuid[])", (list(ids.values()),))
+        conn.execute(
+            "update platform_connections set backfilled_at = now() - interval '1 day',"
+            " last_fetched_at = now() - interval '1 day' where id = any(%s::uuid[])",
+            (list(ids.values()),),
+        )
 
 
 @pytest.fixture
@@ -39,11 +43,13 @@ def _outcome(result, ids, faulty: str | None) -> dict[str, dict]:
 TRANSIENT = [
     ("429_then_ok", "pinterest", {"kind": "429", "host": "api.pinterest.com", "count": 2}),
     ("429_retry_after_short", "tiktok", {"kind": "429", "host": "open.tiktokapis.com", "count": 2, "retry_after": 1}),
-    ("instagram_code_4_then_ok", "instagram", {"kind": "429", "host": "graph.instagram.com", "count": 2,
-                                               "status": 403}),
+    (
+        "instagram_code_4_then_ok",
+        "instagram",
+        {"kind": "429", "host": "graph.instagram.com", "count": 2, "status": 403},
+    ),
     ("5xx_then_ok", "youtube", {"kind": "5xx", "host": "www.googleapis.com", "count": 2}),
-    ("timeout_then_ok", "pinterest", {"kind": "timeout", "host": "api.pinterest.com", "count": 1,
-                                      "latency_ms": 2500}),
+    ("timeout_then_ok", "pinterest", {"kind": "timeout", "host": "api.pinterest.com", "count": 1, "latency_ms": 2500}),
     ("malformed_then_ok", "tiktok", {"kind": "malformed", "host": "open.tiktokapis.com", "count": 1}),
     ("truncated_then_ok", "instagram", {"kind": "truncated", "host": "graph.instagram.com", "count": 1}),
 ]
@@ -64,24 +70,45 @@ def test_transient_faults_are_retried_within_the_run(name, platform, rule, creat
 
 
 PERSISTENT = [
-    ("429_long_retry_after", "youtube", {"kind": "429", "host": "www.googleapis.com", "retry_after": 7200},
-     "rate_limited", "deferred"),
+    (
+        "429_long_retry_after",
+        "youtube",
+        {"kind": "429", "host": "www.googleapis.com", "retry_after": 7200},
+        "rate_limited",
+        "deferred",
+    ),
     ("429_without_retry_after", "pinterest", {"kind": "429", "host": "api.pinterest.com"}, "rate_limited", "deferred"),
-    ("instagram_code_4", "instagram", {"kind": "429", "host": "graph.instagram.com", "status": 403},
-     "rate_limited", "deferred"),
-    ("youtube_quota", "youtube", {"kind": "429", "host": "youtubeanalytics.googleapis.com", "status": 403},
-     "rate_limited", "deferred"),
+    (
+        "instagram_code_4",
+        "instagram",
+        {"kind": "429", "host": "graph.instagram.com", "status": 403},
+        "rate_limited",
+        "deferred",
+    ),
+    (
+        "youtube_quota",
+        "youtube",
+        {"kind": "429", "host": "youtubeanalytics.googleapis.com", "status": 403},
+        "rate_limited",
+        "deferred",
+    ),
     ("5xx", "tiktok", {"kind": "5xx", "host": "open.tiktokapis.com"}, "upstream", "failed"),
-    ("timeout", "pinterest", {"kind": "timeout", "host": "api.pinterest.com", "latency_ms": 2500}, "upstream",
-     "failed"),
+    (
+        "timeout",
+        "pinterest",
+        {"kind": "timeout", "host": "api.pinterest.com", "latency_ms": 2500},
+        "upstream",
+        "failed",
+    ),
     ("malformed", "instagram", {"kind": "malformed", "host": "graph.instagram.com"}, "malformed", "failed"),
     ("truncated", "youtube", {"kind": "truncated", "host": "www.googleapis.com"}, "malformed", "failed"),
 ]
 
 
 @pytest.mark.parametrize("name,platform,rule,kind,verdict", PERSISTENT, ids=[t[0] for t in PERSISTENT])
-def test_persistent_faults_are_recorded_and_the_others_fetched(name, platform, rule, kind, verdict, creator,
-                                                               clean_sandbox, settings):
+def test_persistent_faults_are_recorded_and_the_others_fetched(
+    name, platform, rule, kind, verdict, creator, clean_sandbox, settings
+):
     user, ids = creator
     clean_sandbox.add_fault(**rule)
     started = dt.datetime.now(dt.timezone.utc)
@@ -109,8 +136,9 @@ def _access_token(connection_id: str) -> str:
     from shared.vault import TokenVault
 
     with service_transaction() as conn:
-        row = conn.execute(f"select {CONNECTION_COLUMNS} from platform_connections where id = %s",
-                           (connection_id,)).fetchone()
+        row = conn.execute(
+            f"select {CONNECTION_COLUMNS} from platform_connections where id = %s", (connection_id,)
+        ).fetchone()
     return load_tokens(TokenVault.from_settings(get_settings()), row).access_token.get_secret_value()
 
 

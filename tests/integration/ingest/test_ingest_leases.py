@@ -1,5 +1,6 @@
 """Leases under controlled time: a fetch longer than its lease keeps it, a fetch whose lease was taken
 over writes nothing and is not reported done, a token that no longer decrypts needs a reconnect."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,8 +65,9 @@ def _archived_by(run_id: str) -> int:
 def test_a_fetch_longer_than_its_lease_renews_it_and_no_other_run_can_take_it(connected, clean_sandbox, settings):
     user, ids = connected(3, ("pinterest",))
     cid, owner, t0 = ids["pinterest"], str(uuid.uuid4()), clock.now()
-    clean_sandbox.add_fault(kind="latency", host="api.pinterest.com", path="/v5/user_account", count=1,
-                            latency_ms=HOLD_MS)
+    clean_sandbox.add_fault(
+        kind="latency", host="api.pinterest.com", path="/v5/user_account", count=1, latency_ms=HOLD_MS
+    )
     with clock.frozen_at(t0):
         thread, outcome = _fetch_in_thread(_slow_settings(settings), _leased(cid, owner), owner, 0.02)
         clock.set_now(t0 + dt.timedelta(seconds=50))  # most of the lease gone while the fetch still runs
@@ -82,8 +84,9 @@ def test_a_fetch_longer_than_its_lease_renews_it_and_no_other_run_can_take_it(co
 def test_a_fetch_whose_lease_was_taken_over_writes_nothing_and_is_not_done(connected, clean_sandbox, settings):
     user, ids = connected(3, ("pinterest",))
     cid, owner, t0 = ids["pinterest"], str(uuid.uuid4()), clock.now()
-    clean_sandbox.add_fault(kind="latency", host="api.pinterest.com", path="/v5/user_account", count=1,
-                            latency_ms=HOLD_MS)
+    clean_sandbox.add_fault(
+        kind="latency", host="api.pinterest.com", path="/v5/user_account", count=1, latency_ms=HOLD_MS
+    )
     with clock.frozen_at(t0):
         # Renewals only every 10 minutes: this run is as stalled as one stuck in a long GC pause.
         thread, outcome = _fetch_in_thread(_slow_settings(settings), _leased(cid, owner), owner, 600.0)
@@ -103,8 +106,10 @@ def test_a_token_that_no_longer_decrypts_needs_a_reconnect_and_is_not_retried(co
 
     user, ids = connected(3, ("tiktok",))
     with service_transaction() as conn:  # sealed under a key the app no longer has
-        conn.execute("update platform_connections set access_token = %s where id = %s",
-                     (b"\x00gone-key" + bytes(40), ids["tiktok"]))
+        conn.execute(
+            "update platform_connections set access_token = %s where id = %s",
+            (b"\x00gone-key" + bytes(40), ids["tiktok"]),
+        )
     result = fetch(settings, user)
     assert result.connections_needs_reauth == 1 and result.errors == {"decrypt": 1}, result
     row = connection(ids["tiktok"])

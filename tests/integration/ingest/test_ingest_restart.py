@@ -1,5 +1,6 @@
 """A fetch run hit by a database restart: platform data is fetched while Postgres is away, and each
 connection's raw pages, snapshots and posts are written together or not at all."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,8 +50,9 @@ def _all_leased(ids: dict[str, str]) -> bool:
 
 def _unit_counts(user_id: str, platform: str) -> tuple[int, int, int]:
     with service_transaction() as conn:
-        raw = conn.execute("select count(*) as n from raw_payloads where user_id = %s and platform = %s",
-                           (user_id, platform)).fetchone()["n"]
+        raw = conn.execute(
+            "select count(*) as n from raw_payloads where user_id = %s and platform = %s", (user_id, platform)
+        ).fetchone()["n"]
     return len(table("analytics_snapshots", user_id, platform)), len(table("posts", user_id, platform)), raw
 
 
@@ -68,7 +70,8 @@ def test_a_restart_while_platform_calls_are_in_flight_loses_nothing(database, co
 
 
 def test_an_outage_across_the_writes_leaves_nothing_half_written_and_the_fetch_resumes(
-        database, connected, clean_sandbox, settings):
+    database, connected, clean_sandbox, settings
+):
     user, ids = connected(4)
     clean_sandbox.add_fault(kind="latency", host="*", latency_ms=20)
     t0 = clock.now()
@@ -95,5 +98,7 @@ def test_an_outage_across_the_writes_leaves_nothing_half_written_and_the_fetch_r
         resumed = fetch(settings, user)
     assert resumed.connections_done == result.connections_failed, resumed
     assert all(min(_unit_counts(user.user_id, p)) > 0 for p in PLATFORMS)
-    print(f"\nrestart mid-fetch: {result.connections_failed} of 4 fetches met the outage "
-          f"(nothing written), resumed {lease} later: {resumed.connections_done} done")
+    print(
+        f"\nrestart mid-fetch: {result.connections_failed} of 4 fetches met the outage "
+        f"(nothing written), resumed {lease} later: {resumed.connections_done} done"
+    )

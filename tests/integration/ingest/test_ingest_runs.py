@@ -1,4 +1,5 @@
 """Whole runs: killed and re-run, overlapping runs, fan-out, re-normalization, the HTTP entry points."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,11 @@ from shared.db import service_transaction
 def _as_if_backfilled_yesterday(*id_maps: dict[str, str]) -> None:
     ids = [cid for ids in id_maps for cid in ids.values()]
     with service_transaction() as conn:
-        conn.execute("update platform_connections set backfilled_at = now() - interval '1 day',"
-                     " last_fetched_at = now() - interval '1 day' where id = any(%s::uuid[])", (ids,))
+        conn.execute(
+            "update platform_connections set backfilled_at = now() - interval '1 day',"
+            " last_fetched_at = now() - interval '1 day' where id = any(%s::uuid[])",
+            (ids,),
+        )
 
 
 def _tables(user_id: str) -> tuple[list, list]:
@@ -31,8 +35,11 @@ def _tables(user_id: str) -> tuple[list, list]:
 def _fetches_per_connection(user_ids: list[str]) -> dict[tuple[str, str], int]:
     """How many runs archived pages for each (user, platform)."""
     with service_transaction() as conn:
-        rows = conn.execute("select user_id::text as u, platform::text as p, count(distinct run_id) as runs"
-                            " from raw_payloads where user_id = any(%s::uuid[]) group by 1, 2", (user_ids,)).fetchall()
+        rows = conn.execute(
+            "select user_id::text as u, platform::text as p, count(distinct run_id) as runs"
+            " from raw_payloads where user_id = any(%s::uuid[]) group by 1, 2",
+            (user_ids,),
+        ).fetchall()
     return {(r["u"], r["p"]): r["runs"] for r in rows}
 
 
@@ -52,11 +59,20 @@ def test_a_run_killed_midway_and_rerun_equals_a_clean_run(connected, clean_sandb
     clean_sandbox.add_fault(kind="latency", host="*", latency_ms=15)
     t0 = clock.now()
     lease, budget = dt.timedelta(seconds=60), dt.timedelta(seconds=120)
-    env = {**os.environ, "APP_CLOCK": t0.isoformat(), "FETCH_LEASE_S": str(int(lease.total_seconds())),
-           "FETCH_BUDGET_S": str(int(budget.total_seconds())), "PLATFORM_LIMITS_JSON": json.dumps(TEST_LIMITS),
-           "LOG_LEVEL": "ERROR"}
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, killed_user.user_id], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "APP_CLOCK": t0.isoformat(),
+        "FETCH_LEASE_S": str(int(lease.total_seconds())),
+        "FETCH_BUDGET_S": str(int(budget.total_seconds())),
+        "PLATFORM_LIMITS_JSON": json.dumps(TEST_LIMITS),
+        "LOG_LEVEL": "ERROR",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, killed_user.user_id],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     pause = threading.Event()
     for _ in range(3000):  # kill once some connections are done and others still running
         done = [p for p, cid in killed_ids.items() if connection(cid)["last_fetched_at"] is not None]
@@ -79,8 +95,9 @@ def test_a_run_killed_midway_and_rerun_equals_a_clean_run(connected, clean_sandb
         assert fetch(settings, clean_user).connections_done == 4
 
     with service_transaction() as conn:
-        closed = conn.execute("select status, finished_at, errors from job_runs where id = %s",
-                              (killed_run,)).fetchone()
+        closed = conn.execute(
+            "select status, finished_at, errors from job_runs where id = %s", (killed_run,)
+        ).fetchone()
     assert closed["status"] == "abandoned" and closed["finished_at"] is not None
     assert "closed by run" in closed["errors"]["abandoned"]
     killed_snapshots, killed_posts = _tables(killed_user.user_id)
@@ -91,8 +108,10 @@ def test_a_run_killed_midway_and_rerun_equals_a_clean_run(connected, clean_sandb
 
 def _running_fetch_run_started_at(started_at) -> str:
     with service_transaction() as conn:
-        row = conn.execute("select id from job_runs where job = 'fetch_analytics' and status = 'running'"
-                           " and started_at = %s", (started_at,)).fetchone()
+        row = conn.execute(
+            "select id from job_runs where job = 'fetch_analytics' and status = 'running' and started_at = %s",
+            (started_at,),
+        ).fetchone()
     assert row is not None, "the killed run should still say running"
     return str(row["id"])
 
@@ -112,7 +131,9 @@ def test_overlapping_runs_never_fetch_the_same_connection(connected, clean_sandb
     for thread in threads:
         thread.join()
 
-    assert sum(r.connections_leased for r in results) == 12
+    # A run keeps what its recent throughput says it can finish and fans out the rest (worked in process
+    # here); on a loaded machine that split moves, the total never does.
+    assert sum(r.connections_leased + r.fanned_out for r in results) == 12
     assert sum(r.connections_done for r in results) == 12
     fetched = _fetches_per_connection([u.user_id for u, _ in users])
     assert len(fetched) == 12 and set(fetched.values()) == {1}  # each connection archived by exactly one run
@@ -126,8 +147,9 @@ def test_fan_out_runs_the_worker_path_in_process_locally(connected, clean_sandbo
 
     assert result.fanned_out == 3 and result.connections_leased == 1
     assert result.connections_done == 4 and result.status == "succeeded"
-    assert all(connection(cid)["lease_owner"] is None and connection(cid)["last_fetch_error"] is None
-               for cid in ids.values())
+    assert all(
+        connection(cid)["lease_owner"] is None and connection(cid)["last_fetch_error"] is None for cid in ids.values()
+    )
 
 
 def test_renormalizing_the_archive_reproduces_the_rows(connected, clean_sandbox, settings):
@@ -152,16 +174,21 @@ def test_renormalizing_the_archive_reproduces_the_rows(connected, clean_sandbox,
 
 def _park_other_connections(user_ids: list[str]) -> list[str]:
     with service_transaction() as conn:
-        rows = conn.execute("update platform_connections set next_fetch_at = next_fetch_at + interval '100 years'"
-                            " where not (user_id = any(%s::uuid[])) and next_fetch_at <= now() returning id",
-                            (user_ids,)).fetchall()
+        rows = conn.execute(
+            "update platform_connections set next_fetch_at = next_fetch_at + interval '100 years'"
+            " where not (user_id = any(%s::uuid[])) and next_fetch_at <= now() returning id",
+            (user_ids,),
+        ).fetchall()
     return [str(r["id"]) for r in rows]
 
 
 def _unpark(ids: list[str]) -> None:
     with service_transaction() as conn:
-        conn.execute("update platform_connections set next_fetch_at = next_fetch_at - interval '100 years'"
-                     " where id = any(%s::uuid[])", (ids,))
+        conn.execute(
+            "update platform_connections set next_fetch_at = next_fetch_at - interval '100 years'"
+            " where id = any(%s::uuid[])",
+            (ids,),
+        )
 
 
 def test_cron_and_worker_endpoints_over_http(stack, connected, clean_sandbox):
@@ -182,15 +209,23 @@ def test_cron_and_worker_endpoints_over_http(stack, connected, clean_sandbox):
         assert run["job"] == "fetch_analytics" and run["status"] == "succeeded"
         assert run["stats"]["connections_done"] == 1
 
-        pending = next(cid for cid in ids.values() if connection(cid)["last_fetch_error"] is None
-                       and connection(cid)["next_fetch_at"].timestamp() <= time.time())  # the one not yet fetched
+        pending = next(
+            cid
+            for cid in ids.values()
+            if connection(cid)["last_fetch_error"] is None
+            and connection(cid)["next_fetch_at"].timestamp() <= time.time()
+        )  # the one not yet fetched
         worker = f"{stack.base_url}/api/tasks/fetch-connection"
         task = httpx.post(worker, json={"connection_id": pending}, headers=stack.cron_headers, timeout=120)
         assert task.status_code == 200, task.text
         assert task.json()["outcome"] == "done" and task.json()["rows"]["posts"] > 0
         again = httpx.post(worker, json={"connection_id": pending}, headers=stack.cron_headers, timeout=60)
         assert again.json()["outcome"] == "skipped"  # a redelivered task finds nothing due
-        assert httpx.post(worker, json={"connection_id": pending, "x": 1}, headers=stack.cron_headers,
-                          timeout=30).status_code == 400
+        assert (
+            httpx.post(
+                worker, json={"connection_id": pending, "x": 1}, headers=stack.cron_headers, timeout=30
+            ).status_code
+            == 400
+        )
     finally:
         _unpark(parked)

@@ -1,5 +1,6 @@
 """The overview's period-over-period changes against the sandbox's true daily account metrics, on several
 seeds: ingest through the real pipeline, compare on equal windows, and land within 2 points of the truth."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,13 +24,22 @@ def _connect(sandbox, settings, user_id: str, platform: str) -> None:
     minted = sandbox.mint_token(platform, 0)
     now = dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc)
     refresh_in = minted.get("refresh_expires_in")
-    tokens = TokenSet(access_token=minted["access_token"], refresh_token=minted.get("refresh_token"),
-                      access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]),
-                      refresh_expires_at=now + dt.timedelta(seconds=refresh_in) if refresh_in else None,
-                      platform_user_id=minted["user_id"])
+    tokens = TokenSet(
+        access_token=minted["access_token"],
+        refresh_token=minted.get("refresh_token"),
+        access_expires_at=now + dt.timedelta(seconds=minted["expires_in"]),
+        refresh_expires_at=now + dt.timedelta(seconds=refresh_in) if refresh_in else None,
+        platform_user_id=minted["user_id"],
+    )
     with service_transaction() as conn:
-        save_connection(conn, TokenVault.from_settings(settings), user_id=user_id, platform=platform, tokens=tokens,
-                        profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])))
+        save_connection(
+            conn,
+            TokenVault.from_settings(settings),
+            user_id=user_id,
+            platform=platform,
+            tokens=tokens,
+            profile=Profile(platform=platform, platform_user_id=str(minted["user_id"])),
+        )
 
 
 def _true_change(days: list[dict], metric: str, end: dt.date, period: int) -> float | None:
@@ -54,9 +64,13 @@ def test_overview_changes_match_the_true_change_on_equal_windows(make_user, seed
     clock.set_now(dt.datetime.combine(TODAY, dt.time(9), dt.timezone.utc))
     try:
         with start_sandbox(seed=seed, creators=3, today=TODAY) as sandbox:
-            settings = get_settings().model_copy(update={
-                "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts}, "platform_limits": TEST_LIMITS,
-                "fetch_budget_s": 120.0})
+            settings = get_settings().model_copy(
+                update={
+                    "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
+                    "platform_limits": TEST_LIMITS,
+                    "fetch_budget_s": 120.0,
+                }
+            )
             for platform in PLATFORMS:
                 _connect(sandbox, settings, user.user_id, platform)
             run_fetch(settings, FetchRunRequest(), user_ids=[user.user_id])
@@ -77,8 +91,7 @@ def test_overview_changes_match_the_true_change_on_equal_windows(make_user, seed
                 assert got.value is None, (shown.platform, metric)  # the platform has no such metric
                 continue
             expected = _true_change(true["days"], metric, shown.window.end, 30)
-            print(f"seed {seed} {shown.platform:9} {metric:11} overview {got.change_pct!s:>7} truth "
-                  f"{expected:.2f}")
+            print(f"seed {seed} {shown.platform:9} {metric:11} overview {got.change_pct!s:>7} truth {expected:.2f}")
             assert got.coverage == 1.0 and got.change_pct == pytest.approx(expected, abs=2.0)
             compared += 1
     assert compared >= 8

@@ -1,4 +1,5 @@
 """The quota ledger: the platforms' app-wide limits held in Postgres, shared by every process."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,11 @@ async def _run_db(fn, *args):
 def _starts(key: str) -> list[float]:
     """The starts the ledger handed out for `key`, in seconds after the first."""
     with service_transaction() as conn:
-        rows = conn.execute("select extract(epoch from started_at)::float8 as t from platform_rate_starts"
-                            " where key = %s order by started_at", (key,)).fetchall()
+        rows = conn.execute(
+            "select extract(epoch from started_at)::float8 as t from platform_rate_starts"
+            " where key = %s order by started_at",
+            (key,),
+        ).fetchall()
     return [r["t"] - rows[0]["t"] for r in rows]
 
 
@@ -63,9 +67,11 @@ def test_a_spent_youtube_day_stops_requests_until_pacific_midnight(stack):
     with clock.frozen_at("2031-03-04T18:00:00Z"):  # a day no other test spends (10:00 in Los Angeles)
         start, end = day_bounds(quota.timezone)
         with service_transaction() as conn:
-            conn.execute("insert into platform_quota_usage (key, period_start, used) values (%s, %s, %s)"
-                         " on conflict (key, period_start) do update set used = excluded.used",
-                         (quota.key, start, quota.limit - 1))
+            conn.execute(
+                "insert into platform_quota_usage (key, period_start, used) values (%s, %s, %s)"
+                " on conflict (key, period_start) do update set used = excluded.used",
+                (quota.key, start, quota.limit - 1),
+            )
         ledger = QuotaLedger(_run_db)
         asyncio.run(ledger("youtube", "www.googleapis.com", "/youtube/v3/videos"))  # the last unit
         with pytest.raises(RateLimited) as refused:
@@ -91,8 +97,11 @@ def test_tiktok_requests_wait_for_their_endpoint_window_and_others_do_not(stack)
     with service_transaction() as conn:  # 569 requests started just now (as if by other processes)
         conn.execute("delete from platform_rate_limits where key like 'tiktok:%'")
         conn.execute("insert into platform_rate_limits (key) values (%s)", (quota.key,))
-        conn.execute("insert into platform_rate_starts (key, started_at)"
-                     " select %s, clock_timestamp() from generate_series(1, %s)", (quota.key, quota.allowed - 1))
+        conn.execute(
+            "insert into platform_rate_starts (key, started_at)"
+            " select %s, clock_timestamp() from generate_series(1, %s)",
+            (quota.key, quota.allowed - 1),
+        )
 
     async def burst():
         for _ in range(3):

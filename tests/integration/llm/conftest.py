@@ -1,4 +1,5 @@
 """A local stand-in for the Anthropic Messages API that replays recorded wire-format responses."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ class RecordedAnthropic:
     def fixture(name: str) -> dict[str, Any]:
         return json.loads((FIXTURES / name).read_text())
 
-    def recorded(self, name: str, *, status: int = 200, headers: dict[str, str] | None = None,
-                 delay_s: float = 0.0) -> Reply:
+    def recorded(
+        self, name: str, *, status: int = 200, headers: dict[str, str] | None = None, delay_s: float = 0.0
+    ) -> Reply:
         """A reply whose body is a recorded fixture from tests/fixtures/anthropic."""
         return Reply(self.fixture(name), status=status, headers=headers or {}, delay_s=delay_s)
 
@@ -82,8 +84,7 @@ class RecordedAnthropic:
         return Handler
 
     def __enter__(self) -> RecordedAnthropic:
-        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                 daemon=True)
+        serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         serve.start()
         return self
 

@@ -1,4 +1,5 @@
 """The Anthropic provider against recorded Messages API responses, through the real SDK over HTTP."""
+
 from __future__ import annotations
 
 import logging
@@ -15,16 +16,20 @@ API_KEY = "sk-ant-api03-local-replay-not-a-real-key"
 CONTEXT = RecommendationContext(
     niche_keywords=["knitting", "chunky knit"],
     trends=[Trend(topic="chunky knit blanket", heat=82, growth_7d=0.4)],
-    insights=[Insight(text="Overhead shots get 1.6× the save rate of your other posts "
-                           "(95% CI 1.3–1.9×, 48 vs 212 posts).",
-                      attribute="camera_angle", level="overhead", ratio=1.6)],
+    insights=[
+        Insight(
+            text="Overhead shots get 1.6× the save rate of your other posts (95% CI 1.3–1.9×, 48 vs 212 posts).",
+            attribute="camera_angle",
+            level="overhead",
+            ratio=1.6,
+        )
+    ],
     platforms=["instagram", "youtube"],
 )
 
 
 def provider(server, timeout_s: float = 10.0) -> AnthropicProvider:
-    settings = Settings(anthropic_api_key=API_KEY, anthropic_model="claude-test-model",
-                        llm_timeout_s=timeout_s)
+    settings = Settings(anthropic_api_key=API_KEY, anthropic_model="claude-test-model", llm_timeout_s=timeout_s)
     return AnthropicProvider(settings, base_url=server.url)
 
 
@@ -54,8 +59,9 @@ def test_a_valid_tool_call_becomes_a_concept_batch(anthropic_api, caplog):
 
 def test_a_malformed_tool_call_is_repaired_once(anthropic_api):
     malformed = anthropic_api.fixture("concepts_malformed.json")
-    anthropic_api.script(anthropic_api.recorded("concepts_malformed.json"),
-                         anthropic_api.recorded("concepts_valid.json"))
+    anthropic_api.script(
+        anthropic_api.recorded("concepts_malformed.json"), anthropic_api.recorded("concepts_valid.json")
+    )
     batch = provider(anthropic_api).generate_concepts(CONTEXT, 2)
     assert len(batch.concepts) == 2
     assert len(anthropic_api.requests) == 2
@@ -88,8 +94,7 @@ def test_a_server_slower_than_the_timeout_is_service_unavailable(anthropic_api):
 
 
 def test_overloaded_529_is_service_unavailable_with_retry_after(anthropic_api):
-    anthropic_api.script(
-        anthropic_api.recorded("overloaded_529.json", status=529, headers={"retry-after": "1"}))
+    anthropic_api.script(anthropic_api.recorded("overloaded_529.json", status=529, headers={"retry-after": "1"}))
     with pytest.raises(ServiceUnavailable) as caught:
         provider(anthropic_api).generate_concepts(CONTEXT, 2)
     assert caught.value.retry_after == 1

@@ -1,4 +1,5 @@
 """Post attributes read by Claude, through the real SDK against recorded Messages API responses."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,25 +15,44 @@ from tests.integration.llm.conftest import Reply
 
 API_KEY = "sk-ant-api03-local-replay-not-a-real-key"
 POSTS = [
-    {"post_id": "101", "platform": "instagram", "title": None,
-     "caption": "Glazing the big platter tonight, so calming",
-     "thumbnail_url": "https://cdn.example/101.jpg"},
-    {"post_id": "102", "platform": "youtube", "title": "Throwing a tall vase",
-     "caption": "Centering, opening, pulling up the walls.", "thumbnail_url": None},
-    {"post_id": "103", "platform": "pinterest", "title": "Speckled mugs", "caption": None,
-     "thumbnail_url": "https://i.pinimg.example/103.jpg"},
+    {
+        "post_id": "101",
+        "platform": "instagram",
+        "title": None,
+        "caption": "Glazing the big platter tonight, so calming",
+        "thumbnail_url": "https://cdn.example/101.jpg",
+    },
+    {
+        "post_id": "102",
+        "platform": "youtube",
+        "title": "Throwing a tall vase",
+        "caption": "Centering, opening, pulling up the walls.",
+        "thumbnail_url": None,
+    },
+    {
+        "post_id": "103",
+        "platform": "pinterest",
+        "title": "Speckled mugs",
+        "caption": None,
+        "thumbnail_url": "https://i.pinimg.example/103.jpg",
+    },
 ]
 
 
 def settings(server, timeout_s: float = 10.0) -> Settings:
-    return Settings(anthropic_api_key=API_KEY, anthropic_model="claude-test-model",
-                    anthropic_base_url=server.url, llm_timeout_s=timeout_s)
+    return Settings(
+        anthropic_api_key=API_KEY,
+        anthropic_model="claude-test-model",
+        anthropic_base_url=server.url,
+        llm_timeout_s=timeout_s,
+    )
 
 
 def our_logs(caplog) -> str:
     """What our code logged, with its structured fields (the SDK's own DEBUG lines are not ours)."""
-    return "\n".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records
-                     if r.name.startswith("shared."))
+    return "\n".join(
+        f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records if r.name.startswith("shared.")
+    )
 
 
 def sent_posts(request: dict) -> list[dict]:
@@ -47,8 +67,10 @@ def test_a_valid_tool_call_becomes_llm_rows_in_the_vocabulary(anthropic_api, cap
     # "unknown" gives no row, post 999 was never sent, and 0.95 is clipped to 0.9.
     assert {r["source"] for r in rows} == {"llm"}
     assert [(r["post_id"], r["attribute"], r["level"], r["confidence"]) for r in rows] == [
-        ("101", "audio_type", "asmr", 0.9), ("101", "camera_angle", "overhead", 0.85),
-        ("102", "content_format", "tutorial", 0.8), ("102", "hook_speed", "slow", 0.6),
+        ("101", "audio_type", "asmr", 0.9),
+        ("101", "camera_angle", "overhead", 0.85),
+        ("102", "content_format", "tutorial", 0.8),
+        ("102", "hook_speed", "slow", 0.6),
     ]
     assert len(anthropic_api.requests) == 1
     assert "attributes read" in our_logs(caplog)
@@ -67,23 +89,39 @@ def test_the_request_caches_the_system_block_and_carries_only_text_fields(anthro
     [message] = body["messages"]
     assert message["role"] == "user" and isinstance(message["content"], str)
     assert sent_posts(anthropic_api.requests[0]) == [
-        {"post_id": "101", "platform": "instagram", "caption": "Glazing the big platter tonight, so calming",
-         "thumbnail_url": "https://cdn.example/101.jpg"},
-        {"post_id": "102", "platform": "youtube", "title": "Throwing a tall vase",
-         "caption": "Centering, opening, pulling up the walls."},
-        {"post_id": "103", "platform": "pinterest", "title": "Speckled mugs",
-         "thumbnail_url": "https://i.pinimg.example/103.jpg"},
+        {
+            "post_id": "101",
+            "platform": "instagram",
+            "caption": "Glazing the big platter tonight, so calming",
+            "thumbnail_url": "https://cdn.example/101.jpg",
+        },
+        {
+            "post_id": "102",
+            "platform": "youtube",
+            "title": "Throwing a tall vase",
+            "caption": "Centering, opening, pulling up the walls.",
+        },
+        {
+            "post_id": "103",
+            "platform": "pinterest",
+            "title": "Speckled mugs",
+            "thumbnail_url": "https://i.pinimg.example/103.jpg",
+        },
     ]
 
 
 def test_an_invalid_level_is_repaired_once(anthropic_api):
     invalid = anthropic_api.fixture("attributes_invalid_level.json")
-    anthropic_api.script(anthropic_api.recorded("attributes_invalid_level.json"),
-                         anthropic_api.recorded("attributes_valid.json"))
+    anthropic_api.script(
+        anthropic_api.recorded("attributes_invalid_level.json"), anthropic_api.recorded("attributes_valid.json")
+    )
     rows = extract_attributes_llm(settings(anthropic_api), POSTS)
     assert {(r["post_id"], r["attribute"], r["level"]) for r in rows} == {
-        ("101", "audio_type", "asmr"), ("101", "camera_angle", "overhead"),
-        ("102", "content_format", "tutorial"), ("102", "hook_speed", "slow")}
+        ("101", "audio_type", "asmr"),
+        ("101", "camera_angle", "overhead"),
+        ("102", "content_format", "tutorial"),
+        ("102", "hook_speed", "slow"),
+    }
     assert len(anthropic_api.requests) == 2
     repair = anthropic_api.requests[1]["body"]["messages"]
     assert [m["role"] for m in repair] == ["user", "assistant", "user"]
@@ -121,15 +159,31 @@ def test_an_overloaded_api_keeps_the_rows_of_earlier_batches(anthropic_api):
 
 # The service: a pattern run with a key stores what the model read, and asks about each post once.
 
+
 def _answer(readings: dict[int, list[tuple[str, str, float]]]) -> Reply:
-    posts = [{"post_id": str(post_id), "readings": [{"attribute": a, "level": lv, "confidence": c}
-                                                   for a, lv, c in found]}
-             for post_id, found in readings.items()]
-    return Reply({"id": "msg_01ServiceReplay", "type": "message", "role": "assistant",
-                  "model": "claude-test-model", "stop_reason": "tool_use", "stop_sequence": None,
-                  "content": [{"type": "tool_use", "id": "toolu_01ServiceReplay", "name": "submit_attributes",
-                               "input": {"posts": posts}}],
-                  "usage": {"input_tokens": 300, "output_tokens": 120}})
+    posts = [
+        {"post_id": str(post_id), "readings": [{"attribute": a, "level": lv, "confidence": c} for a, lv, c in found]}
+        for post_id, found in readings.items()
+    ]
+    return Reply(
+        {
+            "id": "msg_01ServiceReplay",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-test-model",
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "content": [
+                {
+                    "type": "tool_use",
+                    "id": "toolu_01ServiceReplay",
+                    "name": "submit_attributes",
+                    "input": {"posts": posts},
+                }
+            ],
+            "usage": {"input_tokens": 300, "output_tokens": 120},
+        }
+    )
 
 
 def _insert_post(conn, user_id: str, key: str, caption: str | None, skip_rate: float | None = None) -> int:
@@ -137,20 +191,20 @@ def _insert_post(conn, user_id: str, key: str, caption: str | None, skip_rate: f
     return conn.execute(
         "insert into posts (user_id, platform, platform_post_id, caption, type, views, saves, shares,"
         " skip_rate, posted_at) values (%s, 'instagram', %s, %s, 'reel', 1000, 30, 10, %s, %s) returning id",
-        (user_id, key, caption, skip_rate, posted_at)).fetchone()["id"]
+        (user_id, key, caption, skip_rate, posted_at),
+    ).fetchone()["id"]
 
 
 def _stored(conn, user_id: str) -> dict[tuple[int, str], tuple[str, str, float]]:
-    rows = conn.execute("select post_id, attribute, level, source, confidence from post_attributes"
-                        " where user_id = %s", (user_id,)).fetchall()
+    rows = conn.execute(
+        "select post_id, attribute, level, source, confidence from post_attributes where user_id = %s", (user_id,)
+    ).fetchall()
     return {(r["post_id"], r["attribute"]): (r["level"], r["source"], r["confidence"]) for r in rows}
 
 
-def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthropic_api, database_url,
-                                                                             make_user):
-    from shared.services.patterns import run_pattern_detection
-
+def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthropic_api, database_url, make_user):
     from shared import clock
+    from shared.services.patterns import run_pattern_detection
 
     user = make_user("llm-attributes")
     run_settings = settings(anthropic_api)
@@ -160,19 +214,26 @@ def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthr
         cued = _insert_post(conn, user.user_id, "cued", "Overhead view of the wheel")
         measured = _insert_post(conn, user.user_id, "measured", "Trimming feet", skip_rate=0.1)
         silent = _insert_post(conn, user.user_id, "silent", None)
-        anthropic_api.script(_answer({
-            plain: [("camera_angle", "closeup", 0.8), ("audio_type", "original_audio", 0.7)],
-            # Less sure than the "overhead" cue (0.7): the rule row stays; the format fills a gap.
-            cued: [("camera_angle", "closeup", 0.6), ("content_format", "showcase", 0.8)],
-            # The skip rate is a platform signal: it wins over any reading.
-            measured: [("hook_speed", "slow", 0.9), ("audio_type", "voiceover", 0.7)],
-        }))
+        anthropic_api.script(
+            _answer(
+                {
+                    plain: [("camera_angle", "closeup", 0.8), ("audio_type", "original_audio", 0.7)],
+                    # Less sure than the "overhead" cue (0.7): the rule row stays; the format fills a gap.
+                    cued: [("camera_angle", "closeup", 0.6), ("content_format", "showcase", 0.8)],
+                    # The skip rate is a platform signal: it wins over any reading.
+                    measured: [("hook_speed", "slow", 0.9), ("audio_type", "voiceover", 0.7)],
+                }
+            )
+        )
         run_pattern_detection(conn, user.user_id, window_days=730, settings=run_settings)
         stored = _stored(conn, user.user_id)
 
         assert len(anthropic_api.requests) == 1
         assert {p["post_id"] for p in sent_posts(anthropic_api.requests[0])} == {
-            str(plain), str(cued), str(measured)}  # the post without words is not sent
+            str(plain),
+            str(cued),
+            str(measured),
+        }  # the post without words is not sent
         assert stored[(plain, "camera_angle")] == ("closeup", "llm", 0.8)
         assert stored[(plain, "audio_type")] == ("original_audio", "llm", 0.7)
         assert stored[(cued, "camera_angle")] == ("overhead", "rules", 0.7)
@@ -189,5 +250,6 @@ def test_a_pattern_run_with_a_key_stores_llm_rows_and_sends_each_post_once(anthr
         run_pattern_detection(conn, user.user_id, window_days=730, settings=run_settings)
         assert [p["post_id"] for p in sent_posts(anthropic_api.requests[1])] == [str(fresh)]
         assert _stored(conn, user.user_id)[(fresh, "content_format")] == ("behind_the_scenes", "llm", 0.85)
-        assert not [key for key, (_, source, _) in _stored(conn, user.user_id).items()
-                    if key[0] == silent and source == "llm"]
+        assert not [
+            key for key, (_, source, _) in _stored(conn, user.user_id).items() if key[0] == silent and source == "llm"
+        ]

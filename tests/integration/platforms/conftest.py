@@ -1,4 +1,5 @@
 """Platform clients against the local platform sandbox over real HTTP (scripts/sandbox)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ except ImportError:  # the sandbox is optional in a checkout without scripts/san
 
 REDIRECT_URI = "https://app.example.com/oauth/callback"
 # Tests page through whole histories: lift the production pacing, keep retries.
-TEST_LIMITS = PlatformLimits(requests_per_second=500, burst=500, concurrency=8, backoff_base_s=0.05,
-                             backoff_cap_s=0.5, max_retry_wait_s=5)
+TEST_LIMITS = PlatformLimits(
+    requests_per_second=500, burst=500, concurrency=8, backoff_base_s=0.05, backoff_cap_s=0.5, max_retry_wait_s=5
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +40,13 @@ def sandbox():
 
 @pytest.fixture
 def sandbox_settings(sandbox) -> Settings:
-    creds = {p: {"client_id": f"{p}-sandbox-client", "client_secret": f"{p}-sandbox-secret"}
-             for p in ("instagram", "youtube", "pinterest", "tiktok")}
-    return Settings(environment="test", platform_hosts={**REAL_PLATFORM_HOSTS, **sandbox.hosts},
-                    platform_credentials=creds)
+    creds = {
+        p: {"client_id": f"{p}-sandbox-client", "client_secret": f"{p}-sandbox-secret"}
+        for p in ("instagram", "youtube", "pinterest", "tiktok")
+    }
+    return Settings(
+        environment="test", platform_hosts={**REAL_PLATFORM_HOSTS, **sandbox.hosts}, platform_credentials=creds
+    )
 
 
 def run(coro: Any) -> Any:
@@ -64,8 +69,12 @@ def consent(sandbox_settings):
     def go(platform: str) -> tuple[str, str | None, dict[str, str]]:
         module = get_platform(platform)
         verifier = new_code_verifier() if module.supports_pkce else None
-        url = module.authorize_url(sandbox_settings, redirect_uri=REDIRECT_URI, state="state-123",
-                                   code_challenge=module.pkce_challenge(verifier) if verifier else None)
+        url = module.authorize_url(
+            sandbox_settings,
+            redirect_uri=REDIRECT_URI,
+            state="state-123",
+            code_challenge=module.pkce_challenge(verifier) if verifier else None,
+        )
         code, query = authorize_code(url)
         return code, verifier, query
 
@@ -82,8 +91,9 @@ def connect(sandbox_settings, consent):
 
         async def exchange() -> TokenSet:
             async with module.open_client(sandbox_settings, limits=TEST_LIMITS) as client:
-                return await module.exchange_code(client, sandbox_settings, code=code, redirect_uri=REDIRECT_URI,
-                                                  code_verifier=verifier)
+                return await module.exchange_code(
+                    client, sandbox_settings, code=code, redirect_uri=REDIRECT_URI, code_verifier=verifier
+                )
 
         return run(exchange()), query
 

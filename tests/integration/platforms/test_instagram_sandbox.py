@@ -1,4 +1,5 @@
 """Instagram client against the sandbox: OAuth + long-lived upgrade, daily insights, every media item."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Pinterest client against the sandbox: Basic-auth OAuth with rotating refresh, analytics, every pin."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """TikTok client against the sandbox: OAuth with TikTok's hex PKCE, current counters, every video."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,6 @@ import datetime as dt
 import pytest
 
 from shared import clock
-
 from shared.platforms import get_platform
 from shared.platforms.transport import TokenExpired, TokenRevoked
 
@@ -62,7 +62,9 @@ def test_incremental_stops_at_the_cutoff(connect, call):
     (full, full_pages), (recent, recent_pages) = call("tiktok", both)
     cutoff = since - dt.timedelta(days=30)
     # Exactly the posts of the refresh window, from fewer pages than the whole history.
-    assert recent and {p.platform_post_id for p in recent} == {p.platform_post_id for p in full if p.posted_at >= cutoff}
+    assert recent and {p.platform_post_id for p in recent} == {
+        p.platform_post_id for p in full if p.posted_at >= cutoff
+    }
     assert 0 < len(recent_pages) < len(full_pages)
 
 

@@ -1,4 +1,5 @@
 """Trend sources against the sandbox: Pinterest Trends and YouTube suggestions over real HTTP."""
+
 from __future__ import annotations
 
 from shared.platforms.trend_sources import PinterestTrendsSource, YouTubeSuggestSource
@@ -9,7 +10,8 @@ def test_pinterest_trends_for_craft_interests(connect, call):
 
     async def fetch(module, client):
         return await PinterestTrendsSource(client, tokens.access_token.get_secret_value()).fetch(
-            region="US", trend_type="growing", interests=("diy_and_crafts", "home_decor"), limit=20)
+            region="US", trend_type="growing", interests=("diy_and_crafts", "home_decor"), limit=20
+        )
 
     observations, pages = call("pinterest", fetch)
     ranks = [o for o in observations if o["value_kind"] == "rank"]

@@ -1,4 +1,5 @@
 """YouTube client against the sandbox: OAuth with PKCE, daily report, every upload with analytics."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,6 @@ import datetime as dt
 import pytest
 
 from shared import clock
-
 from shared.platforms import get_platform
 from shared.platforms.transport import RateLimited, TokenRevoked, UpstreamError
 
@@ -70,7 +70,9 @@ def test_incremental_fetch_stops_early(connect, call):
     (full, full_pages), (recent, recent_pages) = call("youtube", both)
     cutoff = clock.now() - dt.timedelta(days=30)
     # Exactly the posts of the refresh window, read from fewer pages of the uploads playlist.
-    assert recent and {p.platform_post_id for p in recent} == {p.platform_post_id for p in full if p.posted_at >= cutoff}
+    assert recent and {p.platform_post_id for p in recent} == {
+        p.platform_post_id for p in full if p.posted_at >= cutoff
+    }
     playlist_pages = [sum(p["endpoint"] == "playlist_items" for p in pages) for pages in (full_pages, recent_pages)]
     assert playlist_pages[1] < playlist_pages[0]
 

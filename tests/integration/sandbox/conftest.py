@@ -1,4 +1,5 @@
 """One sandbox per test module, over real HTTP."""
+
 from __future__ import annotations
 
 import base64

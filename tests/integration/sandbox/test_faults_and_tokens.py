@@ -1,4 +1,5 @@
 """Every fault kind is observable, and bad tokens fail in each platform's own envelope."""
+
 from __future__ import annotations
 
 import json
@@ -71,15 +72,22 @@ def test_latency_and_timeout_faults_hold_the_request(sandbox, http):
 def test_token_faults_and_refresh_fail(sandbox, http):
     minted = sandbox.mint_token("youtube")
     sandbox.add_fault(kind="expired_token", host="www.googleapis.com", count=1)
-    resp = http.get(sandbox.url("www.googleapis.com", "/youtube/v3/channels"), params={"part": "id", "mine": "true"},
-                    headers=_bearer(minted["access_token"]))
+    resp = http.get(
+        sandbox.url("www.googleapis.com", "/youtube/v3/channels"),
+        params={"part": "id", "mine": "true"},
+        headers=_bearer(minted["access_token"]),
+    )
     assert resp.status_code == 401
     sandbox.add_fault(kind="refresh_fail", host="oauth2.googleapis.com", count=1)
-    refresh = http.post(sandbox.url("oauth2.googleapis.com", "/token"), data={
-        "grant_type": "refresh_token", "refresh_token": minted["refresh_token"], "client_id": "sandbox-client"})
+    refresh = http.post(
+        sandbox.url("oauth2.googleapis.com", "/token"),
+        data={"grant_type": "refresh_token", "refresh_token": minted["refresh_token"], "client_id": "sandbox-client"},
+    )
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
-    ok = http.post(sandbox.url("oauth2.googleapis.com", "/token"), data={
-        "grant_type": "refresh_token", "refresh_token": minted["refresh_token"], "client_id": "sandbox-client"})
+    ok = http.post(
+        sandbox.url("oauth2.googleapis.com", "/token"),
+        data={"grant_type": "refresh_token", "refresh_token": minted["refresh_token"], "client_id": "sandbox-client"},
+    )
     assert ok.status_code == 200
     assert sandbox.stats()["fault_hits"]["refresh_fail"] >= 1
 
@@ -95,8 +103,11 @@ def test_expired_and_revoked_tokens_fail_in_each_platforms_envelope(sandbox, htt
 
     yt = sandbox.mint_token("youtube")["access_token"]
     sandbox.expire_token(token=yt)
-    resp = http.get(sandbox.url("www.googleapis.com", "/youtube/v3/channels"), params={"part": "id", "mine": "true"},
-                    headers=_bearer(yt))
+    resp = http.get(
+        sandbox.url("www.googleapis.com", "/youtube/v3/channels"),
+        params={"part": "id", "mine": "true"},
+        headers=_bearer(yt),
+    )
     assert resp.status_code == 401 and resp.json()["error"]["code"] == 401
 
     pin = sandbox.mint_token("pinterest")["access_token"]
@@ -106,8 +117,9 @@ def test_expired_and_revoked_tokens_fail_in_each_platforms_envelope(sandbox, htt
 
     tt = sandbox.mint_token("tiktok")["access_token"]
     sandbox.expire_token(token=tt)
-    resp = http.get(sandbox.url("open.tiktokapis.com", "/v2/user/info/"), params={"fields": "open_id"},
-                    headers=_bearer(tt))
+    resp = http.get(
+        sandbox.url("open.tiktokapis.com", "/v2/user/info/"), params={"fields": "open_id"}, headers=_bearer(tt)
+    )
     body = resp.json()
     assert resp.status_code == 401 and body["data"] == {} and body["error"]["code"] == "access_token_invalid"
 

@@ -1,6 +1,7 @@
 """Posts published through the admin API (a creator following a brief) and the sandbox's movable today:
 served in every platform's wire format through the real clients, with the planted effects of their levels,
 and without changing any other post."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,12 +14,17 @@ from shared import clock
 from shared.attributes import caption_length
 
 TODAY = dt.date(2026, 11, 20)
-EFFECTS = [{"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
-           {"attribute": "content_format", "level": "tutorial", "metric": "share_rate", "lift": 2.0,
-            "platform": "youtube"}]
+EFFECTS = [
+    {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
+    {"attribute": "content_format", "level": "tutorial", "metric": "share_rate", "lift": 2.0, "platform": "youtube"},
+]
 CAPTION = "Tutorial: epoxy resin coasters, filmed overhead. Which step should I slow down? Save this!"
-ATTRIBUTES = {"camera_angle": "overhead", "content_format": "tutorial", "audio_type": "voiceover",
-              "hook_speed": "instant"}
+ATTRIBUTES = {
+    "camera_angle": "overhead",
+    "content_format": "tutorial",
+    "audio_type": "voiceover",
+    "hook_speed": "instant",
+}
 
 
 def _at(days: int, hour: int = 18) -> dt.datetime:
@@ -90,8 +96,10 @@ def test_a_bad_post_is_a_400(world):
     import httpx
 
     url = f"{world.base_url}/_sandbox/publish/instagram/0"
-    for body in ({"caption": "", "posted_at": _at(1).isoformat()},
-                 {"caption": "x", "posted_at": "2026-11-21T18:00:00"},
-                 {"caption": "x", "posted_at": _at(1).isoformat(), "attributes": {"camera_angle": "sideways"}},
-                 {"caption": "x", "posted_at": _at(1).isoformat(), "kind": "short"}):
+    for body in (
+        {"caption": "", "posted_at": _at(1).isoformat()},
+        {"caption": "x", "posted_at": "2026-11-21T18:00:00"},
+        {"caption": "x", "posted_at": _at(1).isoformat(), "attributes": {"camera_angle": "sideways"}},
+        {"caption": "x", "posted_at": _at(1).isoformat(), "kind": "short"},
+    ):
         assert httpx.post(url, json=body, timeout=10).status_code == 400

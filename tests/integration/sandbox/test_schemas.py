@@ -1,4 +1,5 @@
 """Responses validate against the official Pinterest OpenAPI and YouTube discovery documents."""
+
 from __future__ import annotations
 
 import json
@@ -55,6 +56,7 @@ def youtube_validator():
 
     def validate(name: str, instance: object) -> None:
         jsonschema.Draft7Validator({"$ref": f"#/definitions/{name}", "definitions": definitions}).validate(instance)
+
     return validate
 
 
@@ -74,43 +76,70 @@ def test_pinterest_account_pins_and_analytics_match_the_openapi_document(sandbox
     analytics = http.get(api("/user_account/analytics"), params=window, headers=_bearer(token)).json()
     _pinterest_validate(pinterest_spec, "/user_account/analytics", analytics)
     video = next(p for p in pins["items"] if p["media"]["media_type"] == "video")
-    per_pin = http.get(api(f"/pins/{video['id']}/analytics"), headers=_bearer(token), params={
-        **window, "metric_types": "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,VIDEO_MRC_VIEW,VIDEO_START"}).json()
+    per_pin = http.get(
+        api(f"/pins/{video['id']}/analytics"),
+        headers=_bearer(token),
+        params={**window, "metric_types": "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,VIDEO_MRC_VIEW,VIDEO_START"},
+    ).json()
     _pinterest_validate(pinterest_spec, "/pins/{pin_id}/analytics", per_pin)
     assert "VIDEO_START" in per_pin["all"]["summary_metrics"]
-    batch = http.get(api("/pins/analytics"), headers=_bearer(token), params={
-        **window, "pin_ids": ",".join(p["id"] for p in pins["items"][:5]), "metric_types": "IMPRESSION,SAVE"}).json()
+    batch = http.get(
+        api("/pins/analytics"),
+        headers=_bearer(token),
+        params={**window, "pin_ids": ",".join(p["id"] for p in pins["items"][:5]), "metric_types": "IMPRESSION,SAVE"},
+    ).json()
     _pinterest_validate(pinterest_spec, "/pins/analytics", batch)
-    trends = http.get(api("/trends/keywords/US/top/growing"), headers=_bearer(token),
-                      params={"interests": "diy_and_crafts", "limit": 10}).json()
+    trends = http.get(
+        api("/trends/keywords/US/top/growing"),
+        headers=_bearer(token),
+        params={"interests": "diy_and_crafts", "limit": 10},
+    ).json()
     _pinterest_validate(pinterest_spec, "/trends/keywords/{region}/top/{trend_type}", trends)
 
 
 def test_pinterest_token_response_matches_the_openapi_document(sandbox, http, pinterest_spec):
     import base64
+
     from tests.integration.sandbox.conftest import redirect_params
-    code = redirect_params(http.get(sandbox.url("www.pinterest.com", "/oauth/"), params={
-        "client_id": "p", "redirect_uri": "https://x.example/cb", "response_type": "code", "scope": "pins:read"}))["code"]
-    body = http.post(sandbox.url("api.pinterest.com", "/v5/oauth/token"), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": "https://x.example/cb"},
-        headers={"Authorization": "Basic " + base64.b64encode(b"p:s").decode()}).json()
+
+    code = redirect_params(
+        http.get(
+            sandbox.url("www.pinterest.com", "/oauth/"),
+            params={
+                "client_id": "p",
+                "redirect_uri": "https://x.example/cb",
+                "response_type": "code",
+                "scope": "pins:read",
+            },
+        )
+    )["code"]
+    body = http.post(
+        sandbox.url("api.pinterest.com", "/v5/oauth/token"),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": "https://x.example/cb"},
+        headers={"Authorization": "Basic " + base64.b64encode(b"p:s").decode()},
+    ).json()
     _pinterest_validate(pinterest_spec, "/oauth/token", body, method="post")
 
 
 def test_youtube_lists_match_the_discovery_document(sandbox, http, youtube_validator):
     token = sandbox.mint_token("youtube")["access_token"]
     api = lambda path: sandbox.url("www.googleapis.com", "/youtube/v3" + path)  # noqa: E731
-    channels = http.get(api("/channels"), params={"part": "snippet,statistics,contentDetails", "mine": "true"},
-                        headers=_bearer(token)).json()
+    channels = http.get(
+        api("/channels"), params={"part": "snippet,statistics,contentDetails", "mine": "true"}, headers=_bearer(token)
+    ).json()
     youtube_validator("ChannelListResponse", channels)
     uploads = channels["items"][0]["contentDetails"]["relatedPlaylists"]["uploads"]
     assert uploads.startswith("UU")
-    items = http.get(api("/playlistItems"), params={"part": "snippet,contentDetails", "playlistId": uploads,
-                                                    "maxResults": 50}, headers=_bearer(token)).json()
+    items = http.get(
+        api("/playlistItems"),
+        params={"part": "snippet,contentDetails", "playlistId": uploads, "maxResults": 50},
+        headers=_bearer(token),
+    ).json()
     youtube_validator("PlaylistItemListResponse", items)
     ids = ",".join(i["contentDetails"]["videoId"] for i in items["items"])
-    videos = http.get(api("/videos"), params={"part": "snippet,contentDetails,statistics", "id": ids},
-                      headers=_bearer(token)).json()
+    videos = http.get(
+        api("/videos"), params={"part": "snippet,contentDetails,statistics", "id": ids}, headers=_bearer(token)
+    ).json()
     youtube_validator("VideoListResponse", videos)
     assert len(videos["items"]) == 50
     assert all(v["contentDetails"]["duration"].startswith("PT") for v in videos["items"])
@@ -120,8 +149,16 @@ def test_youtube_analytics_result_table_matches_the_discovery_document(sandbox, 
     doc = json.loads((SPECS / "youtubeAnalytics.v2.json").read_text())
     definitions = {n: _discovery_to_jsonschema(s, strict=True) for n, s in doc["schemas"].items()}
     token = sandbox.mint_token("youtube")["access_token"]
-    report = http.get(sandbox.url("youtubeanalytics.googleapis.com", "/v2/reports"), headers=_bearer(token), params={
-        "ids": "channel==MINE", "startDate": "2026-10-01", "endDate": "2026-11-25",
-        "metrics": "views,estimatedMinutesWatched,averageViewPercentage", "dimensions": "day"}).json()
+    report = http.get(
+        sandbox.url("youtubeanalytics.googleapis.com", "/v2/reports"),
+        headers=_bearer(token),
+        params={
+            "ids": "channel==MINE",
+            "startDate": "2026-10-01",
+            "endDate": "2026-11-25",
+            "metrics": "views,estimatedMinutesWatched,averageViewPercentage",
+            "dimensions": "day",
+        },
+    ).json()
     jsonschema.Draft7Validator({"$ref": "#/definitions/QueryResponse", "definitions": definitions}).validate(report)
     assert report["rows"][-1][0] == "2026-11-22"  # the last days are not in daily reports yet

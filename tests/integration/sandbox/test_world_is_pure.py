@@ -1,5 +1,6 @@
 """The sandbox's world is a pure function of (seed, effects, today): the same inputs give the same bytes,
 whatever the real date or the system clock says."""
+
 from __future__ import annotations
 
 import httpx
@@ -7,9 +8,10 @@ import httpx
 from scripts.sandbox import start_sandbox
 from shared import clock
 
-EFFECTS = [{"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
-           {"attribute": "camera_angle", "level": "overhead", "given": {"content_format": "tutorial"},
-            "probability": 0.7}]
+EFFECTS = [
+    {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "lift": 1.6},
+    {"attribute": "camera_angle", "level": "overhead", "given": {"content_format": "tutorial"}, "probability": 0.7},
+]
 GROUND_TRUTH = ("/_sandbox/posts/instagram/0", "/_sandbox/posts/tiktok/1", "/_sandbox/posts/pinterest/2")
 
 

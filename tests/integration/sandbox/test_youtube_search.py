@@ -1,4 +1,5 @@
 """search.list: discovery-document shape, paging, and which sandbox creators a query finds."""
+
 from __future__ import annotations
 
 import json
@@ -27,6 +28,7 @@ def search(sandbox, http):
     def call(auth: str = "bearer", **params):
         headers = {"Authorization": f"Bearer {token}"} if auth == "bearer" else {}
         return http.get(sandbox.url("www.googleapis.com", "/youtube/v3/search"), params=params, headers=headers)
+
     return call
 
 
@@ -75,8 +77,9 @@ def test_search_results_match_the_discovery_document(search, validate_search):
         assert snippet["channelId"].startswith("UC")
         bare = snippet["description"].replace("&amp;", "").replace("&#39;", "").replace("&quot;", "")
         assert "&" not in bare  # search.list HTML-escapes titles and descriptions
-    videos = search(part="snippet", q="crochet", type="video", maxResults=10, regionCode="gb",
-                    relevanceLanguage="en").json()
+    videos = search(
+        part="snippet", q="crochet", type="video", maxResults=10, regionCode="gb", relevanceLanguage="en"
+    ).json()
     validate_search(videos)
     assert videos["regionCode"] == "GB" and len(videos["items"]) == 10
     assert all(item["id"]["kind"] == "youtube#video" for item in videos["items"])
@@ -139,15 +142,18 @@ def test_video_results_are_that_creators_real_uploads(search, sandbox, by_channe
         assert item["id"]["videoId"] in truth
 
 
-@pytest.mark.parametrize(("params", "reason"), [
-    ({"q": "crochet"}, "required"),
-    ({"part": "snippet,statistics"}, "unknownPart"),
-    ({"part": "snippet", "maxResults": "51"}, "invalidParameter"),
-    ({"part": "snippet", "type": "show"}, "invalidParameter"),
-    ({"part": "snippet", "order": "best"}, "invalidParameter"),
-    ({"part": "snippet", "pageToken": "not-a-token"}, "invalidPageToken"),
-    ({"part": "snippet", "regionCode": "USA"}, "invalidRegionCode"),
-])
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"q": "crochet"}, "required"),
+        ({"part": "snippet,statistics"}, "unknownPart"),
+        ({"part": "snippet", "maxResults": "51"}, "invalidParameter"),
+        ({"part": "snippet", "type": "show"}, "invalidParameter"),
+        ({"part": "snippet", "order": "best"}, "invalidParameter"),
+        ({"part": "snippet", "pageToken": "not-a-token"}, "invalidPageToken"),
+        ({"part": "snippet", "regionCode": "USA"}, "invalidRegionCode"),
+    ],
+)
 def test_bad_parameters_get_googles_error_envelope(search, params, reason):
     response = search(**params)
     assert response.status_code == 400
@@ -157,8 +163,14 @@ def test_bad_parameters_get_googles_error_envelope(search, params, reason):
 
 
 def test_published_after_and_before_bound_the_uploads_and_totals_match_the_truth(sandbox, search):
-    window = {"part": "snippet", "type": "video", "q": "crochet blanket", "maxResults": 50,
-              "publishedAfter": "2026-10-26T00:00:00Z", "publishedBefore": "2026-11-26T00:00:00Z"}
+    window = {
+        "part": "snippet",
+        "type": "video",
+        "q": "crochet blanket",
+        "maxResults": 50,
+        "publishedAfter": "2026-10-26T00:00:00Z",
+        "publishedBefore": "2026-11-26T00:00:00Z",
+    }
     body = search(**window).json()
     stamps = [item["snippet"]["publishedAt"] for item in body["items"]]
     assert stamps and all("2026-10-26T00:00:00Z" <= s < "2026-11-26T00:00:00Z" for s in stamps)
@@ -181,8 +193,10 @@ def test_a_published_bound_that_is_not_rfc3339_is_a_400(search, value):
 def test_nothing_is_published_after_the_market_day(sandbox, search):
     sandbox.set_market_day("2026-11-10")
     try:
-        stamps = [i["snippet"]["publishedAt"] for i in search(part="snippet", type="video", q="crochet",
-                                                              maxResults=50, order="date").json()["items"]]
+        stamps = [
+            i["snippet"]["publishedAt"]
+            for i in search(part="snippet", type="video", q="crochet", maxResults=50, order="date").json()["items"]
+        ]
     finally:
         sandbox.set_market_day(None)
     assert stamps and max(stamps) < "2026-11-11T00:00:00Z"

@@ -1,4 +1,5 @@
 """Detection runs over simulated days: one sandbox per day (its `today`), tokens saved as real connections."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,22 +19,34 @@ from shared.vault import TokenVault
 SCENARIO = Path(__file__).resolve().parents[3] / "scripts" / "sandbox" / "scenarios" / "rising_niche.json"
 TODAY = dt.date(2026, 11, 25)  # the market calendar the simulated days live on (pinned: no wall clock)
 # The sandbox needs no production pacing; retries stay as in production.
-FAST = {p: {"requests_per_second": 500.0, "burst": 500, "concurrency": 16, "backoff_base_s": 0.05}
-        for p in ("pinterest", "youtube", "instagram")}
+FAST = {
+    p: {"requests_per_second": 500.0, "burst": 500, "concurrency": 16, "backoff_base_s": 0.05}
+    for p in ("pinterest", "youtube", "instagram")
+}
 
 
-def save_connection(database_url: str, settings: Settings, user_id: str, platform: str, minted: dict[str, Any],
-                    scopes: list[str] | None = None) -> None:
+def save_connection(
+    database_url: str,
+    settings: Settings,
+    user_id: str,
+    platform: str,
+    minted: dict[str, Any],
+    scopes: list[str] | None = None,
+) -> None:
     """Store a sandbox-minted token as the user's active connection, encrypted as the app does."""
     from shared.services.connections import save_connection as save
 
-    tokens = TokenSet(access_token=minted["access_token"], refresh_token=minted.get("refresh_token"),
-                      access_expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1),
-                      scopes=scopes or [])
+    tokens = TokenSet(
+        access_token=minted["access_token"],
+        refresh_token=minted.get("refresh_token"),
+        access_expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1),
+        scopes=scopes or [],
+    )
     profile = Profile(platform=platform, platform_user_id=str(minted.get("user_id") or f"{platform}-user"))
     with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
-        save(conn, TokenVault.from_settings(settings), user_id=user_id, platform=platform, tokens=tokens,
-             profile=profile)
+        save(
+            conn, TokenVault.from_settings(settings), user_id=user_id, platform=platform, tokens=tokens, profile=profile
+        )
 
 
 def set_niche(database_url: str, user_id: str, keywords: list[str]) -> None:
@@ -74,17 +87,30 @@ def simulated_day(stack, market) -> Callable[..., Any]:
     from scripts.sandbox import start_sandbox
 
     @contextmanager
-    def day(when: dt.date, *, trends: dict[str, Any], interests: list[str] | None = None, seed: int = 7,
-            connect: tuple[str, ...] = ("pinterest", "youtube"), **overrides: Any) -> Iterator[tuple[Any, Settings]]:
+    def day(
+        when: dt.date,
+        *,
+        trends: dict[str, Any],
+        interests: list[str] | None = None,
+        seed: int = 7,
+        connect: tuple[str, ...] = ("pinterest", "youtube"),
+        **overrides: Any,
+    ) -> Iterator[tuple[Any, Settings]]:
         with start_sandbox(seed=seed, creators=24, today=when, trends=trends) as sandbox:
             base = get_settings()
-            settings = base.model_copy(update={
-                "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
-                "trends_interests": interests or base.trends_interests,
-                "trends_budget_s": 120.0, "platform_limits": FAST, **overrides})
+            settings = base.model_copy(
+                update={
+                    "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
+                    "trends_interests": interests or base.trends_interests,
+                    "trends_budget_s": 120.0,
+                    "platform_limits": FAST,
+                    **overrides,
+                }
+            )
             for platform in connect:
-                save_connection(stack.database.url, settings, market.user_id, platform,
-                                sandbox.mint_token(platform, creator=0))
+                save_connection(
+                    stack.database.url, settings, market.user_id, platform, sandbox.mint_token(platform, creator=0)
+                )
             yield sandbox, settings
 
     return day
@@ -98,8 +124,9 @@ def topics_for(database_url: str, keywords: list[str]) -> list[dict[str, Any]]:
     from shared.services.niche import niche_key
 
     with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
-        return conn.execute("select * from trends where niche_key = %s order by heat_score desc, topic",
-                            (niche_key(keywords),)).fetchall()
+        return conn.execute(
+            "select * from trends where niche_key = %s order by heat_score desc, topic", (niche_key(keywords),)
+        ).fetchall()
 
 
 def forget_market_history(database_url: str) -> None:
@@ -122,17 +149,31 @@ def market_replay(stack, market):
 
     stack_of_sandboxes = ExitStack()
 
-    def replay(seed: int, days: int, *, connect: tuple[str, ...] = ("pinterest", "youtube"), creators: int = 12,
-               **overrides: Any) -> tuple[Any, Settings, list[dict[str, Any]]]:
+    def replay(
+        seed: int,
+        days: int,
+        *,
+        connect: tuple[str, ...] = ("pinterest", "youtube"),
+        creators: int = 12,
+        **overrides: Any,
+    ) -> tuple[Any, Settings, list[dict[str, Any]]]:
         forget_market_history(stack.database.url)
-        sandbox = stack_of_sandboxes.enter_context(start_sandbox(
-            seed=seed, creators=creators, today=TODAY, trends=json.loads(SCENARIO.read_text())))
+        sandbox = stack_of_sandboxes.enter_context(
+            start_sandbox(seed=seed, creators=creators, today=TODAY, trends=json.loads(SCENARIO.read_text()))
+        )
         base = get_settings()
-        settings = base.model_copy(update={"platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
-                                           "trends_budget_s": 120.0, "platform_limits": FAST, **overrides})
+        settings = base.model_copy(
+            update={
+                "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
+                "trends_budget_s": 120.0,
+                "platform_limits": FAST,
+                **overrides,
+            }
+        )
         for platform in connect:
-            save_connection(stack.database.url, settings, market.user_id, platform,
-                            sandbox.mint_token(platform, creator=0))
+            save_connection(
+                stack.database.url, settings, market.user_id, platform, sandbox.mint_token(platform, creator=0)
+            )
         bodies = []
         for back in range(days - 1, -1, -1):
             day = TODAY - dt.timedelta(days=back)

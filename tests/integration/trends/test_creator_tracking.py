@@ -1,4 +1,5 @@
 """Tracked creators re-checked by the trend cron over simulated days (sandbox public lookups, real Postgres)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,11 @@ def test_seeded_creators_get_growth_format_and_niche(stack, market, simulated_da
     assert body["creators_checked"] >= 6
     handles = [c["handles"]["youtube"].lower() for c in creators] + [c["handles"]["instagram"] for c in creators]
     with psycopg.connect(stack.database.url, row_factory=dict_row) as conn:
-        rows = conn.execute("""select c.*, (select count(*) from creator_observations o where o.creator_id = c.id) as n
-                               from trending_creators c where handle = any(%s)""", (handles,)).fetchall()
+        rows = conn.execute(
+            """select c.*, (select count(*) from creator_observations o where o.creator_id = c.id) as n
+                               from trending_creators c where handle = any(%s)""",
+            (handles,),
+        ).fetchall()
     assert len(rows) == 6
     for row in rows:
         assert row["n"] == 4 and row["followers"] > 0 and row["last_checked"] == noon(TODAY)
@@ -43,18 +47,23 @@ def test_seeded_creators_get_growth_format_and_niche(stack, market, simulated_da
     assert all(r["trend_score"] is not None and r["followers_gained"] is not None for r in rows)
 
 
-def test_discovery_reaches_instagram_through_the_accounts_youtube_channels_name(stack, market, simulated_day,
-                                                                                 scenario):
+def test_discovery_reaches_instagram_through_the_accounts_youtube_channels_name(stack, market, simulated_day, scenario):
     with simulated_day(TODAY, trends=scenario) as (sandbox, settings):
         minted = sandbox.mint_token("facebook", creator=0)
         save_connection(stack.database.url, settings, market.user_id, "instagram", minted, scopes=FB_SCOPES)
         body = run_detection(settings, now=noon(TODAY))
         everyone = {c["handles"]["instagram"] for c in sandbox.creators()}
-        named = {c["handles"]["instagram"] for c in sandbox.creators()
-                 if names_other_accounts(creator_profile(7, c["index"]))}
+        named = {
+            c["handles"]["instagram"]
+            for c in sandbox.creators()
+            if names_other_accounts(creator_profile(7, c["index"]))
+        }
     assert "instagram:" in body["creators"]["discovery"]
     with psycopg.connect(stack.database.url, row_factory=dict_row) as conn:  # other suites add creators too
-        found = conn.execute("""select handle, discovered_via from trending_creators where platform = 'instagram'
-                                and origin = 'discovered' and handle = any(%s)""", (list(everyone),)).fetchall()
+        found = conn.execute(
+            """select handle, discovered_via from trending_creators where platform = 'instagram'
+                                and origin = 'discovered' and handle = any(%s)""",
+            (list(everyone),),
+        ).fetchall()
     assert found and {r["handle"] for r in found} <= named
     assert all(r["discovered_via"].startswith("YouTube channel @") for r in found)

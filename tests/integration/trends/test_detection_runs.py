@@ -1,4 +1,5 @@
 """The trend cron over simulated days against the sandbox: real Postgres, real HTTP, no mocks."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,7 @@ def test_failing_and_garbage_sources_are_skipped_and_reported(stack, make_user, 
     assert sources["instagram_hashtag"]["status"] == "unavailable"
     assert "Facebook Login" in sources["instagram_hashtag"]["reason"]
     with psycopg.connect(stack.database.url) as conn:
-        status, errors = conn.execute("select status, errors from job_runs where id = %s",
-                                      (body["run_id"],)).fetchone()
+        status, errors = conn.execute("select status, errors from job_runs where id = %s", (body["run_id"],)).fetchone()
     assert status == "partial" and set(errors) == {"pinterest_trends", "youtube_suggest"}
 
 
@@ -89,9 +89,13 @@ def test_one_failing_source_does_not_stop_the_others(stack, make_user, simulated
 def no_active_pinterest(stack):
     """Park every Pinterest connection (other tests share this database) and restore them afterwards."""
     with psycopg.connect(stack.database.url, autocommit=True) as conn:
-        parked = [r[0] for r in conn.execute(
-            "update platform_connections set status = 'revoked' where platform = 'pinterest'"
-            " and status = 'active' returning id")]
+        parked = [
+            r[0]
+            for r in conn.execute(
+                "update platform_connections set status = 'revoked' where platform = 'pinterest'"
+                " and status = 'active' returning id"
+            )
+        ]
     yield
     with psycopg.connect(stack.database.url, autocommit=True) as conn:
         conn.execute("update platform_connections set status = 'active' where id = any(%s)", (parked,))
@@ -101,12 +105,15 @@ def test_pinterest_without_any_token_is_unavailable(stack, make_user, simulated_
     with simulated_day(TODAY, trends=scenario, connect=("youtube",)) as (_, settings):
         body = run_detection(settings, now=noon(TODAY))
     assert body["sources"]["pinterest_trends"] == {
-        "status": "unavailable", "observations": 0,
-        "reason": "no active Pinterest connection and no TRENDS_PINTEREST_TOKEN"}
+        "status": "unavailable",
+        "observations": 0,
+        "reason": "no active Pinterest connection and no TRENDS_PINTEREST_TOKEN",
+    }
 
 
-def test_a_dead_pinterest_token_falls_back_to_another_creators_connection(stack, make_user, simulated_day, scenario,
-                                                                         no_active_pinterest):
+def test_a_dead_pinterest_token_falls_back_to_another_creators_connection(
+    stack, make_user, simulated_day, scenario, no_active_pinterest
+):
     other = make_user("revoked")
     try:
         with simulated_day(TODAY, trends=scenario) as (sandbox, settings):
@@ -114,8 +121,10 @@ def test_a_dead_pinterest_token_falls_back_to_another_creators_connection(stack,
             save_connection(stack.database.url, settings, other.user_id, "pinterest", minted)
             sandbox.revoke_token(token=minted["access_token"])
             with psycopg.connect(stack.database.url) as conn:  # the dead token is the freshest one
-                conn.execute("update platform_connections set last_refreshed_at = now() + interval '1 hour'"
-                             " where user_id = %s", (other.user_id,))
+                conn.execute(
+                    "update platform_connections set last_refreshed_at = now() + interval '1 hour' where user_id = %s",
+                    (other.user_id,),
+                )
             body = run_detection(settings, now=noon(TODAY))
     finally:
         with psycopg.connect(stack.database.url) as conn:

@@ -1,12 +1,11 @@
 """The market numbers against what the sandbox knows to be true, on several seeds: the growth of the planted
 keywords per window, and the ranking of opportunity gaps against the true demand / supply ratio."""
+
 from __future__ import annotations
 
 import math
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from tests.integration.trends.conftest import TODAY, set_niche, topics_for
 
@@ -39,12 +38,23 @@ def check_growth(stack, sandbox, seed: int) -> None:
     truth = {k["keyword"]: k for k in sandbox.trends_truth(TODAY)["keywords"]}
     rows = {r["topic"]: r for r in topics_for(stack.database.url, NICHE)}
     planted, true = rows["epoxy resin coasters"], truth["epoxy resin coasters"]
-    errors = {w: (round(_log_error(planted[f"growth_{w}d"], true["weekly_growth"][f"d{w}"]), 3),
-                  round(_log_error(planted[f"growth_{w}d"], true["growth"][f"d{w}"]), 3)) for w in (7, 14, 30)}
-    print(f"seed {seed}: epoxy resin coasters growth", {w: round(planted[f"growth_{w}d"], 3) for w in (7, 14, 30)},
-          "weekly searches", {w: round(true["weekly_growth"][f"d{w}"], 3) for w in (7, 14, 30)},
-          "planted", {w: round(true["growth"][f"d{w}"], 3) for w in (7, 14, 30)},
-          "log errors (vs weekly, vs planted)", errors)
+    errors = {
+        w: (
+            round(_log_error(planted[f"growth_{w}d"], true["weekly_growth"][f"d{w}"]), 3),
+            round(_log_error(planted[f"growth_{w}d"], true["growth"][f"d{w}"]), 3),
+        )
+        for w in (7, 14, 30)
+    }
+    print(
+        f"seed {seed}: epoxy resin coasters growth",
+        {w: round(planted[f"growth_{w}d"], 3) for w in (7, 14, 30)},
+        "weekly searches",
+        {w: round(true["weekly_growth"][f"d{w}"], 3) for w in (7, 14, 30)},
+        "planted",
+        {w: round(true["growth"][f"d{w}"], 3) for w in (7, 14, 30)},
+        "log errors (vs weekly, vs planted)",
+        errors,
+    )
     # Against the searches that happened, the pipeline (API, rounding, baselines, Theil-Sen) loses little;
     # against the planted curve, the market's own noise (8 % a day) adds its part.
     assert all(vs_weekly <= 0.08 and vs_planted <= 0.2 for vs_weekly, vs_planted in errors.values()), errors
@@ -54,8 +64,10 @@ def check_growth(stack, sandbox, seed: int) -> None:
     assert len(flat) >= 3
     for keyword in flat:
         for w in (7, 14, 30):
-            assert _log_error(rows[keyword][f"growth_{w}d"], truth[keyword]["weekly_growth"][f"d{w}"]) <= 0.08, \
-                (keyword, w)
+            assert _log_error(rows[keyword][f"growth_{w}d"], truth[keyword]["weekly_growth"][f"d{w}"]) <= 0.08, (
+                keyword,
+                w,
+            )
 
 
 def _spearman(a: list[float], b: list[float]) -> float:
@@ -71,6 +83,7 @@ def _spearman(a: list[float], b: list[float]) -> float:
                 out[order[k]] = (i + j) / 2
             i = j + 1
         return out
+
     ra, rb = ranks(a), ranks(b)
     ma, mb = sum(ra) / len(ra), sum(rb) / len(rb)
     cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
@@ -90,7 +103,12 @@ def check_gap_ranking(sandbox, bodies: list[dict], creator, seed: int) -> None:
     clock.set_now(f"{TODAY}T12:00:00+00:00")
     try:
         with user_transaction(claims) as conn:
-            found = opportunities(conn, OpportunitiesQuery.model_construct(limit=50)).opportunities
+            found, cursor = [], None
+            while True:  # every candidate, a page at a time
+                page = opportunities(conn, OpportunitiesQuery(limit=30, cursor=cursor), creator.user_id)
+                found, cursor = found + page.items, page.next_cursor
+                if cursor is None:
+                    break
     finally:
         clock.set_now(None)
     truth = {t["topic"]: t for t in sandbox.market_truth(TODAY)["topics"]}

@@ -1,6 +1,7 @@
 """Peer benchmarks against the sandbox's truth: niche creators tracked over simulated days through the real
 lookups, her YouTube channel fetched on the same days, and her percentiles among the peers of her tier compared
 with the percentiles the sandbox's own counters and growth give."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,18 +47,24 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     from shared.models.ingest import FetchRunRequest
     from shared.services.creator_tracking import track_creators
     from shared.services.fetch_run import run_fetch
+    from shared.services.niche import niche_creators
     from shared.services.signals import signals
     from shared.services.trend_detection import Credentials
-    from shared.services.trend_queries import niche_creators
 
     user = make_user("peer-truth")
     with start_sandbox(seed=7, creators=40, today=TODAY) as sandbox:
         creators = sandbox.creators()
         peers_in_niche = [c for c in creators[1:] if c["niche"] in NICHES]
-        settings = get_settings().model_copy(update={
-            "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts}, "platform_limits": FAST,
-            "fetch_budget_s": 120.0,
-            "tracked_creators": [{"platform": "youtube", "handle": c["handles"]["youtube"]} for c in peers_in_niche]})
+        settings = get_settings().model_copy(
+            update={
+                "platform_hosts": {**REAL_PLATFORM_HOSTS, **sandbox.hosts},
+                "platform_limits": FAST,
+                "fetch_budget_s": 120.0,
+                "tracked_creators": [
+                    {"platform": "youtube", "handle": c["handles"]["youtube"]} for c in peers_in_niche
+                ],
+            }
+        )
         with service_transaction() as conn:
             conn.execute("update profiles set niche_keywords = %s where id = %s", (KEYWORDS, user.user_id))
         save_connection(stack.database.url, settings, user.user_id, "youtube", sandbox.mint_token("youtube", 0))
@@ -67,8 +74,10 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
             sandbox.set_today(day)
             with clock.frozen_at(noon(day)) as now, service_transaction() as conn:
                 # Due is judged by the system clock, frozen on this day, not the database's.
-                conn.execute("update platform_connections set next_fetch_at = %s - interval '1 second'"
-                             " where user_id = %s", (now, user.user_id))
+                conn.execute(
+                    "update platform_connections set next_fetch_at = %s - interval '1 second' where user_id = %s",
+                    (now, user.user_id),
+                )
             with clock.frozen_at(noon(day)):
                 track_creators(settings, creds, {"k": KEYWORDS}, now=noon(day), deadline=time.monotonic() + 120)
                 run_fetch(settings, FetchRunRequest(), user_ids=[user.user_id])
@@ -91,7 +100,7 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     mine = _engagement(truth_posts[0])
     assert engagement.value == pytest.approx(mine, rel=1e-9)
     assert engagement.peer_median == pytest.approx(float(np.median(true_peers)), rel=1e-9)
-    assert engagement.percentile == pytest.approx(_percentile(mine, true_peers))
+    assert engagement.percentile == round(_percentile(mine, true_peers))
     assert engagement.ci_low <= engagement.percentile <= engagement.ci_high
 
     growth = metrics["follower_growth"]
@@ -100,11 +109,13 @@ def test_her_youtube_percentiles_among_peers_match_the_sandbox(stack, make_user,
     # Subscriber counts are whole numbers: four checks over 12 days give the planted growth within 0.1 points.
     assert growth.value == pytest.approx(mine_growth, abs=1e-3)
     truth_percentile = _percentile(mine_growth, true_growth)
-    assert abs(growth.percentile - truth_percentile) <= 100 / len(tier)
+    assert abs(growth.percentile - truth_percentile) <= 100 / len(tier) + 0.5
     assert growth.ci_low <= truth_percentile <= growth.ci_high
-    print(f"youtube nano tier, {len(tier)} peers: engagement {engagement.value:.4f} -> {engagement.percentile} "
-          f"(95% CI {engagement.ci_low}-{engagement.ci_high}; truth {_percentile(mine, true_peers)}), growth "
-          f"{growth.value:+.4f} (truth {mine_growth:+.4f}) -> {growth.percentile} (95% CI {growth.ci_low}-"
-          f"{growth.ci_high}; truth {truth_percentile})")
+    print(
+        f"youtube nano tier, {len(tier)} peers: engagement {engagement.value:.4f} -> {engagement.percentile} "
+        f"(95% CI {engagement.ci_low}-{engagement.ci_high}; truth {_percentile(mine, true_peers)}), growth "
+        f"{growth.value:+.4f} (truth {mine_growth:+.4f}) -> {growth.percentile} (95% CI {growth.ci_low}-"
+        f"{growth.ci_high}; truth {truth_percentile})"
+    )
     for key in ("save_rate", "share_rate"):
         assert metrics[key].status == "unavailable"

@@ -1,4 +1,5 @@
 """The pure parts of recommendations: idempotency keys, fingerprints, quota reset, scores and ranking."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,30 +7,56 @@ import math
 
 import pytest
 
-from shared.engines.virality import ViralityModel, ViralityReport
+from shared.engines.virality import LevelEffect, ViralityModel, ViralityReport
 from shared.errors import InvalidInput
 from shared.llm.models import ContentConcept, Shot
 from shared.models.ai import RecommendBody
-from shared.services.recommend import (fingerprint, idempotency_key, rank_concepts, score_concept,
-                                       seconds_until_utc_midnight)
-
-from shared.engines.virality import LevelEffect
+from shared.services.recommend import (
+    fingerprint,
+    idempotency_key,
+    rank_concepts,
+    score_concept,
+    seconds_until_utc_midnight,
+)
 
 MODEL = ViralityModel(
-    effects=[LevelEffect(attribute="camera_angle", level="overhead", metric="save_rate", log_ratio=math.log(1.6)),
-             LevelEffect(attribute="camera_angle", level="wide", metric="save_rate", log_ratio=math.log(0.6))],
-    weights={"instagram:save_rate": 2.0}, intercept=-1.2, covariance=[[0.01, 0.0], [0.0, 0.04]],
-    report=ViralityReport(status="ok", n_posts=400, n_train=200, n_test=200, base_rate=0.25, brier=0.17,
-                          brier_base_rate=0.18, skill=1 - 0.17 / 0.18, skill_ci=[0.02, 0.09], auc=0.66,
-                          earned=True))
+    effects=[
+        LevelEffect(attribute="camera_angle", level="overhead", metric="save_rate", log_ratio=math.log(1.6)),
+        LevelEffect(attribute="camera_angle", level="wide", metric="save_rate", log_ratio=math.log(0.6)),
+    ],
+    weights={"instagram:save_rate": 2.0},
+    intercept=-1.2,
+    covariance=[[0.01, 0.0], [0.0, 0.04]],
+    report=ViralityReport(
+        status="ok",
+        n_posts=400,
+        n_train=200,
+        n_test=200,
+        base_rate=0.25,
+        brier=0.17,
+        brier_base_rate=0.18,
+        skill=1 - 0.17 / 0.18,
+        skill_ci=[0.02, 0.09],
+        auc=0.66,
+        earned=True,
+    ),
+)
 
 
 def _concept(angle: str, platform: str = "instagram") -> ContentConcept:
-    return ContentConcept(concept="c", hook="h", video_length_s=20,
-                          shot_list=[Shot(order=i, description="s", duration_s=5) for i in (1, 2, 3)],
-                          editing_style="e", music="m", caption="c", hashtags=["#a", "#b", "#c"],
-                          platform=platform, attributes={"camera_angle": angle, "audio_type": "asmr"},
-                          rationale="r")
+    return ContentConcept(
+        concept="c",
+        hook="h",
+        video_length_s=20,
+        shot_list=[Shot(order=i, description="s", duration_s=5) for i in (1, 2, 3)],
+        editing_style="e",
+        music="m",
+        caption="c",
+        hashtags=["#a", "#b", "#c"],
+        platform=platform,
+        attributes={"camera_angle": angle, "audio_type": "asmr"},
+        rationale="r",
+    )
 
 
 def test_body_and_header_keys_must_agree():
@@ -71,7 +98,8 @@ def test_a_score_is_the_model_probability_with_what_it_rests_on():
     assert low == pytest.approx(1 / (1 + math.exp(-(logit - 1.959964 * se))))
     assert high == pytest.approx(1 / (1 + math.exp(-(logit + 1.959964 * se))))
     assert details["earned"] and details["statement"].startswith(
-        f"{score:.0%} (95% CI {low:.0%}–{high:.0%}) chance of reaching your top quartile")
+        f"{score:.0%} (95% CI {low:.0%}–{high:.0%}) chance of reaching your top quartile"
+    )
 
 
 def test_concepts_are_ranked_by_score_and_a_chosen_platform_is_kept():
@@ -84,8 +112,9 @@ def test_concepts_are_ranked_by_score_and_a_chosen_platform_is_kept():
 
 
 def test_a_model_no_better_than_the_base_rate_prints_no_probability():
-    unearned = MODEL.model_copy(update={"report": MODEL.report.model_copy(
-        update={"skill": 0.004, "skill_ci": [-0.01, 0.02], "earned": False})})
+    unearned = MODEL.model_copy(
+        update={"report": MODEL.report.model_copy(update={"skill": 0.004, "skill_ci": [-0.01, 0.02], "earned": False})}
+    )
     ranked = rank_concepts([_concept("wide"), _concept("overhead")], unearned, None)
     assert [c.attributes["camera_angle"] for c, _, _ in ranked] == ["wide", "overhead"]  # the writer's order
     score, details = ranked[0][1], ranked[0][2]
@@ -96,8 +125,9 @@ def test_a_model_no_better_than_the_base_rate_prints_no_probability():
 
 
 def test_without_enough_history_every_concept_says_so():
-    model = ViralityModel(intercept=0.0, report=ViralityReport(status="insufficient_history", n_posts=12,
-                                                               base_rate=0.25))
+    model = ViralityModel(
+        intercept=0.0, report=ViralityReport(status="insufficient_history", n_posts=12, base_rate=0.25)
+    )
     score, details = score_concept(model, _concept("overhead"))
     assert score is None and details["model_status"] == "insufficient_history"
     assert details["model_probability"] is None

@@ -1,4 +1,5 @@
 """The fetch benchmark's reference, on hand-computed numbers."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,13 @@ def test_a_sliding_minute_lets_600_go_at_once_and_the_next_600_a_minute_later():
 
 
 def test_the_ideal_is_the_largest_bound_and_a_spent_day_is_unreachable():
-    ideal, bounds = ideal_seconds({"tiktok_600_per_min/v2/user/info/": 1000}, {}, 0.2,
-                                  {"tiktok": 2000, "instagram": 800}, {"tiktok": 8, "instagram": 8})
+    ideal, bounds = ideal_seconds(
+        {"tiktok_600_per_min/v2/user/info/": 1000},
+        {},
+        0.2,
+        {"tiktok": 2000, "instagram": 800},
+        {"tiktok": 8, "instagram": 8},
+    )
     assert ideal == 60.2 and bounds[0].limit == "tiktok_600_per_min/v2/user/info/"
     assert [b.seconds for b in bounds[1:]] == [50.0, 20.0]  # 2000 x 0.2 / 8, 800 x 0.2 / 8
     spent, _ = ideal_seconds({}, {"youtube_data_units_per_day": 10_001}, 0.2, {}, {})

@@ -1,4 +1,5 @@
 """The OAuth state's signature, its wire format and the browser-binding cookie (no database)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,13 @@ import pytest
 
 from shared.config import Settings
 from shared.services.oauth_state import (
-    BINDING_COOKIE, StateRefused, _split, binding_cookie, binding_value, callback_url, sign,
+    BINDING_COOKIE,
+    StateRefused,
+    _split,
+    binding_cookie,
+    binding_value,
+    callback_url,
+    sign,
 )
 
 SETTINGS = Settings(state_secret="state-secret-" + "s" * 32, public_base_url="https://api.example.com/")
@@ -18,10 +25,12 @@ EXPIRY = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 def test_signature_covers_nonce_user_platform_and_expiry():
     base = sign(SETTINGS, "nonce-1", USER, "youtube", EXPIRY)
     assert base == sign(SETTINGS, "nonce-1", USER, "youtube", EXPIRY)
-    others = {sign(SETTINGS, "nonce-2", USER, "youtube", EXPIRY),
-              sign(SETTINGS, "nonce-1", "8d2f5a9e-0000-4000-8000-000000000002", "youtube", EXPIRY),
-              sign(SETTINGS, "nonce-1", USER, "tiktok", EXPIRY),
-              sign(SETTINGS, "nonce-1", USER, "youtube", EXPIRY + dt.timedelta(seconds=1))}
+    others = {
+        sign(SETTINGS, "nonce-2", USER, "youtube", EXPIRY),
+        sign(SETTINGS, "nonce-1", "8d2f5a9e-0000-4000-8000-000000000002", "youtube", EXPIRY),
+        sign(SETTINGS, "nonce-1", USER, "tiktok", EXPIRY),
+        sign(SETTINGS, "nonce-1", USER, "youtube", EXPIRY + dt.timedelta(seconds=1)),
+    }
     assert base not in others and len(others) == 4
 
 
@@ -35,8 +44,10 @@ def test_signature_is_urlsafe_base64_of_sha256():
     assert len(signature) == 43 and "=" not in signature and "." not in signature
 
 
-@pytest.mark.parametrize("state", [None, "", "no-dot", ".sig", "nonce.", "x" * 201, "x" * 32 + "." + "y" * 42 + "\x00",
-                                   "x" * 31 + "." + "y" * 43])
+@pytest.mark.parametrize(
+    "state",
+    [None, "", "no-dot", ".sig", "nonce.", "x" * 201, "x" * 32 + "." + "y" * 42 + "\x00", "x" * 31 + "." + "y" * 43],
+)
 def test_malformed_states_are_refused_as_invalid(state):
     with pytest.raises(StateRefused) as refused:
         _split(state)
@@ -50,11 +61,14 @@ def test_missing_secret_is_a_configuration_error():
         sign(Settings(), "n", USER, "youtube", EXPIRY)
 
 
-@pytest.mark.parametrize("base, name, secure", [
-    ("https://api.example.com/", "__Host-ci_oauth_binding", True),
-    ("http://api.creator.localhost:8080", "__Host-ci_oauth_binding", True),  # browsers treat localhost as secure
-    ("http://127.0.0.1:8080", "ci_oauth_binding", False),
-])
+@pytest.mark.parametrize(
+    "base, name, secure",
+    [
+        ("https://api.example.com/", "__Host-ci_oauth_binding", True),
+        ("http://api.creator.localhost:8080", "__Host-ci_oauth_binding", True),  # browsers treat localhost as secure
+        ("http://127.0.0.1:8080", "ci_oauth_binding", False),
+    ],
+)
 def test_binding_cookie_is_httponly_lax_host_only_and_names_no_user(base, name, secure):
     settings = SETTINGS.model_copy(update={"public_base_url": base.rstrip("/")})
     cookie = binding_cookie(settings, USER)

@@ -1,4 +1,5 @@
 """Bundles: which shared/ files and which pinned distributions each function ships."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def test_growth_bundle_ships_the_whole_library_and_lists_what_it_reaches(growth_
     for reached in ("shared.http", "shared.db", "shared.services.growth", "shared.models.growth", "shared.auth"):
         assert reached in growth_bundle.modules
     assert not any(m.startswith("shared.engines") for m in growth_bundle.modules)  # nor their requirements
-    on_disk = sorted(p.relative_to(growth_bundle.directory).as_posix()
-                     for p in growth_bundle.directory.rglob("*") if p.is_file())
+    on_disk = sorted(
+        p.relative_to(growth_bundle.directory).as_posix() for p in growth_bundle.directory.rglob("*") if p.is_file()
+    )
     assert on_disk == sorted([*growth_bundle.files, ".gcloudignore", "bundle.json"])
     assert (growth_bundle.directory / "main.py").read_text() == GROWTH_ENTRY.read_text()
 
@@ -83,14 +85,16 @@ def test_rebuilding_gives_identical_bytes(tmp_path, lock):
 
 
 def test_lazy_anthropic_import_brings_anthropic_and_its_absence_does_not(tmp_path, lock):
-    lazy = write(tmp_path / "lazy", "main.py",
-                 "import functions_framework\n\n"
-                 "def handler(request):\n"
-                 "    if request:\n"
-                 "        import anthropic\n"
-                 "    from shared.errors import InvalidInput\n")
-    plain = write(tmp_path / "plain", "main.py",
-                  "import functions_framework\nfrom shared.errors import InvalidInput\n")
+    lazy = write(
+        tmp_path / "lazy",
+        "main.py",
+        "import functions_framework\n\n"
+        "def handler(request):\n"
+        "    if request:\n"
+        "        import anthropic\n"
+        "    from shared.errors import InvalidInput\n",
+    )
+    plain = write(tmp_path / "plain", "main.py", "import functions_framework\nfrom shared.errors import InvalidInput\n")
     with_llm, _ = requirements_for(analyze_entry(lazy, ROOT), lock)
     without_llm, _ = requirements_for(analyze_entry(plain, ROOT), lock)
     assert f"anthropic=={locked_version('anthropic')}" in with_llm
@@ -108,13 +112,23 @@ def test_analyzer_follows_lazy_and_submodule_imports_and_skips_type_checking(tmp
     write(root, "shared/typing_only.py", "import polars\n")
     write(root, "shared/unused.py", "import httpx\n")
     write(root, "shared/spaced/deep.py", "import importlib\nimportlib.import_module('shared.unused')\n")
-    entry = write(root, "functions/f/main.py",
-                  "from typing import TYPE_CHECKING\nfrom shared.pkg import sub\nimport shared.spaced.deep\n"
-                  "if TYPE_CHECKING:\n    from shared import typing_only\n")
+    entry = write(
+        root,
+        "functions/f/main.py",
+        "from typing import TYPE_CHECKING\nfrom shared.pkg import sub\nimport shared.spaced.deep\n"
+        "if TYPE_CHECKING:\n    from shared import typing_only\n",
+    )
     analysis = analyze_entry(entry, root)
-    assert analysis.files == ["main.py", "shared/__init__.py", "shared/pkg/__init__.py", "shared/pkg/leaf.py",
-                              "shared/pkg/sibling.py", "shared/pkg/sub.py", "shared/spaced/deep.py",
-                              "shared/unused.py"]
+    assert analysis.files == [
+        "main.py",
+        "shared/__init__.py",
+        "shared/pkg/__init__.py",
+        "shared/pkg/leaf.py",
+        "shared/pkg/sibling.py",
+        "shared/pkg/sub.py",
+        "shared/spaced/deep.py",
+        "shared/unused.py",
+    ]
     assert analysis.distributions == ["functions-framework", "httpx", "numpy"]
     assert analysis.warnings == []
 
@@ -122,8 +136,11 @@ def test_analyzer_follows_lazy_and_submodule_imports_and_skips_type_checking(tmp
 def test_missing_modules_and_dev_only_imports_are_reported_not_shipped(tmp_path, lock):
     root = tmp_path / "repo"
     write(root, "shared/__init__.py", "")
-    entry = write(root, "functions/f/main.py",
-                  "def handler(r):\n    import pytest\n    from shared.gone import x\n    import tests.helpers\n")
+    entry = write(
+        root,
+        "functions/f/main.py",
+        "def handler(r):\n    import pytest\n    from shared.gone import x\n    import tests.helpers\n",
+    )
     analysis = analyze_entry(entry, root)
     lines, warnings = requirements_for(analysis, lock)
     assert any("shared.gone" in w for w in analysis.warnings)
@@ -143,13 +160,20 @@ def test_version_split_by_python_is_written_with_markers(lock):
 @pytest.fixture(scope="module")
 def all_bundles(tmp_path_factory, lock):
     out = tmp_path_factory.mktemp("all")
-    return {spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock) for spec in FUNCTIONS
-            if spec.entry.is_file()}
+    return {
+        spec.name: build_bundle(spec.name, spec.entry, ROOT, out, lock) for spec in FUNCTIONS if spec.entry.is_file()
+    }
 
 
 def test_registry_loaded_platform_modules_count_as_reached(all_bundles):
-    for name in ("auth_start", "auth_callback", "auth_disconnect", "auth_refresh", "cron_fetch_analytics",
-                 "tasks_fetch_connection"):
+    for name in (
+        "auth_start",
+        "auth_callback",
+        "auth_disconnect",
+        "auth_refresh",
+        "cron_fetch_analytics",
+        "tasks_fetch_connection",
+    ):
         modules = set(all_bundles[name].modules)
         assert {f"shared.platforms.{p}" for p in ("instagram", "youtube", "pinterest", "tiktok")} <= modules, name
         assert any(line.startswith("httpx==") for line in all_bundles[name].requirements), name
@@ -180,8 +204,11 @@ def test_f_string_import_of_a_package_reaches_every_module_in_it(tmp_path):
     write(root, "shared/kinds/__init__.py", "")
     write(root, "shared/kinds/a.py", "import numpy\n")
     write(root, "shared/kinds/b.py", "from google.cloud import tasks_v2\n")
-    entry = write(root, "functions/f/main.py",
-                  "import importlib\ndef load(k):\n    return importlib.import_module(f'shared.kinds.{k}')\n")
+    entry = write(
+        root,
+        "functions/f/main.py",
+        "import importlib\ndef load(k):\n    return importlib.import_module(f'shared.kinds.{k}')\n",
+    )
     analysis = analyze_entry(entry, root)
     assert {"shared.kinds.a", "shared.kinds.b"} <= set(analysis.modules)
     assert {"numpy", "google-cloud-tasks"} <= set(analysis.distributions)

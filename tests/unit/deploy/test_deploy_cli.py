@@ -1,4 +1,5 @@
 """`python -m scripts.deploy --dry-run`: bundles for every existing entry, the whole plan, no secret values."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,23 @@ def existing_entries() -> list[str]:
 
 def test_dry_run_cli_exits_zero_and_writes_every_existing_bundle(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.deploy", "--project", "demo", "--region", "europe-west1", "--dry-run",
-         "--build-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "scripts.deploy",
+            "--project",
+            "demo",
+            "--region",
+            "europe-west1",
+            "--dry-run",
+            "--build-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     built = sorted(p.name for p in (tmp_path / "bundles").iterdir())
     assert built == sorted(existing_entries())
@@ -46,11 +62,28 @@ def test_dry_run_prints_secret_names_never_values(tmp_path, monkeypatch, capsys)
     for name, value in SECRET_VALUES.items():
         monkeypatch.setenv(name, value)
     config = tmp_path / "deploy.json"
-    config.write_text(json.dumps({
-        "supabase_url": "https://abcdefghijklmnopqrst.supabase.co", "frontend_origin": "https://app.example.com",
-        "secrets": {"SUPABASE_JWT_SECRET": {"secret": "legacy-jwt", "version": "2"}}}))
-    code = main(["--project", "demo-project", "--region", "europe-west1", "--dry-run", "--config", str(config),
-                 "--build-dir", str(tmp_path / "build")])
+    config.write_text(
+        json.dumps(
+            {
+                "supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
+                "frontend_origin": "https://app.example.com",
+                "secrets": {"SUPABASE_JWT_SECRET": {"secret": "legacy-jwt", "version": "2"}},
+            }
+        )
+    )
+    code = main(
+        [
+            "--project",
+            "demo-project",
+            "--region",
+            "europe-west1",
+            "--dry-run",
+            "--config",
+            str(config),
+            "--build-dir",
+            str(tmp_path / "build"),
+        ]
+    )
     out = capsys.readouterr().out
     plan_text = (tmp_path / "build" / "deploy-plan.json").read_text()
     assert code == 0
@@ -65,11 +98,39 @@ def test_dry_run_prints_secret_names_never_values(tmp_path, monkeypatch, capsys)
 
 
 def test_only_limits_the_plan_and_unknown_names_fail_clearly(tmp_path, capsys):
-    assert main(["--project", "demo", "--region", "europe-west1", "--dry-run", "--only", "no_such_fn",
-                 "--build-dir", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "--project",
+                "demo",
+                "--region",
+                "europe-west1",
+                "--dry-run",
+                "--only",
+                "no_such_fn",
+                "--build-dir",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "unknown functions ['no_such_fn']" in capsys.readouterr().err
-    assert main(["--project", "demo", "--region", "europe-west1", "--dry-run", "--only", "cron_detect_trends",
-                 "--build-dir", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "--project",
+                "demo",
+                "--region",
+                "europe-west1",
+                "--dry-run",
+                "--only",
+                "cron_detect_trends",
+                "--build-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     plan = json.loads((tmp_path / "deploy-plan.json").read_text())
     deployed = [s["function"] for s in plan["steps"] if s["step"] == "deploy"]
     assert deployed == [n for n in existing_entries() if n == "cron_detect_trends"]
@@ -87,8 +148,22 @@ def test_bad_region_is_a_clear_error(tmp_path, capsys):
 
 def test_one_public_host_feeds_env_scheduler_and_openapi_servers(tmp_path):
     host = "https://api.example.com"
-    assert main(["--project", "demo-project", "--region", "europe-west1", "--dry-run", "--public-base-url", host,
-                 "--build-dir", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "--project",
+                "demo-project",
+                "--region",
+                "europe-west1",
+                "--dry-run",
+                "--public-base-url",
+                host,
+                "--build-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     plan = json.loads((tmp_path / "deploy-plan.json").read_text())
     assert plan["public_base_url"] == host
     deploys = [s for s in plan["steps"] if s["step"] == "deploy"]

@@ -1,4 +1,5 @@
 """gcloud deploy commands and the deploy settings: flags, auth at the IAM layer, secrets by name."""
+
 from __future__ import annotations
 
 import json
@@ -12,13 +13,17 @@ from scripts.deploy.config import DeployConfig, DeployConfigError, load_config
 from scripts.deploy.gcloud import plan_function
 
 CONFIG = {
-    "project": "acme-creators", "region": "europe-west1",
-    "supabase_url": "https://abcdefghijklmnopqrst.supabase.co", "frontend_origin": "https://app.example.com",
-    "secrets": {"DATABASE_URL": {"secret": "db-url", "version": "3"},
-                "TOKEN_KEYS": {"secret": "token-keys", "version": "2"},
-                "OAUTH_STATE_SECRET": {"secret": "oauth-state", "version": "1"},
-                "ANTHROPIC_API_KEY": {"secret": "anthropic", "version": "4"},
-                "PLATFORM_CREDENTIALS_JSON": {"secret": "platform-apps", "version": "5"}},
+    "project": "acme-creators",
+    "region": "europe-west1",
+    "supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
+    "frontend_origin": "https://app.example.com",
+    "secrets": {
+        "DATABASE_URL": {"secret": "db-url", "version": "3"},
+        "TOKEN_KEYS": {"secret": "token-keys", "version": "2"},
+        "OAUTH_STATE_SECRET": {"secret": "oauth-state", "version": "1"},
+        "ANTHROPIC_API_KEY": {"secret": "anthropic", "version": "4"},
+        "PLATFORM_CREDENTIALS_JSON": {"secret": "platform-apps", "version": "5"},
+    },
 }
 
 
@@ -33,8 +38,14 @@ def bundle(name: str, *, platforms: bool = False, llm: bool = False, reads: list
     read = list(CORE if reads is None else reads)
     read += ["platform_credentials"] if platforms else []
     read += ["anthropic_api_key"] if llm else []
-    return Bundle(name=name, directory=Path("/tmp/bundles") / name, files=["main.py"], requirements=[],
-                  warnings=[], settings_read=read)
+    return Bundle(
+        name=name,
+        directory=Path("/tmp/bundles") / name,
+        files=["main.py"],
+        requirements=[],
+        warnings=[],
+        settings_read=read,
+    )
 
 
 def flags(argv: tuple[str, ...]) -> dict[str, str]:
@@ -57,23 +68,35 @@ def test_user_endpoint_is_private_at_iam_runs_as_itself_and_gets_its_secrets_by_
     assert f["--runtime"] == "python312" and f["--entry-point"] == "handler" and f["--region"] == "europe-west1"
     assert f["--service-account"] == "fn-analytics-growth@acme-creators.iam.gserviceaccount.com"
     assert f["--build-service-account"] == (
-        "projects/acme-creators/serviceAccounts/fn-builder@acme-creators.iam.gserviceaccount.com")
+        "projects/acme-creators/serviceAccounts/fn-builder@acme-creators.iam.gserviceaccount.com"
+    )
     assert f["--set-secrets"] == "DATABASE_URL=db-url:3,OAUTH_STATE_SECRET=oauth-state:1,TOKEN_KEYS=token-keys:2"
     env = dict(pair.split("=", 1) for pair in f["--set-env-vars"].split(","))
-    assert env == {"APP_ENV": "production", "GOOGLE_CLOUD_PROJECT": "acme-creators",
-                   "SUPABASE_URL": "https://abcdefghijklmnopqrst.supabase.co",
-                   "FRONTEND_ORIGIN": "https://app.example.com", "FRONTEND_URL": "https://app.example.com",
-                   "PUBLIC_BASE_URL": PUBLIC, "CALLER_AUTH_HEADER": "X-Forwarded-Authorization"}
+    assert env == {
+        "APP_ENV": "production",
+        "GOOGLE_CLOUD_PROJECT": "acme-creators",
+        "SUPABASE_URL": "https://abcdefghijklmnopqrst.supabase.co",
+        "FRONTEND_ORIGIN": "https://app.example.com",
+        "FRONTEND_URL": "https://app.example.com",
+        "PUBLIC_BASE_URL": PUBLIC,
+        "CALLER_AUTH_HEADER": "X-Forwarded-Authorization",
+    }
     assert (f["--memory"], f["--timeout"], f["--min-instances"], f["--max-instances"], f["--concurrency"]) == (
-        "512Mi", "60s", "0", "10", "1")
+        "512Mi",
+        "60s",
+        "0",
+        "10",
+        "1",
+    )
     binding = deploy.invoker_command(cfg).argv
     assert binding[:4] == ("gcloud", "functions", "add-invoker-policy-binding", "analytics-growth")
     assert f"--member=serviceAccount:{GATEWAY}" in binding
 
 
 def test_only_secrets_the_code_reads_are_mounted():
-    deploy = plan_function(by_name("analytics_overview"), bundle("analytics_overview", reads=["database_url"]),
-                           config())
+    deploy = plan_function(
+        by_name("analytics_overview"), bundle("analytics_overview", reads=["database_url"]), config()
+    )
     assert list(deploy.secrets) == ["DATABASE_URL"]
 
 
@@ -118,8 +141,10 @@ def test_anthropic_key_goes_only_to_functions_that_use_the_llm():
 
 
 def test_optional_jwt_secret_and_per_function_overrides_apply():
-    cfg = config(secrets={**CONFIG["secrets"], "SUPABASE_JWT_SECRET": {"secret": "legacy-jwt", "version": "1"}},
-                 functions={"analytics_growth": {"max_instances": 3, "memory": "1Gi", "min_instances": 1}})
+    cfg = config(
+        secrets={**CONFIG["secrets"], "SUPABASE_JWT_SECRET": {"secret": "legacy-jwt", "version": "1"}},
+        functions={"analytics_growth": {"max_instances": 3, "memory": "1Gi", "min_instances": 1}},
+    )
     f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
     assert "SUPABASE_JWT_SECRET=legacy-jwt:1" in f["--set-secrets"]
     assert (f["--max-instances"], f["--memory"], f["--min-instances"]) == ("3", "1Gi", "1")
@@ -130,7 +155,7 @@ def test_env_values_with_commas_switch_the_gcloud_delimiter():
     f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
     delimiter = f["--set-env-vars"][1]
     assert f["--set-env-vars"].startswith(f"^{delimiter}^")
-    assert f"ANTHROPIC_MODEL=a,b" in f["--set-env-vars"][3:].split(delimiter)
+    assert "ANTHROPIC_MODEL=a,b" in f["--set-env-vars"][3:].split(delimiter)
 
 
 def test_cloud_run_url_template_needs_the_project_number():
@@ -159,6 +184,33 @@ def test_config_file_values_yield_to_cli_flags(tmp_path):
     path = tmp_path / "deploy.json"
     path.write_text(json.dumps({**CONFIG, "region": "us-central1"}))
     cfg = load_config(path, {"region": "europe-west1", "project": None})
-    assert (cfg.project, cfg.region, cfg.supabase_project_ref) == ("acme-creators", "europe-west1",
-                                                                    "abcdefghijklmnopqrst")
+    assert (cfg.project, cfg.region, cfg.supabase_project_ref) == (
+        "acme-creators",
+        "europe-west1",
+        "abcdefghijklmnopqrst",
+    )
     assert cfg.missing_for_deploy() == []
+
+
+def test_extra_origins_join_the_frontend_origin_in_one_cors_list_and_the_redirects_stay_on_the_first():
+    cfg = config(
+        public_base_url=PUBLIC, extra_origins=["https://staging.example.com/", "https://app-*.preview.example.com"]
+    )
+    f = flags(plan_function(by_name("analytics_growth"), bundle("analytics_growth"), cfg).deploy_command(cfg).argv)
+    value = f["--set-env-vars"]
+    delimiter = value[1]
+    assert value.startswith(f"^{delimiter}^") and delimiter != ","  # gcloud's syntax for values with commas
+    env = dict(pair.split("=", 1) for pair in value[3:].split(delimiter))
+    assert env["FRONTEND_ORIGIN"] == (
+        "https://app.example.com,https://staging.example.com,https://app-*.preview.example.com"
+    )
+    assert env["FRONTEND_URL"] == "https://app.example.com"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://a.example.com,https://b.example.com", "*", "https://a*b*.example.com", "https://app.example.com/path"],
+)
+def test_a_malformed_extra_origin_is_refused(origin):
+    with pytest.raises(ValueError, match="extra_origins"):
+        config(extra_origins=[origin])

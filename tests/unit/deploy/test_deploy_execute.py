@@ -1,4 +1,5 @@
 """A real deploy's order, with gcloud and the Google clients replaced by recorders (nothing leaves here)."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,12 @@ from scripts.deploy.config import load_config
 from scripts.deploy.plan import build_plan
 
 HOST = "creator-intelligence-3x4mpl3.ew.gateway.dev"
-SETTINGS = {"project": "acme-creators", "region": "europe-west1",
-            "supabase_url": "https://abcdefghijklmnopqrst.supabase.co", "frontend_origin": "https://app.example.com"}
+SETTINGS = {
+    "project": "acme-creators",
+    "region": "europe-west1",
+    "supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
+    "frontend_origin": "https://app.example.com",
+}
 
 
 class Recorder:
@@ -63,10 +68,17 @@ def test_deploy_creates_the_gateway_first_and_feeds_its_host_to_functions_and_jo
     plan = build_plan(load_config(None, SETTINGS), list(FUNCTIONS), tmp_path)
     deploy_cli.execute(plan)
     calls = recorder.calls
-    assert first(calls, "services enable cloudfunctions") < first(calls, "queue projects/") \
-        < first(calls, "service-accounts create fn-auth-start") < first(calls, "secrets add-iam-policy-binding") \
-        < first(calls, "api-gateway apis create") < first(calls, "api-configs create") \
-        < first(calls, "gateways create") < first(calls, "defaultHostname") < first(calls, "functions deploy")
+    assert (
+        first(calls, "services enable cloudfunctions")
+        < first(calls, "queue projects/")
+        < first(calls, "service-accounts create fn-auth-start")
+        < first(calls, "secrets add-iam-policy-binding")
+        < first(calls, "api-gateway apis create")
+        < first(calls, "api-configs create")
+        < first(calls, "gateways create")
+        < first(calls, "defaultHostname")
+        < first(calls, "functions deploy")
+    )
     assert "services enable creator-intelligence-abc.apigateway.acme.cloud.goog" in " ".join(calls)
     deploys = [c for c in calls if c.startswith("functions deploy")]
     assert len(deploys) == len([s for s in FUNCTIONS if s.entry.is_file()])
@@ -74,6 +86,6 @@ def test_deploy_creates_the_gateway_first_and_feeds_its_host_to_functions_and_jo
     assert len([c for c in calls if "add-invoker-policy-binding" in c]) == len(deploys)
     jobs = [c for c in calls if c.startswith("job ")]
     assert len(jobs) == 4 and all(c.startswith(f"job https://{HOST}/api/") for c in jobs)
-    assert all(".cloudfunctions.net/" in c.split()[2] for c in jobs)   # audience: the function's own URL
+    assert all(".cloudfunctions.net/" in c.split()[2] for c in jobs)  # audience: the function's own URL
     assert first(calls, "functions deploy") < first(calls, "job ")
     assert (tmp_path / "openapi.json").read_text().count(HOST) == 1

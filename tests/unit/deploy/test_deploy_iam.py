@@ -1,4 +1,5 @@
 """Least privilege: an account per function with only its secrets; actAs and enqueue only where tasks are made."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,12 @@ from scripts.deploy.iam import ACT_AS, ENQUEUER, SECRET_ACCESSOR, grant_commands
 from scripts.deploy.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[3]
-SETTINGS = {"project": "acme-creators", "region": "europe-west1",
-            "supabase_url": "https://abcdefghijklmnopqrst.supabase.co", "frontend_origin": "https://app.example.com"}
+SETTINGS = {
+    "project": "acme-creators",
+    "region": "europe-west1",
+    "supabase_url": "https://abcdefghijklmnopqrst.supabase.co",
+    "frontend_origin": "https://app.example.com",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +52,17 @@ def test_only_the_fetch_cron_may_enqueue_and_act_as_the_tasks_account(plan):
     assert act_as[0][1][:5] == ("gcloud", "iam", "service-accounts", "add-iam-policy-binding", config.tasks_sa)
     assert [who for who, _ in enqueue] == ["fn-cron-fetch-analytics"]
     assert enqueue[0][1][:5] == ("gcloud", "tasks", "queues", "add-iam-policy-binding", "fetch-connections")
-    assert all(f"--role={SECRET_ACCESSOR}" in argv or who in ("fn-cron-fetch-analytics", "fn-builder")
-               for who, argv in bindings)
+    assert all(
+        f"--role={SECRET_ACCESSOR}" in argv or who in ("fn-cron-fetch-analytics", "fn-builder")
+        for who, argv in bindings
+    )
 
 
 def test_the_gateway_is_every_functions_only_invoker_and_callers_hold_no_roles(plan):
     accounts = by_id(plan)
     assert {d.invoker_command(plan.config).argv[3] for d in plan.deploys} == {
-        s.deploy_name for s in FUNCTIONS if s.entry.is_file()}
+        s.deploy_name for s in FUNCTIONS if s.entry.is_file()
+    }
     assert all(d.invoker == plan.config.gateway_sa for d in plan.deploys)
     assert accounts["scheduler-invoker"].grants == [] and accounts["tasks-invoker"].grants == []
     assert grant_commands(plan.config, accounts["scheduler-invoker"]) == []

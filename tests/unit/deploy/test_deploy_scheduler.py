@@ -1,4 +1,5 @@
 """Cloud Scheduler jobs and the Cloud Tasks queue: what Google is asked to create, and idempotent upserts."""
+
 from __future__ import annotations
 
 from google.api_core.exceptions import AlreadyExists
@@ -8,8 +9,11 @@ from scripts.deploy.config import DeployConfig
 from scripts.deploy.scheduler import attempt_deadline_s, build_jobs, upsert_jobs
 from scripts.deploy.tasks_queue import build_queue, create_command, upsert_queue
 
-CONFIG = DeployConfig(project="acme-creators", region="europe-west1",
-                      scheduler_service_account="cron-caller@acme-creators.iam.gserviceaccount.com")
+CONFIG = DeployConfig(
+    project="acme-creators",
+    region="europe-west1",
+    scheduler_service_account="cron-caller@acme-creators.iam.gserviceaccount.com",
+)
 BASE = "https://europe-west1-acme-creators.cloudfunctions.net"
 
 
@@ -42,10 +46,14 @@ def test_every_scheduled_function_gets_one_job_with_its_schedule():
     jobs = build_jobs(FUNCTIONS, CONFIG)
     scheduled = [spec for spec in FUNCTIONS if spec.schedule]
     assert [job.name for job in jobs] == [
-        f"projects/acme-creators/locations/europe-west1/jobs/{spec.deploy_name}" for spec in scheduled]
+        f"projects/acme-creators/locations/europe-west1/jobs/{spec.deploy_name}" for spec in scheduled
+    ]
     assert {job.name.rsplit("/", 1)[1]: job.schedule for job in jobs} == {
-        "auth-refresh": "0 * * * *", "cron-fetch-analytics": "*/30 * * * *",
-        "cron-detect-trends": "0 */6 * * *", "cron-weekly-patterns": "0 4 * * 1"}
+        "auth-refresh": "0 * * * *",
+        "cron-fetch-analytics": "*/30 * * * *",
+        "cron-detect-trends": "0 */6 * * *",
+        "cron-weekly-patterns": "0 4 * * 1",
+    }
     assert all(job.time_zone == "Etc/UTC" for job in jobs)
 
 
@@ -68,7 +76,7 @@ def test_jobs_retry_with_backoff_and_wait_for_the_function_timeout():
     assert retry.min_backoff_duration.total_seconds() == 30
     assert retry.max_backoff_duration.total_seconds() == 600
     assert retry.max_doublings == 3
-    assert jobs["cron-detect-trends"].attempt_deadline.total_seconds() == 570   # 540 s timeout + 30 s
+    assert jobs["cron-detect-trends"].attempt_deadline.total_seconds() == 570  # 540 s timeout + 30 s
     assert jobs["auth-refresh"].attempt_deadline.total_seconds() == 330
     assert (attempt_deadline_s(1), attempt_deadline_s(3600)) == (31, 1800)
     assert attempt_deadline_s(0) >= 15
@@ -87,8 +95,10 @@ def test_upsert_creates_then_updates_in_place():
     assert [outcome for _, outcome in first] == ["created"] * len(jobs)
     assert [outcome for _, outcome in second] == ["updated"] * len(jobs)
     assert len(api.created) == len(jobs)
-    assert api.updated[0] == (jobs[0].name,
-                              ["schedule", "time_zone", "http_target", "retry_config", "attempt_deadline"])
+    assert api.updated[0] == (
+        jobs[0].name,
+        ["schedule", "time_zone", "http_target", "retry_config", "attempt_deadline"],
+    )
 
 
 def test_fetch_queue_throttles_and_retries_five_times():
@@ -96,8 +106,7 @@ def test_fetch_queue_throttles_and_retries_five_times():
     assert queue.name == "projects/acme-creators/locations/europe-west1/queues/fetch-connections"
     assert queue.retry_config.max_attempts == 5
     assert (queue.rate_limits.max_dispatches_per_second, queue.rate_limits.max_concurrent_dispatches) == (5, 10)
-    assert (queue.retry_config.min_backoff.total_seconds(), queue.retry_config.max_backoff.total_seconds()) == (
-        10, 300)
+    assert (queue.retry_config.min_backoff.total_seconds(), queue.retry_config.max_backoff.total_seconds()) == (10, 300)
     assert create_command(CONFIG).argv[:5] == ("gcloud", "tasks", "queues", "create", "fetch-connections")
     api = FakeGoogleApi()
     assert (upsert_queue(api, queue), upsert_queue(api, queue)) == ("created", "updated")

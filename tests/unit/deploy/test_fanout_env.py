@@ -1,4 +1,5 @@
 """The fetch cron is deployed with everything its Cloud Tasks fan-out needs."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,26 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_fetch_cron_gets_the_queue_worker_url_and_tasks_account(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "scripts.deploy", "--project", "acme-creators", "--region",
-                          "europe-west1", "--dry-run", "--build-dir", str(tmp_path), "--only", "cron_fetch_analytics"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.deploy",
+            "--project",
+            "acme-creators",
+            "--region",
+            "europe-west1",
+            "--dry-run",
+            "--build-dir",
+            str(tmp_path),
+            "--only",
+            "cron_fetch_analytics",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     plan = json.loads((tmp_path / "deploy-plan.json").read_text())
     text = json.dumps(plan)

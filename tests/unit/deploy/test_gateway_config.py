@@ -1,4 +1,5 @@
 """The API Gateway config: valid Swagger 2.0, every manifest route served exactly once, by its function."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,7 +38,8 @@ def test_every_manifest_route_is_served_exactly_once_by_its_function(document):
 def test_every_path_answers_preflight_through_one_of_its_functions(document):
     for path, item in document["paths"].items():
         assert item["options"]["x-google-backend"]["address"] in {
-            url(s.deploy_name) for s in FUNCTIONS if s.route == path}
+            url(s.deploy_name) for s in FUNCTIONS if s.route == path
+        }
         assert "security" not in item["options"]
 
 
@@ -46,7 +48,7 @@ def test_literal_paths_win_over_templates_and_methods_pick_the_function(document
     assert match(routes, "GET", "/api/auth/callback").operation_id == "auth_callback"
     assert match(routes, "GET", "/api/auth/tiktok").operation_id == "auth_start"
     assert match(routes, "DELETE", "/api/auth/tiktok").operation_id == "auth_disconnect"
-    assert match(routes, "DELETE", "/api/auth/callback") is None   # the gateway's 404, not a disconnect
+    assert match(routes, "DELETE", "/api/auth/callback") is None  # the gateway's 404, not a disconnect
     assert match(routes, "GET", "/api/nothing") is None
 
 

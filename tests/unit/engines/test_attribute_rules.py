@@ -1,4 +1,5 @@
 """The rules extractor reads what the data says and leaves the rest unknown."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,31 +11,74 @@ from shared.engines.attribute_rules import extract_attributes, hook_speed_from_s
 from shared.errors import InvalidInput
 
 UTC = dt.timezone.utc
-COLUMNS = ("post_id", "platform", "type", "title", "caption", "duration_s", "posted_at",
-           "reels_skip_rate", "retention_early", "views", "saves", "shares")
+COLUMNS = (
+    "post_id",
+    "platform",
+    "type",
+    "title",
+    "caption",
+    "duration_s",
+    "posted_at",
+    "reels_skip_rate",
+    "retention_early",
+    "views",
+    "saves",
+    "shares",
+)
 
 
 def posts_frame(*posts: dict) -> pl.DataFrame:
     defaults = dict.fromkeys(COLUMNS)
-    return pl.DataFrame([{**defaults, **p} for p in posts], schema={
-        "post_id": pl.Utf8, "platform": pl.Utf8, "type": pl.Utf8, "title": pl.Utf8, "caption": pl.Utf8,
-        "duration_s": pl.Float64, "posted_at": pl.Datetime("us", "UTC"), "reels_skip_rate": pl.Float64,
-        "retention_early": pl.Float64, "views": pl.Int64, "saves": pl.Int64, "shares": pl.Int64})
+    return pl.DataFrame(
+        [{**defaults, **p} for p in posts],
+        schema={
+            "post_id": pl.Utf8,
+            "platform": pl.Utf8,
+            "type": pl.Utf8,
+            "title": pl.Utf8,
+            "caption": pl.Utf8,
+            "duration_s": pl.Float64,
+            "posted_at": pl.Datetime("us", "UTC"),
+            "reels_skip_rate": pl.Float64,
+            "retention_early": pl.Float64,
+            "views": pl.Int64,
+            "saves": pl.Int64,
+            "shares": pl.Int64,
+        },
+    )
 
 
 def levels(frame: pl.DataFrame, post_id: str) -> dict[str, tuple[str, str, float]]:
-    return {r["attribute"]: (r["level"], r["source"], r["confidence"])
-            for r in frame.filter(pl.col("post_id") == post_id).iter_rows(named=True)}
+    return {
+        r["attribute"]: (r["level"], r["source"], r["confidence"])
+        for r in frame.filter(pl.col("post_id") == post_id).iter_rows(named=True)
+    }
 
 
-REEL = {"post_id": "reel", "platform": "instagram", "type": "reel", "duration_s": 22.0,
-        "caption": "Top-down glaze pour, wait for it! Save this for later. Which colour next?",
-        "posted_at": dt.datetime(2024, 6, 2, 23, 30, tzinfo=UTC), "reels_skip_rate": 18.0}
-VIDEO = {"post_id": "video", "platform": "youtube", "type": "video", "duration_s": 480.0,
-         "title": "Pottery tutorial: how to trim a bowl", "retention_early": 0.5,
-         "posted_at": dt.datetime(2024, 6, 4, 16, 0, tzinfo=UTC)}
-PIN = {"post_id": "pin", "platform": "pinterest", "type": "image",
-       "posted_at": dt.datetime(2024, 6, 5, 12, 0, tzinfo=UTC)}
+REEL = {
+    "post_id": "reel",
+    "platform": "instagram",
+    "type": "reel",
+    "duration_s": 22.0,
+    "caption": "Top-down glaze pour, wait for it! Save this for later. Which colour next?",
+    "posted_at": dt.datetime(2024, 6, 2, 23, 30, tzinfo=UTC),
+    "reels_skip_rate": 18.0,
+}
+VIDEO = {
+    "post_id": "video",
+    "platform": "youtube",
+    "type": "video",
+    "duration_s": 480.0,
+    "title": "Pottery tutorial: how to trim a bowl",
+    "retention_early": 0.5,
+    "posted_at": dt.datetime(2024, 6, 4, 16, 0, tzinfo=UTC),
+}
+PIN = {
+    "post_id": "pin",
+    "platform": "pinterest",
+    "type": "image",
+    "posted_at": dt.datetime(2024, 6, 5, 12, 0, tzinfo=UTC),
+}
 
 
 def test_reel_levels_come_from_platform_fields_and_caption_rules():
@@ -97,8 +141,7 @@ def test_hook_cues_are_the_fallback_without_platform_signals():
     assert levels(extract_attributes(posts_frame(post), "UTC"), "tt")["hook_speed"] == ("slow", "rules", 0.7)
 
 
-@pytest.mark.parametrize(("skip", "expected"),
-                         [(24.9, "instant"), (25.0, "fast"), (45.0, "fast"), (45.1, "slow")])
+@pytest.mark.parametrize(("skip", "expected"), [(24.9, "instant"), (25.0, "fast"), (45.0, "fast"), (45.1, "slow")])
 def test_skip_rate_thresholds(skip, expected):
     assert hook_speed_from_signals("instagram", skip, None) == expected
 
@@ -114,24 +157,30 @@ def test_empty_input_gives_an_empty_long_frame():
 
 
 def llm(post_id: str, attribute: str, level: str, confidence: float) -> dict:
-    return {"post_id": post_id, "attribute": attribute, "level": level, "source": "llm",
-            "confidence": confidence}
+    return {"post_id": post_id, "attribute": attribute, "level": level, "source": "llm", "confidence": confidence}
 
 
 def test_read_rows_fill_gaps_and_beat_only_less_sure_rules_never_platform_rows():
     rules = extract_attributes(posts_frame(REEL), "UTC")
     # The reel's caption names "top-down" (camera 0.7) and "wait for it" (hook, but the skip rate wins).
-    merged = merge_read_attributes(rules, [
-        llm("reel", "camera_angle", "closeup", 0.7),   # a tie keeps the rule
-        llm("reel", "hook_speed", "slow", 0.9),         # platform signal (0.8) wins regardless
-        llm("reel", "audio_type", "asmr", 0.6),         # no rule found audio: the reading fills the gap
-        llm("reel", "content_format", "timelapse", 0.85),
-    ])
+    merged = merge_read_attributes(
+        rules,
+        [
+            llm("reel", "camera_angle", "closeup", 0.7),  # a tie keeps the rule
+            llm("reel", "hook_speed", "slow", 0.9),  # platform signal (0.8) wins regardless
+            llm("reel", "audio_type", "asmr", 0.6),  # no rule found audio: the reading fills the gap
+            llm("reel", "content_format", "timelapse", 0.85),
+        ],
+    )
     got = levels(merged, "reel")
     assert got["camera_angle"] == ("overhead", "rules", 0.7)
     assert got["hook_speed"] == ("instant", "platform", 0.8)
     assert got["audio_type"] == ("asmr", "llm", 0.6)
     assert got["content_format"] == ("timelapse", "llm", 0.85)
     assert merged.height == rules.height + 2
-    assert merge_read_attributes(rules, [llm("reel", "camera_angle", "pov", 0.8)]).filter(
-        pl.col("attribute") == "camera_angle").row(0, named=True)["level"] == "pov"
+    assert (
+        merge_read_attributes(rules, [llm("reel", "camera_angle", "pov", 0.8)])
+        .filter(pl.col("attribute") == "camera_angle")
+        .row(0, named=True)["level"]
+        == "pov"
+    )

@@ -1,5 +1,6 @@
 """Best times: planted weekday and time-of-day effects come back with covering intervals, thin data is
 pulled toward her all-platform pattern or called not enough data, and the best window beats her habit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ def history(seed: int, n: dict[str, int], *, habit_block: str = "morning") -> pl
     rng = np.random.default_rng(seed)
     rows = []
     for platform, count in n.items():
-        for i in range(count):
+        for _ in range(count):
             days_back = int(rng.integers(0, 700))
             block = habit_block if days_back < 90 and rng.random() < 0.8 else str(rng.choice(BLOCKS))
             day = (NOW - dt.timedelta(days=days_back)).date()
@@ -31,11 +32,33 @@ def history(seed: int, n: dict[str, int], *, habit_block: str = "morning") -> pl
             lift = LIFTS.get((platform, "block", block), 1.0) * LIFTS.get((platform, "weekday", weekday), 1.0)
             reach = int(rng.lognormal(8, 0.7))
             likes = int(rng.poisson(reach * 0.05 * lift * rng.lognormal(-0.045, 0.3)))
-            rows.append({"platform": platform, "type": "video", "posted_at": posted, "views": reach, "reach": reach,
-                         "likes": likes, "comments": int(rng.poisson(likes * 0.1)), "saves": None, "shares": None})
-    return pl.DataFrame(rows, schema={"platform": pl.Utf8, "type": pl.Utf8, "posted_at": pl.Datetime("us", "UTC"),
-                                      "views": pl.Int64, "reach": pl.Int64, "likes": pl.Int64, "comments": pl.Int64,
-                                      "saves": pl.Int64, "shares": pl.Int64})
+            rows.append(
+                {
+                    "platform": platform,
+                    "type": "video",
+                    "posted_at": posted,
+                    "views": reach,
+                    "reach": reach,
+                    "likes": likes,
+                    "comments": int(rng.poisson(likes * 0.1)),
+                    "saves": None,
+                    "shares": None,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "platform": pl.Utf8,
+            "type": pl.Utf8,
+            "posted_at": pl.Datetime("us", "UTC"),
+            "views": pl.Int64,
+            "reach": pl.Int64,
+            "likes": pl.Int64,
+            "comments": pl.Int64,
+            "saves": pl.Int64,
+            "shares": pl.Int64,
+        },
+    )
 
 
 def truth(platform: str, factor: str, level: str, posts: pl.DataFrame) -> float:
@@ -43,8 +66,12 @@ def truth(platform: str, factor: str, level: str, posts: pl.DataFrame) -> float:
     sub = posts.filter(pl.col("platform") == platform)
     blocks = [b for t in sub["posted_at"] for b in BLOCKS if BLOCK_HOUR[b] == t.hour]
     days = [WEEKDAYS[t.weekday()] for t in sub["posted_at"]]
-    lifts = np.array([LIFTS.get((platform, "block", b), 1.0) * LIFTS.get((platform, "weekday", d), 1.0)
-                      for b, d in zip(blocks, days)])
+    lifts = np.array(
+        [
+            LIFTS.get((platform, "block", b), 1.0) * LIFTS.get((platform, "weekday", d), 1.0)
+            for b, d in zip(blocks, days)
+        ]
+    )
     at = np.array([(b if factor == "block" else d) == level for b, d in zip(blocks, days)])
     return float(lifts[at].mean() / lifts.mean())
 

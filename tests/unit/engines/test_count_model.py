@@ -1,4 +1,5 @@
 """The negative-binomial fit agrees with statsmodels, the field's reference implementation."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,7 +32,7 @@ def test_coefficients_dispersion_and_robust_errors_match_statsmodels(seed):
     assert np.allclose(ours.cov, bread @ scores.T @ scores @ bread, rtol=1e-4, atol=1e-12)
     # Pearson chi-square over residual degrees of freedom is 1 at the moment estimate of alpha.
     mu = np.exp(x @ ours.beta + offset)
-    assert np.sum((y - mu) ** 2 / (mu + ours.alpha * mu ** 2)) / (len(y) - x.shape[1]) == pytest.approx(1, abs=0.02)
+    assert np.sum((y - mu) ** 2 / (mu + ours.alpha * mu**2)) / (len(y) - x.shape[1]) == pytest.approx(1, abs=0.02)
 
 
 def test_columns_spanned_by_earlier_ones_are_dropped():

@@ -1,4 +1,5 @@
 """Her hashtags ranked by how the posts carrying them did, shrunk so a lucky pair cannot lead."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -9,7 +10,10 @@ from shared.engines.hashtags import PRIOR_POSTS, hashtag_performance, hashtags_i
 
 def test_hashtags_are_read_once_each_in_lower_case():
     assert hashtags_in("New drop! #Resin #resin #eco_resin and #a, #slowcrafting.") == [
-        "#resin", "#eco_resin", "#slowcrafting"]
+        "#resin",
+        "#eco_resin",
+        "#slowcrafting",
+    ]
     assert hashtags_in(None) == []
 
 
@@ -19,7 +23,8 @@ def test_tags_are_ranked_by_shrunk_relative_rate_and_rare_tags_are_left_out():
     rows += [(f"p{i}", 1000, 20, "#plain #common") for i in range(20)]
     rows += [("l0", 1000, 80, "#lucky"), ("l1", 1000, 80, "#lucky")]
     posts = pl.DataFrame(rows, schema=["post_id", "views", "saves", "caption"], orient="row").with_columns(
-        pl.lit("instagram").alias("platform"), pl.lit("reel").alias("type"), pl.lit(None, pl.Int64).alias("shares"))
+        pl.lit("instagram").alias("platform"), pl.lit("reel").alias("type"), pl.lit(None, pl.Int64).alias("shares")
+    )
     ranked = hashtag_performance(posts)
     assert ranked.get_column("tag").to_list() == ["#good", "#common", "#plain"]
     mean = (20 * 40 + 20 * 20 + 2 * 80) / 42 / 1000  # the stratum's mean save rate

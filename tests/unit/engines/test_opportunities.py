@@ -1,4 +1,5 @@
 """Content gaps grow with demand, shrink with supply, stay in 0-100 and explain themselves."""
+
 from __future__ import annotations
 
 import math
@@ -9,17 +10,41 @@ import pytest
 from shared.engines.opportunities import content_ideas, opportunity_gaps, significant_strengths
 
 
-def gap(interest: float | None = 50.0, relevance: float | None = 1.0, rate: float | None = None, n: int = 0,
-        niche: float | None = None, youtube: float | None = 30.0, instagram: float | None = None,
-        tracked: float | None = None) -> dict:
-    demand = pl.DataFrame({"topic": ["t"], "interest_index": [interest], "relevance": [relevance],
-                           "engagement_rate": [rate], "n_related": [n], "niche_engagement": [niche]},
-                          schema_overrides={"interest_index": pl.Float64, "relevance": pl.Float64,
-                                            "engagement_rate": pl.Float64, "niche_engagement": pl.Float64})
-    supply = pl.DataFrame({"topic": ["t"], "youtube_uploads_30d": [youtube], "instagram_posts_24h": [instagram],
-                           "tracked_posts_30d": [tracked]},
-                          schema_overrides={c: pl.Float64 for c in ("youtube_uploads_30d", "instagram_posts_24h",
-                                                                    "tracked_posts_30d")})
+def gap(
+    interest: float | None = 50.0,
+    relevance: float | None = 1.0,
+    rate: float | None = None,
+    n: int = 0,
+    niche: float | None = None,
+    youtube: float | None = 30.0,
+    instagram: float | None = None,
+    tracked: float | None = None,
+) -> dict:
+    demand = pl.DataFrame(
+        {
+            "topic": ["t"],
+            "interest_index": [interest],
+            "relevance": [relevance],
+            "engagement_rate": [rate],
+            "n_related": [n],
+            "niche_engagement": [niche],
+        },
+        schema_overrides={
+            "interest_index": pl.Float64,
+            "relevance": pl.Float64,
+            "engagement_rate": pl.Float64,
+            "niche_engagement": pl.Float64,
+        },
+    )
+    supply = pl.DataFrame(
+        {
+            "topic": ["t"],
+            "youtube_uploads_30d": [youtube],
+            "instagram_posts_24h": [instagram],
+            "tracked_posts_30d": [tracked],
+        },
+        schema_overrides={c: pl.Float64 for c in ("youtube_uploads_30d", "instagram_posts_24h", "tracked_posts_30d")},
+    )
     return opportunity_gaps(demand, supply).row(0, named=True)
 
 
@@ -64,14 +89,38 @@ def test_unknown_gaps_sort_last():
 
 def test_strengths_come_only_from_findings_whose_interval_lies_above_one():
     findings = [
-        {"attribute": "camera_angle", "level": "overhead", "metric": "save_rate", "ratio": 1.5, "ci_low": 1.4,
-         "ci_high": 1.7},
-        {"attribute": "camera_angle", "level": "pov", "metric": "save_rate", "ratio": 0.8, "ci_low": 0.7,
-         "ci_high": 0.9},
-        {"attribute": "content_format", "level": "tutorial", "metric": "save_rate", "ratio": 1.3, "ci_low": 0.9,
-         "ci_high": 1.6},  # the interval holds 1: not significant
-        {"attribute": "audio_type", "level": "trending_audio", "metric": "share_rate", "ratio": 1.5, "ci_low": 1.3,
-         "ci_high": 1.6},
+        {
+            "attribute": "camera_angle",
+            "level": "overhead",
+            "metric": "save_rate",
+            "ratio": 1.5,
+            "ci_low": 1.4,
+            "ci_high": 1.7,
+        },
+        {
+            "attribute": "camera_angle",
+            "level": "pov",
+            "metric": "save_rate",
+            "ratio": 0.8,
+            "ci_low": 0.7,
+            "ci_high": 0.9,
+        },
+        {
+            "attribute": "content_format",
+            "level": "tutorial",
+            "metric": "save_rate",
+            "ratio": 1.3,
+            "ci_low": 0.9,
+            "ci_high": 1.6,
+        },  # the interval holds 1: not significant
+        {
+            "attribute": "audio_type",
+            "level": "trending_audio",
+            "metric": "share_rate",
+            "ratio": 1.5,
+            "ci_low": 1.3,
+            "ci_high": 1.6,
+        },
     ]
     strengths, used = significant_strengths(findings)
     assert strengths == {"camera_angle": "overhead", "audio_type": "trending_audio"}
@@ -79,8 +128,13 @@ def test_strengths_come_only_from_findings_whose_interval_lies_above_one():
 
 
 def test_content_ideas_use_the_creators_best_format_length_and_angle():
-    strengths = {"content_format": "timelapse", "duration_bucket": "15_30s", "camera_angle": "overhead",
-                 "audio_type": "asmr", "hook_speed": "instant"}
+    strengths = {
+        "content_format": "timelapse",
+        "duration_bucket": "15_30s",
+        "camera_angle": "overhead",
+        "audio_type": "asmr",
+        "hook_speed": "instant",
+    }
     ideas = content_ideas("resin coasters", "resin", strengths)
     assert ideas[0] == "Timelapse: pour resin coasters start to finish in 30 s, shot overhead"
     assert 2 <= len(ideas) <= 3 and len(set(ideas)) == len(ideas)
@@ -93,4 +147,5 @@ def test_content_ideas_fall_back_for_unknown_category_and_strengths():
     ideas = content_ideas("bonsai pots", None, {})
     assert ideas[0] == "Timelapse: make bonsai pots start to finish in 30 s"  # no angle finding: none claimed
     assert content_ideas("granny squares", "crochet", {"content_format": "tutorial"})[0].startswith(
-        "Tutorial: crochet granny squares step by step")
+        "Tutorial: crochet granny squares step by step"
+    )

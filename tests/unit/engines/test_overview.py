@@ -1,4 +1,5 @@
 """Equal windows over covered days: each platform compared on the days both periods report, or not at all."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,17 @@ import pytest
 from shared.engines.overview import compare_platform, totals
 
 TODAY = dt.date(2026, 11, 25)
-SCHEMA = {"day": pl.Date, "followers": pl.Float64, "reach": pl.Float64, "views": pl.Float64, "saves": pl.Float64,
-          "shares": pl.Float64, "watch_hours": pl.Float64, "engagements": pl.Float64, "engagement_base": pl.Float64}
+SCHEMA = {
+    "day": pl.Date,
+    "followers": pl.Float64,
+    "reach": pl.Float64,
+    "views": pl.Float64,
+    "saves": pl.Float64,
+    "shares": pl.Float64,
+    "watch_hours": pl.Float64,
+    "engagements": pl.Float64,
+    "engagement_base": pl.Float64,
+}
 
 
 def frame(rows: list[dict]) -> pl.DataFrame:
@@ -61,8 +71,11 @@ def test_engagement_rate_is_pooled_over_the_paired_days():
 
 
 def test_followers_compare_with_the_count_one_period_earlier():
-    rows = [{"day": day(0), "followers": 1100.0}, {"day": day(8), "followers": 1000.0},
-            {"day": day(20), "followers": 900.0}]
+    rows = [
+        {"day": day(0), "followers": 1100.0},
+        {"day": day(8), "followers": 1000.0},
+        {"day": day(20), "followers": 900.0},
+    ]
     followers = compare_platform(frame(rows), TODAY, 7)["metrics"]["followers"]
     assert (followers["value"], followers["previous"], followers["change_pct"]) == (1100.0, 1000.0, 10.0)
     alone = compare_platform(frame([{"day": day(0), "followers": 77.0}]), TODAY, 7)["metrics"]["followers"]

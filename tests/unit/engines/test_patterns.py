@@ -1,5 +1,6 @@
 """The pattern detector finds planted lifts against her typical post, states no mirror images, and says
 what it could not judge."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +9,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from shared.engines.patterns import (
-    benjamini_hochberg, chi2_sf, coverage_text, detect_patterns, findings, insight_text,
-)
+from shared.engines.patterns import benjamini_hochberg, chi2_sf, coverage_text, detect_patterns, findings, insight_text
 
 PLATFORM_BASE = {  # (save rate, share rate): very different base rates per platform
-    "instagram": (0.020, 0.010), "pinterest": (0.060, 0.002), "youtube": (0.006, 0.004),
+    "instagram": (0.020, 0.010),
+    "pinterest": (0.060, 0.002),
+    "youtube": (0.006, 0.004),
 }
 ATTRIBUTE_LEVELS = {
     "camera_angle": ("overhead", "closeup", "face_to_camera", "pov", "wide"),
@@ -25,8 +26,9 @@ ATTRIBUTE_LEVELS = {
 PLANTED = {("camera_angle", "overhead", "save_rate"): 1.6, ("audio_type", "trending_audio", "share_rate"): 1.5}
 
 
-def synthetic_history(seed: int, n: int = 900, *, lifts: dict | None = None,
-                      overhead_given_tutorial: float = 0.0) -> tuple[pl.DataFrame, pl.DataFrame]:
+def synthetic_history(
+    seed: int, n: int = 900, *, lifts: dict | None = None, overhead_given_tutorial: float = 0.0
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Posts over three platforms with planted lifts (attribute, level, metric) -> factor; the rest is noise."""
     lifts = PLANTED if lifts is None else lifts
     rng = np.random.default_rng(seed)
@@ -45,13 +47,19 @@ def synthetic_history(seed: int, n: int = 900, *, lifts: dict | None = None,
         base = np.array([PLATFORM_BASE[p][k] for p in platforms])
         counts[metric] = rng.poisson(views * base * factor[metric] * rng.lognormal(-0.045, 0.3, n))
     start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    posts = pl.DataFrame({
-        "post_id": [f"p{i}" for i in range(n)], "platform": platforms, "views": views,
-        "saves": counts["save_rate"], "shares": counts["share_rate"],
-        "posted_at": [start + dt.timedelta(hours=9 * i) for i in range(n)],
-    })
-    rows = [(f"p{i}", a, str(chosen[a][i]), "rules", 0.9)
-            for a in ATTRIBUTE_LEVELS for i in range(n) if not unknown[a][i]]
+    posts = pl.DataFrame(
+        {
+            "post_id": [f"p{i}" for i in range(n)],
+            "platform": platforms,
+            "views": views,
+            "saves": counts["save_rate"],
+            "shares": counts["share_rate"],
+            "posted_at": [start + dt.timedelta(hours=9 * i) for i in range(n)],
+        }
+    )
+    rows = [
+        (f"p{i}", a, str(chosen[a][i]), "rules", 0.9) for a in ATTRIBUTE_LEVELS for i in range(n) if not unknown[a][i]
+    ]
     # A rare attribute: only 8 posts carry a duration at all.
     rows += [(f"p{i}", "duration_bucket", "over_180s" if i < 4 else "30_60s", "platform", 1.0) for i in range(8)]
     attributes = pl.DataFrame(rows, schema=["post_id", "attribute", "level", "source", "confidence"], orient="row")
@@ -59,13 +67,13 @@ def synthetic_history(seed: int, n: int = 900, *, lifts: dict | None = None,
 
 
 def level_row(result, attribute: str, level: str, metric: str) -> dict:
-    return result.levels.filter((pl.col("attribute") == attribute) & (pl.col("level") == level)
-                                & (pl.col("metric") == metric)).row(0, named=True)
+    return result.levels.filter(
+        (pl.col("attribute") == attribute) & (pl.col("level") == level) & (pl.col("metric") == metric)
+    ).row(0, named=True)
 
 
 def coverage_row(result, attribute: str, metric: str) -> dict:
-    return result.coverage.filter((pl.col("attribute") == attribute) & (pl.col("metric") == metric)).row(
-        0, named=True)
+    return result.coverage.filter((pl.col("attribute") == attribute) & (pl.col("metric") == metric)).row(0, named=True)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -111,13 +119,17 @@ def test_two_lifted_levels_are_each_measured_against_the_neutral_ones():
 
 
 def test_correlated_attributes_do_not_claim_each_others_effect():
-    posts, attributes = synthetic_history(6, n=1500, lifts={("camera_angle", "overhead", "save_rate"): 1.6},
-                                          overhead_given_tutorial=0.8)
+    posts, attributes = synthetic_history(
+        6, n=1500, lifts={("camera_angle", "overhead", "save_rate"): 1.6}, overhead_given_tutorial=0.8
+    )
     # Looked at alone, tutorials do save better: most of them are shot overhead.
     rates = posts.with_columns((pl.col("saves") / pl.col("views")).alias("r")).join(
-        attributes.filter(pl.col("attribute") == "content_format"), on="post_id")
-    marginal = (rates.filter(pl.col("level") == "tutorial")["r"].mean()
-                / rates.filter(pl.col("level") != "tutorial")["r"].mean())
+        attributes.filter(pl.col("attribute") == "content_format"), on="post_id"
+    )
+    marginal = (
+        rates.filter(pl.col("level") == "tutorial")["r"].mean()
+        / rates.filter(pl.col("level") != "tutorial")["r"].mean()
+    )
     assert marginal > 1.2
     result = detect_patterns(posts, attributes)
     assert [(f.attribute, f.level) for f in findings(result)] == [("camera_angle", "overhead")]
@@ -145,10 +157,19 @@ def test_a_platform_without_the_attribute_or_the_metric_is_named_in_the_reason()
     posts, attributes = synthetic_history(7)
     # Durations only on YouTube posts; YouTube posts have no saves; Instagram has no duration.
     youtube = posts.filter(pl.col("platform") == "youtube").get_column("post_id").to_list()
-    attributes = pl.concat([attributes.filter(pl.col("attribute") != "duration_bucket"), pl.DataFrame(
-        [(p, "duration_bucket", "30_60s", "platform", 1.0) for p in youtube], schema=attributes.schema, orient="row")])
-    posts = posts.with_columns(pl.when(pl.col("platform") == "youtube").then(None).otherwise(pl.col("saves"))
-                               .alias("saves"))
+    attributes = pl.concat(
+        [
+            attributes.filter(pl.col("attribute") != "duration_bucket"),
+            pl.DataFrame(
+                [(p, "duration_bucket", "30_60s", "platform", 1.0) for p in youtube],
+                schema=attributes.schema,
+                orient="row",
+            ),
+        ]
+    )
+    posts = posts.with_columns(
+        pl.when(pl.col("platform") == "youtube").then(None).otherwise(pl.col("saves")).alias("saves")
+    )
     reason = coverage_row(detect_patterns(posts, attributes), "duration_bucket", "save_rate")["reason"]
     assert reason.startswith("0 posts carry both a duration and saves")
     assert "Instagram does not expose duration" in reason and "YouTube does not expose saves" in reason
@@ -161,12 +182,25 @@ def test_intervals_cover_a_known_ratio_about_95_percent_of_the_time():
         level = rng.random(n) < 0.3
         views = np.maximum(60, rng.lognormal(7.5, 0.8, n)).astype(int)
         saves = rng.poisson(views * 0.02 * np.where(level, 1.4, 1.0) * rng.lognormal(-0.045, 0.3, n))
-        posts = pl.DataFrame({"post_id": [str(i) for i in range(n)], "platform": ["instagram"] * n,
-                              "views": views, "saves": saves, "shares": [None] * n})
-        attributes = pl.DataFrame({"post_id": [str(i) for i in range(n)], "attribute": ["camera_angle"] * n,
-                                   "level": np.where(level, "overhead", "closeup")})
-        r = level_row(detect_patterns(posts, attributes, metrics=("save_rate",)), "camera_angle", "overhead",
-                      "save_rate")
+        posts = pl.DataFrame(
+            {
+                "post_id": [str(i) for i in range(n)],
+                "platform": ["instagram"] * n,
+                "views": views,
+                "saves": saves,
+                "shares": [None] * n,
+            }
+        )
+        attributes = pl.DataFrame(
+            {
+                "post_id": [str(i) for i in range(n)],
+                "attribute": ["camera_angle"] * n,
+                "level": np.where(level, "overhead", "closeup"),
+            }
+        )
+        r = level_row(
+            detect_patterns(posts, attributes, metrics=("save_rate",)), "camera_angle", "overhead", "save_rate"
+        )
         covered += r["ci_low"] <= 1.4 <= r["ci_high"]
     assert 0.9 <= covered / runs <= 0.99
 
@@ -175,7 +209,8 @@ def test_posts_without_the_metric_or_with_few_views_are_left_out():
     posts, attributes = synthetic_history(4)
     posts = posts.with_columns(
         pl.when(pl.col("platform") == "youtube").then(None).otherwise(pl.col("saves")).alias("saves"),
-        pl.when(pl.col("post_id") == "p0").then(10).otherwise(pl.col("views")).alias("views"))
+        pl.when(pl.col("post_id") == "p0").then(10).otherwise(pl.col("views")).alias("views"),
+    )
     result = detect_patterns(posts, attributes, metrics=("save_rate",))
     eligible = posts.filter((pl.col("platform") != "youtube") & (pl.col("post_id") != "p0"))
     known = attributes.filter(pl.col("attribute") == "has_cta").join(eligible, on="post_id").height
@@ -190,7 +225,8 @@ def test_insight_text_names_the_reference_and_refuses_non_findings():
     assert overhead.text == (
         f"Overhead shots get {overhead.ratio:.1f}× the save rate of your posts with other camera angles "
         f"(close-up, talking to camera, POV, wide) (95% CI {overhead.ci_low:.1f}–{overhead.ci_high:.1f}×, "
-        f"{overhead.n_level} vs {overhead.n_reference} posts).")
+        f"{overhead.n_level} vs {overhead.n_reference} posts)."
+    )
     assert overhead.impact in {"high", "medium"} and overhead.category == "camera_angle"
     with pytest.raises(ValueError):
         insight_text(level_row(result, "camera_angle", "pov", "save_rate"))

@@ -1,4 +1,5 @@
 """Relevance knows craft synonyms, rejects off-niche topics and copes with other niches."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,29 +9,64 @@ from shared.engines.relevance import best_category, relevance, relevance_scores,
 NICHE = ["eco resin", "crochet", "handmade decor", "slow crafting"]
 
 
-@pytest.mark.parametrize("word, expected", [
-    ("coasters", "coaster"), ("crocheting", "crochet"), ("knitting", "knit"), ("stitches", "stitch"),
-    ("supplies", "supply"), ("glazing", "glaz"), ("glaze", "glaz"), ("resin", "resin"), ("glass", "glass"),
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("coasters", "coaster"),
+        ("crocheting", "crochet"),
+        ("knitting", "knit"),
+        ("stitches", "stitch"),
+        ("supplies", "supply"),
+        ("glazing", "glaz"),
+        ("glaze", "glaz"),
+        ("resin", "resin"),
+        ("glass", "glass"),
+    ],
+)
 def test_stemming_folds_plurals_and_verb_forms(word, expected):
     assert stem(word) == expected
 
 
-@pytest.mark.parametrize("topic, category", [
-    ("epoxy", "resin"), ("uv resin jewelry", "resin"), ("resin coasters", "resin"), ("geode art", "resin"),
-    ("amigurumi", "crochet"), ("granny square", "crochet"), ("yarn", "crochet"), ("crochet hook", "crochet"),
-    ("slow living", "slow crafting"), ("cottagecore", "slow crafting"),
-    ("home decor", "decor"), ("wall hanging", "decor"), ("boho bedroom", "decor"),
-])
+@pytest.mark.parametrize(
+    "topic, category",
+    [
+        ("epoxy", "resin"),
+        ("uv resin jewelry", "resin"),
+        ("resin coasters", "resin"),
+        ("geode art", "resin"),
+        ("amigurumi", "crochet"),
+        ("granny square", "crochet"),
+        ("yarn", "crochet"),
+        ("crochet hook", "crochet"),
+        ("slow living", "slow crafting"),
+        ("cottagecore", "slow crafting"),
+        ("home decor", "decor"),
+        ("wall hanging", "decor"),
+        ("boho bedroom", "decor"),
+    ],
+)
 def test_related_craft_words_score_as_the_niche(topic, category):
     assert relevance(topic, NICHE) >= 0.7
     assert best_category(topic, NICHE) == category
 
 
-@pytest.mark.parametrize("topic", [
-    "crypto", "bitcoin price", "protein pancakes", "football", "iphone 16", "slow cooker recipes",
-    "home workout", "nail art", "taylor swift", "minecraft", "stock market", "air fryer",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "crypto",
+        "bitcoin price",
+        "protein pancakes",
+        "football",
+        "iphone 16",
+        "slow cooker recipes",
+        "home workout",
+        "nail art",
+        "taylor swift",
+        "minecraft",
+        "stock market",
+        "air fryer",
+    ],
+)
 def test_off_niche_topics_score_near_zero(topic):
     assert relevance(topic, NICHE) < 0.1
     assert best_category(topic, NICHE) is None
@@ -75,21 +111,49 @@ def test_relevance_scores_matches_one_at_a_time():
 
 
 # Look-alikes: each shares a word with the niche, in another sense.
-@pytest.mark.parametrize("topic", [
-    "resin driveway", "resin bound gravel", "epoxy garage flooring", "dental resin", "3d printer resin",
-    "crochet braids", "crochet hair styles", "slow cooker recipes", "slow motion video", "lilo and stitch",
-    "harry potter", "roller coaster tycoon", "super bowl", "soap opera", "handmade pasta", "tight knit community",
-    "yarn package manager", "candle stick chart", "fishing hook", "pattern recognition", "cake decor",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "resin driveway",
+        "resin bound gravel",
+        "epoxy garage flooring",
+        "dental resin",
+        "3d printer resin",
+        "crochet braids",
+        "crochet hair styles",
+        "slow cooker recipes",
+        "slow motion video",
+        "lilo and stitch",
+        "harry potter",
+        "roller coaster tycoon",
+        "super bowl",
+        "soap opera",
+        "handmade pasta",
+        "tight knit community",
+        "yarn package manager",
+        "candle stick chart",
+        "fishing hook",
+        "pattern recognition",
+        "cake decor",
+    ],
+)
 def test_look_alikes_that_share_a_word_in_another_sense_score_low(topic):
     assert relevance(topic, NICHE + ["pottery", "candle making", "soap making"]) <= 0.1
 
 
-@pytest.mark.parametrize("topic", [
-    "resin gnome", "crochet octopus", "epoxy resin coasters", "crochet bikini", "sewing a makeup bag",
-    "ocean resin art",
-    "ceramic glaze recipes", "resin supplies",
-])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "resin gnome",
+        "crochet octopus",
+        "epoxy resin coasters",
+        "crochet bikini",
+        "sewing a makeup bag",
+        "ocean resin art",
+        "ceramic glaze recipes",
+        "resin supplies",
+    ],
+)
 def test_a_craft_word_before_a_thing_makers_make_keeps_its_sense(topic):
     assert relevance(topic, NICHE + ["pottery", "sewing"]) >= 0.7
 

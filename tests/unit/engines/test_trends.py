@@ -1,4 +1,5 @@
 """Trend velocity, recency and heat recover known growth from noisy, gappy, duplicated readings."""
+
 from __future__ import annotations
 
 import math
@@ -8,13 +9,16 @@ import numpy as np
 import polars as pl
 import pytest
 
-from shared.engines.trends import (
-    daily_series, detect_trends, freshness, heat_scores, theil_sen_slopes, velocity,
-)
+from shared.engines.trends import daily_series, detect_trends, freshness, heat_scores, theil_sen_slopes, velocity
 
 TODAY = date(2024, 6, 30)
-SCHEMA = {"keyword": pl.String, "source": pl.String, "region": pl.String,
-          "observed_at": pl.Datetime("us", "UTC"), "value": pl.Float64}
+SCHEMA = {
+    "keyword": pl.String,
+    "source": pl.String,
+    "region": pl.String,
+    "observed_at": pl.Datetime("us", "UTC"),
+    "value": pl.Float64,
+}
 
 
 def at(days_ago: int, hour: int = 12) -> datetime:
@@ -34,9 +38,15 @@ def exponential(rate: float, days_ago: int, level: float = 10.0) -> float:
 
 
 def test_daily_series_takes_the_median_of_a_days_readings_and_invents_no_missing_day():
-    obs = observations([("resin", "pinterest_trends", 3, 10.0), ("resin", "pinterest_trends", 3, 12.0),
-                        ("resin", "pinterest_trends", 3, 90.0), ("resin", "pinterest_trends", 1, 20.0),
-                        ("resin", "pinterest_trends", -1, 99.0)])  # tomorrow's reading is ignored
+    obs = observations(
+        [
+            ("resin", "pinterest_trends", 3, 10.0),
+            ("resin", "pinterest_trends", 3, 12.0),
+            ("resin", "pinterest_trends", 3, 90.0),
+            ("resin", "pinterest_trends", 1, 20.0),
+            ("resin", "pinterest_trends", -1, 99.0),
+        ]
+    )  # tomorrow's reading is ignored
     daily = daily_series(obs, TODAY)
     assert daily["day"].to_list() == [TODAY - timedelta(days=3), TODAY - timedelta(days=1)]
     assert daily["value"].to_list() == [12.0, 20.0]
@@ -83,8 +93,10 @@ def test_theil_sen_takes_the_median_pairwise_slope_and_skips_gaps():
 
 
 def test_freshness_halves_per_half_life_since_the_last_reading():
-    obs = observations([("old", "pinterest_trends", d, 10.0) for d in range(7, 21)]
-                       + [("new", "pinterest_trends", d, 10.0) for d in range(0, 10)])
+    obs = observations(
+        [("old", "pinterest_trends", d, 10.0) for d in range(7, 21)]
+        + [("new", "pinterest_trends", d, 10.0) for d in range(0, 10)]
+    )
     rows = {r["keyword"]: r for r in freshness(daily_series(obs, TODAY), TODAY, half_life_days=7).iter_rows(named=True)}
     assert (rows["old"]["days_since_last"], rows["old"]["freshness"]) == (7, 0.5)
     assert rows["old"]["last_day"] == TODAY - timedelta(days=7)
@@ -94,14 +106,14 @@ def test_freshness_halves_per_half_life_since_the_last_reading():
 def velocity_row(keyword: str, source: str, slopes: dict[int, float | None], n_days: int = 10) -> dict:
     row: dict = {"keyword": keyword, "source": source, "region": "US"}
     for w, b in slopes.items():
-        row |= {f"growth_{w}d": None if b is None else math.expm1(b * w), f"log_slope_{w}d": b,
-                f"n_days_{w}d": n_days}
+        row |= {f"growth_{w}d": None if b is None else math.expm1(b * w), f"log_slope_{w}d": b, f"n_days_{w}d": n_days}
     return row
 
 
 def fresh_rows(*keywords_and_values: tuple[str, str, float]) -> pl.DataFrame:
-    return pl.DataFrame([{"keyword": k, "source": s, "region": "US", "freshness": f}
-                         for k, s, f in keywords_and_values])
+    return pl.DataFrame(
+        [{"keyword": k, "source": s, "region": "US", "freshness": f} for k, s, f in keywords_and_values]
+    )
 
 
 def test_heat_is_the_product_of_velocity_relevance_and_recency_on_an_absolute_scale():
@@ -118,14 +130,17 @@ def test_heat_is_the_product_of_velocity_relevance_and_recency_on_an_absolute_sc
     assert row["heat_score"] == pytest.approx(100 * (1 - math.exp(-growth / 0.5)) * 0.8 * 0.6 * onset)
 
 
-@pytest.mark.parametrize(("b7", "b30", "onset"), [
-    (0.0, 0.0, 0.0),                                                     # flat: not recent at all
-    (0.0005, 0.0, 1 - math.exp(-0.0035 / 0.1)),                          # a noise-sized wiggle: nearly 0
-    (0.02, 0.0, 1 - math.exp(-0.14 / 0.1)),                              # new this week: novelty 1
-    (0.02, 0.02, (1 - math.exp(-0.14 / 0.1)) * 0.5),                     # same pace all month: novelty 0
-    (0.02, 0.01, (1 - math.exp(-0.14 / 0.1)) * 0.75),                    # half of it is new
-    (-0.03, 0.02, 0.0),                                                  # falling this week
-])
+@pytest.mark.parametrize(
+    ("b7", "b30", "onset"),
+    [
+        (0.0, 0.0, 0.0),  # flat: not recent at all
+        (0.0005, 0.0, 1 - math.exp(-0.0035 / 0.1)),  # a noise-sized wiggle: nearly 0
+        (0.02, 0.0, 1 - math.exp(-0.14 / 0.1)),  # new this week: novelty 1
+        (0.02, 0.02, (1 - math.exp(-0.14 / 0.1)) * 0.5),  # same pace all month: novelty 0
+        (0.02, 0.01, (1 - math.exp(-0.14 / 0.1)) * 0.75),  # half of it is new
+        (-0.03, 0.02, 0.0),  # falling this week
+    ],
+)
 def test_recency_comes_from_the_velocity_slopes_so_a_flat_series_is_not_recent(b7, b30, onset):
     vel = pl.DataFrame([velocity_row("resin tray", "pinterest_trends", {7: b7, 14: b7, 30: b30})])
     row = heat_scores(vel, {"resin tray": 1.0}, fresh_rows(("resin tray", "pinterest_trends", 1.0))).row(0, named=True)
@@ -142,23 +157,48 @@ def test_a_declining_topic_has_zero_velocity_score_and_zero_heat():
 
 
 def test_sources_of_one_topic_combine_as_a_day_weighted_mean_of_log_slopes():
-    vel = pl.DataFrame([velocity_row("boho", "pinterest_trends", {7: 0.02}, n_days=6),
-                        velocity_row("boho", "instagram_hashtag", {7: 0.08}, n_days=3)])
-    row = heat_scores(vel, {"boho": 1.0}, fresh_rows(("boho", "pinterest_trends", 0.4),
-                                                     ("boho", "instagram_hashtag", 0.9))).row(0, named=True)
+    vel = pl.DataFrame(
+        [
+            velocity_row("boho", "pinterest_trends", {7: 0.02}, n_days=6),
+            velocity_row("boho", "instagram_hashtag", {7: 0.08}, n_days=3),
+        ]
+    )
+    row = heat_scores(
+        vel, {"boho": 1.0}, fresh_rows(("boho", "pinterest_trends", 0.4), ("boho", "instagram_hashtag", 0.9))
+    ).row(0, named=True)
     assert row["sources"] == ["instagram_hashtag", "pinterest_trends"]
     assert row["growth_7d"] == pytest.approx(math.expm1((6 * 0.02 + 3 * 0.08) / 9 * 7))
     assert row["freshness"] == 0.9  # the freshest source
 
 
 def test_detect_trends_returns_one_explained_row_per_topic():
-    readings = [(k, s, d, exponential(0.05, d)) for k in ("epoxy coasters", "crypto")
-                for s in ("pinterest_trends", "instagram_hashtag") for d in range(35) if d != 3]
+    readings = [
+        (k, s, d, exponential(0.05, d))
+        for k in ("epoxy coasters", "crypto")
+        for s in ("pinterest_trends", "instagram_hashtag")
+        for d in range(35)
+        if d != 3
+    ]
     trends = detect_trends(observations(readings), ["eco resin", "crochet"], TODAY)
-    assert trends.columns == ["topic", "sources", "region", "growth_7d", "growth_14d", "growth_30d",
-                              "growth_rate", "velocity_score", "relevance", "freshness", "onset", "recency",
-                              "heat_score",
-                              "latest_value", "value_kind", "category", "series"]
+    assert trends.columns == [
+        "topic",
+        "sources",
+        "region",
+        "growth_7d",
+        "growth_14d",
+        "growth_30d",
+        "growth_rate",
+        "velocity_score",
+        "relevance",
+        "freshness",
+        "onset",
+        "recency",
+        "heat_score",
+        "latest_value",
+        "value_kind",
+        "category",
+        "series",
+    ]
     top = trends.row(0, named=True)
     assert top["topic"] == "epoxy coasters" and top["category"] == "resin"
     assert top["value_kind"] == "interest_index"  # Pinterest's index is preferred for display
@@ -173,9 +213,24 @@ def test_detect_trends_accepts_no_observations():
     assert detect_trends(pl.DataFrame(schema=SCHEMA), ["crochet"], TODAY).is_empty()
 
 
-BACKGROUND = [f"{head} {tail}" for head in ("resin", "crochet", "boho", "candle", "football", "skincare",
-                                            "iphone", "sourdough", "macrame", "pottery", "crypto", "yarn")
-              for tail in ("ideas", "tutorial", "haul", "review", "gift")]
+BACKGROUND = [
+    f"{head} {tail}"
+    for head in (
+        "resin",
+        "crochet",
+        "boho",
+        "candle",
+        "football",
+        "skincare",
+        "iphone",
+        "sourdough",
+        "macrame",
+        "pottery",
+        "crypto",
+        "yarn",
+    )
+    for tail in ("ideas", "tutorial", "haul", "review", "gift")
+]
 
 
 def test_a_planted_on_niche_rise_tops_the_heat_and_an_off_niche_rise_does_not():

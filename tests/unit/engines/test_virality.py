@@ -1,5 +1,6 @@
 """The virality model is scored on posts it had not seen, earns its decimals only when it beats the base
 rate, and responds to the levels her patterns found."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,13 +39,18 @@ def synthetic_history(seed: int, n: int = 900, *, lifts: dict | None = None) -> 
     saves = rng.poisson(views * save_base * lift * rng.lognormal(-0.045, 0.3, n))
     shares = rng.poisson(views * share_base * lift * rng.lognormal(-0.045, 0.3, n))
     start = dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc)
-    posts = pl.DataFrame({
-        "post_id": [f"p{i}" for i in range(n)], "platform": platforms, "views": views,
-        "saves": pl.Series([None if p == "tiktok" else int(s) for p, s in zip(platforms, saves)], dtype=pl.Int64),
-        "shares": pl.Series([None if p == "pinterest" else int(s) for p, s in zip(platforms, shares)],
-                            dtype=pl.Int64),
-        "posted_at": [start + dt.timedelta(days=i) for i in range(n)],
-    })
+    posts = pl.DataFrame(
+        {
+            "post_id": [f"p{i}" for i in range(n)],
+            "platform": platforms,
+            "views": views,
+            "saves": pl.Series([None if p == "tiktok" else int(s) for p, s in zip(platforms, saves)], dtype=pl.Int64),
+            "shares": pl.Series(
+                [None if p == "pinterest" else int(s) for p, s in zip(platforms, shares)], dtype=pl.Int64
+            ),
+            "posted_at": [start + dt.timedelta(days=i) for i in range(n)],
+        }
+    )
     missing = rng.random((len(LEVELS), n)) < 0.15
     rows = [(f"p{i}", a, str(chosen[a][i])) for k, a in enumerate(LEVELS) for i in range(n) if not missing[k, i]]
     return posts, pl.DataFrame(rows, schema=["post_id", "attribute", "level"], orient="row")
@@ -125,7 +131,10 @@ def test_realised_calibration_scores_the_briefs_against_the_base_rate_they_were_
     assert report.skill == pytest.approx(1 - 0.1325 / 0.1875)
     assert report.skill_ci is None and not report.acted_on  # 4 briefs: no interval, nothing acted on
     assert [(b.lower, b.n, b.mean_predicted, b.observed_rate) for b in report.calibration] == [
-        (0.2, 2, pytest.approx(0.25), 0.0), (0.6, 1, 0.6, 0.0), (0.8, 1, 0.8, 1.0)]
+        (0.2, 2, pytest.approx(0.25), 0.0),
+        (0.6, 1, 0.6, 0.0),
+        (0.8, 1, 0.8, 1.0),
+    ]
     assert realised_calibration(np.array([]), np.array([]), np.array([])).n == 0
 
 

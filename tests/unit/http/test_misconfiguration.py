@@ -1,4 +1,5 @@
 """Bad settings answer problem JSON (never functions-framework's HTML 500) in every function, and are logged."""
+
 from __future__ import annotations
 
 import json
@@ -43,5 +44,6 @@ def test_bad_settings_answer_problem_json_and_are_logged(spec, bad_settings, cap
     assert SECRET not in body
     logged = [r for r in caplog.records if r.getMessage() == "configuration error"]
     assert logged and "db_pool_max_size" in logged[0].fields["detail"]
-    assert all(SECRET not in r.getMessage() and SECRET not in json.dumps(getattr(r, "fields", {}))
-               for r in caplog.records)
+    assert all(
+        SECRET not in r.getMessage() and SECRET not in json.dumps(getattr(r, "fields", {})) for r in caplog.records
+    )

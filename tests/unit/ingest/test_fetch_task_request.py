@@ -1,4 +1,5 @@
 """The production fan-out request, built without calling Google."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,14 @@ CONNECTION = "0b6f7c1e-8d44-4f0e-9d7a-3f1f0f1f2a3b"
 
 
 def _production() -> Settings:
-    return Settings(environment="production", gcp_project="proj", tasks_location="europe-west1",
-                    tasks_queue="fetch", tasks_worker_url=WORKER, tasks_service_account="tasks@proj.iam.gserviceaccount.com")
+    return Settings(
+        environment="production",
+        gcp_project="proj",
+        tasks_location="europe-west1",
+        tasks_queue="fetch",
+        tasks_worker_url=WORKER,
+        tasks_service_account="tasks@proj.iam.gserviceaccount.com",
+    )
 
 
 def test_task_request_names_targets_and_authenticates_the_worker():

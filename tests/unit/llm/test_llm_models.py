@@ -1,4 +1,5 @@
 """Concepts must speak the attribute vocabulary and the platforms' rules before anyone sees them."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,17 +8,28 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from shared.llm.models import (AttributeReading, AttributeReadingBatch, ConceptBatch, ContentConcept,
-                               ExtractedAttributes, inline_schema)
+from shared.llm.models import (
+    AttributeReading,
+    AttributeReadingBatch,
+    ConceptBatch,
+    ContentConcept,
+    ExtractedAttributes,
+    inline_schema,
+)
 
 CONCEPT = {
-    "concept": "Overhead timelapse of a chunky knit blanket", "hook": "One skein, no needles.",
+    "concept": "Overhead timelapse of a chunky knit blanket",
+    "hook": "One skein, no needles.",
     "video_length_s": 28,
     "shot_list": [{"order": i + 1, "description": f"shot {i + 1}", "duration_s": 7} for i in range(4)],
-    "editing_style": "Speed ramps", "music": "Trending sound", "caption": "Would you try this?",
-    "hashtags": ["#chunkyknit", "#handmade", "#knitting"], "platform": "instagram",
+    "editing_style": "Speed ramps",
+    "music": "Trending sound",
+    "caption": "Would you try this?",
+    "hashtags": ["#chunkyknit", "#handmade", "#knitting"],
+    "platform": "instagram",
     "attributes": {"camera_angle": "overhead", "content_format": "timelapse"},
-    "rationale": "Overhead shots get 1.6x your save rate.", "trend_topic": "chunky knit blanket",
+    "rationale": "Overhead shots get 1.6x your save rate.",
+    "trend_topic": "chunky knit blanket",
 }
 
 
@@ -26,17 +38,20 @@ def test_a_complete_concept_validates():
     assert concept.attributes == {"camera_angle": "overhead", "content_format": "timelapse"}
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("attributes", {"camera_angle": "drone"}),
-    ("attributes", {"mood": "cosy"}),
-    ("hashtags", ["#knitting", "#chunky knit", "#handmade"]),
-    ("hashtags", ["knitting", "#chunkyknit", "#handmade"]),
-    ("hashtags", ["#a", "#b"]),
-    ("shot_list", [{"order": 1, "description": "only", "duration_s": 5}] * 2),
-    ("video_length_s", 4),
-    ("video_length_s", 601),
-    ("platform", "facebook"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("attributes", {"camera_angle": "drone"}),
+        ("attributes", {"mood": "cosy"}),
+        ("hashtags", ["#knitting", "#chunky knit", "#handmade"]),
+        ("hashtags", ["knitting", "#chunkyknit", "#handmade"]),
+        ("hashtags", ["#a", "#b"]),
+        ("shot_list", [{"order": 1, "description": "only", "duration_s": 5}] * 2),
+        ("video_length_s", 4),
+        ("video_length_s", 601),
+        ("platform", "facebook"),
+    ],
+)
 def test_concepts_outside_the_rules_are_refused(field, value):
     with pytest.raises(ValidationError) as caught:
         ContentConcept.model_validate({**CONCEPT, field: value})
@@ -52,8 +67,9 @@ def test_the_tool_schema_is_self_contained_and_lists_the_levels():
 
 
 def test_extracted_attributes_become_llm_rows():
-    extracted = ExtractedAttributes(post_id="p1", attributes={"audio_type": "asmr", "camera_angle": "pov"},
-                                    confidence=0.7)
+    extracted = ExtractedAttributes(
+        post_id="p1", attributes={"audio_type": "asmr", "camera_angle": "pov"}, confidence=0.7
+    )
     assert extracted.rows() == [
         {"post_id": "p1", "attribute": "audio_type", "level": "asmr", "source": "llm", "confidence": 0.7},
         {"post_id": "p1", "attribute": "camera_angle", "level": "pov", "source": "llm", "confidence": 0.7},
@@ -62,20 +78,24 @@ def test_extracted_attributes_become_llm_rows():
         ExtractedAttributes(post_id="p1", attributes={"camera_angle": "drone"})
 
 
-@pytest.mark.parametrize("reading", [
-    {"attribute": "camera_angle", "level": "drone", "confidence": 0.8},
-    {"attribute": "content_format", "level": "overhead", "confidence": 0.8},
-    {"attribute": "duration_bucket", "level": "under_15s", "confidence": 0.8},
-    {"attribute": "audio_type", "level": "asmr", "confidence": 1.5},
-])
+@pytest.mark.parametrize(
+    "reading",
+    [
+        {"attribute": "camera_angle", "level": "drone", "confidence": 0.8},
+        {"attribute": "content_format", "level": "overhead", "confidence": 0.8},
+        {"attribute": "duration_bucket", "level": "under_15s", "confidence": 0.8},
+        {"attribute": "audio_type", "level": "asmr", "confidence": 1.5},
+    ],
+)
 def test_readings_outside_the_readable_vocabulary_are_refused(reading):
     with pytest.raises(ValidationError):
         AttributeReading.model_validate(reading)
 
 
 def test_unknown_is_a_reading_and_numeric_post_ids_are_text():
-    batch = AttributeReadingBatch.model_validate({"posts": [{"post_id": 42, "readings": [
-        {"attribute": "hook_speed", "level": "unknown", "confidence": 0.1}]}]})
+    batch = AttributeReadingBatch.model_validate(
+        {"posts": [{"post_id": 42, "readings": [{"attribute": "hook_speed", "level": "unknown", "confidence": 0.1}]}]}
+    )
     assert batch.posts[0].post_id == "42" and batch.posts[0].readings[0].level == "unknown"
 
 

@@ -1,4 +1,5 @@
 """The offline provider writes valid, deterministic concepts from whatever context it gets."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,26 +13,48 @@ from shared.llm.provider import LLMProvider, get_provider
 
 CONTEXT = RecommendationContext(
     niche_keywords=["pottery", "ceramic mugs"],
-    trends=[Trend(topic="speckled glaze mugs", heat=91, growth_7d=0.35),
-            Trend(topic="pottery wheel asmr", heat=64)],
+    trends=[Trend(topic="speckled glaze mugs", heat=91, growth_7d=0.35), Trend(topic="pottery wheel asmr", heat=64)],
     analytics_summary={"posts": 212, "median_save_rate": 0.018},
     signals={"best_posting_time": "morning"},
-    top_posts=[TopPost(title="Glazing 20 mugs", caption_excerpt="Top-down glaze pour", platform="instagram",
-                       save_rate=0.041, share_rate=0.012, attributes={"camera_angle": "overhead"}),
-               TopPost(title="Trimming a bowl", platform="youtube", save_rate=None, share_rate=0.004)],
+    top_posts=[
+        TopPost(
+            title="Glazing 20 mugs",
+            caption_excerpt="Top-down glaze pour",
+            platform="instagram",
+            save_rate=0.041,
+            share_rate=0.012,
+            attributes={"camera_angle": "overhead"},
+        ),
+        TopPost(title="Trimming a bowl", platform="youtube", save_rate=None, share_rate=0.004),
+    ],
     insights=[
-        Insight(text="Overhead shots get 1.6× the save rate of your other posts (95% CI 1.3–1.9×, 48 vs 212 "
-                     "posts).", attribute="camera_angle", level="overhead", ratio=1.6),
-        Insight(text="Posts with trending audio get 1.4× the share rate of your other posts "
-                     "(95% CI 1.2–1.7×, 60 vs 150 posts).",
-                attribute="audio_type", level="trending_audio", ratio=1.4),
-        Insight(text="Posts with a slow build-up get 0.7× the save rate of your other posts "
-                     "(95% CI 0.6–0.8×, 40 vs 170 posts).", attribute="hook_speed", level="slow", ratio=0.7),
+        Insight(
+            text="Overhead shots get 1.6× the save rate of your other posts (95% CI 1.3–1.9×, 48 vs 212 posts).",
+            attribute="camera_angle",
+            level="overhead",
+            ratio=1.6,
+        ),
+        Insight(
+            text="Posts with trending audio get 1.4× the share rate of your other posts "
+            "(95% CI 1.2–1.7×, 60 vs 150 posts).",
+            attribute="audio_type",
+            level="trending_audio",
+            ratio=1.4,
+        ),
+        Insight(
+            text="Posts with a slow build-up get 0.7× the save rate of your other posts "
+            "(95% CI 0.6–0.8×, 40 vs 170 posts).",
+            attribute="hook_speed",
+            level="slow",
+            ratio=0.7,
+        ),
         Insight(text="Morning posts get 1.3× ...", attribute="posting_time", level="morning", ratio=1.3),
         Insight(text="not in the vocabulary", attribute="mood", level="cosy", ratio=2.0),
     ],
-    top_hashtags=[HashtagStat(tag="#wheelthrown", posts=40, score=1.12), HashtagStat(tag="#glazemugs", posts=12,
-                                                                                    score=1.05)],
+    top_hashtags=[
+        HashtagStat(tag="#wheelthrown", posts=40, score=1.12),
+        HashtagStat(tag="#glazemugs", posts=12, score=1.05),
+    ],
 )
 
 

@@ -1,4 +1,5 @@
 """Shared helpers for platform unit tests: recorded raw pages and test settings."""
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,8 @@ def recorded() -> Any:
 
 @pytest.fixture
 def settings() -> Settings:
-    creds = {p: {"client_id": f"{p}-client-id", "client_secret": f"{p}-client-secret-value"}
-             for p in ("instagram", "youtube", "pinterest", "tiktok")}
+    creds = {
+        p: {"client_id": f"{p}-client-id", "client_secret": f"{p}-client-secret-value"}
+        for p in ("instagram", "youtube", "pinterest", "tiktok")
+    }
     return Settings(environment="test", platform_credentials=creds)

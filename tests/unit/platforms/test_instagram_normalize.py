@@ -1,4 +1,5 @@
 """Instagram raw pages → snapshots and posts, per the mapping in shared/platforms/instagram.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,7 +41,14 @@ def test_reel_metrics_convert_milliseconds_and_percent(pages):
     reel = {p.platform_post_id: p for p in instagram.normalize_posts(pages)}["18000000000000001"]
     assert reel.type == "reel"
     assert reel.posted_at == dt.datetime(2026, 4, 28, 17, 2, 11, tzinfo=dt.timezone.utc)
-    assert (reel.views, reel.reach, reel.likes, reel.comments, reel.saves, reel.shares) == (15230, 9870, 412, 22, 150, 61)
+    assert (reel.views, reel.reach, reel.likes, reel.comments, reel.saves, reel.shares) == (
+        15230,
+        9870,
+        412,
+        22,
+        150,
+        61,
+    )
     assert reel.avg_watch_time_s == pytest.approx(8.45)
     assert reel.watch_time_hrs == pytest.approx(128_700_000 / 3_600_000)
     assert reel.skip_rate == pytest.approx(0.375)
@@ -66,14 +74,17 @@ def test_carousel_with_partial_insights_keeps_unknowns_none(pages):
     assert carousel.caption is None
 
 
-@pytest.mark.parametrize(("item", "expected"), [
-    ({"media_product_type": "REELS", "media_type": "VIDEO"}, "reel"),
-    ({"media_product_type": "STORY", "media_type": "IMAGE"}, "story"),
-    ({"media_product_type": "FEED", "media_type": "CAROUSEL_ALBUM"}, "carousel"),
-    ({"media_product_type": "FEED", "media_type": "VIDEO"}, "video"),
-    ({"media_product_type": "FEED", "media_type": "IMAGE"}, "image"),
-    ({"media_type": "IMAGE"}, "image"),
-])
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"media_product_type": "REELS", "media_type": "VIDEO"}, "reel"),
+        ({"media_product_type": "STORY", "media_type": "IMAGE"}, "story"),
+        ({"media_product_type": "FEED", "media_type": "CAROUSEL_ALBUM"}, "carousel"),
+        ({"media_product_type": "FEED", "media_type": "VIDEO"}, "video"),
+        ({"media_product_type": "FEED", "media_type": "IMAGE"}, "image"),
+        ({"media_type": "IMAGE"}, "image"),
+    ],
+)
 def test_post_type_mapping(item, expected):
     assert instagram.post_type(item) == expected
 

@@ -1,4 +1,5 @@
 """Authorize URLs carry least-privilege read scopes, state and (where supported) the PKCE challenge."""
+
 from __future__ import annotations
 
 import base64
@@ -26,16 +27,25 @@ def test_instagram_authorize_url(settings):
     q = query(url)
     assert q["scope"] == "instagram_business_basic,instagram_business_manage_insights"
     assert (q["client_id"], q["redirect_uri"], q["response_type"], q["state"]) == (
-        "instagram-client-id", REDIRECT, "code", "st-1")
+        "instagram-client-id",
+        REDIRECT,
+        "code",
+        "st-1",
+    )
     assert "code_challenge" not in q and not instagram.supports_pkce
 
 
 def test_youtube_authorize_url_is_offline_consent_with_s256(settings):
     verifier = new_code_verifier()
-    q = query(youtube.authorize_url(settings, redirect_uri=REDIRECT, state="st-2",
-                                    code_challenge=youtube.pkce_challenge(verifier)))
-    assert q["scope"].split() == ["https://www.googleapis.com/auth/youtube.readonly",
-                                  "https://www.googleapis.com/auth/yt-analytics.readonly"]
+    q = query(
+        youtube.authorize_url(
+            settings, redirect_uri=REDIRECT, state="st-2", code_challenge=youtube.pkce_challenge(verifier)
+        )
+    )
+    assert q["scope"].split() == [
+        "https://www.googleapis.com/auth/youtube.readonly",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+    ]
     assert (q["access_type"], q["prompt"], q["include_granted_scopes"]) == ("offline", "consent", "true")
     assert q["code_challenge_method"] == "S256"
     expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -59,7 +69,9 @@ def test_tiktok_authorize_url_uses_client_key_and_hex_challenge(settings):
 
 
 def test_rfc7636_reference_challenge():
-    assert s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_verifiers_are_long_random_and_url_safe():
@@ -69,10 +81,17 @@ def test_verifiers_are_long_random_and_url_safe():
 
 
 def test_sandbox_hosts_are_used_when_configured(settings):
-    local = settings.model_copy(update={"platform_hosts": {
-        **settings.platform_hosts, "www.instagram.com": "http://127.0.0.1:9999/www.instagram.com"}})
+    local = settings.model_copy(
+        update={
+            "platform_hosts": {
+                **settings.platform_hosts,
+                "www.instagram.com": "http://127.0.0.1:9999/www.instagram.com",
+            }
+        }
+    )
     assert instagram.authorize_url(local, redirect_uri=REDIRECT, state="s").startswith(
-        "http://127.0.0.1:9999/www.instagram.com/oauth/authorize?")
+        "http://127.0.0.1:9999/www.instagram.com/oauth/authorize?"
+    )
 
 
 @pytest.mark.parametrize("name", ["instagram", "youtube", "pinterest", "tiktok"])
@@ -88,9 +107,24 @@ def test_token_set_never_prints_secrets():
 
 
 def test_registry_exposes_the_same_surface_everywhere():
-    surface = ("PLATFORM", "SCOPES", "supports_pkce", "supports_revoke", "open_client", "pkce_challenge",
-               "classify_error", "authorize_url", "exchange_code", "refresh", "revoke", "fetch_profile",
-               "fetch_snapshots", "fetch_posts", "normalize_snapshots", "normalize_posts")
+    surface = (
+        "PLATFORM",
+        "SCOPES",
+        "supports_pkce",
+        "supports_revoke",
+        "open_client",
+        "pkce_challenge",
+        "classify_error",
+        "authorize_url",
+        "exchange_code",
+        "refresh",
+        "revoke",
+        "fetch_profile",
+        "fetch_snapshots",
+        "fetch_posts",
+        "normalize_snapshots",
+        "normalize_posts",
+    )
     for name in ("instagram", "youtube", "pinterest", "tiktok"):
         module = get_platform(name)
         assert module.PLATFORM == name

@@ -1,4 +1,5 @@
 """Pinterest raw pages → snapshots and posts, per the mapping in shared/platforms/pinterest.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,7 +59,13 @@ def test_old_pins_keep_lifetime_list_metrics(pages):
     idea = posts["1055599000000003"]
     assert idea.type == "idea_pin"
     assert (idea.views, idea.saves, idea.pin_clicks, idea.outbound_clicks, idea.likes, idea.comments) == (
-        12000, 310, 400, 15, 40, 5)
+        12000,
+        310,
+        400,
+        15,
+        40,
+        5,
+    )
     carousel = posts["1055599000000004"]
     assert carousel.type == "carousel"
     assert carousel.views is None and carousel.title is None

@@ -1,4 +1,5 @@
 """TikTok raw pages → snapshots and posts, per the mapping in shared/platforms/tiktok.py."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The retry policy of PlatformClient, driven through httpx.MockTransport (no real platform involved)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +14,25 @@ import pytest
 
 from shared.platforms import instagram, pinterest, tiktok, youtube
 from shared.platforms.transport import (
-    MalformedResponse, PlatformClient, PlatformLimits, RateLimited, TokenBucket, UpstreamError,
+    MalformedResponse,
+    PlatformClient,
+    PlatformLimits,
+    RateLimited,
+    TokenBucket,
+    UpstreamError,
     retry_after_seconds,
 )
 
-FAST = PlatformLimits(requests_per_second=1000, burst=1000, concurrency=4, max_attempts=4, backoff_base_s=0.5,
-                      backoff_cap_s=8, max_retry_wait_s=30, malformed_retries=2)
+FAST = PlatformLimits(
+    requests_per_second=1000,
+    burst=1000,
+    concurrency=4,
+    max_attempts=4,
+    backoff_base_s=0.5,
+    backoff_cap_s=8,
+    max_retry_wait_s=30,
+    malformed_retries=2,
+)
 IG_TOKEN = "IGAAsecretTOKENvalue1234567890"
 
 
@@ -43,8 +57,9 @@ def run(module, script: Script, call, limits: PlatformLimits = FAST):
         sleeps.append(seconds)
 
     async def go():
-        async with module.open_client(limits=limits, transport=httpx.MockTransport(script), sleep=fake_sleep,
-                                      rng=random.Random(7)) as client:
+        async with module.open_client(
+            limits=limits, transport=httpx.MockTransport(script), sleep=fake_sleep, rng=random.Random(7)
+        ) as client:
             return await call(client)
 
     return asyncio.run(go()), sleeps
@@ -55,8 +70,11 @@ def get(url: str, **kw):
 
 
 def test_5xx_is_retried_with_growing_full_jitter_backoff():
-    script = Script(httpx.Response(503, json={"error": {"code": 503, "status": "UNAVAILABLE", "errors": []}}),
-                    httpx.Response(502), httpx.Response(200, json={"ok": True}))
+    script = Script(
+        httpx.Response(503, json={"error": {"code": 503, "status": "UNAVAILABLE", "errors": []}}),
+        httpx.Response(502),
+        httpx.Response(200, json={"ok": True}),
+    )
     body, sleeps = run(youtube, script, get("https://www.googleapis.com/youtube/v3/channels"))
     assert body == {"ok": True}
     assert len(script.requests) == 3
@@ -64,8 +82,10 @@ def test_5xx_is_retried_with_growing_full_jitter_backoff():
 
 
 def test_retry_after_seconds_is_honoured():
-    script = Script(httpx.Response(429, headers={"Retry-After": "7"}, json={"code": 8, "message": "slow down"}),
-                    httpx.Response(200, json={"items": []}))
+    script = Script(
+        httpx.Response(429, headers={"Retry-After": "7"}, json={"code": 8, "message": "slow down"}),
+        httpx.Response(200, json={"items": []}),
+    )
     body, sleeps = run(pinterest, script, get("https://api.pinterest.com/v5/pins"))
     assert body == {"items": []} and sleeps == [7.0]
 
@@ -79,9 +99,13 @@ def test_retry_after_http_date_is_honoured():
 
 
 def test_retry_after_beyond_the_cap_raises_rate_limited_for_deferral():
-    script = Script(httpx.Response(429, headers={"Retry-After": "3600"},
-                                   json={"data": {}, "error": {"code": "rate_limit_exceeded", "message": "",
-                                                               "log_id": "x"}}))
+    script = Script(
+        httpx.Response(
+            429,
+            headers={"Retry-After": "3600"},
+            json={"data": {}, "error": {"code": "rate_limit_exceeded", "message": "", "log_id": "x"}},
+        )
+    )
     with pytest.raises(RateLimited) as caught:
         run(tiktok, script, get("https://open.tiktokapis.com/v2/user/info/"))
     assert caught.value.retry_after == 3600 and caught.value.retryable
@@ -89,23 +113,51 @@ def test_retry_after_beyond_the_cap_raises_rate_limited_for_deferral():
 
 
 def test_instagram_throttling_arrives_as_403_with_code_4_and_is_retried():
-    throttled = httpx.Response(403, json={"error": {"message": "(#4) Application request limit reached",
-                                                    "type": "OAuthException", "code": 4, "is_transient": True}})
+    throttled = httpx.Response(
+        403,
+        json={
+            "error": {
+                "message": "(#4) Application request limit reached",
+                "type": "OAuthException",
+                "code": 4,
+                "is_transient": True,
+            }
+        },
+    )
     script = Script(throttled, httpx.Response(200, json={"data": []}))
-    body, sleeps = run(instagram, script, get("https://graph.instagram.com/v25.0/me/media",
-                                              token=IG_TOKEN, token_param="access_token"))
+    body, sleeps = run(
+        instagram, script, get("https://graph.instagram.com/v25.0/me/media", token=IG_TOKEN, token_param="access_token")
+    )
     assert body == {"data": []} and len(sleeps) == 1
 
 
 def test_instagram_buc_header_sets_the_wait():
-    usage = json.dumps({"17841400000000001": [{"type": "instagram", "call_count": 100, "total_cputime": 20,
-                                                "total_time": 30, "estimated_time_to_regain_access": 2}]})
-    throttled = httpx.Response(400, headers={"X-Business-Use-Case-Usage": usage},
-                               json={"error": {"message": "limit", "code": 80002, "type": "OAuthException"}})
+    usage = json.dumps(
+        {
+            "17841400000000001": [
+                {
+                    "type": "instagram",
+                    "call_count": 100,
+                    "total_cputime": 20,
+                    "total_time": 30,
+                    "estimated_time_to_regain_access": 2,
+                }
+            ]
+        }
+    )
+    throttled = httpx.Response(
+        400,
+        headers={"X-Business-Use-Case-Usage": usage},
+        json={"error": {"message": "limit", "code": 80002, "type": "OAuthException"}},
+    )
     script = Script(throttled, httpx.Response(200, json={"data": []}))
     limits = PlatformLimits(1000, 1000, 4, max_retry_wait_s=300)
-    _, sleeps = run(instagram, script, get("https://graph.instagram.com/v25.0/me", token=IG_TOKEN,
-                                           token_param="access_token"), limits)
+    _, sleeps = run(
+        instagram,
+        script,
+        get("https://graph.instagram.com/v25.0/me", token=IG_TOKEN, token_param="access_token"),
+        limits,
+    )
     assert sleeps == [120.0]
 
 
@@ -132,8 +184,7 @@ def test_truncated_json_is_retried_a_few_times_then_surfaced():
     truncated = [httpx.Response(200, content=b'{"data": [{"id": "1"') for _ in range(3)]
     script = Script(*truncated, httpx.Response(200, json={"data": []}))
     with pytest.raises(MalformedResponse):
-        run(instagram, script, get("https://graph.instagram.com/v25.0/me", token=IG_TOKEN,
-                                   token_param="access_token"))
+        run(instagram, script, get("https://graph.instagram.com/v25.0/me", token=IG_TOKEN, token_param="access_token"))
     assert len(script.requests) == 1 + FAST.malformed_retries
 
 
@@ -151,15 +202,32 @@ def test_auth_errors_are_not_retried():
 
 
 def test_instagram_token_travels_in_the_query_but_never_in_errors_or_logs(caplog):
-    expired = httpx.Response(400, json={"error": {"message": f"Error validating access token {IG_TOKEN}",
-                                                  "type": "OAuthException", "code": 190, "error_subcode": 463}})
+    expired = httpx.Response(
+        400,
+        json={
+            "error": {
+                "message": f"Error validating access token {IG_TOKEN}",
+                "type": "OAuthException",
+                "code": 190,
+                "error_subcode": 463,
+            }
+        },
+    )
     script = Script(httpx.Response(500, json={"error": {"message": "boom", "code": 2}}), expired)
     from shared.logging import CloudLoggingFormatter
 
     caplog.set_level(logging.WARNING)
     with pytest.raises(instagram.TokenExpired) as caught:
-        run(instagram, script, get("https://graph.instagram.com/v25.0/me/media",
-                                   params={"fields": "id"}, token=IG_TOKEN, token_param="access_token"))
+        run(
+            instagram,
+            script,
+            get(
+                "https://graph.instagram.com/v25.0/me/media",
+                params={"fields": "id"},
+                token=IG_TOKEN,
+                token_param="access_token",
+            ),
+        )
     assert script.requests[0].url.params["access_token"] == IG_TOKEN
     assert IG_TOKEN not in str(caught.value) and "access_token=" not in str(caught.value)
     assert "graph.instagram.com/v25.0/me/media" not in str(caught.value) or "?" not in str(caught.value)

@@ -1,4 +1,5 @@
 """Trend sources turn only what the platform returned into observations, and refuse odd shapes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,20 +9,41 @@ import pytest
 from shared.platforms.models import raw_page
 from shared.platforms.transport import PlatformClient
 from shared.platforms.trend_sources import (
-    InstagramHashtagSource, PinterestTrendsSource, SourceUnavailable, YouTubeSuggestSource,
+    InstagramHashtagSource,
+    PinterestTrendsSource,
+    SourceUnavailable,
+    YouTubeSuggestSource,
 )
 
-TRENDS_BODY = {"trends": [
-    {"keyword": "speckled mug", "pct_growth_wow": 50, "pct_growth_mom": 400, "pct_growth_yoy": -5,
-     "time_series": {"2026-04-12": 31, "2026-04-19": 54, "2026-04-26": 100},
-     "has_prediction": False, "predicted_time_series": None, "demographics": None},
-    {"keyword": "punch needle rug", "pct_growth_wow": 10001, "pct_growth_mom": 20, "pct_growth_yoy": 3,
-     "time_series": {}}]}
+TRENDS_BODY = {
+    "trends": [
+        {
+            "keyword": "speckled mug",
+            "pct_growth_wow": 50,
+            "pct_growth_mom": 400,
+            "pct_growth_yoy": -5,
+            "time_series": {"2026-04-12": 31, "2026-04-19": 54, "2026-04-26": 100},
+            "has_prediction": False,
+            "predicted_time_series": None,
+            "demographics": None,
+        },
+        {
+            "keyword": "punch needle rug",
+            "pct_growth_wow": 10001,
+            "pct_growth_mom": 20,
+            "pct_growth_yoy": 3,
+            "time_series": {},
+        },
+    ]
+}
 
 
 def test_pinterest_trends_give_rank_and_weekly_index():
-    page = raw_page("trends_keywords", {"interests": "diy_and_crafts", "limit": 50, "region": "US",
-                                        "trend_type": "growing"}, TRENDS_BODY)
+    page = raw_page(
+        "trends_keywords",
+        {"interests": "diy_and_crafts", "limit": 50, "region": "US", "trend_type": "growing"},
+        TRENDS_BODY,
+    )
     obs = PinterestTrendsSource.normalize([page])
     ranks = [(o["keyword"], o["value"]) for o in obs if o["value_kind"] == "rank"]
     assert ranks == [("speckled mug", 1), ("punch needle rug", 2)]
@@ -42,7 +64,9 @@ def test_youtube_suggestions_are_ranked():
     page = raw_page("suggest", {"q": "pottery", "gl": "US"}, ["pottery", ["pottery wheel", "pottery for beginners"]])
     obs = YouTubeSuggestSource.normalize([page])
     assert [(o["keyword"], o["value"], o["value_kind"]) for o in obs] == [
-        ("pottery wheel", 1, "rank"), ("pottery for beginners", 2, "rank")]
+        ("pottery wheel", 1, "rank"),
+        ("pottery for beginners", 2, "rank"),
+    ]
     assert obs[0]["extra"]["seed"] == "pottery"
 
 
@@ -64,9 +88,18 @@ def test_instagram_hashtags_need_facebook_login():
 def test_instagram_hashtag_pages_become_counts():
     pages = [
         raw_page("hashtag_search", {"q": "pottery", "hashtag": "pottery"}, {"data": [{"id": "17873440459141021"}]}),
-        raw_page("top_media", {"hashtag": "pottery"}, {"data": [
-            {"id": "1", "like_count": 100, "comments_count": 5}, {"id": "2", "comments_count": 7},
-            {"id": "3"}], "paging": {"cursors": {"after": "x"}}}),
+        raw_page(
+            "top_media",
+            {"hashtag": "pottery"},
+            {
+                "data": [
+                    {"id": "1", "like_count": 100, "comments_count": 5},
+                    {"id": "2", "comments_count": 7},
+                    {"id": "3"},
+                ],
+                "paging": {"cursors": {"after": "x"}},
+            },
+        ),
         raw_page("recent_media", {"hashtag": "pottery"}, {"data": [{"id": "4"}, {"id": "5"}]}),
     ]
     obs = {o["source"]: o for o in InstagramHashtagSource.normalize(pages)}

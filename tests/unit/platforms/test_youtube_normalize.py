@@ -1,4 +1,5 @@
 """YouTube raw pages → snapshots and posts, per the mapping in shared/platforms/youtube.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,10 +14,21 @@ def pages(recorded):
     return recorded("youtube")
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("PT1M5S", 65.0), ("PT15S", 15.0), ("P0D", 0.0), ("PT12M5S", 725.0), ("PT1H", 3600.0),
-    ("P1DT2H3M4S", 93784.0), ("PT0.5S", 0.5), ("", None), (None, None), ("1:05", None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("PT1M5S", 65.0),
+        ("PT15S", 15.0),
+        ("P0D", 0.0),
+        ("PT12M5S", 725.0),
+        ("PT1H", 3600.0),
+        ("P1DT2H3M4S", 93784.0),
+        ("PT0.5S", 0.5),
+        ("", None),
+        (None, None),
+        ("1:05", None),
+    ],
+)
 def test_iso8601_durations(value, seconds):
     assert youtube.parse_duration(value) == seconds
 

@@ -1,4 +1,5 @@
 """Sandbox world generation: deterministic, planted effects visible in ground truth, attributes rendered."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -138,7 +139,7 @@ def _pooled(platform: str, effects: list, creators=range(0, 24)):
 
 def test_every_metric_has_its_own_noise():
     # Instagram's skip rate once reused the share-rate noise, so slow hooks "earned" shares.
-    from scripts.sandbox.posts import BASE_RATES, _SKIP_RATE
+    from scripts.sandbox.posts import _SKIP_RATE, BASE_RATES
 
     skip_noise, share_noise = [], []
     for table in _pooled("instagram", []):
@@ -146,8 +147,12 @@ def test_every_metric_has_its_own_noise():
         for i, level in enumerate(levels):
             if level is not None:
                 skip_noise.append(np.log(table.skip_rate[i] / _SKIP_RATE[level]))
-                share_noise.append(np.log(table.expected["share_rate"][i]
-                                          / (BASE_RATES["instagram"]["share_rate"] * table.creator.rate_factor)))
+                share_noise.append(
+                    np.log(
+                        table.expected["share_rate"][i]
+                        / (BASE_RATES["instagram"]["share_rate"] * table.creator.rate_factor)
+                    )
+                )
     assert len(skip_noise) > 2000
     assert abs(np.corrcoef(skip_noise, share_noise)[0, 1]) < 0.06
 
@@ -193,8 +198,13 @@ def test_the_default_today_is_the_systems_clock():
 
 
 def test_an_engagement_lift_on_one_platform_lifts_every_engagement_there_and_nowhere_else():
-    lift = {"attribute": "posting_time", "level": "evening", "metric": "engagement_rate", "lift": 1.4,
-            "platform": "instagram"}
+    lift = {
+        "attribute": "posting_time",
+        "level": "evening",
+        "metric": "engagement_rate",
+        "lift": 1.4,
+        "platform": "instagram",
+    }
     for platform, expected in (("instagram", 1.4), ("tiktok", 1.0)):
         likes, views, evening = [], [], []
         for table in _pooled(platform, [lift], creators=range(0, 12)):

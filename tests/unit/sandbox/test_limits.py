@@ -1,4 +1,5 @@
 """The sandbox's accounting of the platforms' documented limits (scripts/sandbox/limits.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,10 @@ def test_pinterest_analytics_allows_60_a_minute_per_user():
     for _ in range(60):
         now[0] += 0.5
         assert limits.admit("api.pinterest.com", "/v5/pins/analytics", token(0)) is None
-    assert limits.admit("api.pinterest.com", "/v5/pins/analytics", token(0))[0] == \
-        "pinterest_org_analytics_per_min_per_user"
+    assert (
+        limits.admit("api.pinterest.com", "/v5/pins/analytics", token(0))[0]
+        == "pinterest_org_analytics_per_min_per_user"
+    )
     assert limits.admit("api.pinterest.com", "/v5/pins/analytics", token(1)) is None  # another user
     assert limits.admit("api.pinterest.com", "/v5/pins", token(0)) is None  # org_read has its own 1,000
     assert limits.admit("api.pinterest.com", "/v5/oauth/token", token(0)) is None

@@ -1,5 +1,6 @@
 """The trends sandbox's keyword model lives on the market calendar: a rise happens on its dates whatever day
 the trends clock answers for, and the ground truth it reports is the model's own noiseless growth."""
+
 from __future__ import annotations
 
 import math
@@ -10,10 +11,12 @@ import pytest
 from scripts.sandbox.trends import daily_volume, keyword_catalog, trend_rows, truth
 
 ANCHOR = date(2026, 11, 25)  # the sandbox's start-up today
-SCENARIO = {"keywords": [{"keyword": "Epoxy Resin Coasters", "base": 30, "daily_growth": 0.05,
-                          "start_days_ago": 45, "noise": 0.08},
-                         {"keyword": "dried flower frames", "base": 40, "daily_growth": -0.02,
-                          "start": "2026-11-01", "days": 10}]}
+SCENARIO = {
+    "keywords": [
+        {"keyword": "Epoxy Resin Coasters", "base": 30, "daily_growth": 0.05, "start_days_ago": 45, "noise": 0.08},
+        {"keyword": "dried flower frames", "base": 40, "daily_growth": -0.02, "start": "2026-11-01", "days": 10},
+    ]
+}
 
 
 def _entry(keyword: str) -> dict:
@@ -33,7 +36,9 @@ def test_replayed_days_show_the_rise_happening():
     week_ends = {}
     for back in (21, 14, 7, 0):
         day = ANCHOR - timedelta(days=back)
-        row = next(r for r in trend_rows(7, SCENARIO, day, anchor=ANCHOR) if r["entry"]["keyword"] == "epoxy resin coasters")
+        row = next(
+            r for r in trend_rows(7, SCENARIO, day, anchor=ANCHOR) if r["entry"]["keyword"] == "epoxy resin coasters"
+        )
         week_ends[day] = row["weekly"][-1]
     levels = list(week_ends.values())
     assert levels == sorted(levels) and levels[-1] / levels[0] > math.exp(0.05 * 21) * 0.8

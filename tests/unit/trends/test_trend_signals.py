@@ -1,12 +1,13 @@
 """Turning stored observations into detection readings, and the cron's planning helpers."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import polars as pl
 
+from shared.engines.relevance import on_topic, topic_words
 from shared.engines.trend_signals import detection_input, group_levels
-from shared.services.opportunity_gaps import on_topic, topic_words
 from shared.services.trend_detection import hashtag_plan, niche_words
 from shared.services.trend_queries import series_kind
 
@@ -14,21 +15,35 @@ T = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
 
 
 def _obs(rows):
-    return pl.DataFrame(rows, schema={"keyword": pl.String, "source": pl.String, "region": pl.String,
-                                      "observed_at": pl.Datetime("us", "UTC"), "value": pl.Float64,
-                                      "value_kind": pl.String, "baseline": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "keyword": pl.String,
+            "source": pl.String,
+            "region": pl.String,
+            "observed_at": pl.Datetime("us", "UTC"),
+            "value": pl.Float64,
+            "value_kind": pl.String,
+            "baseline": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def test_only_amounts_of_interest_are_velocity_readings():
-    out = detection_input(_obs([
-        ("resin", "pinterest_trends", "US", T, 80.0, "index", 40.0),   # 2x its typical week -> 200
-        ("resin", "pinterest_trends", "US", T, 50.0, "index", None),   # no baseline: raw index
-        ("resin", "pinterest_trends", "US", T, 3.0, "rank", None),     # rank in a growth list: dropped
-        ("resin", "youtube_suggest", "US", T, 1.0, "rank", None),      # a suggestion's position: dropped
-        ("resin", "pinterest_trends", "US", T, 64.0, "group_index", None),  # scale moves with the group
-        ("#resin", "instagram_hashtag_recent", "GLOBAL", T, 25.0, "count", None),  # posts made: supply
-        ("resin", "search_console", "US", T, 1234.0, "volume", None),   # an absolute amount passes
-    ]))
+    out = detection_input(
+        _obs(
+            [
+                ("resin", "pinterest_trends", "US", T, 80.0, "index", 40.0),  # 2x its typical week -> 200
+                ("resin", "pinterest_trends", "US", T, 50.0, "index", None),  # no baseline: raw index
+                ("resin", "pinterest_trends", "US", T, 3.0, "rank", None),  # rank in a growth list: dropped
+                ("resin", "youtube_suggest", "US", T, 1.0, "rank", None),  # a suggestion's position: dropped
+                ("resin", "pinterest_trends", "US", T, 64.0, "group_index", None),  # scale moves with the group
+                ("#resin", "instagram_hashtag_recent", "GLOBAL", T, 25.0, "count", None),  # posts made: supply
+                ("resin", "search_console", "US", T, 1234.0, "volume", None),  # an absolute amount passes
+            ]
+        )
+    )
     assert out.columns == ["keyword", "source", "region", "observed_at", "value"]
     assert out["value"].to_list() == [200.0, 50.0, 1234.0]
 
@@ -36,19 +51,27 @@ def test_only_amounts_of_interest_are_velocity_readings():
 def test_group_levels_bridge_responses_through_shared_keywords():
     # Response 1 (reference, 3 keywords): group peak P; response 2 scaled to a peak half as large, so its
     # numbers are twice as big for the same searches. crochet's series sums say so (40 vs 80).
-    rows = pl.DataFrame({
-        "response": [1, 1, 1, 2, 2],
-        "keyword": ["resin", "crochet", "boho", "crochet", "punch needle"],
-        "latest": [50.0, 10.0, 30.0, 20.0, 8.0],
-        "total": [500.0, 40.0, 300.0, 80.0, 30.0],
-    })
+    rows = pl.DataFrame(
+        {
+            "response": [1, 1, 1, 2, 2],
+            "keyword": ["resin", "crochet", "boho", "crochet", "punch needle"],
+            "latest": [50.0, 10.0, 30.0, 20.0, 8.0],
+            "total": [500.0, 40.0, 300.0, 80.0, 30.0],
+        }
+    )
     levels = {r["keyword"]: r["level"] for r in group_levels(rows).iter_rows(named=True)}
     assert levels == {"boho": 30.0, "crochet": 10.0, "punch needle": 4.0, "resin": 50.0}
 
 
 def test_a_response_sharing_no_keyword_cannot_be_placed():
-    rows = pl.DataFrame({"response": [1, 1, 2], "keyword": ["resin", "boho", "yarn"], "latest": [5.0, 6.0, 7.0],
-                         "total": [50.0, 60.0, 70.0]})
+    rows = pl.DataFrame(
+        {
+            "response": [1, 1, 2],
+            "keyword": ["resin", "boho", "yarn"],
+            "latest": [5.0, 6.0, 7.0],
+            "total": [50.0, 60.0, 70.0],
+        }
+    )
     assert sorted(group_levels(rows)["keyword"].to_list()) == ["boho", "resin"]
     assert group_levels(rows.clear()).is_empty()
 
