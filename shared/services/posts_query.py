@@ -5,7 +5,7 @@ the posts with a value (a forward scan for desc, backward for asc) and after the
 one, by id; filters on platform and type are conditions on the index entries, text search can use the
 trigram index. It reads `private.my_posts`, her rows by the RLS policy's own predicate, because under
 RLS itself Postgres uses none of those indexes for these conditions (see the migration
-20261205000001_posts_listing_indexes.sql). Postgres builds each item's JSON, so the response is
+20261206000001_posts_listing_indexes.sql). Postgres builds each item's JSON, so the response is
 serialised once. The cursor (shared/cursors.py) is base64url JSON of the last row's sort value and id
 plus a fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and
 bound to the user, so a cursor from another query, another user or an edited one is refused.
