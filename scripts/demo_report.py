@@ -216,7 +216,7 @@ def print_peers(body: dict[str, Any]) -> None:
         for m in peers.get("metrics", []):
             if m["status"] == "ok":
                 print(
-                    f"    {m['label']:42} {m['percentile']:5.1f}  (95% CI {_ci(m['ci_low'], m['ci_high'], '{:.0f}')})"
+                    f"    {m['label']:42} {m['percentile']:5d}  (95% CI {_ci(m['ci_low'], m['ci_high'], '{:.0f}')})"
                     f"  {m['explanation']}"
                 )
             elif m["status"] != "unavailable":
