@@ -7,6 +7,7 @@ an edited one is refused with the same message; each list checks the payload's s
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -23,8 +24,12 @@ def _key(label: bytes) -> bytes:
 
     secret = get_settings().state_secret
     # Without a configured secret the cursor is still checked for integrity and shape, just not secret-signed.
-    material = secret.get_secret_value().encode() if secret else b""
-    return hmac.new(material, label, hashlib.sha256).digest()
+    return _derived_key(secret.get_secret_value() if secret else "", label)
+
+
+@functools.lru_cache(maxsize=16)
+def _derived_key(secret: str, label: bytes) -> bytes:
+    return hmac.new(secret.encode(), label, hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:

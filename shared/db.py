@@ -105,6 +105,13 @@ def _unavailable() -> ServiceUnavailable:
 
 def _begin(pool: ConnectionPool[Any], statement: Any) -> psycopg.Connection[dict[str, Any]]:
     """A pooled connection inside a fresh transaction; dead pooled connections are discarded and skipped."""
+    conn, _ = _first_statement(pool, lambda conn: conn.execute(statement), keep=True)
+    return conn
+
+
+def _first_statement(pool: ConnectionPool, run: Any, *, keep: bool) -> tuple[Any, Any]:
+    """(connection, run(connection)) on the first pooled connection that is alive; the connection goes
+    back to the pool unless `keep`. A dead one (the database restarted) fails at once and is replaced."""
     import psycopg
     from psycopg_pool import PoolTimeout
 
@@ -115,17 +122,20 @@ def _begin(pool: ConnectionPool[Any], statement: Any) -> psycopg.Connection[dict
             _note_unreachable()
             raise _unavailable() from exc
         try:
-            conn.execute(statement)
-            return conn
+            result = run(conn)
         except psycopg.OperationalError as exc:
             dead = conn.closed
             pool.putconn(conn)  # a closed connection is thrown away, an open one rolled back
             _note_unreachable()
             if not dead:
                 raise _unavailable() from exc
+            continue
         except BaseException:
             pool.putconn(conn)
             raise
+        if not keep:
+            pool.putconn(conn)
+        return conn, result
     raise _unavailable()
 
 
@@ -172,11 +182,42 @@ def _rollback_quietly(conn: Any) -> None:
 @contextmanager
 def user_transaction(claims: UserClaims) -> Iterator[psycopg.Connection[dict[str, Any]]]:
     """A transaction as the calling user: role `authenticated` plus `request.jwt.claims`."""
-    claims_json = json.dumps({**claims.raw, "sub": claims.user_id, "role": "authenticated"})
     with _transaction(
-        "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', {}, true)", (claims_json,)
+        "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', {}, true)",
+        (_claims_json(claims),),
     ) as conn:
         yield conn
+
+
+# The role, the claims, read-only and UTC for one implicit transaction (the rest of the same message).
+_READ_PRELUDE = (
+    "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', %(_claims)s, true),"
+    " set_config('transaction_read_only', 'on', true), set_config('TimeZone', 'UTC', true); "
+)
+
+
+def read_as_user(claims: UserClaims, statement: str, params: dict[str, Any]) -> list[Any]:
+    """The rows of one read-only `statement` run as the calling user, in a single round trip.
+
+    The settings and the statement travel as one simple-query message, which Postgres runs as one
+    implicit transaction: the settings are transaction-local (as PostgREST's), the transaction is read
+    only, and it ends with the message, so no BEGIN or COMMIT is sent. Parameters are bound client-side
+    (psycopg quotes them) because a multi-statement message cannot carry server-side parameters.
+    `statement` uses named placeholders; timestamps come back in UTC.
+    """
+    import psycopg
+
+    def run(conn: Any) -> list[Any]:
+        cursor = psycopg.ClientCursor(conn)
+        cursor.execute(_READ_PRELUDE + statement, {**params, "_claims": _claims_json(claims)})
+        cursor.nextset()
+        return cursor.fetchall()
+
+    return _first_statement(get_pool(), run, keep=False)[1]
+
+
+def _claims_json(claims: UserClaims) -> str:
+    return json.dumps({**claims.raw, "sub": claims.user_id, "role": "authenticated"})
 
 
 @contextmanager

@@ -63,6 +63,13 @@ class RequestContext:
 
 
 @dataclass
+class JsonBody:
+    """A 200 whose JSON text is already built (answered as is, not serialised again)."""
+
+    text: str
+
+
+@dataclass
 class Redirect:
     """A 302 to `location` (the OAuth flow ends in the browser, not in JSON)."""
 
@@ -148,6 +155,8 @@ def _render(result: Any) -> flask.Response:
 
     if isinstance(result, flask.Response):
         return result
+    if isinstance(result, JsonBody):
+        return flask.Response(result.text, status=200, content_type="application/json")
     if isinstance(result, Redirect):
         response = flask.Response(status=302)
         response.headers["Location"] = result.location

@@ -37,11 +37,19 @@ def register_secret(value: str | None) -> None:
         _registered.add(value)
 
 
+# Every pattern above needs one of these words (case-insensitive): a line holding none is left alone
+# without running the patterns, which cost ~0.1 ms per request log line.
+_PATTERN_WORDS = ("bearer", "eyj", "token", "secret", "code", "password", "apikey", "api_key", "authorization")
+
+
 def redact(text: str) -> str:
     """Remove registered secrets and anything shaped like a token from text."""
     for secret in _registered:
         if secret in text:
             text = text.replace(secret, "[REDACTED]")
+    lowered = text.lower()
+    if not any(word in lowered for word in _PATTERN_WORDS):
+        return text
     text = _SECRET_PATTERNS[0].sub(r"\1[REDACTED]", text)
     text = _SECRET_PATTERNS[1].sub("[REDACTED]", text)
     return _SECRET_PATTERNS[2].sub(r"\1\2[REDACTED]", text)

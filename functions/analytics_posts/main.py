@@ -4,8 +4,7 @@ from typing import Any
 
 import functions_framework
 
-from shared.db import user_transaction
-from shared.http import RequestContext, endpoint
+from shared.http import JsonBody, RequestContext, endpoint
 
 
 @functions_framework.http
@@ -13,9 +12,8 @@ from shared.http import RequestContext, endpoint
     auth="user", methods=("GET",), query="shared.models.posts:PostsQuery", response="shared.models.posts:PostsResponse"
 )
 def handler(ctx: RequestContext) -> Any:
-    from shared.services.posts_query import csv_response, list_posts, wants_csv
+    from shared.services.posts_query import csv_response, list_posts_json, wants_csv
 
     if wants_csv(ctx.request):  # Accept: text/csv, streamed with the same filters
         return csv_response(ctx.user, ctx.query)
-    with user_transaction(ctx.user) as conn:
-        return list_posts(conn, ctx.query, ctx.user.user_id)
+    return JsonBody(list_posts_json(ctx.user, ctx.query))  # one round trip, JSON built by Postgres

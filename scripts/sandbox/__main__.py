@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", help="JSON file: list of fault rules")
     parser.add_argument("--trends", help="JSON file: trends scenario")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument(
+        "--limits",
+        action="store_true",
+        help="refuse and count requests over the platforms' documented limits (limits.py)",
+    )
     args = parser.parse_args(argv)
     try:
         handle = start_sandbox(
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             trends=args.trends,
             latency_ms=args.latency_ms,
             host=args.host,
+            limits=args.limits,
         )
     except (SandboxConfigError, OSError) as exc:
         print(json.dumps({"error": str(exc)}), file=sys.stderr)

@@ -200,6 +200,14 @@ async def stats(request: Request) -> Response:
     )
 
 
+async def limits(request: Request) -> Response:
+    """What the documented platform limits counted: requests over them (refused) and usage per limit."""
+    world = request.app.state.world
+    if world.limits is None:
+        return JSONResponse({"enabled": False})
+    return JSONResponse({"enabled": True, **world.limits.snapshot()})
+
+
 async def trends_clock(request: Request) -> Response:
     """Move the date the trend endpoints answer for (replaying weeks of trend history in minutes)."""
     world = request.app.state.world
@@ -363,6 +371,7 @@ def routes() -> list:
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
         Route("/tokens/mint", mint_token, methods=["POST"]),
         Route("/stats", stats),
+        Route("/limits", limits),
         Route("/trends/clock", trends_clock, methods=["GET", "POST"]),
         Route("/trends/truth", trends_truth),
         Route("/market/truth", market_truth),

@@ -56,14 +56,27 @@ class SandboxMiddleware:
             return
         if self.world.config.latency_ms:
             await asyncio.sleep(self.world.config.latency_ms / 1000)
-        rule = self.world.take_fault(host, path[len(host) + 1 :] or "/")
+        over = self._over_limit(scope, host, path[len(host) + 1 :] or "/")
+        rule = None if over else self.world.take_fault(host, path[len(host) + 1 :] or "/")
         try:
-            if rule is None:
+            if over is not None:
+                await over(scope, receive, send)
+            elif rule is None:
                 await self.app(scope, receive, send)
             else:
                 await self._fault(rule, host, scope, receive, send)
         finally:
             self.world.stats[_template(scope, host)] += 1
+
+    def _over_limit(self, scope, host: str, path: str):
+        """The platform's refusal when this request goes over one of its documented limits, else None."""
+        if self.world.limits is None:
+            return None
+        from scripts.sandbox.limits import refusal, request_token
+
+        token = self.world.tokens.get(request_token(scope))
+        verdict = self.world.limits.admit(host, path, token)
+        return None if verdict is None else refusal(host, *verdict)
 
     async def _fault(self, rule: dict, host: str, scope, receive, send) -> None:
         kind = rule["kind"]

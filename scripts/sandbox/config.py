@@ -119,6 +119,7 @@ class SandboxConfig:
     faults: list[dict] = field(default_factory=list)
     trends: dict = field(default_factory=dict)
     latency_ms: int = 0
+    limits: bool = False  # refuse and count what goes over the platforms' documented limits (limits.py)
 
     @classmethod
     def build(
@@ -130,6 +131,7 @@ class SandboxConfig:
         creators: int = 3,
         trends: object = None,
         latency_ms: int = 0,
+        limits: bool = False,
     ) -> SandboxConfig:
         """Validate raw options (lists, dicts or JSON file paths)."""
         if isinstance(today, str):
@@ -153,4 +155,5 @@ class SandboxConfig:
             faults=[validate_fault(f) for f in raw_faults],
             trends=dict(raw_trends),
             latency_ms=int(latency_ms),
+            limits=bool(limits),
         )

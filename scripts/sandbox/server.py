@@ -102,6 +102,10 @@ class SandboxHandle:
     def stats(self) -> dict:
         return self._call("GET", "/stats")  # type: ignore[return-value]
 
+    def limits(self) -> dict:
+        """Requests over the platforms' documented limits and usage per limit (start with limits=True)."""
+        return self._call("GET", "/limits")  # type: ignore[return-value]
+
     def expire_token(self, token: str | None = None, platform: str | None = None, creator: int | None = None) -> dict:
         return self._call("POST", "/tokens/expire", {"token": token, "platform": platform, "creator": creator})  # type: ignore[return-value]
 
@@ -148,10 +152,18 @@ def start_sandbox(
     trends: object = None,
     latency_ms: int = 0,
     host: str = "127.0.0.1",
+    limits: bool = False,
 ) -> SandboxHandle:
     """Start the sandbox on a background thread; returns once it accepts connections."""
     config = SandboxConfig.build(
-        seed=seed, effects=effects, faults=faults, today=today, creators=creators, trends=trends, latency_ms=latency_ms
+        seed=seed,
+        effects=effects,
+        faults=faults,
+        today=today,
+        creators=creators,
+        trends=trends,
+        latency_ms=latency_ms,
+        limits=limits,
     )
     world = World(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -32,6 +32,9 @@ class World:
         self._lock = threading.Lock()
         self._user_index: dict[str, dict[str, int]] | None = None
         self.published: dict[tuple[int, str], list[dict]] = {}
+        from scripts.sandbox.limits import LimitTracker
+
+        self.limits = LimitTracker(self) if config.limits else None
 
     @property
     def today(self) -> date:

@@ -246,14 +246,10 @@ async def _get(
 
 async def fetch_profile(client: PlatformClient, access_token: str, pages: list[RawPage] | None = None) -> Profile:
     pages = [] if pages is None else pages
-    body = await _get(
-        client,
-        "me",
-        "me",
-        {"fields": "user_id,username,account_type,followers_count,follows_count,media_count,profile_picture_url"},
-        access_token,
-        pages,
-    )
+    params = {"fields": "user_id,username,account_type,followers_count,follows_count,media_count,profile_picture_url"}
+    url = f"{client.host_url('graph.instagram.com')}/{GRAPH_VERSION}/me"
+    body = await client.get_shared(url, params=params, token=access_token, token_param="access_token")
+    pages.append(raw_page("me", params, scrub_body(body)))
     return _profile(body)
 
 

@@ -252,15 +252,11 @@ async def _get(
 
 
 async def _channel(client: PlatformClient, token: str, pages: list[RawPage]) -> dict[str, Any]:
-    body = await _get(
-        client,
-        "channels",
-        "www.googleapis.com",
-        "/youtube/v3/channels",
-        {"part": "snippet,statistics,contentDetails", "mine": "true"},
-        token,
-        pages,
+    params = {"part": "snippet,statistics,contentDetails", "mine": "true"}
+    body = await client.get_shared(
+        f"{client.host_url('www.googleapis.com')}/youtube/v3/channels", params=params, token=token
     )
+    pages.append(raw_page("channels", params, body))
     items = body.get("items") or []
     if not items:
         raise RequestRejected(PLATFORM, "the account has no YouTube channel")

@@ -77,7 +77,7 @@ async def _track(
     from shared.services.trend_detection import _client, niche_words
 
     summary: dict[str, Any] = {"checked": 0, "failed": 0, "discovered": 0, "skipped": Counter(), "discovery": None}
-    async with _client("youtube", settings) as yt_client, _client("instagram", settings) as ig_client:
+    async with _client("youtube", settings, now) as yt_client, _client("instagram", settings, now) as ig_client:
         youtube = YouTubeChannels(yt_client, creds.youtube) if creds.youtube else None
         instagram = InstagramBusinessDiscovery(ig_client, *creds.instagram_fb) if creds.instagram_fb else None
         checks: list[tuple[str | None, dict[str, Any]]] = []

@@ -85,6 +85,7 @@ class FetchContext:
 
     lease: dt.timedelta | None = None  # renewed while a fetch runs; None: not renewed
     renew_every_s: float | None = None  # default: a third of the lease
+    ledger: Any = None  # the QuotaLedger the clients admit requests through (shared/services/quota_ledger.py)
 
 
 def snapshot_windows(platform: str, row: dict[str, Any], today: dt.date) -> list[tuple[dt.date, dt.date]]:

@@ -189,28 +189,40 @@ def refresh_attributes(
     ids = [int(i) for i in posts.get_column("post_id").to_list()]
     read = read_unread_posts(conn, user_id, ids, settings) if read_with_llm else []
     extracted = merge_read_attributes(extract_attributes(posts, timezone), read)
-    # Rules are re-run from scratch (a caption edit may remove a cue); rows read by an LLM stay.
-    conn.execute(
-        "delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'", (user_id, ids)
-    )
-    if extracted.height:
+    # Rules are re-run from scratch (a caption edit may remove a cue); rows read by an LLM stay. Only what
+    # changed is written: a rule row no rule reads now goes, a changed one is updated, an unchanged one is
+    # left as it is (a rerun over 3,000 posts rewrote ~24,000 rows before).
+    if not extracted.height:
         conn.execute(
-            """insert into post_attributes (post_id, user_id, attribute, level, source, confidence)
-               select p, %s, a, l, s, c from unnest(%s::bigint[], %s::text[], %s::text[], %s::text[],
-                                                    %s::float8[]) as t(p, a, l, s, c)
-               on conflict (user_id, post_id, attribute) do update
-               set level = excluded.level, source = excluded.source, confidence = excluded.confidence,
-                   extracted_at = now()
-               where excluded.source = 'platform' or post_attributes.confidence < excluded.confidence""",
-            (
-                user_id,
-                [int(i) for i in extracted.get_column("post_id")],
-                extracted.get_column("attribute").to_list(),
-                extracted.get_column("level").to_list(),
-                extracted.get_column("source").to_list(),
-                extracted.get_column("confidence").to_list(),
-            ),
+            "delete from post_attributes where user_id = %s and post_id = any(%s) and source <> 'llm'", (user_id, ids)
         )
+        return stored_attributes(conn, user_id, ids)
+    conn.execute(
+        """with new as (
+             select * from unnest(%(post)s::bigint[], %(attribute)s::text[], %(level)s::text[], %(source)s::text[],
+                                  %(confidence)s::float8[]) as t(post_id, attribute, level, source, confidence)),
+           gone as (
+             delete from post_attributes a
+             where a.user_id = %(user)s and a.post_id = any(%(ids)s) and a.source <> 'llm'
+               and not exists (select 1 from new n where n.post_id = a.post_id and n.attribute = a.attribute))
+           insert into post_attributes as a (post_id, user_id, attribute, level, source, confidence)
+           select post_id, %(user)s, attribute, level, source, confidence from new
+           on conflict (user_id, post_id, attribute) do update
+           set level = excluded.level, source = excluded.source, confidence = excluded.confidence,
+               extracted_at = now()
+           where (a.source <> 'llm' and (a.level, a.source, a.confidence)
+                                         is distinct from (excluded.level, excluded.source, excluded.confidence))
+              or (a.source = 'llm' and (excluded.source = 'platform' or a.confidence < excluded.confidence))""",
+        {
+            "user": user_id,
+            "ids": ids,
+            "post": [int(i) for i in extracted.get_column("post_id")],
+            "attribute": extracted.get_column("attribute").to_list(),
+            "level": extracted.get_column("level").to_list(),
+            "source": extracted.get_column("source").to_list(),
+            "confidence": extracted.get_column("confidence").to_list(),
+        },
+    )
     return stored_attributes(conn, user_id, ids)
 
 

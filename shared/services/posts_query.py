@@ -1,10 +1,14 @@
 """Post performance listing: sort by any metric (NULLs last in both orders), filters, keyset paging.
 
-Each page reads at most two index ranges of `(user_id, <sort> desc nulls last, id desc)`: the posts
-with a value (forward scan for desc, backward for asc) and, once those run out, the posts without
-one, by id. The cursor (shared/cursors.py) is base64url JSON of the last row's sort value and id plus a
-fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and bound
-to the user, so a cursor from another query, another user or an edited one is refused.
+Each page is one statement over one index `(user_id, <sort> desc nulls last, id desc, platform, type)`:
+the posts with a value (a forward scan for desc, backward for asc) and after them the posts without
+one, by id; filters on platform and type are conditions on the index entries, text search can use the
+trigram index. It reads `private.my_posts`, her rows by the RLS policy's own predicate, because under
+RLS itself Postgres uses none of those indexes for these conditions (see the migration
+20261206000001_posts_listing_indexes.sql). Postgres builds each item's JSON, so the response is
+serialised once. The cursor (shared/cursors.py) is base64url JSON of the last row's sort value and id
+plus a fingerprint of the sort/order/filters, HMAC-signed (key derived from OAUTH_STATE_SECRET) and
+bound to the user, so a cursor from another query, another user or an edited one is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from shared import cursors
 from shared.errors import InvalidInput
-from shared.models.posts import PostItem, PostsQuery, PostsResponse
+from shared.models.posts import PostItem, PostsQuery
 
 # Sort field -> (SQL type of its values, may it be NULL). Names come from the PostsQuery Literal only.
 SORTS: dict[str, tuple[str, bool]] = {
@@ -101,15 +105,23 @@ def _cursor_value(sort: str, value: Any) -> Any:
     raise InvalidInput(cursors.INVALID)
 
 
+# The search text: title and caption joined by a newline (a query cannot hold one, so no match spans
+# the two). Spelled exactly as the trigram index posts_user_text indexes it.
+SEARCH_TEXT = "(coalesce(title, '') || E'\\n' || coalesce(caption, ''))"
+
+
 def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
-    where: list[str] = ["user_id = (select auth.uid())"]
+    where: list[str] = []
     params: dict[str, Any] = {}
-    if query.platform:
-        where.append("platform = any(%(platform)s::public.platform[])")
-        params["platform"] = list(query.platform)
-    if query.type:
-        where.append("type = any(%(type)s::public.post_type[])")
-        params["type"] = list(query.type)
+    # One value as `=`: an index condition on the sort indexes' platform/type key columns on every
+    # Postgres (a list is one from PostgreSQL 17 on, a filter before).
+    for column, values, kind in (("platform", query.platform, "platform"), ("type", query.type, "post_type")):
+        if values and len(values) == 1:
+            where.append(f"{column} = %({column})s::public.{kind}")
+            params[column] = values[0]
+        elif values:
+            where.append(f"{column} = any(%({column})s::public.{kind}[])")
+            params[column] = list(values)
     if query.from_:
         where.append("posted_at >= %(from)s::date::timestamp at time zone 'UTC'")
         params["from"] = query.from_
@@ -120,55 +132,69 @@ def _filters(query: PostsQuery) -> tuple[list[str], dict[str, Any]]:
         where.append("views >= %(min_views)s")
         params["min_views"] = query.min_views
     if query.q:
-        where.append(r"(title ilike %(q)s escape '\' or caption ilike %(q)s escape '\')")
+        where.append(rf"{SEARCH_TEXT} ilike %(q)s escape '\'")
         params["q"] = f"%{escape_like(query.q)}%"
     return where, params
 
 
 def _order_by(query: PostsQuery) -> tuple[str, str]:
-    # Spelled exactly as the index reads forward (desc nulls last) or backward (asc nulls first), so
-    # the planner walks the index and stops at the limit; each phase has no NULLs or only NULLs anyway.
+    # Spelled exactly as the sort's index reads forward (desc nulls last) or backward (asc nulls first),
+    # so the planner walks the index and stops at the limit; each branch holds no NULLs or only NULLs.
+    # posted_at is NOT NULL and its index plain `desc`: a NULLS clause would not match it.
     col = query.sort
+    nulls = (" nulls last", " nulls first") if SORTS[col][1] else ("", "")
     if query.order == "desc":
-        return f"{col} desc nulls last, id desc", "<"
-    return f"{col} asc nulls first, id asc", ">"
+        return f"{col} desc{nulls[0]}, id desc", "<"
+    return f"{col} asc{nulls[1]}, id asc", ">"
 
 
-def _valued_sql(query: PostsQuery, where: list[str], after: bool) -> str:
-    col, (kind, _) = query.sort, SORTS[query.sort]
+def page_sql(query: PostsQuery, after: tuple[Any, int] | None) -> tuple[str, dict[str, Any]]:
+    """One statement for the page after `after` (sort value, id; None: the first page): its rows, at
+    most limit + 1 (one more says there is a next page), each as (item JSON, sort value, id).
+
+    The posts with a value come first, then (nullable sorts) the posts without one, by id: two index
+    ranges of one index, joined by UNION ALL under one ORDER BY and LIMIT (a merge of two ordered index
+    scans that stops at the limit). The items are JSON built by Postgres, in PostItem's field order.
+    """
+    col, (kind, nullable) = query.sort, SORTS[query.sort]
     order_by, cmp = _order_by(query)
-    where = [*where, f"{col} is not null"]
-    if after:
-        where.append(f"({col}, id) {cmp} (%(after_value)s::{kind}, %(after_id)s::bigint)")
-    return f"select {COLUMNS} from posts where {' and '.join(where)} order by {order_by} limit %(limit)s"
-
-
-def _null_sql(query: PostsQuery, where: list[str], after: bool) -> str:
-    order_by, cmp = _order_by(query)
-    where = [*where, f"{query.sort} is null"]
-    if after:
-        where.append(f"id {cmp} %(after_id)s::bigint")
-    return f"select {COLUMNS} from posts where {' and '.join(where)} order by {order_by} limit %(limit)s"
-
-
-def list_posts(conn: Any, query: PostsQuery, user_id: str) -> PostsResponse:
-    """One page of the caller's posts (RLS-scoped connection) and the cursor of the next."""
-    after_value, after_id = decode_cursor(query, user_id) if query.cursor else (None, None)
     where, params = _filters(query)
-    params.update(after_value=after_value, after_id=after_id, limit=query.limit + 1)
-    rows: list[dict[str, Any]] = []
-    in_null_phase = query.cursor is not None and after_value is None
-    if not in_null_phase:
-        rows = conn.execute(_valued_sql(query, where, after=query.cursor is not None), params).fetchall()
-    if len(rows) <= query.limit and SORTS[query.sort][1]:
-        params["limit"] = query.limit + 1 - len(rows)
-        rows += conn.execute(_null_sql(query, where, after=in_null_phase), params).fetchall()
-    items = [PostItem.model_validate(row) for row in rows[: query.limit]]
+    params["limit"] = query.limit + 1
+    branches = []
+    if after is None or after[0] is not None:
+        valued = [*where, f"{col} is not null"] if nullable else list(where)
+        if after is not None:
+            valued.append(f"({col}, id) {cmp} (%(after_value)s::{kind}, %(after_id)s::bigint)")
+            params.update(after_value=after[0], after_id=after[1])
+        branches.append(valued)
+    if nullable:
+        empty = [*where, f"{col} is null"]
+        if after is not None and after[0] is None:
+            empty.append(f"id {cmp} %(after_id)s::bigint")
+            params["after_id"] = after[1]
+        branches.append(empty)
+    selects = [
+        f"select {COLUMNS} from private.my_posts{' where ' + ' and '.join(b) if b else ''}"
+        f" order by {order_by} limit %(limit)s"
+        for b in branches
+    ]
+    rows = selects[0] if len(selects) == 1 else " union all ".join(f"({s})" for s in selects) + " limit %(limit)s"
+    return f"select row_to_json(p)::text as item, p.{col} as key, p.id from ({rows}) p", params
+
+
+def list_posts_json(claims: Any, query: PostsQuery) -> str:
+    """One page of the caller's posts as the response's JSON text (PostsResponse), in one round trip."""
+    from shared.db import read_as_user
+
+    after = decode_cursor(query, claims.user_id) if query.cursor else None
+    statement, params = page_sql(query, after)
+    rows = read_as_user(claims, statement, params)
     next_cursor = None
     if len(rows) > query.limit:
         last = rows[query.limit - 1]
-        next_cursor = encode_cursor(query, user_id, last[query.sort], last["id"])
-    return PostsResponse(items=items, next_cursor=next_cursor)
+        next_cursor = encode_cursor(query, claims.user_id, last["key"], last["id"])
+    items = ",".join(row["item"] for row in rows[: query.limit])
+    return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
 
 
 # CSV export --------------------------------------------------------------------------------------------
@@ -180,6 +206,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def wants_csv(request: Any) -> bool:
     """True when the Accept header prefers text/csv to JSON (JSON stays the default)."""
+    if "csv" not in request.headers.get("Accept", ""):
+        return False  # the usual case, without parsing the header
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
@@ -203,19 +231,21 @@ def csv_rows(conn: Any, query: PostsQuery, user_id: str, cap: int | None) -> Any
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    sent, cursor = 0, None
+    sent, after = 0, None
     while True:
         size = CSV_PAGE if cap is None else min(CSV_PAGE, cap - sent)
-        page = list_posts(conn, query.model_copy(update={"limit": size, "cursor": cursor}), user_id)
-        for item in page.items:
-            writer.writerow([csv_cell(getattr(item, c)) for c in columns])
-        sent += len(page.items)
+        statement, params = page_sql(query.model_copy(update={"limit": size}), after)
+        rows = conn.execute(statement, params).fetchall()
+        for row in rows[:size]:
+            item = json.loads(row["item"])
+            writer.writerow([csv_cell(item[c]) for c in columns])
+        sent += min(size, len(rows))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        cursor = page.next_cursor
-        if cursor is None or (cap is not None and sent >= cap):
+        if len(rows) <= size or (cap is not None and sent >= cap):
             return
+        after = (rows[size - 1]["key"], rows[size - 1]["id"])
 
 
 def csv_response(claims: Any, query: PostsQuery) -> Any:
@@ -231,6 +261,7 @@ def csv_response(claims: Any, query: PostsQuery) -> Any:
 
     def stream() -> Any:
         with user_transaction(claims) as conn:
+            conn.execute("select set_config('TimeZone', 'UTC', true)")  # the items' times, as the JSON listing's
             yield from csv_rows(conn, query, claims.user_id, cap)
 
     response = flask.Response(stream(), content_type="text/csv; charset=utf-8")

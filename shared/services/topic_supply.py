@@ -95,7 +95,7 @@ async def _search(
     from shared.platforms.creator_lookup import YouTubeChannels
     from shared.services.trend_detection import _client, _describe
 
-    async with _client("youtube", settings) as client:
+    async with _client("youtube", settings, now) as client:
         youtube = YouTubeChannels(client, token)
         since = now - dt.timedelta(days=SEARCH_WINDOW_DAYS)
         results = await asyncio.gather(*(youtube.recent_uploads(t, since, now) for t in topics), return_exceptions=True)

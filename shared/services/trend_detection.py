@@ -255,7 +255,7 @@ def niche_words(niches: dict[str, list[str]]) -> list[str]:
 # ---------------------------------------------------------------- observing
 
 
-def _client(module_name: str, settings: Settings) -> PlatformClient:
+def _client(module_name: str, settings: Settings, now: dt.datetime | None = None) -> PlatformClient:
     import dataclasses
 
     from shared.platforms import get_platform
@@ -267,7 +267,24 @@ def _client(module_name: str, settings: Settings) -> PlatformClient:
         **settings.platform_limits.get(module_name, {}),
     }
     limits = dataclasses.replace(DEFAULT_LIMITS[module_name], **overrides)
-    return get_platform(module_name).open_client(settings, limits=limits)
+    # The app's quotas are shared with the fetch (YouTube's daily units above all): same ledger, counted
+    # on the run's day (a replayed day spends that day's quota).
+    return get_platform(module_name).open_client(settings, limits=limits, admission=_ledger(now))
+
+
+def _ledger(now: dt.datetime | None) -> Any:
+    from shared import clock
+    from shared.db import service_transaction
+    from shared.services.quota_ledger import QuotaLedger
+
+    def run(fn: Any, *args: Any) -> Any:
+        with service_transaction() as conn:
+            return fn(conn, *args)
+
+    async def run_db(fn: Any, *args: Any) -> Any:
+        return await asyncio.to_thread(run, fn, *args)
+
+    return QuotaLedger(run_db, now=(lambda: now) if now is not None else clock.now)
 
 
 async def _observe(
@@ -316,7 +333,7 @@ async def _pinterest(settings: Settings, state: RunState, creds: Credentials, wo
         for i in range(0, len(filters), PINTEREST_FILTER_CHUNK)
     ]
     groups: list[list[dict[str, Any]]] = []
-    async with _client("pinterest", settings) as client:
+    async with _client("pinterest", settings, state.now) as client:
         source, first = await _pinterest_first_call(client, settings, creds, calls[0], groups)
         rest = await asyncio.gather(
             *(_pinterest_call(source, settings, extra, groups) for extra in calls[1:]), return_exceptions=True
@@ -399,7 +416,7 @@ async def _youtube(settings: Settings, state: RunState, words: list[str]) -> lis
     report = state.sources["youtube_suggest"]
     seeds = list(dict.fromkeys([*(s.lower() for s in settings.trends_seed_phrases), *words]))
     seeds = seeds[: settings.trends_max_suggest_seeds]
-    async with _client("youtube", settings) as client:
+    async with _client("youtube", settings, state.now) as client:
         source = YouTubeSuggestSource(client)
         results = await asyncio.gather(
             *(source.fetch(seed, region=settings.trends_region) for seed in seeds), return_exceptions=True
@@ -422,7 +439,7 @@ async def _instagram(
         return []
     tags = hashtag_plan(words, recent_tags, settings.trends_hashtags_per_run)
     token, ig_user_id = creds.instagram_fb
-    async with _client("instagram", settings) as client:
+    async with _client("instagram", settings, state.now) as client:
         source = InstagramHashtagSource(client, token, ig_user_id, login="facebook")
         results = await asyncio.gather(*(source.fetch(tag) for tag in tags), return_exceptions=True)
     for tag, result in zip(tags, results):

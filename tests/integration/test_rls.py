@@ -295,3 +295,22 @@ def test_api_roles_cannot_truncate_or_rewrite_the_quota_ledger(stack, two_users)
         )
         == "denied"
     )
+
+
+def test_the_listing_view_shows_only_the_callers_posts_and_is_read_only(stack, two_users):
+    """private.my_posts (GET /api/analytics/posts reads through it) applies the posts policy's predicate."""
+    a, b = two_users
+    url = stack.database.url
+    assert (
+        _attempt(url, "authenticated", a.user_id, "select 1 from private.my_posts where user_id = %s", (b.user_id,))
+        == 0
+    )
+    assert (
+        _attempt(url, "authenticated", a.user_id, "select 1 from private.my_posts where user_id <> %s", (a.user_id,))
+        == 0
+    )
+    assert _attempt(url, "authenticated", a.user_id, "select 1 from private.my_posts") >= 1
+    assert _attempt(url, "authenticated", None, "select 1 from private.my_posts") == 0  # no subject, no rows
+    assert _attempt(url, "anon", None, "select 1 from private.my_posts") == "denied"
+    for sql in ("update private.my_posts set views = 0", "delete from private.my_posts"):
+        assert _attempt(url, "authenticated", a.user_id, sql) == "denied"

@@ -183,3 +183,12 @@ def market_replay(stack, market):
 
     yield replay
     stack_of_sandboxes.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_quota_day(stack):
+    """Each test's detection runs start with the app's daily quotas unspent (YouTube's search.list allows
+    100 calls a day, and the session database keeps the ledger of every earlier test's runs)."""
+    with psycopg.connect(stack.database.url, autocommit=True) as conn:
+        conn.execute("delete from platform_quota_usage where key like 'youtube:%'")
+    yield
