@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from shared import clock
 from shared.config import REAL_PLATFORM_HOSTS, Settings, get_settings
 from shared.platforms.models import Profile, TokenSet
 from shared.vault import TokenVault
@@ -39,7 +40,7 @@ def save_connection(
     tokens = TokenSet(
         access_token=minted["access_token"],
         refresh_token=minted.get("refresh_token"),
-        access_expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1),
+        access_expires_at=clock.now() + dt.timedelta(days=1),
         scopes=scopes or [],
     )
     profile = Profile(platform=platform, platform_user_id=str(minted.get("user_id") or f"{platform}-user"))
