@@ -38,6 +38,9 @@ log = get_logger(__name__)
 HISTORY_DAYS = {"instagram": 730, "youtube": 730, "pinterest": 90, "tiktok": 1}
 # Instagram insights are asked in ≤ 30-day windows (§1.5); the windows run concurrently.
 WINDOW_DAYS = {"instagram": 30}
+# A day's numbers can still change until this long after it ended (§1.5: Instagram up to 48 h; YouTube's
+# daily reports lag 2-3 days, §2.2): a run asks again every day not yet settled at the last fetch.
+SETTLE_LAG = {"instagram": dt.timedelta(hours=48)}
 SNAPSHOT_OVERLAP = dt.timedelta(days=3)
 RETRY_AFTER_FAILURE = dt.timedelta(hours=1)
 RETRY_AFTER_DATABASE = dt.timedelta(minutes=2)
@@ -89,11 +92,13 @@ class FetchContext:
 
 
 def snapshot_windows(platform: str, row: dict[str, Any], today: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """(since, until) windows for this run: full history on backfill, else since last fetch − 3 days."""
+    """(since, until) windows for this run: full history on backfill, else the days that had not settled at
+    the last fetch (the day holding last fetch − lag, and after)."""
     oldest = today - dt.timedelta(days=HISTORY_DAYS[platform] - 1)
     since = oldest
     if row.get("backfilled_at") is not None and row.get("last_fetched_at") is not None:
-        since = max(oldest, (row["last_fetched_at"] - SNAPSHOT_OVERLAP).date())
+        lag = SETTLE_LAG.get(platform, SNAPSHOT_OVERLAP)
+        since = max(oldest, (row["last_fetched_at"] - lag).date())
     step = WINDOW_DAYS.get(platform)
     if step is None:
         return [(since, today)]

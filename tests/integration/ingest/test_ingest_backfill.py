@@ -87,13 +87,15 @@ def test_backfill_then_incremental_matches_the_sandbox(platform, connected, clea
     assert len(table("analytics_snapshots", user.user_id, platform)) == len(snapshots)
 
 
-def test_incremental_snapshots_overlap_three_days(connected, clean_sandbox, settings):
+def test_incremental_snapshots_ask_again_the_days_not_settled(connected, clean_sandbox, settings):
     from shared.services.fetch_connection import snapshot_windows
 
     today = _today()
     last = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(3), dt.timezone.utc)
     row = {"backfilled_at": last, "last_fetched_at": last}
-    assert snapshot_windows("instagram", row, today) == [(today - dt.timedelta(days=4), today)]
+    # Instagram settles within 48 h: at the last fetch (yesterday 03:00) the day three days back (ended 27 h
+    # earlier) was still open, the one before it (ended 51 h earlier) final: today and three days back, not 4.
+    assert snapshot_windows("instagram", row, today) == [(today - dt.timedelta(days=3), today)]
     assert snapshot_windows("youtube", row, today) == [(today - dt.timedelta(days=4), today)]
     assert snapshot_windows("tiktok", row, today) == [(today, today)]
     first = snapshot_windows("instagram", {"backfilled_at": None}, today)
