@@ -203,12 +203,14 @@ def read_as_user(claims: UserClaims, statement: str, params: dict[str, Any]) -> 
     implicit transaction: the settings are transaction-local (as PostgREST's), the transaction is read
     only, and it ends with the message, so no BEGIN or COMMIT is sent. Parameters are bound client-side
     (psycopg quotes them) because a multi-statement message cannot carry server-side parameters.
-    `statement` uses named placeholders; timestamps come back in UTC.
+    `statement` uses named placeholders; timestamps come back in UTC; rows are tuples.
     """
     import psycopg
+    from psycopg.rows import tuple_row
 
     def run(conn: Any) -> list[Any]:
-        cursor = psycopg.ClientCursor(conn)
+        # Tuples, not the pool's dicts: a page is read once, by position.
+        cursor = psycopg.ClientCursor(conn, row_factory=tuple_row)
         cursor.execute(_READ_PRELUDE + statement, {**params, "_claims": _claims_json(claims)})
         cursor.nextset()
         return cursor.fetchall()

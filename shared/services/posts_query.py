@@ -188,12 +188,12 @@ def list_posts_json(claims: Any, query: PostsQuery) -> str:
 
     after = decode_cursor(query, claims.user_id) if query.cursor else None
     statement, params = page_sql(query, after)
-    rows = read_as_user(claims, statement, params)
+    rows = read_as_user(claims, statement, params)  # (item, key, id)
     next_cursor = None
     if len(rows) > query.limit:
-        last = rows[query.limit - 1]
-        next_cursor = encode_cursor(query, claims.user_id, last["key"], last["id"])
-    items = ",".join(row["item"] for row in rows[: query.limit])
+        _, key, post_id = rows[query.limit - 1]
+        next_cursor = encode_cursor(query, claims.user_id, key, post_id)
+    items = ",".join(row[0] for row in rows[: query.limit])
     return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
 
 

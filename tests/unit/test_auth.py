@@ -182,3 +182,45 @@ def test_rs256_keys_of_the_set_verify_rs256_tokens():
         assert verify_user_token(token, settings).role == "authenticated"
     finally:
         auth._signing_keys.pop(settings.jwks_url, None)
+
+
+def test_a_verified_signature_is_checked_once_per_key_and_its_claims_every_time(monkeypatch):
+    from shared import auth
+
+    key, settings = _es256_settings_and_keys()
+    now = [1000.0]
+    keys = auth.SigningKeys(settings.jwks_url, fetch=lambda url: key.jwks(), clock=lambda: now[0])
+    monkeypatch.setitem(auth._signing_keys, settings.jwks_url, keys)
+    checks = []
+    real = auth._verify_asymmetric
+    monkeypatch.setattr(auth, "_verify_asymmetric", lambda *a: checks.append(1) or real(*a))
+    expires = int(time.time()) + 600
+    token = _es256_token(key, exp=expires)
+    for _ in range(3):
+        assert verify_user_token(token, settings).role == "authenticated"
+    assert len(checks) == 1
+    # Another signature over the same header and claims is another token: verified, and refused.
+    other = type(key).generate()
+    forged = token.rsplit(".", 1)[0] + "." + _es256_token(other, exp=expires).rsplit(".", 1)[1]
+    with pytest.raises(Unauthorized, match="invalid token"):
+        verify_user_token(forged, settings)
+    assert len(checks) == 2
+    # The JWKS refreshed (new key objects): the signature is checked again against the key now published.
+    now[0] += auth.JWKS_LIFESPAN_S + 1
+    assert verify_user_token(token, settings).role == "authenticated"
+    assert len(checks) == 3
+    # A remembered signature does not outlive its token.
+    monkeypatch.setattr(auth.time, "time", lambda: expires + auth.LEEWAY_S + 1)
+    with pytest.raises(Unauthorized, match="token expired"):
+        verify_user_token(token, settings)
+
+
+def test_the_verified_cache_keeps_the_most_recent_tokens_only(monkeypatch):
+    from shared import auth
+
+    monkeypatch.setattr(auth, "VERIFIED_CACHE_SIZE", 3)
+    monkeypatch.setattr(auth, "_verified", auth.OrderedDict())
+    for token in ("a", "b", "c", "a", "d"):
+        auth._remember(token, "kid", object(), {})
+    assert list(auth._verified) == ["c", "a", "d"]
+    assert auth._remembered("a") is not None and auth._remembered("b") is None
