@@ -320,11 +320,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="a third side: the framework's floor (FLOOR_FUNCTION: the reference SQL as JSON, no token, no RLS)",
+    )
     args = parser.parse_args()
 
     database, users = prepare_database(args.data_dir, args.users, args.posts)
     try:
-        run(database.url, users, args.rounds, args.repeats, [c for c in cases() if args.only in c.name])
+        selected = [c for c in cases() if args.only in c.name]
+        run(database.url, users, args.rounds, args.repeats, selected, floor=args.floor)
     finally:
         from shared.db import close_pool
 
@@ -333,7 +339,26 @@ def main() -> None:
             database.stop()
 
 
-def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Case]) -> None:
+# The framework's floor: a functions-framework function answering the reference's page as the same JSON
+# (Postgres builds it), with no token check, no query validation, no RLS, no cursor and no request log. The
+# service's time over this is what the project adds per request; this over the reference is what the
+# framework and the JSON cost.
+FLOOR_FUNCTION = """import flask
+import functions_framework
+
+from scripts.bench.bench_posts_query import FLOOR_STATE
+
+
+@functions_framework.http
+def handler(request):
+    rows = FLOOR_STATE["conn"].execute(FLOOR_STATE["sql"], FLOOR_STATE["params"]).fetchall()
+    items = ",".join(row[0] for row in rows[:20])
+    return flask.Response('{"items":[' + items + "]}", content_type="application/json")
+"""
+FLOOR_STATE: dict[str, Any] = {}
+
+
+def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Case], floor: bool = False) -> None:
     import functions_framework
 
     from scripts.localstack.identity import SigningKey, mint_token
@@ -366,12 +391,23 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
         for u in users
     }
     ref = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+    floor_app = None
+    if floor:
+        import sys
+
+        # Run as `python -m`, this module is __main__: the floor function's import must find this one.
+        sys.modules.setdefault("scripts.bench.bench_posts_query", sys.modules[__name__])
+        floor_file = Path(tempfile.mkdtemp(prefix="bench-floor-")) / "main.py"
+        floor_file.write_text(FLOOR_FUNCTION)
+        floor_app = functions_framework.create_app("handler", str(floor_file))
+        FLOOR_STATE["conn"] = psycopg.connect(url, autocommit=True, prepare_threshold=None, options="-c TimeZone=UTC")
     load = os.getloadavg()
     print(
         f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start; {rounds} rounds x {repeats}"
         f" repeats per case; times in ms"
     )
-    print(f"{'case':36} {'page':5} {'reference p50':>15} {'service p50':>15} {'ratio':>6} {'svc p99':>8}")
+    floor_head = f" {'floor p50':>15} {'svc/floor':>9}" if floor_app else ""
+    print(f"{'case':36} {'page':5} {'reference p50':>15} {'service p50':>15} {'ratio':>6} {'svc p99':>8}{floor_head}")
     print(f"{'':36} {'':5} {'min / median':>15} {'min / median':>15} {'median':>6}")
     worst = 0.0
     for case in selected:
@@ -408,31 +444,47 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
                     [r[0] for r in expected[:5]],
                 )
                 assert (body["next_cursor"] is not None) == (len(expected) > LIMIT), (case.name, page)
-            ref_p50, svc_p50, svc_all = [], [], []
+                if floor_app is not None:
+                    FLOOR_STATE.update(sql=f"select row_to_json(r)::text from ({sql}) r", params=sql_params)
+                    floor_items = json.loads(call_wsgi(floor_app, "/", query, {}))["items"]
+                    assert floor_items == body["items"], (case.name, page, "floor")
+            sides = 3 if floor_app is not None else 2
+            p50s: list[list[float]] = [[] for _ in range(sides)]
+            svc_all: list[float] = []
             rng = random.Random(zlib.crc32(f"{case.name}/{page}".encode()))
             for _ in range(repeats):
-                ref_t, svc_t = [], []
+                times: list[list[float]] = [[] for _ in range(sides)]
                 for n in range(rounds):
                     user = rng.choice(users)
                     query, sql, sql_params = request_for(user)
-                    for side in (0, 1) if n % 2 else (1, 0):
+                    FLOOR_STATE.update(sql=f"select row_to_json(r)::text from ({sql}) r", params=sql_params)
+                    for side in [(n + k) % sides for k in range(sides)]:  # each side goes first in turn
                         started = time.perf_counter()
                         if side == 0:
                             ref.execute(sql, sql_params).fetchall()
-                            ref_t.append(time.perf_counter() - started)
-                        else:
+                        elif side == 1:
                             service(user, query)
-                            svc_t.append(time.perf_counter() - started)
-                ref_p50.append(statistics.median(ref_t) * 1000)
-                svc_p50.append(statistics.median(svc_t) * 1000)
-                svc_all += svc_t
+                        else:
+                            call_wsgi(floor_app, "/", query, {})
+                        times[side].append(time.perf_counter() - started)
+                for side in range(sides):
+                    p50s[side].append(statistics.median(times[side]) * 1000)
+                svc_all += times[1]
             svc_all.sort()
             p99 = svc_all[int(0.99 * (len(svc_all) - 1))] * 1000
+            ref_p50, svc_p50 = p50s[0], p50s[1]
             ratio = statistics.median(svc_p50) / statistics.median(ref_p50)
             worst = max(worst, ratio)
+            floor_cols = ""
+            if floor_app is not None:
+                floor_p50 = p50s[2]
+                floor_cols = (
+                    f" {min(floor_p50):6.2f} / {statistics.median(floor_p50):6.2f}"
+                    f" {statistics.median(svc_p50) / statistics.median(floor_p50):8.2f}x"
+                )
             print(
                 f"{case.name:36} {page:5} {min(ref_p50):6.2f} / {statistics.median(ref_p50):6.2f}"
-                f" {min(svc_p50):6.2f} / {statistics.median(svc_p50):6.2f} {ratio:5.2f}x {p99:8.2f}",
+                f" {min(svc_p50):6.2f} / {statistics.median(svc_p50):6.2f} {ratio:5.2f}x {p99:8.2f}{floor_cols}",
                 flush=True,
             )
     load = os.getloadavg()
