@@ -115,6 +115,12 @@ def configure_logging(level: str = "INFO", project: str | None = None, stream: A
     global _configured
     if _configured:
         return
+    # Lines carry no source location, thread or process: skip looking them up for every record (the
+    # logging HOWTO's "Optimization"; the caller's frame walk was a fifth of a request line's cost).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(CloudLoggingFormatter(project))
     root = logging.getLogger()
