@@ -358,6 +358,11 @@ def handler(request):
 FLOOR_STATE: dict[str, Any] = {}
 
 
+def floor_sql(reference_sql: str) -> str:
+    """The reference's page as the items' JSON, built by Postgres as the service builds it."""
+    return f"select row_to_json(r)::text from ({reference_sql}) r"
+
+
 def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Case], floor: bool = False) -> None:
     import functions_framework
 
@@ -445,7 +450,7 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
                 )
                 assert (body["next_cursor"] is not None) == (len(expected) > LIMIT), (case.name, page)
                 if floor_app is not None:
-                    FLOOR_STATE.update(sql=f"select row_to_json(r)::text from ({sql}) r", params=sql_params)
+                    FLOOR_STATE.update(sql=floor_sql(sql), params=sql_params)
                     floor_items = json.loads(call_wsgi(floor_app, "/", query, {}))["items"]
                     assert floor_items == body["items"], (case.name, page, "floor")
             sides = 3 if floor_app is not None else 2
@@ -457,7 +462,7 @@ def run(url: str, users: list[str], rounds: int, repeats: int, selected: list[Ca
                 for n in range(rounds):
                     user = rng.choice(users)
                     query, sql, sql_params = request_for(user)
-                    FLOOR_STATE.update(sql=f"select row_to_json(r)::text from ({sql}) r", params=sql_params)
+                    FLOOR_STATE.update(sql=floor_sql(sql), params=sql_params)
                     for side in [(n + k) % sides for k in range(sides)]:  # each side goes first in turn
                         started = time.perf_counter()
                         if side == 0:
